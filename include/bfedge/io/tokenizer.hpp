@@ -1,0 +1,59 @@
+// llama2.c tokenizer file (tokenizer.bin / tok512.bin). All values little-endian.
+//
+//   int32 max_token_length
+//   then, once per token id 0, 1, 2, ... until the end of the file:
+//     float32 score | int32 length | `length` bytes (no terminator)
+//
+// The file does not store the vocabulary size: it is the number of records, and must equal the
+// model's vocab_size. Id 1 is BOS, id 2 is EOS, ids 3..258 are the byte-fallback pieces
+// "<0x00>".."<0xFF>". Encoding and decoding follow llama2.c run.c exactly (dummy-prefix space,
+// UTF-8 code points looked up whole, byte fallback, greedy highest-score pair merges).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bfedge/core/status.hpp"
+
+namespace bfedge::io {
+
+inline constexpr int kBosToken = 1;
+inline constexpr int kEosToken = 2;
+inline constexpr int kMaxTokenLength = 1 << 16;
+
+class Tokenizer {
+ public:
+  static Result<Tokenizer> load(const std::string& path);
+  // Builds a tokenizer from pieces and scores (tests, converters). Scores and pieces same length.
+  static Tokenizer from_pieces(std::vector<std::string> pieces, std::vector<float> scores);
+
+  int vocab_size() const { return static_cast<int>(pieces_.size()); }
+  int max_token_length() const { return max_token_length_; }
+  const std::string& piece(int id) const { return pieces_[static_cast<std::size_t>(id)]; }
+  float score(int id) const { return scores_[static_cast<std::size_t>(id)]; }
+
+  // The id whose piece is exactly `text`, or -1.
+  int find(std::string_view text) const;
+
+  Result<std::vector<int>> encode(std::string_view text, bool bos, bool eos) const;
+
+  // The text printed for `token` after `prev_token` (run.c decode): the leading space is dropped
+  // after BOS and "<0xXX>" pieces become the raw byte. Valid until the tokenizer is destroyed.
+  std::string_view decode(int prev_token, int token) const;
+
+ private:
+  Tokenizer() = default;
+  void build_index();
+
+  std::vector<std::string> pieces_;
+  std::vector<float> scores_;
+  std::vector<int> sorted_ids_;  // ids ordered by piece bytes, for binary search
+  std::string byte_pieces_;      // 256 one-byte strings for the "<0xXX>" pieces
+  int max_token_length_ = 0;
+};
+
+// run.c's safe_printf filter: false for empty pieces and single non-printable, non-space bytes.
+bool is_printable_piece(std::string_view piece);
+
+}  // namespace bfedge::io

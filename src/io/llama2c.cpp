@@ -1,0 +1,212 @@
+#include "bfedge/io/llama2c.hpp"
+
+#include <array>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "bfedge/core/bf16.hpp"
+#include "bfedge/io/file.hpp"
+
+namespace bfedge::io {
+namespace {
+
+using models::LlamaConfig;
+using models::LlamaWeights;
+
+// One stretch of the float payload: a tensor, or `skip_floats` unused values.
+template <class Tensor>
+struct Segment {
+  Tensor* tensor;
+  std::size_t skip_floats;
+};
+
+// `Weights` is LlamaWeights<T> or const LlamaWeights<T>: the same order serves reading and writing.
+template <class Weights,
+          class Tensor = std::remove_reference_t<decltype((std::declval<Weights&>().wq))>>
+std::vector<Segment<Tensor>> segments_in_file_order(const LlamaConfig& c, Weights& w,
+                                                    Llama2cFormat format) {
+  std::vector<Segment<Tensor>> s;
+  if (format == Llama2cFormat::legacy) {
+    for (auto* t : {&w.token_embedding, &w.rms_att, &w.wq, &w.wk, &w.wv, &w.wo, &w.rms_ffn, &w.w1,
+                    &w.w2, &w.w3, &w.rms_final}) {
+      s.push_back({t, 0});
+    }
+    s.push_back({nullptr, static_cast<std::size_t>(c.seq_len) * c.head_size()});
+  } else {
+    for (auto* t : {&w.rms_att, &w.rms_ffn, &w.rms_final, &w.token_embedding, &w.wq, &w.wk, &w.wv,
+                    &w.wo, &w.w1, &w.w2, &w.w3}) {
+      s.push_back({t, 0});
+    }
+  }
+  if (!c.shared_classifier) s.push_back({&w.classifier, 0});
+  return s;
+}
+
+std::uint64_t payload_floats(const LlamaConfig& c, Llama2cFormat format) {
+  const std::uint64_t params = static_cast<std::uint64_t>(c.parameter_count());
+  const std::uint64_t freq_cis =
+      format == Llama2cFormat::legacy ? static_cast<std::uint64_t>(c.seq_len) * c.head_size() : 0;
+  return params + freq_cis;
+}
+
+struct Header {
+  LlamaConfig config;
+  Llama2cFormat format;
+  std::size_t bytes;
+};
+
+Result<Header> parse_header(const std::string& path, const std::vector<std::byte>& bytes) {
+  ByteCursor cursor(bytes.data(), bytes.size());
+  std::uint32_t magic = 0;
+  if (!cursor.read_u32(magic)) {
+    return format_error(path + ": truncated: " + std::to_string(bytes.size()) +
+                        " bytes, too short for a llama2.c header");
+  }
+  Header header{};
+  std::int32_t fields[7];
+  if (magic == kAk42Magic) {
+    std::int32_t version = 0;
+    if (bytes.size() < kAk42HeaderBytes || !cursor.read_i32(version)) {
+      return format_error(path + ": truncated: " + std::to_string(bytes.size()) +
+                          " bytes, the ak42 header needs " + std::to_string(kAk42HeaderBytes));
+    }
+    if (version != 1) {
+      return format_error(path + ": ak42 version " + std::to_string(version) +
+                          " is not supported (only version 1, fp32)");
+    }
+    (void)cursor.read_bytes(fields, sizeof fields);
+    std::uint8_t shared = 0;
+    (void)cursor.read_bytes(&shared, 1);
+    if (shared > 1) {
+      return format_error(path + ": shared_classifier flag is " + std::to_string(shared) +
+                          ", expected 0 or 1");
+    }
+    header.format = Llama2cFormat::ak42_v1;
+    header.bytes = kAk42HeaderBytes;
+    header.config.shared_classifier = shared == 1;
+  } else {
+    if (bytes.size() < kLegacyHeaderBytes) {
+      return format_error(path + ": truncated: " + std::to_string(bytes.size()) +
+                          " bytes, the llama2.c header needs " + std::to_string(kLegacyHeaderBytes));
+    }
+    std::memcpy(fields, bytes.data(), sizeof fields);
+    header.format = Llama2cFormat::legacy;
+    header.bytes = kLegacyHeaderBytes;
+    if (fields[5] == std::numeric_limits<std::int32_t>::min()) {
+      return format_error(path + ": vocab_size " + std::to_string(fields[5]) + " is out of range");
+    }
+    header.config.shared_classifier = fields[5] > 0;
+    if (fields[5] < 0) fields[5] = -fields[5];
+  }
+  LlamaConfig& c = header.config;
+  c.dim = fields[0];
+  c.hidden_dim = fields[1];
+  c.n_layers = fields[2];
+  c.n_heads = fields[3];
+  c.n_kv_heads = fields[4];
+  c.vocab_size = fields[5];
+  c.seq_len = fields[6];
+  BFEDGE_RETURN_IF_ERROR(models::validate_llama_config(c, path));
+  return header;
+}
+
+template <class T>
+Status read_payload(const std::string& path, const std::vector<std::byte>& bytes,
+                    const Header& header, LlamaWeights<T>& weights) {
+  models::resize_llama_weights(header.config, weights);
+  ByteCursor cursor(bytes.data(), bytes.size());
+  (void)cursor.skip(header.bytes);
+  for (const auto& segment : segments_in_file_order(header.config, weights, header.format)) {
+    if (segment.tensor == nullptr) {
+      if (!cursor.skip(segment.skip_floats * sizeof(float))) break;
+      continue;
+    }
+    for (T& value : *segment.tensor) {
+      float f = 0.0f;
+      if (!cursor.read_f32(f)) return format_error(path + ": truncated inside the weights");
+      value = from_f32<T>(f);
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+const char* format_name(Llama2cFormat format) {
+  return format == Llama2cFormat::legacy ? "llama2.c legacy" : "llama2.c ak42 v1";
+}
+
+template <class T>
+Result<LlamaCheckpoint<T>> load_llama2c(const std::string& path) {
+  Result<std::vector<std::byte>> bytes = read_file(path);
+  if (!bytes.is_ok()) return bytes.status();
+  Result<Header> header = parse_header(path, bytes.value());
+  if (!header.is_ok()) return header.status();
+
+  const LlamaConfig& c = header.value().config;
+  // Each dimension is <= 2^20, so the float count can still overflow 64 bits: bound it first.
+  const double approx_bytes =
+      static_cast<double>(header.value().bytes) +
+      4.0 * (static_cast<double>(c.vocab_size) * c.dim * (c.shared_classifier ? 1 : 2) +
+             static_cast<double>(c.n_layers) * c.dim * (2.0 * c.dim + 2.0 * c.kv_dim() +
+                                                        3.0 * c.hidden_dim + 2.0) +
+             static_cast<double>(c.seq_len) * c.head_size());
+  const std::size_t actual = bytes.value().size();
+  if (approx_bytes > 1e15) {
+    return format_error(path + ": header implies about " + std::to_string(approx_bytes) +
+                        " bytes of weights, file has " + std::to_string(actual));
+  }
+  const std::uint64_t expected = header.value().bytes + 4 * payload_floats(c, header.value().format);
+  if (expected != actual) {
+    return format_error(path + ": size mismatch: header implies " + std::to_string(expected) +
+                        " bytes, file has " + std::to_string(actual) +
+                        (actual < expected ? " (truncated)" : " (trailing bytes)"));
+  }
+  LlamaCheckpoint<T> checkpoint;
+  checkpoint.config = c;
+  checkpoint.format = header.value().format;
+  BFEDGE_RETURN_IF_ERROR(read_payload(path, bytes.value(), header.value(), checkpoint.weights));
+  return checkpoint;
+}
+
+Status write_llama2c(const std::string& path, const LlamaConfig& config,
+                     const LlamaWeights<float>& weights, Llama2cFormat format) {
+  BFEDGE_RETURN_IF_ERROR(models::validate_llama_config(config, path));
+  std::int32_t fields[7] = {config.dim,        config.hidden_dim, config.n_layers, config.n_heads,
+                            config.n_kv_heads, config.vocab_size, config.seq_len};
+  std::array<std::byte, kAk42HeaderBytes> header{};
+  std::size_t header_bytes = kLegacyHeaderBytes;
+  if (format == Llama2cFormat::legacy) {
+    if (!config.shared_classifier) fields[5] = -fields[5];
+    std::memcpy(header.data(), fields, sizeof fields);
+  } else {
+    const std::uint32_t magic = kAk42Magic;
+    const std::int32_t version = 1;
+    std::memcpy(header.data(), &magic, 4);
+    std::memcpy(header.data() + 4, &version, 4);
+    std::memcpy(header.data() + 8, fields, sizeof fields);
+    header[8 + sizeof fields] = std::byte{config.shared_classifier ? std::uint8_t{1} : std::uint8_t{0}};
+    header_bytes = kAk42HeaderBytes;
+  }
+  std::vector<std::byte> out(header.begin(), header.begin() + static_cast<std::ptrdiff_t>(header_bytes));
+  auto append = [&out](const void* data, std::size_t n) {
+    const auto* p = static_cast<const std::byte*>(data);
+    out.insert(out.end(), p, p + n);
+  };
+  for (const auto& segment : segments_in_file_order(config, weights, format)) {
+    if (segment.tensor == nullptr) {
+      out.resize(out.size() + segment.skip_floats * sizeof(float), std::byte{0});
+    } else {
+      append(segment.tensor->data(), segment.tensor->size() * sizeof(float));
+    }
+  }
+  return write_file_atomically(path, out.data(), out.size());
+}
+
+template Result<LlamaCheckpoint<float>> load_llama2c(const std::string&);
+template Result<LlamaCheckpoint<bf16>> load_llama2c(const std::string&);
+
+}  // namespace bfedge::io

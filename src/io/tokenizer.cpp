@@ -1,0 +1,171 @@
+#include "bfedge/io/tokenizer.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <numeric>
+
+#include "bfedge/io/file.hpp"
+
+namespace bfedge::io {
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Parses "<0xH" or "<0xHH" at the start of `piece` (run.c uses sscanf "<0x%02hhX>").
+int byte_fallback_value(std::string_view piece) {
+  if (piece.size() < 4 || piece.substr(0, 3) != "<0x") return -1;
+  int value = hex_value(piece[3]);
+  if (value < 0) return -1;
+  if (piece.size() > 4 && hex_value(piece[4]) >= 0) value = value * 16 + hex_value(piece[4]);
+  return value;
+}
+
+bool is_utf8_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+}  // namespace
+
+Result<Tokenizer> Tokenizer::load(const std::string& path) {
+  Result<std::vector<std::byte>> bytes = read_file(path);
+  if (!bytes.is_ok()) return bytes.status();
+  ByteCursor cursor(bytes.value().data(), bytes.value().size());
+  Tokenizer t;
+  std::int32_t max_len = 0;
+  if (!cursor.read_i32(max_len)) {
+    return format_error(path + ": truncated: " + std::to_string(bytes.value().size()) +
+                        " bytes, too short for a tokenizer header");
+  }
+  if (max_len <= 0 || max_len > kMaxTokenLength) {
+    return format_error(path + ": max_token_length is " + std::to_string(max_len) +
+                        ", expected 1.." + std::to_string(kMaxTokenLength));
+  }
+  t.max_token_length_ = max_len;
+  while (!cursor.at_end()) {
+    const std::string record = "token record " + std::to_string(t.pieces_.size());
+    float score = 0.0f;
+    std::int32_t length = 0;
+    if (!cursor.read_f32(score) || !cursor.read_i32(length)) {
+      return format_error(path + ": " + record + " runs past the end of the file (" +
+                          std::to_string(cursor.remaining()) + " bytes left, header needs 8)");
+    }
+    if (length < 0 || length > max_len) {
+      return format_error(path + ": " + record + " has length " + std::to_string(length) +
+                          ", outside 0.." + std::to_string(max_len) + " (max_token_length)");
+    }
+    std::string piece(static_cast<std::size_t>(length), '\0');
+    if (!cursor.read_bytes(piece.data(), piece.size())) {
+      return format_error(path + ": " + record + " runs past the end of the file (needs " +
+                          std::to_string(length) + " bytes, " +
+                          std::to_string(cursor.remaining()) + " left)");
+    }
+    t.pieces_.push_back(std::move(piece));
+    t.scores_.push_back(score);
+  }
+  if (t.pieces_.empty()) return format_error(path + ": no token records");
+  t.build_index();
+  return t;
+}
+
+Tokenizer Tokenizer::from_pieces(std::vector<std::string> pieces, std::vector<float> scores) {
+  Tokenizer t;
+  t.pieces_ = std::move(pieces);
+  t.scores_ = std::move(scores);
+  t.scores_.resize(t.pieces_.size(), 0.0f);
+  for (const std::string& p : t.pieces_) {
+    t.max_token_length_ = std::max(t.max_token_length_, static_cast<int>(p.size()));
+  }
+  t.build_index();
+  return t;
+}
+
+void Tokenizer::build_index() {
+  sorted_ids_.resize(pieces_.size());
+  std::iota(sorted_ids_.begin(), sorted_ids_.end(), 0);
+  std::stable_sort(sorted_ids_.begin(), sorted_ids_.end(),
+                   [this](int a, int b) { return piece(a) < piece(b); });
+  byte_pieces_.resize(256);
+  for (int i = 0; i < 256; ++i) byte_pieces_[static_cast<std::size_t>(i)] = static_cast<char>(i);
+}
+
+int Tokenizer::find(std::string_view text) const {
+  auto it = std::lower_bound(sorted_ids_.begin(), sorted_ids_.end(), text,
+                             [this](int id, std::string_view key) { return piece(id) < key; });
+  if (it == sorted_ids_.end() || piece(*it) != text) return -1;
+  return *it;
+}
+
+Result<std::vector<int>> Tokenizer::encode(std::string_view text, bool bos, bool eos) const {
+  std::vector<int> tokens;
+  if (bos) tokens.push_back(kBosToken);
+  if (!text.empty()) {
+    const int space = find(" ");
+    if (space < 0) return format_error("tokenizer has no \" \" piece for the dummy prefix");
+    tokens.push_back(space);
+  }
+  // One lookup per UTF-8 code point (at most 4 bytes); unknown code points fall back to bytes.
+  std::string code_point;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (!is_utf8_continuation(text[i])) code_point.clear();
+    code_point.push_back(text[i]);
+    if (i + 1 < text.size() && is_utf8_continuation(text[i + 1]) && code_point.size() < 4) continue;
+    const int id = find(code_point);
+    if (id >= 0) {
+      tokens.push_back(id);
+    } else {
+      for (char byte : code_point) {
+        const int fallback = static_cast<unsigned char>(byte) + 3;
+        if (fallback >= vocab_size()) {
+          return format_error("tokenizer has no byte-fallback piece for byte " +
+                              std::to_string(static_cast<unsigned char>(byte)));
+        }
+        tokens.push_back(fallback);
+      }
+    }
+    code_point.clear();
+  }
+  // Greedily merge the adjacent pair whose concatenation has the highest score.
+  std::string merged;
+  for (;;) {
+    float best_score = -1e10f;
+    int best_id = -1;
+    std::size_t best_index = 0;
+    for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
+      merged = piece(tokens[i]);
+      merged += piece(tokens[i + 1]);
+      const int id = find(merged);
+      if (id >= 0 && score(id) > best_score) {
+        best_score = score(id);
+        best_id = id;
+        best_index = i;
+      }
+    }
+    if (best_id < 0) break;
+    tokens[best_index] = best_id;
+    tokens.erase(tokens.begin() + static_cast<std::ptrdiff_t>(best_index) + 1);
+  }
+  if (eos) tokens.push_back(kEosToken);
+  return tokens;
+}
+
+std::string_view Tokenizer::decode(int prev_token, int token) const {
+  std::string_view text = piece(token);
+  if (prev_token == kBosToken && !text.empty() && text[0] == ' ') text.remove_prefix(1);
+  const int byte = byte_fallback_value(text);
+  if (byte >= 0) return std::string_view(byte_pieces_).substr(static_cast<std::size_t>(byte), 1);
+  return text;
+}
+
+bool is_printable_piece(std::string_view piece) {
+  if (piece.empty()) return false;
+  if (piece.size() == 1) {
+    const auto byte = static_cast<unsigned char>(piece[0]);
+    return std::isprint(byte) || std::isspace(byte);
+  }
+  return true;
+}
+
+}  // namespace bfedge::io

@@ -1,0 +1,181 @@
+// Every bad input the CLI can meet, with a small crafted file each: one line on stderr naming
+// the file (or option) and the problem, a non-zero exit, nothing on stdout, no crash.
+#include <gtest/gtest.h>
+
+#include "bfedge/io/llama2c.hpp"
+#include "support/test_support.hpp"
+
+namespace bfedge::test {
+namespace {
+
+// A valid tiny model (vocab 300, seq_len 32) and a matching tokenizer, plus helpers to break them.
+class CliBadInput : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_ = tiny_llama_config();
+    ASSERT_TRUE(io::write_llama2c(model_, config_, random_llama_weights(config_, 3),
+                                  io::Llama2cFormat::legacy)
+                    .is_ok());
+    write_tokenizer(tokenizer_, config_.vocab_size);
+  }
+
+  static void write_tokenizer(const std::string& path, int vocab) {
+    Bytes b;
+    b.i32(8);
+    auto piece = [&b](const std::string& text) { b.f32(0.0f).i32(static_cast<int>(text.size())).raw(text); };
+    piece("<unk>");
+    piece("<s>");
+    piece("</s>");
+    char hex[8];
+    for (int i = 0; i < 256; ++i) {
+      std::snprintf(hex, sizeof hex, "<0x%02X>", i);
+      piece(hex);
+    }
+    piece(" ");
+    for (int i = 260; i < vocab; ++i) piece("t" + std::to_string(i));
+    b.write(path);
+  }
+
+  std::vector<std::string> generate_args(std::vector<std::string> extra = {}) const {
+    std::vector<std::string> args = {"generate", "--model", model_, "--tokenizer", tokenizer_,
+                                     "--temperature", "0", "-n", "8"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
+
+  // Runs the CLI and checks the contract; `fragments` must all appear in the error line.
+  static void expect_clean_failure(const std::vector<std::string>& args,
+                                   const std::vector<std::string>& fragments) {
+    const CommandResult r = run_cli(args);
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_LT(r.exit_code, 128) << "killed by a signal";
+    EXPECT_EQ(r.out, "") << "nothing on stdout";
+    ASSERT_FALSE(r.err.empty());
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
+    EXPECT_EQ(r.err.rfind("bfedge: error: ", 0), 0u) << r.err;
+    for (const std::string& f : fragments) {
+      EXPECT_NE(r.err.find(f), std::string::npos) << "stderr: " << r.err << "expected: " << f;
+    }
+  }
+
+  void write_header(const models::LlamaConfig& c, std::size_t payload_bytes) const {
+    Bytes()
+        .i32(c.dim).i32(c.hidden_dim).i32(c.n_layers).i32(c.n_heads).i32(c.n_kv_heads)
+        .i32(c.vocab_size).i32(c.seq_len).zeros(payload_bytes)
+        .write(bad_model_);
+  }
+
+  TempDir dir_;
+  models::LlamaConfig config_;
+  std::string model_ = dir_.file("model.bin");
+  std::string tokenizer_ = dir_.file("tok.bin");
+  std::string bad_model_ = dir_.file("bad_model.bin");
+};
+
+TEST_F(CliBadInput, ValidFilesGenerate) {
+  const CommandResult r = run_cli(generate_args({"--prompt", "t261"}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(r.out.empty());
+}
+
+TEST_F(CliBadInput, MissingModelFile) {
+  expect_clean_failure({"generate", "--model", dir_.file("absent.bin"), "--tokenizer", tokenizer_},
+                       {"absent.bin", "cannot open"});
+}
+
+TEST_F(CliBadInput, TruncatedModel) {
+  Bytes().i32(16).i32(40).write(bad_model_);
+  expect_clean_failure({"generate", "--model", bad_model_, "--tokenizer", tokenizer_},
+                       {bad_model_, "truncated"});
+}
+
+TEST_F(CliBadInput, ModelSizeNotMatchingHeader) {
+  write_header(config_, 1000);
+  expect_clean_failure({"generate", "--model", bad_model_, "--tokenizer", tokenizer_},
+                       {bad_model_, "size mismatch"});
+}
+
+TEST_F(CliBadInput, NonPositiveDimension) {
+  models::LlamaConfig c = config_;
+  c.n_layers = 0;
+  write_header(c, 64);
+  expect_clean_failure({"generate", "--model", bad_model_, "--tokenizer", tokenizer_},
+                       {bad_model_, "n_layers is 0, must be positive"});
+}
+
+TEST_F(CliBadInput, AbsurdDimension) {
+  models::LlamaConfig c = config_;
+  c.dim = 3'000'000;
+  write_header(c, 64);
+  expect_clean_failure({"inspect", bad_model_}, {bad_model_, "dim is 3000000"});
+}
+
+TEST_F(CliBadInput, HeadsNotDividingDim) {
+  models::LlamaConfig c = config_;
+  c.n_heads = 5;
+  c.n_kv_heads = 5;
+  write_header(c, 64);
+  expect_clean_failure({"generate", "--model", bad_model_, "--tokenizer", tokenizer_},
+                       {bad_model_, "n_heads (5) does not divide dim (16)"});
+}
+
+TEST_F(CliBadInput, KvHeadsNotDividingHeads) {
+  models::LlamaConfig c = config_;
+  c.n_kv_heads = 3;
+  write_header(c, 64);
+  expect_clean_failure({"perplexity", "--model", bad_model_, "--tokenizer", tokenizer_, "--ids", model_},
+                       {bad_model_, "n_kv_heads (3) does not divide n_heads (4)"});
+}
+
+TEST_F(CliBadInput, VocabMismatchBetweenModelAndTokenizer) {
+  write_tokenizer(tokenizer_, 280);
+  expect_clean_failure(generate_args(), {tokenizer_, "vocabulary mismatch", "280", "300"});
+}
+
+TEST_F(CliBadInput, TokenizerRecordPastTheEnd) {
+  Bytes().i32(8).f32(0.0f).i32(5).raw("<unk>").f32(0.0f).i32(6).raw("ab").write(tokenizer_);
+  expect_clean_failure(generate_args(), {tokenizer_, "token record 1 runs past the end"});
+}
+
+TEST_F(CliBadInput, EmptyPrompt) {
+  expect_clean_failure(generate_args({"--prompt", ""}), {"--prompt", "empty prompt"});
+}
+
+TEST_F(CliBadInput, PromptLongerThanSeqLen) {
+  std::string prompt;
+  for (int i = 0; i < 40; ++i) prompt += static_cast<char>('A' + i % 26);  // byte-fallback tokens
+  expect_clean_failure(generate_args({"--prompt", prompt}),
+                       {model_, "prompt is", "longer than the model's seq_len 32"});
+}
+
+TEST_F(CliBadInput, StepsBeyondSeqLen) {
+  expect_clean_failure(generate_args({"-n", "33"}), {model_, "-n 33 is outside 1..32"});
+  expect_clean_failure(generate_args({"-n", "0"}), {model_, "-n 0 is outside 1..32"});
+}
+
+TEST_F(CliBadInput, UnknownDtype) {
+  expect_clean_failure(generate_args({"--dtype", "fp16"}), {"--dtype", "unknown dtype 'fp16'"});
+  expect_clean_failure({"perplexity", "--model", model_, "--tokenizer", tokenizer_, "--ids", model_,
+                        "--compare", "int8"},
+                       {"--compare", "unknown dtype 'int8'"});
+}
+
+TEST_F(CliBadInput, UsageErrors) {
+  expect_clean_failure({"generate", "--model", model_}, {"--tokenizer"});
+  expect_clean_failure(generate_args({"-n", "many"}), {"many"});
+  expect_clean_failure({"frobnicate"}, {"frobnicate"});
+  expect_clean_failure(generate_args({"--threads", "0"}), {"--threads 0"});
+}
+
+TEST_F(CliBadInput, BadIdsFile) {
+  const std::string ids = dir_.file("ids.txt");
+  Bytes().raw("1 5 300").write(ids);
+  expect_clean_failure({"perplexity", "--model", model_, "--tokenizer", tokenizer_, "--ids", ids},
+                       {ids, "id 300 at index 2 is outside the vocabulary"});
+  Bytes().raw("1 five").write(ids);
+  expect_clean_failure({"perplexity", "--model", model_, "--tokenizer", tokenizer_, "--ids", ids},
+                       {ids, "not a decimal integer"});
+}
+
+}  // namespace
+}  // namespace bfedge::test

@@ -1,0 +1,213 @@
+// llama2.c checkpoint loading: crafted bad files (one per failure mode), both formats written
+// and read back, and the real stories260K header.
+#include "bfedge/io/llama2c.hpp"
+
+#include <gtest/gtest.h>
+
+#include "bfedge/core/bf16.hpp"
+#include "support/test_support.hpp"
+
+namespace bfedge::io {
+namespace {
+
+using models::LlamaConfig;
+using test::Bytes;
+using test::TempDir;
+
+Bytes legacy_header(const LlamaConfig& c) {
+  Bytes b;
+  b.i32(c.dim).i32(c.hidden_dim).i32(c.n_layers).i32(c.n_heads).i32(c.n_kv_heads);
+  b.i32(c.shared_classifier ? c.vocab_size : -c.vocab_size).i32(c.seq_len);
+  return b;
+}
+
+std::size_t legacy_payload_bytes(const LlamaConfig& c) {
+  return 4 * (static_cast<std::size_t>(c.parameter_count()) +
+              static_cast<std::size_t>(c.seq_len) * c.head_size());
+}
+
+// Writes a file with `c`'s legacy header and a zero payload of the right size (plus `delta`).
+std::string write_legacy(const TempDir& dir, const LlamaConfig& c, long delta = 0) {
+  Bytes b = legacy_header(c);
+  b.zeros(static_cast<std::size_t>(static_cast<long>(legacy_payload_bytes(c)) + delta));
+  const std::string path = dir.file("model.bin");
+  b.write(path);
+  return path;
+}
+
+void expect_load_error(const std::string& path, const std::string& fragment) {
+  const auto result = load_llama2c<float>(path);
+  ASSERT_FALSE(result.is_ok());
+  EXPECT_NE(result.status().message().find(path), std::string::npos) << result.status().message();
+  EXPECT_NE(result.status().message().find(fragment), std::string::npos)
+      << "message: " << result.status().message() << "\nexpected to contain: " << fragment;
+  EXPECT_FALSE(load_llama2c<bf16>(path).is_ok());
+}
+
+TEST(Llama2cLoad, MissingFile) {
+  TempDir dir;
+  expect_load_error(dir.file("absent.bin"), "cannot open");
+}
+
+TEST(Llama2cLoad, DirectoryInsteadOfFile) {
+  TempDir dir;
+  expect_load_error(dir.path().string(), "is a directory");
+}
+
+TEST(Llama2cLoad, FileShorterThanHeader) {
+  TempDir dir;
+  const std::string path = dir.file("short.bin");
+  Bytes().i32(64).i32(172).write(path);
+  expect_load_error(path, "truncated");
+  Bytes().write(path);
+  expect_load_error(path, "truncated");
+}
+
+TEST(Llama2cLoad, PayloadShorterOrLongerThanHeaderImplies) {
+  TempDir dir;
+  expect_load_error(write_legacy(dir, test::tiny_llama_config(), -4), "truncated");
+  expect_load_error(write_legacy(dir, test::tiny_llama_config(), +4), "trailing bytes");
+  expect_load_error(write_legacy(dir, test::tiny_llama_config(), -1), "size mismatch");
+}
+
+TEST(Llama2cLoad, NonPositiveDimensions) {
+  TempDir dir;
+  for (int field = 0; field < 7; ++field) {
+    LlamaConfig c = test::tiny_llama_config();
+    int* fields[] = {&c.dim, &c.hidden_dim, &c.n_layers, &c.n_heads, &c.n_kv_heads, &c.vocab_size,
+                     &c.seq_len};
+    *fields[field] = field == 5 ? 0 : -3;  // vocab_size < 0 means "unshared", so use 0 there
+    const std::string path = dir.file("bad.bin");
+    Bytes()
+        .i32(c.dim).i32(c.hidden_dim).i32(c.n_layers).i32(c.n_heads).i32(c.n_kv_heads)
+        .i32(c.vocab_size).i32(c.seq_len).zeros(64)
+        .write(path);
+    expect_load_error(path, "must be positive");
+  }
+}
+
+TEST(Llama2cLoad, AbsurdDimensions) {
+  TempDir dir;
+  LlamaConfig c = test::tiny_llama_config();
+  c.hidden_dim = 2'000'000;
+  const std::string path = dir.file("absurd.bin");
+  legacy_header(c).zeros(128).write(path);
+  expect_load_error(path, "larger than the accepted maximum");
+}
+
+TEST(Llama2cLoad, HugeButAcceptedDimensionsDoNotOverflow) {
+  TempDir dir;
+  LlamaConfig c;
+  c.dim = c.hidden_dim = c.vocab_size = c.seq_len = c.n_layers = 1 << 20;
+  c.n_heads = c.n_kv_heads = 1 << 19;  // head size 2
+  const std::string path = dir.file("huge.bin");
+  legacy_header(c).zeros(16).write(path);
+  expect_load_error(path, "header implies");
+}
+
+TEST(Llama2cLoad, HeadsMustDivideDimAndKvHeadsMustDivideHeads) {
+  TempDir dir;
+  LlamaConfig c = test::tiny_llama_config();
+  c.n_heads = 3;
+  c.n_kv_heads = 1;
+  const std::string path = dir.file("heads.bin");
+  legacy_header(c).zeros(64).write(path);
+  expect_load_error(path, "n_heads (3) does not divide dim (16)");
+
+  c = test::tiny_llama_config();
+  c.n_kv_heads = 3;
+  legacy_header(c).zeros(64).write(path);
+  expect_load_error(path, "n_kv_heads (3) does not divide n_heads (4)");
+}
+
+TEST(Llama2cLoad, OddHeadSizeIsRejected) {
+  TempDir dir;
+  LlamaConfig c = test::tiny_llama_config();
+  c.dim = 12;
+  c.n_heads = 4;  // head size 3
+  const std::string path = dir.file("odd.bin");
+  legacy_header(c).zeros(64).write(path);
+  expect_load_error(path, "head size 3 is odd");
+}
+
+TEST(Llama2cLoad, Ak42HeaderErrors) {
+  TempDir dir;
+  const std::string path = dir.file("v.bin");
+  Bytes().u32(kAk42Magic).i32(1).zeros(20).write(path);
+  expect_load_error(path, "ak42 header needs 256");
+  Bytes().u32(kAk42Magic).i32(2).zeros(248).write(path);
+  expect_load_error(path, "ak42 version 2 is not supported");
+}
+
+class Llama2cRoundTrip : public ::testing::TestWithParam<std::tuple<Llama2cFormat, bool>> {};
+
+TEST_P(Llama2cRoundTrip, WrittenWeightsReadBackExactly) {
+  const auto [format, shared] = GetParam();
+  LlamaConfig c = test::tiny_llama_config();
+  c.shared_classifier = shared;
+  const models::LlamaWeights<float> weights = test::random_llama_weights(c, 11);
+  TempDir dir;
+  const std::string path = dir.file("rt.bin");
+  ASSERT_TRUE(write_llama2c(path, c, weights, format).is_ok());
+
+  const auto loaded = load_llama2c<float>(path);
+  ASSERT_TRUE(loaded.is_ok()) << loaded.status().message();
+  EXPECT_EQ(loaded.value().format, format);
+  EXPECT_EQ(loaded.value().config.shared_classifier, shared);
+  EXPECT_EQ(loaded.value().config.vocab_size, c.vocab_size);
+  const auto& w = loaded.value().weights;
+  EXPECT_EQ(w.token_embedding, weights.token_embedding);
+  EXPECT_EQ(w.rms_att, weights.rms_att);
+  EXPECT_EQ(w.wq, weights.wq);
+  EXPECT_EQ(w.wk, weights.wk);
+  EXPECT_EQ(w.wv, weights.wv);
+  EXPECT_EQ(w.wo, weights.wo);
+  EXPECT_EQ(w.rms_ffn, weights.rms_ffn);
+  EXPECT_EQ(w.w1, weights.w1);
+  EXPECT_EQ(w.w2, weights.w2);
+  EXPECT_EQ(w.w3, weights.w3);
+  EXPECT_EQ(w.rms_final, weights.rms_final);
+  EXPECT_EQ(w.classifier, weights.classifier);
+
+  const auto as_bf16 = load_llama2c<bf16>(path);
+  ASSERT_TRUE(as_bf16.is_ok());
+  for (std::size_t i = 0; i < weights.wq.size(); ++i) {
+    ASSERT_EQ(as_bf16.value().weights.wq[i].bits, to_bf16(weights.wq[i]).bits);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, Llama2cRoundTrip,
+                         ::testing::Combine(::testing::Values(Llama2cFormat::legacy,
+                                                              Llama2cFormat::ak42_v1),
+                                            ::testing::Bool()));
+
+TEST(Llama2cLoad, WriteRefusesInvalidConfigAndLeavesNothing) {
+  TempDir dir;
+  LlamaConfig c = test::tiny_llama_config();
+  const auto weights = test::random_llama_weights(c, 1);
+  c.n_heads = 5;
+  const std::string path = dir.file("never.bin");
+  EXPECT_FALSE(write_llama2c(path, c, weights, Llama2cFormat::legacy).is_ok());
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+TEST(Llama2cLoad, Stories260KHeader) {
+  BFEDGE_REQUIRE_SHARED(shared);
+  const auto loaded = load_llama2c<bf16>((shared / "models/stories260K.bin").string());
+  ASSERT_TRUE(loaded.is_ok()) << loaded.status().message();
+  const LlamaConfig& c = loaded.value().config;
+  EXPECT_EQ(loaded.value().format, Llama2cFormat::legacy);
+  EXPECT_EQ(c.dim, 64);
+  EXPECT_EQ(c.hidden_dim, 172);
+  EXPECT_EQ(c.n_layers, 5);
+  EXPECT_EQ(c.n_heads, 8);
+  EXPECT_EQ(c.n_kv_heads, 4);
+  EXPECT_EQ(c.vocab_size, 512);
+  EXPECT_EQ(c.seq_len, 512);
+  EXPECT_TRUE(c.shared_classifier);
+  EXPECT_EQ(c.parameter_count(), 260032);  // ../shared/models/SOURCES.md
+  EXPECT_TRUE(loaded.value().weights.classifier.empty());
+}
+
+}  // namespace
+}  // namespace bfedge::io

@@ -1,0 +1,66 @@
+#include "bfedge/models/sampler.hpp"
+
+#include <array>
+#include <cmath>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace bfedge::models {
+namespace {
+
+TEST(Rng, MatchesRunCXorshift) {
+  // Values printed by run.c's random_u32 / random_f32 compiled from llama2.c @ 350e04fe, seed 42.
+  std::uint64_t state = 42;
+  EXPECT_EQ(random_u32(state), 1456360119u);
+  EXPECT_EQ(random_u32(state), 3359763283u);
+  EXPECT_EQ(random_u32(state), 3393612768u);
+  EXPECT_EQ(random_u32(state), 4054632243u);
+  state = 42;
+  EXPECT_FLOAT_EQ(random_f32(state), 0.339085221f);
+  EXPECT_FLOAT_EQ(random_f32(state), 0.782255828f);
+}
+
+TEST(Sampler, ArgmaxTakesFirstMaximum) {
+  const std::vector<float> v = {1.0f, 3.0f, -2.0f, 3.0f};
+  EXPECT_EQ(argmax(v), 1);
+  std::vector<float> logits = v;
+  Sampler greedy(4, 0.0f, 0.9f, 1);
+  EXPECT_EQ(greedy.sample(logits), 1);
+  EXPECT_EQ(logits, v) << "greedy sampling leaves logits untouched";
+}
+
+TEST(Sampler, TopPDrawsOnlyFromTheNucleus) {
+  // probabilities 0.5, 0.3, 0.15, 0.05: with top-p 0.7 the nucleus is {0, 1}.
+  const std::array<float, 4> probs = {0.5f, 0.3f, 0.15f, 0.05f};
+  std::array<int, 4> counts{};
+  for (std::uint64_t seed = 1; seed <= 2000; ++seed) {
+    std::vector<float> logits;
+    for (float p : probs) logits.push_back(std::log(p));
+    Sampler s(4, 1.0f, 0.7f, seed);
+    ++counts[static_cast<std::size_t>(s.sample(logits))];
+  }
+  EXPECT_EQ(counts[2] + counts[3], 0);
+  // Within the nucleus the odds stay 5:3.
+  EXPECT_NEAR(static_cast<double>(counts[0]) / 2000.0, 0.625, 0.05);
+}
+
+TEST(Sampler, FullDistributionWhenTopPIsOne) {
+  std::array<int, 3> counts{};
+  for (std::uint64_t seed = 1; seed <= 3000; ++seed) {
+    std::vector<float> logits = {0.0f, 0.0f, 0.0f};
+    Sampler s(3, 1.0f, 1.0f, seed);
+    ++counts[static_cast<std::size_t>(s.sample(logits))];
+  }
+  for (int c : counts) EXPECT_NEAR(c / 3000.0, 1.0 / 3.0, 0.05);
+}
+
+TEST(Sampler, EmptyNucleusFallsBackToArgmax) {
+  std::vector<float> logits(512, 0.0f);
+  logits[7] = 1e-3f;
+  Sampler s(512, 1.0f, 1e-6f, 3);
+  EXPECT_EQ(s.sample(logits), 7);
+}
+
+}  // namespace
+}  // namespace bfedge::models

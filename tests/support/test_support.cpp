@@ -1,0 +1,119 @@
+#include "support/test_support.hpp"
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+namespace bfedge::test {
+namespace fs = std::filesystem;
+
+std::optional<fs::path> shared_dir() {
+  if (const char* env = std::getenv("BFEDGE_SHARED_DIR"); env != nullptr && *env != '\0') {
+    if (fs::is_directory(env)) return fs::path(env);
+    return std::nullopt;
+  }
+  const fs::path candidate = fs::path(BFEDGE_SOURCE_DIR).parent_path() / "shared";
+  if (fs::is_directory(candidate / "models")) return candidate;
+  return std::nullopt;
+}
+
+TempDir::TempDir() {
+  std::string pattern = (fs::temp_directory_path() / "bfedge-test-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) std::abort();
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+void write_bytes(const std::string& path, const std::vector<std::uint8_t>& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+template <class V>
+static void append_le(std::vector<std::uint8_t>& data, V value) {
+  std::uint8_t bytes[sizeof value];
+  std::memcpy(bytes, &value, sizeof value);
+  data.insert(data.end(), bytes, bytes + sizeof value);
+}
+
+Bytes& Bytes::i32(std::int32_t v) { append_le(data_, v); return *this; }
+Bytes& Bytes::u32(std::uint32_t v) { append_le(data_, v); return *this; }
+Bytes& Bytes::f32(float v) { append_le(data_, v); return *this; }
+Bytes& Bytes::raw(const std::string& s) { data_.insert(data_.end(), s.begin(), s.end()); return *this; }
+Bytes& Bytes::zeros(std::size_t n) { data_.resize(data_.size() + n, 0); return *this; }
+Bytes& Bytes::truncate(std::size_t n) { data_.resize(n); return *this; }
+
+models::LlamaConfig tiny_llama_config() {
+  models::LlamaConfig c;
+  c.dim = 16;
+  c.hidden_dim = 40;
+  c.n_layers = 2;
+  c.n_heads = 4;
+  c.n_kv_heads = 2;
+  c.vocab_size = 300;
+  c.seq_len = 32;
+  c.shared_classifier = true;
+  return c;
+}
+
+models::LlamaWeights<float> random_llama_weights(const models::LlamaConfig& config,
+                                                 std::uint32_t seed) {
+  models::LlamaWeights<float> w;
+  models::resize_llama_weights(config, w);
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  const float scale = 1.0f / std::sqrt(static_cast<float>(config.dim));
+  for (auto* t : {&w.token_embedding, &w.wq, &w.wk, &w.wv, &w.wo, &w.w1, &w.w2, &w.w3,
+                  &w.classifier}) {
+    for (float& x : *t) x = normal(rng) * scale;
+  }
+  for (auto* t : {&w.rms_att, &w.rms_ffn, &w.rms_final}) {
+    for (float& x : *t) x = 1.0f + 0.1f * normal(rng);
+  }
+  return w;
+}
+
+static std::string shell_quote(const std::string& s) {
+  std::string q(1, '\'');
+  for (char c : s) {
+    if (c == '\'') {
+      q.append("'\\''");
+    } else {
+      q.push_back(c);
+    }
+  }
+  q.push_back('\'');
+  return q;
+}
+
+CommandResult run_cli(const std::vector<std::string>& args) {
+  TempDir dir;
+  std::string command = shell_quote(BFEDGE_CLI_PATH);
+  // Appends one piece at a time: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string.
+  for (const std::string& a : args) command.append(" ").append(shell_quote(a));
+  command.append(" >").append(shell_quote(dir.file("out")));
+  command.append(" 2>").append(shell_quote(dir.file("err"))).append(" </dev/null");
+  const int status = std::system(command.c_str());
+  CommandResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = read_text(dir.file("out"));
+  r.err = read_text(dir.file("err"));
+  return r;
+}
+
+}  // namespace bfedge::test

@@ -1,0 +1,72 @@
+// Shared test helpers: locating ../shared, temporary directories, crafted files, random models
+// and running the bfedge CLI as a user would.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "bfedge/models/llama_config.hpp"
+
+namespace bfedge::test {
+
+// ../shared next to the source tree (or $BFEDGE_SHARED_DIR), if present.
+std::optional<std::filesystem::path> shared_dir();
+
+// Skips the current test, visibly, when ../shared is absent.
+#define BFEDGE_REQUIRE_SHARED(var)                                                         \
+  const auto var##_opt = ::bfedge::test::shared_dir();                                     \
+  if (!var##_opt) GTEST_SKIP() << "../shared not found (set BFEDGE_SHARED_DIR): skipped"; \
+  const std::filesystem::path var = *var##_opt
+
+// A fresh directory removed (with its contents) on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+void write_bytes(const std::string& path, const std::vector<std::uint8_t>& bytes);
+std::string read_text(const std::string& path);
+
+// Little-endian byte builder for crafted files.
+class Bytes {
+ public:
+  Bytes& i32(std::int32_t v);
+  Bytes& u32(std::uint32_t v);
+  Bytes& f32(float v);
+  Bytes& raw(const std::string& s);
+  Bytes& zeros(std::size_t n);
+  Bytes& truncate(std::size_t n);
+  const std::vector<std::uint8_t>& data() const { return data_; }
+  void write(const std::string& path) const { write_bytes(path, data_); }
+
+ private:
+  std::vector<std::uint8_t> data_;
+};
+
+// A small LLaMA with deterministic pseudo-random weights of realistic magnitude.
+models::LlamaWeights<float> random_llama_weights(const models::LlamaConfig& config,
+                                                 std::uint32_t seed);
+models::LlamaConfig tiny_llama_config();  // dim 16, 2 layers, 4 heads, 2 KV heads, vocab 300
+
+struct CommandResult {
+  int exit_code;
+  std::string out;
+  std::string err;
+};
+// Runs the bfedge CLI with `args` (no shell interpretation of the arguments).
+CommandResult run_cli(const std::vector<std::string>& args);
+
+}  // namespace bfedge::test

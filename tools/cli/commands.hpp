@@ -1,0 +1,19 @@
+// Each subcommand registers its options on the app and returns the function that runs it.
+#pragma once
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace bfedge::cli {
+
+struct Command {
+  CLI::App* parser;          // the subcommand, owned by the app
+  std::function<int()> run;  // runs it after parsing; returns the exit code
+};
+
+Command add_generate_command(CLI::App& app);
+Command add_inspect_command(CLI::App& app);
+Command add_perplexity_command(CLI::App& app);
+
+}  // namespace bfedge::cli

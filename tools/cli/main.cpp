@@ -1,0 +1,44 @@
+// bfedge: deploy tiny transformers in BFloat16. Entry point and subcommand dispatch.
+#include <cstdio>
+#include <string>
+
+#include "cli_common.hpp"
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"bfedge: tiny transformers in BFloat16 for microcontrollers and hosts", "bfedge"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "bfedge 0.1.0");
+
+  const bfedge::cli::Command commands[] = {
+      bfedge::cli::add_generate_command(app),
+      bfedge::cli::add_inspect_command(app),
+      bfedge::cli::add_perplexity_command(app),
+  };
+
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    for (const bfedge::cli::Command& command : commands) known |= command.parser->get_name() == argv[1];
+    if (!known) {
+      return bfedge::cli::report_error(std::string("unknown command '") + argv[1] +
+                                           "' (expected generate, inspect or perplexity)",
+                                       bfedge::cli::kExitUsageError);
+    }
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return bfedge::cli::report_error(std::string(e.what()) + " (see bfedge --help)",
+                                     bfedge::cli::kExitUsageError);
+  }
+  for (const bfedge::cli::Command& command : commands) {
+    if (command.parser->parsed()) return command.run();
+  }
+  return bfedge::cli::report_error("no subcommand given", bfedge::cli::kExitUsageError);
+}
