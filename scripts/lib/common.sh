@@ -1,0 +1,47 @@
+# Shared by scripts/demo and scripts/test: install missing Debian packages, configure, build.
+# Sourced, not run. Quiet when there is nothing to do.
+
+BFEDGE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+# Debian 12 packages the host build and tests need.
+BFEDGE_PACKAGES=(cmake ninja-build g++ libgtest-dev libcli11-dev nlohmann-json3-dev)
+
+bfedge_log() { printf 'bfedge: %s\n' "$*" >&2; }
+
+# Installs whichever of the given packages are missing (apt-get; sudo when not root).
+bfedge_ensure_packages() {
+  local missing=() pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+      sudo=(sudo)
+    else
+      bfedge_log "missing packages: ${missing[*]}; run as root: apt-get install ${missing[*]}"
+      return 1
+    fi
+  fi
+  bfedge_log "installing ${missing[*]} (apt-get)"
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq >/dev/null ||
+    { bfedge_log "apt-get update failed"; return 1; }
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+    { bfedge_log "apt-get install ${missing[*]} failed"; return 1; }
+}
+
+# Configures (first time) and builds one CMake preset; prints the build log only on failure.
+bfedge_build() {
+  local preset=$1 log
+  log=$(mktemp)
+  if ! { cmake -S "$BFEDGE_ROOT" --preset "$preset" >"$log" 2>&1 &&
+         cmake --build --preset "$preset" -j "$(nproc)" >>"$log" 2>&1; }; then
+    cat "$log" >&2
+    rm -f "$log"
+    bfedge_log "build of preset '$preset' failed"
+    return 1
+  fi
+  rm -f "$log"
+}
