@@ -90,7 +90,8 @@ Result<Header> parse_header(const std::string& path, const std::vector<std::byte
   } else {
     if (bytes.size() < kLegacyHeaderBytes) {
       return format_error(path + ": truncated: " + std::to_string(bytes.size()) +
-                          " bytes, the llama2.c header needs " + std::to_string(kLegacyHeaderBytes));
+                          " bytes, the llama2.c header needs " +
+                          std::to_string(kLegacyHeaderBytes));
     }
     std::memcpy(fields, bytes.data(), sizeof fields);
     header.format = Llama2cFormat::legacy;
@@ -151,15 +152,16 @@ Result<LlamaCheckpoint<T>> load_llama2c(const std::string& path) {
   const double approx_bytes =
       static_cast<double>(header.value().bytes) +
       4.0 * (static_cast<double>(c.vocab_size) * c.dim * (c.shared_classifier ? 1 : 2) +
-             static_cast<double>(c.n_layers) * c.dim * (2.0 * c.dim + 2.0 * c.kv_dim() +
-                                                        3.0 * c.hidden_dim + 2.0) +
+             static_cast<double>(c.n_layers) * c.dim *
+                 (2.0 * c.dim + 2.0 * c.kv_dim() + 3.0 * c.hidden_dim + 2.0) +
              static_cast<double>(c.seq_len) * c.head_size());
   const std::size_t actual = bytes.value().size();
   if (approx_bytes > 1e15) {
     return format_error(path + ": header implies about " + std::to_string(approx_bytes) +
                         " bytes of weights, file has " + std::to_string(actual));
   }
-  const std::uint64_t expected = header.value().bytes + 4 * payload_floats(c, header.value().format);
+  const std::uint64_t expected =
+      header.value().bytes + 4 * payload_floats(c, header.value().format);
   if (expected != actual) {
     return format_error(path + ": size mismatch: header implies " + std::to_string(expected) +
                         " bytes, file has " + std::to_string(actual) +
@@ -188,10 +190,12 @@ Status write_llama2c(const std::string& path, const LlamaConfig& config,
     std::memcpy(header.data(), &magic, 4);
     std::memcpy(header.data() + 4, &version, 4);
     std::memcpy(header.data() + 8, fields, sizeof fields);
-    header[8 + sizeof fields] = std::byte{config.shared_classifier ? std::uint8_t{1} : std::uint8_t{0}};
+    header[8 + sizeof fields] =
+        std::byte{config.shared_classifier ? std::uint8_t{1} : std::uint8_t{0}};
     header_bytes = kAk42HeaderBytes;
   }
-  std::vector<std::byte> out(header.begin(), header.begin() + static_cast<std::ptrdiff_t>(header_bytes));
+  std::vector<std::byte> out(header.begin(),
+                             header.begin() + static_cast<std::ptrdiff_t>(header_bytes));
   auto append = [&out](const void* data, std::size_t n) {
     const auto* p = static_cast<const std::byte*>(data);
     out.insert(out.end(), p, p + n);

@@ -59,8 +59,8 @@ Result<Tokenizer> Tokenizer::load(const std::string& path) {
     std::string piece(static_cast<std::size_t>(length), '\0');
     if (!cursor.read_bytes(piece.data(), piece.size())) {
       return format_error(path + ": " + record + " runs past the end of the file (needs " +
-                          std::to_string(length) + " bytes, " +
-                          std::to_string(cursor.remaining()) + " left)");
+                          std::to_string(length) + " bytes, " + std::to_string(cursor.remaining()) +
+                          " left)");
     }
     t.pieces_.push_back(std::move(piece));
     t.scores_.push_back(score);

@@ -6,7 +6,8 @@
 
 namespace bfedge::models {
 
-Status validate_generation(const LlamaConfig& config, std::span<const int> prompt_tokens, int steps) {
+Status validate_generation(const LlamaConfig& config, std::span<const int> prompt_tokens,
+                           int steps) {
   if (prompt_tokens.empty()) return invalid_argument("prompt encodes to no tokens");
   if (steps < 1 || steps > config.seq_len) {
     return invalid_argument("-n " + std::to_string(steps) + " is outside 1.." +

@@ -32,8 +32,8 @@ template <class T>
 Llama<T>::Llama(LlamaConfig config, LlamaWeights<T> weights)
     : config_(config), weights_(std::move(weights)) {
   const std::size_t dim = config_.dim, hidden = config_.hidden_dim;
-  const std::size_t cache = static_cast<std::size_t>(config_.n_layers) * config_.seq_len *
-                            config_.kv_dim();
+  const std::size_t cache =
+      static_cast<std::size_t>(config_.n_layers) * config_.seq_len * config_.kv_dim();
   state_.x.resize(dim);
   state_.xb.resize(dim);
   state_.xb2.resize(dim);
@@ -50,8 +50,8 @@ Llama<T>::Llama(LlamaConfig config, LlamaWeights<T> weights)
 
 // y = W x with the rows of W split over the cluster's cores.
 template <class Out, class T>
-static void parallel_matvec(runtime::HostCluster& cluster, Out* out, const T* w, const T* x,
-                            int in, int rows) {
+static void parallel_matvec(runtime::HostCluster& cluster, Out* out, const T* w, const T* x, int in,
+                            int rows) {
   cluster.fork([&](int core, int cores) {
     const runtime::Range r = split_range(rows, core, cores);
     k::matvec(out, w, x, in, r.begin, r.end);
@@ -81,7 +81,8 @@ void Llama<T>::attention_block(int layer, int pos, runtime::HostCluster& cluster
   cluster.fork([&](int core, int cores) {
     const runtime::Range heads = split_range(c.n_heads, core, cores);
     for (int h = heads.begin; h < heads.end; ++h) {
-      const std::size_t kv_offset = layer_cache + static_cast<std::size_t>(h / c.kv_group()) * head_size;
+      const std::size_t kv_offset =
+          layer_cache + static_cast<std::size_t>(h / c.kv_group()) * head_size;
       k::attention_head(s.xb.data() + h * head_size, s.q.data() + h * head_size,
                         s.key_cache.data() + kv_offset, s.value_cache.data() + kv_offset, kv_dim,
                         pos + 1, head_size,
@@ -101,10 +102,13 @@ void Llama<T>::ffn_block(int layer, runtime::HostCluster& cluster) {
   const std::size_t l = static_cast<std::size_t>(layer);
 
   k::rmsnorm(s.xb.data(), s.x.data(), weights_.rms_ffn.data() + l * dim, dim);
-  parallel_matvec(cluster, s.hb.data(), weights_.w1.data() + l * hidden * dim, s.xb.data(), dim, hidden);
-  parallel_matvec(cluster, s.hb2.data(), weights_.w3.data() + l * hidden * dim, s.xb.data(), dim, hidden);
+  parallel_matvec(cluster, s.hb.data(), weights_.w1.data() + l * hidden * dim, s.xb.data(), dim,
+                  hidden);
+  parallel_matvec(cluster, s.hb2.data(), weights_.w3.data() + l * hidden * dim, s.xb.data(), dim,
+                  hidden);
   k::swiglu(s.hb.data(), s.hb2.data(), hidden);
-  parallel_matvec(cluster, s.xb.data(), weights_.w2.data() + l * dim * hidden, s.hb.data(), hidden, dim);
+  parallel_matvec(cluster, s.xb.data(), weights_.w2.data() + l * dim * hidden, s.hb.data(), hidden,
+                  dim);
   k::add(s.x.data(), s.xb.data(), dim);
 }
 
@@ -141,6 +145,13 @@ static Result<LlamaRunner> load_as(const std::string& path) {
   auto checkpoint = io::load_llama2c<T>(path);
   if (!checkpoint.is_ok()) return checkpoint.status();
   auto& ck = checkpoint.value();
+  const std::int64_t state = ck.config.state_bytes(sizeof(T));
+  if (state > kMaxLlamaStateBytes) {
+    return Status(ErrorCode::capacity, path + ": run-time state (KV cache for seq_len " +
+                                           std::to_string(ck.config.seq_len) + ") needs " +
+                                           std::to_string(state) + " bytes, over the " +
+                                           std::to_string(kMaxLlamaStateBytes) + "-byte limit");
+  }
   return LlamaRunner(Llama<T>(ck.config, std::move(ck.weights)));
 }
 

@@ -12,12 +12,20 @@ std::int64_t LlamaConfig::parameter_count() const {
   return v * d + layers * per_layer + d + (shared_classifier ? 0 : v * d);
 }
 
+std::int64_t LlamaConfig::state_bytes(std::int64_t element_bytes) const {
+  const std::int64_t kv_cache = 2LL * n_layers * seq_len * kv_dim();
+  const std::int64_t activations = 4LL * dim + 2LL * hidden_dim;
+  const std::int64_t f32_scratch =
+      static_cast<std::int64_t>(n_heads) * (seq_len + head_size()) + vocab_size;
+  return (kv_cache + activations) * element_bytes + 4 * f32_scratch;
+}
+
 Status validate_llama_config(const LlamaConfig& c, const std::string& source) {
   const struct {
     const char* name;
     int value;
-  } fields[] = {{"dim", c.dim},           {"hidden_dim", c.hidden_dim}, {"n_layers", c.n_layers},
-                {"n_heads", c.n_heads},   {"n_kv_heads", c.n_kv_heads}, {"vocab_size", c.vocab_size},
+  } fields[] = {{"dim", c.dim},         {"hidden_dim", c.hidden_dim}, {"n_layers", c.n_layers},
+                {"n_heads", c.n_heads}, {"n_kv_heads", c.n_kv_heads}, {"vocab_size", c.vocab_size},
                 {"seq_len", c.seq_len}};
   for (const auto& f : fields) {
     if (f.value <= 0) {
@@ -26,7 +34,8 @@ Status validate_llama_config(const LlamaConfig& c, const std::string& source) {
     }
     if (f.value > kMaxLlamaDimension) {
       return format_error(source + ": " + f.name + " is " + std::to_string(f.value) +
-                          ", larger than the accepted maximum " + std::to_string(kMaxLlamaDimension));
+                          ", larger than the accepted maximum " +
+                          std::to_string(kMaxLlamaDimension));
     }
   }
   if (c.dim % c.n_heads != 0) {
@@ -61,33 +70,14 @@ void resize_llama_weights(const LlamaConfig& c, LlamaWeights<T>& w) {
   w.classifier.assign(c.shared_classifier ? 0 : v * d, T{});
 }
 
-namespace {
-
-template <class To, class From>
-std::vector<To> convert_tensor(const std::vector<From>& src) {
-  std::vector<To> dst(src.size());
-  std::transform(src.begin(), src.end(), dst.begin(),
-                 [](From x) { return from_f32<To>(to_f32(x)); });
-  return dst;
-}
-
-}  // namespace
-
 template <class To, class From>
 LlamaWeights<To> convert_llama_weights(const LlamaWeights<From>& w) {
   LlamaWeights<To> out;
-  out.token_embedding = convert_tensor<To>(w.token_embedding);
-  out.rms_att = convert_tensor<To>(w.rms_att);
-  out.wq = convert_tensor<To>(w.wq);
-  out.wk = convert_tensor<To>(w.wk);
-  out.wv = convert_tensor<To>(w.wv);
-  out.wo = convert_tensor<To>(w.wo);
-  out.rms_ffn = convert_tensor<To>(w.rms_ffn);
-  out.w1 = convert_tensor<To>(w.w1);
-  out.w2 = convert_tensor<To>(w.w2);
-  out.w3 = convert_tensor<To>(w.w3);
-  out.rms_final = convert_tensor<To>(w.rms_final);
-  out.classifier = convert_tensor<To>(w.classifier);
+  zip_llama_tensors(out, w, [](std::vector<To>& dst, const std::vector<From>& src) {
+    dst.resize(src.size());
+    std::transform(src.begin(), src.end(), dst.begin(),
+                   [](From x) { return from_f32<To>(to_f32(x)); });
+  });
   return out;
 }
 

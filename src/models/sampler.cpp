@@ -26,7 +26,9 @@ int argmax(std::span<const float> values) {
 }
 
 Sampler::Sampler(int vocab_size, float temperature, float topp, std::uint64_t seed)
-    : temperature_(temperature), topp_(topp), rng_state_(seed),
+    : temperature_(temperature),
+      topp_(topp),
+      rng_state_(seed),
       candidates_(static_cast<std::size_t>(vocab_size)) {}
 
 int Sampler::sample(std::span<float> logits) {

@@ -22,7 +22,9 @@ class CliBadInput : public ::testing::Test {
   static void write_tokenizer(const std::string& path, int vocab) {
     Bytes b;
     b.i32(8);
-    auto piece = [&b](const std::string& text) { b.f32(0.0f).i32(static_cast<int>(text.size())).raw(text); };
+    auto piece = [&b](const std::string& text) {
+      b.f32(0.0f).i32(static_cast<int>(text.size())).raw(text);
+    };
     piece("<unk>");
     piece("<s>");
     piece("</s>");
@@ -37,8 +39,8 @@ class CliBadInput : public ::testing::Test {
   }
 
   std::vector<std::string> generate_args(std::vector<std::string> extra = {}) const {
-    std::vector<std::string> args = {"generate", "--model", model_, "--tokenizer", tokenizer_,
-                                     "--temperature", "0", "-n", "8"};
+    std::vector<std::string> args = {
+        "generate", "--model", model_, "--tokenizer", tokenizer_, "--temperature", "0", "-n", "8"};
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
   }
@@ -60,8 +62,14 @@ class CliBadInput : public ::testing::Test {
 
   void write_header(const models::LlamaConfig& c, std::size_t payload_bytes) const {
     Bytes()
-        .i32(c.dim).i32(c.hidden_dim).i32(c.n_layers).i32(c.n_heads).i32(c.n_kv_heads)
-        .i32(c.vocab_size).i32(c.seq_len).zeros(payload_bytes)
+        .i32(c.dim)
+        .i32(c.hidden_dim)
+        .i32(c.n_layers)
+        .i32(c.n_heads)
+        .i32(c.n_kv_heads)
+        .i32(c.vocab_size)
+        .i32(c.seq_len)
+        .zeros(payload_bytes)
         .write(bad_model_);
   }
 
@@ -110,6 +118,22 @@ TEST_F(CliBadInput, AbsurdDimension) {
   expect_clean_failure({"inspect", bad_model_}, {bad_model_, "dim is 3000000"});
 }
 
+TEST_F(CliBadInput, SeqLenWhoseKvCacheCannotBeAllocated) {
+  // ak42 stores no seq_len-sized table, so a tiny file can ask for a huge KV cache.
+  models::LlamaConfig c = config_;
+  c.seq_len = 1 << 20;
+  c.n_layers = 2048;  // 2 * 2048 * 2^20 * 2 cache entries: 16 GiB in bf16, from a 100 KB file
+  c.dim = 2;
+  c.n_heads = c.n_kv_heads = 1;
+  c.hidden_dim = 1;
+  c.vocab_size = 1;
+  models::LlamaWeights<float> w;
+  models::resize_llama_weights(c, w);
+  ASSERT_TRUE(io::write_llama2c(bad_model_, c, w, io::Llama2cFormat::ak42_v1).is_ok());
+  expect_clean_failure({"generate", "--model", bad_model_, "--tokenizer", tokenizer_},
+                       {bad_model_, "KV cache for seq_len 1048576", "limit"});
+}
+
 TEST_F(CliBadInput, HeadsNotDividingDim) {
   models::LlamaConfig c = config_;
   c.n_heads = 5;
@@ -123,8 +147,9 @@ TEST_F(CliBadInput, KvHeadsNotDividingHeads) {
   models::LlamaConfig c = config_;
   c.n_kv_heads = 3;
   write_header(c, 64);
-  expect_clean_failure({"perplexity", "--model", bad_model_, "--tokenizer", tokenizer_, "--ids", model_},
-                       {bad_model_, "n_kv_heads (3) does not divide n_heads (4)"});
+  expect_clean_failure(
+      {"perplexity", "--model", bad_model_, "--tokenizer", tokenizer_, "--ids", model_},
+      {bad_model_, "n_kv_heads (3) does not divide n_heads (4)"});
 }
 
 TEST_F(CliBadInput, VocabMismatchBetweenModelAndTokenizer) {
@@ -165,6 +190,8 @@ TEST_F(CliBadInput, UsageErrors) {
   expect_clean_failure(generate_args({"-n", "many"}), {"many"});
   expect_clean_failure({"frobnicate"}, {"frobnicate"});
   expect_clean_failure(generate_args({"--threads", "0"}), {"--threads 0"});
+  expect_clean_failure(generate_args({"--temperature", "-1"}), {"--temperature"});
+  expect_clean_failure(generate_args({"--topp", "nan"}), {"--topp"});
 }
 
 TEST_F(CliBadInput, BadIdsFile) {

@@ -1,8 +1,8 @@
 // The CLI end to end on stories260K: generate's stdout is run.c's stdout byte for byte, the
 // stats line goes to stderr, inspect and perplexity report what the library computes.
-#include <nlohmann/json.hpp>
-
 #include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 
 #include "support/test_support.hpp"
 

@@ -3,14 +3,14 @@
 // rounding that compares distances in double precision.
 #include "bfedge/core/bf16.hpp"
 
+#include <gtest/gtest.h>
+
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <random>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace bfedge {
 namespace {
@@ -31,9 +31,12 @@ std::uint16_t reference_round(float f) {
   const double high = above == 0x7f80u ? std::ldexp(1.0, 128) : to_f32(bf16_from_bits(above));
   const double d_low = magnitude - low, d_high = high - magnitude;
   std::uint16_t pick;
-  if (d_low < d_high) pick = below;
-  else if (d_high < d_low) pick = above;
-  else pick = (below & 1u) == 0 ? below : above;
+  if (d_low < d_high)
+    pick = below;
+  else if (d_high < d_low)
+    pick = above;
+  else
+    pick = (below & 1u) == 0 ? below : above;
   return static_cast<std::uint16_t>(sign | pick);
 }
 

@@ -1,9 +1,9 @@
 #include "bfedge/core/tensor.hpp"
 
+#include <gtest/gtest.h>
+
 #include <numeric>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace bfedge {
 namespace {

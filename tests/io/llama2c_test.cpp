@@ -74,13 +74,19 @@ TEST(Llama2cLoad, NonPositiveDimensions) {
   TempDir dir;
   for (int field = 0; field < 7; ++field) {
     LlamaConfig c = test::tiny_llama_config();
-    int* fields[] = {&c.dim, &c.hidden_dim, &c.n_layers, &c.n_heads, &c.n_kv_heads, &c.vocab_size,
-                     &c.seq_len};
+    int* fields[] = {&c.dim,        &c.hidden_dim, &c.n_layers, &c.n_heads,
+                     &c.n_kv_heads, &c.vocab_size, &c.seq_len};
     *fields[field] = field == 5 ? 0 : -3;  // vocab_size < 0 means "unshared", so use 0 there
     const std::string path = dir.file("bad.bin");
     Bytes()
-        .i32(c.dim).i32(c.hidden_dim).i32(c.n_layers).i32(c.n_heads).i32(c.n_kv_heads)
-        .i32(c.vocab_size).i32(c.seq_len).zeros(64)
+        .i32(c.dim)
+        .i32(c.hidden_dim)
+        .i32(c.n_layers)
+        .i32(c.n_heads)
+        .i32(c.n_kv_heads)
+        .i32(c.vocab_size)
+        .i32(c.seq_len)
+        .zeros(64)
         .write(path);
     expect_load_error(path, "must be positive");
   }
@@ -155,19 +161,8 @@ TEST_P(Llama2cRoundTrip, WrittenWeightsReadBackExactly) {
   EXPECT_EQ(loaded.value().format, format);
   EXPECT_EQ(loaded.value().config.shared_classifier, shared);
   EXPECT_EQ(loaded.value().config.vocab_size, c.vocab_size);
-  const auto& w = loaded.value().weights;
-  EXPECT_EQ(w.token_embedding, weights.token_embedding);
-  EXPECT_EQ(w.rms_att, weights.rms_att);
-  EXPECT_EQ(w.wq, weights.wq);
-  EXPECT_EQ(w.wk, weights.wk);
-  EXPECT_EQ(w.wv, weights.wv);
-  EXPECT_EQ(w.wo, weights.wo);
-  EXPECT_EQ(w.rms_ffn, weights.rms_ffn);
-  EXPECT_EQ(w.w1, weights.w1);
-  EXPECT_EQ(w.w2, weights.w2);
-  EXPECT_EQ(w.w3, weights.w3);
-  EXPECT_EQ(w.rms_final, weights.rms_final);
-  EXPECT_EQ(w.classifier, weights.classifier);
+  models::zip_llama_tensors(loaded.value().weights, weights,
+                            [](const auto& got, const auto& want) { EXPECT_EQ(got, want); });
 
   const auto as_bf16 = load_llama2c<bf16>(path);
   ASSERT_TRUE(as_bf16.is_ok());

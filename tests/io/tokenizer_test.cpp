@@ -2,10 +2,10 @@
 // and the real tok512 against the golden prompt ids.
 #include "bfedge/io/tokenizer.hpp"
 
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "bfedge/io/token_ids.hpp"
 #include "support/test_support.hpp"
@@ -79,7 +79,7 @@ Tokenizer crafted_tokenizer() {
     pieces.emplace_back(hex);
     scores.push_back(0.0f);
   }
-  const std::pair<const char*, float> merges[] = {{" ", -100.0f}, {"a", -50.0f}, {"b", -50.0f},
+  const std::pair<const char*, float> merges[] = {{" ", -100.0f}, {"a", -50.0f},  {"b", -50.0f},
                                                   {"ab", -1.0f},  {" ab", -2.0f}, {"é", -40.0f},
                                                   {"ba", -3.0f}};
   for (const auto& [piece, score] : merges) {
@@ -148,8 +148,8 @@ TEST(TokenizerTok512, EncodesGoldenPrompt) {
   ASSERT_TRUE(ids.is_ok());
   ASSERT_LE(ids.value().size(), golden.value().size());
   EXPECT_EQ(ids.value(),
-            std::vector<int>(golden.value().begin(), golden.value().begin() +
-                                                         static_cast<long>(ids.value().size())));
+            std::vector<int>(golden.value().begin(),
+                             golden.value().begin() + static_cast<long>(ids.value().size())));
   // Decoding the golden ids reproduces the golden text (run.c's printing rules).
   std::string text;
   const auto& g = golden.value();

@@ -1,8 +1,8 @@
 // BF16 accuracy on stories260K, teacher-forced on the golden greedy ids: top-1 agreement with the
 // f32 path >= 98 % and perplexity within 1 % (issue acceptance), with the numbers printed.
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "models/stories_fixture.hpp"
 
@@ -18,11 +18,12 @@ TEST(Bf16Accuracy, TeacherForcedAgreementAndPerplexity) {
   ASSERT_TRUE(validate_scoring_ids(bf16_model.config(), ids, "golden").is_ok());
   runtime::HostCluster cluster(1);
   const LogitAgreement a = compare_on_sequence(bf16_model, f32_model, ids, cluster);
-  std::printf("[ bf16     ] %d tokens: perplexity bf16 %.6f f32 %.6f (%+.4f %%), top-1 agreement "
-              "%.2f %%, |dlogit| mean %.5f max %.5f\n",
-              a.score_a.scored_tokens, a.score_a.perplexity, a.score_b.perplexity,
-              100.0 * (a.score_a.perplexity / a.score_b.perplexity - 1.0), 100.0 * a.top1_agreement,
-              a.mean_abs_delta, a.max_abs_delta);
+  std::printf(
+      "[ bf16     ] %d tokens: perplexity bf16 %.6f f32 %.6f (%+.4f %%), top-1 agreement "
+      "%.2f %%, |dlogit| mean %.5f max %.5f\n",
+      a.score_a.scored_tokens, a.score_a.perplexity, a.score_b.perplexity,
+      100.0 * (a.score_a.perplexity / a.score_b.perplexity - 1.0), 100.0 * a.top1_agreement,
+      a.mean_abs_delta, a.max_abs_delta);
   EXPECT_GE(a.top1_agreement, 0.98);
   EXPECT_LT(std::fabs(a.score_a.perplexity / a.score_b.perplexity - 1.0), 0.01);
   // Scoring the f32 model alone gives the same perplexity as in the comparison.

@@ -14,7 +14,8 @@ TEST_P(GoldenF32, GreedyOnceUponATimeMatchesRunC) {
   const auto stories = test::load_stories(shared);
   const test::Generated g =
       test::generate_text(stories, Dtype::f32, "Once upon a time", 256, 0.0f, 0.9f, 1, GetParam());
-  EXPECT_EQ(g.text, test::read_text((stories.golden / "greedy_once_upon_a_time_n256.txt").string()));
+  EXPECT_EQ(g.text,
+            test::read_text((stories.golden / "greedy_once_upon_a_time_n256.txt").string()));
   EXPECT_EQ(g.ids, test::golden_ids(stories, "greedy_once_upon_a_time_n256"));
 }
 
@@ -38,8 +39,10 @@ TEST(GoldenBf16, GreedyFollowsTheGoldenForALongPrefix) {
   std::size_t same = 0;
   while (same < g.ids.size() && same < golden.size() && g.ids[same] == golden[same]) ++same;
   const std::size_t prompt = 5;  // BOS + 4 prompt tokens are forced, not generated
-  std::printf("[ bf16     ] greedy tokens identical to the f32 golden before the first divergence: "
-              "%zu of %zu generated\n", same - prompt, golden.size() - prompt);
+  std::printf(
+      "[ bf16     ] greedy tokens identical to the f32 golden before the first divergence: "
+      "%zu of %zu generated\n",
+      same - prompt, golden.size() - prompt);
   RecordProperty("bf16_greedy_matching_tokens", static_cast<int>(same - prompt));
   // llama.cpp with BF16 weights diverges around token 180 (../shared/notes/peers.md); FP32
   // accumulation should do at least a quarter of that.

@@ -2,10 +2,10 @@
 // written from the equations (no KV cache, no shared code with the library's kernels).
 #include "bfedge/models/llama.hpp"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "support/test_support.hpp"
 
@@ -43,11 +43,13 @@ void rotate(std::vector<double>& v, int pos, int head_size) {
 }
 
 // Logits for every position of `tokens`, computed all at once with explicit causal attention.
-Matrix oracle_logits(const LlamaConfig& c, const LlamaWeights<float>& w, const std::vector<int>& tokens) {
+Matrix oracle_logits(const LlamaConfig& c, const LlamaWeights<float>& w,
+                     const std::vector<int>& tokens) {
   const int n = static_cast<int>(tokens.size()), dim = c.dim, hs = c.head_size(), kv = c.kv_dim();
   Matrix x(static_cast<std::size_t>(n));
   for (int t = 0; t < n; ++t) {
-    x[t].assign(w.token_embedding.begin() + tokens[t] * dim, w.token_embedding.begin() + (tokens[t] + 1) * dim);
+    x[t].assign(w.token_embedding.begin() + tokens[t] * dim,
+                w.token_embedding.begin() + (tokens[t] + 1) * dim);
   }
   for (int l = 0; l < c.n_layers; ++l) {
     Matrix q(n), k(n), v(n);
@@ -79,16 +81,20 @@ Matrix oracle_logits(const LlamaConfig& c, const LlamaWeights<float>& w, const s
       const auto o = linear(w.wo.data() + static_cast<std::size_t>(l) * dim * dim, attn, dim);
       for (int i = 0; i < dim; ++i) x[t][i] += o[i];
       const auto h = rmsnorm(x[t], w.rms_ffn.data() + l * dim);
-      auto gate = linear(w.w1.data() + static_cast<std::size_t>(l) * c.hidden_dim * dim, h, c.hidden_dim);
-      const auto up = linear(w.w3.data() + static_cast<std::size_t>(l) * c.hidden_dim * dim, h, c.hidden_dim);
+      auto gate =
+          linear(w.w1.data() + static_cast<std::size_t>(l) * c.hidden_dim * dim, h, c.hidden_dim);
+      const auto up =
+          linear(w.w3.data() + static_cast<std::size_t>(l) * c.hidden_dim * dim, h, c.hidden_dim);
       for (int i = 0; i < c.hidden_dim; ++i) gate[i] = gate[i] / (1.0 + std::exp(-gate[i])) * up[i];
-      const auto down = linear(w.w2.data() + static_cast<std::size_t>(l) * dim * c.hidden_dim, gate, dim);
+      const auto down =
+          linear(w.w2.data() + static_cast<std::size_t>(l) * dim * c.hidden_dim, gate, dim);
       for (int i = 0; i < dim; ++i) x[t][i] += down[i];
     }
   }
   Matrix logits(n);
   const float* cls = w.classifier.empty() ? w.token_embedding.data() : w.classifier.data();
-  for (int t = 0; t < n; ++t) logits[t] = linear(cls, rmsnorm(x[t], w.rms_final.data()), c.vocab_size);
+  for (int t = 0; t < n; ++t)
+    logits[t] = linear(cls, rmsnorm(x[t], w.rms_final.data()), c.vocab_size);
   return logits;
 }
 

@@ -1,10 +1,10 @@
 #include "bfedge/models/sampler.hpp"
 
+#include <gtest/gtest.h>
+
 #include <array>
 #include <cmath>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace bfedge::models {
 namespace {

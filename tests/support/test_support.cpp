@@ -34,7 +34,8 @@ TempDir::~TempDir() {
 
 void write_bytes(const std::string& path, const std::vector<std::uint8_t>& bytes) {
   std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
 }
 
 std::string read_text(const std::string& path) {
@@ -51,12 +52,30 @@ static void append_le(std::vector<std::uint8_t>& data, V value) {
   data.insert(data.end(), bytes, bytes + sizeof value);
 }
 
-Bytes& Bytes::i32(std::int32_t v) { append_le(data_, v); return *this; }
-Bytes& Bytes::u32(std::uint32_t v) { append_le(data_, v); return *this; }
-Bytes& Bytes::f32(float v) { append_le(data_, v); return *this; }
-Bytes& Bytes::raw(const std::string& s) { data_.insert(data_.end(), s.begin(), s.end()); return *this; }
-Bytes& Bytes::zeros(std::size_t n) { data_.resize(data_.size() + n, 0); return *this; }
-Bytes& Bytes::truncate(std::size_t n) { data_.resize(n); return *this; }
+Bytes& Bytes::i32(std::int32_t v) {
+  append_le(data_, v);
+  return *this;
+}
+Bytes& Bytes::u32(std::uint32_t v) {
+  append_le(data_, v);
+  return *this;
+}
+Bytes& Bytes::f32(float v) {
+  append_le(data_, v);
+  return *this;
+}
+Bytes& Bytes::raw(const std::string& s) {
+  data_.insert(data_.end(), s.begin(), s.end());
+  return *this;
+}
+Bytes& Bytes::zeros(std::size_t n) {
+  data_.resize(data_.size() + n, 0);
+  return *this;
+}
+Bytes& Bytes::truncate(std::size_t n) {
+  data_.resize(n);
+  return *this;
+}
 
 models::LlamaConfig tiny_llama_config() {
   models::LlamaConfig c;
@@ -78,8 +97,8 @@ models::LlamaWeights<float> random_llama_weights(const models::LlamaConfig& conf
   std::mt19937 rng(seed);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   const float scale = 1.0f / std::sqrt(static_cast<float>(config.dim));
-  for (auto* t : {&w.token_embedding, &w.wq, &w.wk, &w.wv, &w.wo, &w.w1, &w.w2, &w.w3,
-                  &w.classifier}) {
+  for (auto* t :
+       {&w.token_embedding, &w.wq, &w.wk, &w.wv, &w.wo, &w.w1, &w.w2, &w.w3, &w.classifier}) {
     for (float& x : *t) x = normal(rng) * scale;
   }
   for (auto* t : {&w.rms_att, &w.rms_ffn, &w.rms_final}) {

@@ -2,13 +2,13 @@
 // and running the bfedge CLI as a user would.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "bfedge/models/llama_config.hpp"
 
@@ -18,8 +18,8 @@ namespace bfedge::test {
 std::optional<std::filesystem::path> shared_dir();
 
 // Skips the current test, visibly, when ../shared is absent.
-#define BFEDGE_REQUIRE_SHARED(var)                                                         \
-  const auto var##_opt = ::bfedge::test::shared_dir();                                     \
+#define BFEDGE_REQUIRE_SHARED(var)                                                        \
+  const auto var##_opt = ::bfedge::test::shared_dir();                                    \
   if (!var##_opt) GTEST_SKIP() << "../shared not found (set BFEDGE_SHARED_DIR): skipped"; \
   const std::filesystem::path var = *var##_opt
 

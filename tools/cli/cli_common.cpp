@@ -11,17 +11,30 @@ int report_error(const std::string& message, int exit_code) {
   return exit_code;
 }
 
-Result<io::Tokenizer> load_tokenizer_for(const std::string& tokenizer_path,
-                                         const models::LlamaConfig& config,
-                                         const std::string& model_path) {
-  Result<io::Tokenizer> tokenizer = io::Tokenizer::load(tokenizer_path);
-  if (!tokenizer.is_ok()) return tokenizer;
-  if (tokenizer.value().vocab_size() != config.vocab_size) {
-    return format_error(tokenizer_path + ": vocabulary mismatch: tokenizer has " +
-                        std::to_string(tokenizer.value().vocab_size()) + " tokens, model " +
-                        model_path + " has " + std::to_string(config.vocab_size));
+void add_model_options(CLI::App& command, ModelOptions& options) {
+  command.add_option("--model,-m", options.model, "llama2.c checkpoint (.bin)")->required();
+  command.add_option("--tokenizer,-z", options.tokenizer, "llama2.c tokenizer (.bin)")->required();
+  command.add_option("--dtype", options.dtype, "bf16 or f32")->capture_default_str();
+  command.add_option("--threads", options.threads, "host threads")->capture_default_str();
+}
+
+Result<LoadedModel> load_model(const ModelOptions& o) {
+  Result<Dtype> dtype = parse_dtype(o.dtype);
+  if (!dtype.is_ok()) return invalid_argument("--dtype: " + dtype.status().message());
+  if (o.threads < 1 || o.threads > 256) {
+    return invalid_argument("--threads " + std::to_string(o.threads) + " is outside 1..256");
   }
-  return tokenizer;
+  Result<models::LlamaRunner> runner = models::load_llama_runner(o.model, dtype.value());
+  if (!runner.is_ok()) return runner.status();
+  Result<io::Tokenizer> tokenizer = io::Tokenizer::load(o.tokenizer);
+  if (!tokenizer.is_ok()) return tokenizer.status();
+  const int model_vocab = runner.value().config().vocab_size;
+  if (tokenizer.value().vocab_size() != model_vocab) {
+    return format_error(o.tokenizer + ": vocabulary mismatch: tokenizer has " +
+                        std::to_string(tokenizer.value().vocab_size()) + " tokens, model " +
+                        o.model + " has " + std::to_string(model_vocab));
+  }
+  return LoadedModel{std::move(runner).value(), std::move(tokenizer).value(), dtype.value()};
 }
 
 }  // namespace bfedge::cli

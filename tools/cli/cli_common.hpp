@@ -1,6 +1,7 @@
 // Helpers shared by the bfedge subcommands: error reporting and model/tokenizer loading.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -22,9 +23,23 @@ inline int report_error(const Status& status) {
                                             : kExitRuntimeError);
 }
 
-// Loads the tokenizer and checks its vocabulary against the model's.
-Result<io::Tokenizer> load_tokenizer_for(const std::string& tokenizer_path,
-                                         const models::LlamaConfig& config,
-                                         const std::string& model_path);
+// The options every model-running command takes.
+struct ModelOptions {
+  std::string model;
+  std::string tokenizer;
+  std::string dtype = "bf16";
+  int threads = 1;
+};
+void add_model_options(CLI::App& command, ModelOptions& options);
+
+struct LoadedModel {
+  models::LlamaRunner runner;
+  io::Tokenizer tokenizer;
+  Dtype dtype;
+};
+
+// Validates the options, loads the model in the requested dtype and a tokenizer whose vocabulary
+// matches it. Errors name the option or file at fault.
+Result<LoadedModel> load_model(const ModelOptions& options);
 
 }  // namespace bfedge::cli

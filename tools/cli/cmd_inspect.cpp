@@ -1,9 +1,8 @@
 // bfedge inspect: a checkpoint's configuration, parameter count and footprint per dtype.
 #include <cstdio>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "bfedge/io/llama2c.hpp"
 #include "cli_common.hpp"

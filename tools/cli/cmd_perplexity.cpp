@@ -1,10 +1,9 @@
 // bfedge perplexity: teacher-forced scoring of a token id sequence, optionally comparing dtypes.
 #include <cstdio>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "bfedge/io/token_ids.hpp"
 #include "bfedge/models/generate.hpp"
@@ -15,12 +14,9 @@ namespace bfedge::cli {
 namespace {
 
 struct PerplexityOptions {
-  std::string model;
-  std::string tokenizer;
+  ModelOptions model;
   std::string ids;
-  std::string dtype = "bf16";
   std::optional<std::string> compare;
-  int threads = 1;
   bool json = false;
 };
 
@@ -29,43 +25,37 @@ nlohmann::ordered_json score_json(Dtype dtype, const models::SequenceScore& s) {
 }
 
 int run_perplexity(const PerplexityOptions& o) {
-  Result<Dtype> dtype = parse_dtype(o.dtype);
-  if (!dtype.is_ok()) return report_error("--dtype: " + dtype.status().message(), kExitUsageError);
   std::optional<Dtype> compare;
   if (o.compare) {
     Result<Dtype> parsed = parse_dtype(*o.compare);
-    if (!parsed.is_ok()) return report_error("--compare: " + parsed.status().message(), kExitUsageError);
+    if (!parsed.is_ok())
+      return report_error("--compare: " + parsed.status().message(), kExitUsageError);
     compare = parsed.value();
   }
-  if (o.threads < 1 || o.threads > 256) {
-    return report_error("--threads " + std::to_string(o.threads) + " is outside 1..256",
-                        kExitUsageError);
-  }
-  Result<models::LlamaRunner> model = models::load_llama_runner(o.model, dtype.value());
-  if (!model.is_ok()) return report_error(model.status());
-  const models::LlamaConfig& config = model.value().config();
-  Result<io::Tokenizer> tokenizer = load_tokenizer_for(o.tokenizer, config, o.model);
-  if (!tokenizer.is_ok()) return report_error(tokenizer.status());
+  Result<LoadedModel> loaded = load_model(o.model);
+  if (!loaded.is_ok()) return report_error(loaded.status());
+  LoadedModel& m = loaded.value();
+  const models::LlamaConfig& config = m.runner.config();
   Result<std::vector<int>> ids = io::read_token_ids(o.ids);
   if (!ids.is_ok()) return report_error(ids.status());
   if (Status s = models::validate_scoring_ids(config, ids.value(), o.ids); !s.is_ok()) {
     return report_error(s);
   }
 
-  runtime::HostCluster cluster(o.threads);
+  runtime::HostCluster cluster(o.model.threads);
   nlohmann::ordered_json j;
-  j["model"] = o.model;
+  j["model"] = o.model.model;
   j["ids"] = o.ids;
   j["scored_tokens"] = static_cast<int>(ids.value().size()) - 1;
   if (!compare) {
-    const models::SequenceScore s = models::score_sequence(model.value(), ids.value(), cluster);
-    j["result"] = score_json(dtype.value(), s);
+    const models::SequenceScore s = models::score_sequence(m.runner, ids.value(), cluster);
+    j["result"] = score_json(m.dtype, s);
   } else {
-    Result<models::LlamaRunner> other = models::load_llama_runner(o.model, *compare);
+    Result<models::LlamaRunner> other = models::load_llama_runner(o.model.model, *compare);
     if (!other.is_ok()) return report_error(other.status());
     const models::LogitAgreement a =
-        models::compare_on_sequence(model.value(), other.value(), ids.value(), cluster);
-    j["result"] = score_json(dtype.value(), a.score_a);
+        models::compare_on_sequence(m.runner, other.value(), ids.value(), cluster);
+    j["result"] = score_json(m.dtype, a.score_a);
     j["compare"] = score_json(*compare, a.score_b);
     j["perplexity_relative_diff"] = a.score_a.perplexity / a.score_b.perplexity - 1.0;
     j["top1_agreement"] = a.top1_agreement;
@@ -78,12 +68,13 @@ int run_perplexity(const PerplexityOptions& o) {
   }
   std::printf("scored tokens        %d (teacher-forced on %s)\n", j["scored_tokens"].get<int>(),
               o.ids.c_str());
-  std::printf("perplexity %-9s %.6f\n", dtype_name(dtype.value()),
+  std::printf("perplexity %-9s %.6f\n", dtype_name(m.dtype),
               j["result"]["perplexity"].get<double>());
   if (compare) {
     std::printf("perplexity %-9s %.6f\n", dtype_name(*compare),
                 j["compare"]["perplexity"].get<double>());
-    std::printf("relative difference  %+.4f %%\n", 100.0 * j["perplexity_relative_diff"].get<double>());
+    std::printf("relative difference  %+.4f %%\n",
+                100.0 * j["perplexity_relative_diff"].get<double>());
     std::printf("top-1 agreement      %.2f %%\n", 100.0 * j["top1_agreement"].get<double>());
     std::printf("|delta logit|        mean %.6f, max %.6f\n",
                 j["mean_abs_logit_delta"].get<double>(), j["max_abs_logit_delta"].get<double>());
@@ -97,12 +88,9 @@ Command add_perplexity_command(CLI::App& app) {
   auto options = std::make_shared<PerplexityOptions>();
   CLI::App* cmd = app.add_subcommand("perplexity", "Teacher-forced perplexity of a token sequence");
   cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // last wins
-  cmd->add_option("--model,-m", options->model, "llama2.c checkpoint (.bin)")->required();
-  cmd->add_option("--tokenizer,-z", options->tokenizer, "llama2.c tokenizer (.bin)")->required();
+  add_model_options(*cmd, options->model);
   cmd->add_option("--ids", options->ids, "whitespace-separated token ids")->required();
-  cmd->add_option("--dtype", options->dtype, "bf16 or f32")->capture_default_str();
   cmd->add_option("--compare", options->compare, "also run this dtype and compare logits");
-  cmd->add_option("--threads", options->threads, "host threads")->capture_default_str();
   cmd->add_flag("--json", options->json, "print one JSON object");
   return {cmd, [options] { return run_perplexity(*options); }};
 }

@@ -1,9 +1,8 @@
 // Each subcommand registers its options on the app and returns the function that runs it.
 #pragma once
 
-#include <functional>
-
 #include <CLI/CLI.hpp>
+#include <functional>
 
 namespace bfedge::cli {
 

@@ -18,11 +18,15 @@ int main(int argc, char** argv) {
 
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
-    for (const bfedge::cli::Command& command : commands) known |= command.parser->get_name() == argv[1];
+    std::string names;
+    for (const bfedge::cli::Command& command : commands) {
+      known |= command.parser->get_name() == argv[1];
+      names += (names.empty() ? "" : ", ") + command.parser->get_name();
+    }
     if (!known) {
-      return bfedge::cli::report_error(std::string("unknown command '") + argv[1] +
-                                           "' (expected generate, inspect or perplexity)",
-                                       bfedge::cli::kExitUsageError);
+      return bfedge::cli::report_error(
+          std::string("unknown command '") + argv[1] + "' (expected one of: " + names + ")",
+          bfedge::cli::kExitUsageError);
     }
   }
   try {

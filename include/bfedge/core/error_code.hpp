@@ -14,12 +14,18 @@ enum class ErrorCode : unsigned char {
 
 constexpr const char* error_code_name(ErrorCode code) {
   switch (code) {
-    case ErrorCode::ok: return "ok";
-    case ErrorCode::io: return "io";
-    case ErrorCode::format: return "format";
-    case ErrorCode::invalid_argument: return "invalid_argument";
-    case ErrorCode::unsupported: return "unsupported";
-    case ErrorCode::capacity: return "capacity";
+    case ErrorCode::ok:
+      return "ok";
+    case ErrorCode::io:
+      return "io";
+    case ErrorCode::format:
+      return "format";
+    case ErrorCode::invalid_argument:
+      return "invalid_argument";
+    case ErrorCode::unsupported:
+      return "unsupported";
+    case ErrorCode::capacity:
+      return "capacity";
   }
   return "unknown";
 }

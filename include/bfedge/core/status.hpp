@@ -37,7 +37,7 @@ inline Status invalid_argument(std::string message) {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : state_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : state_(std::move(status)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(state_).is_ok() && "Result needs a value or an error");
   }
@@ -58,8 +58,8 @@ class [[nodiscard]] Result {
 }  // namespace bfedge
 
 // Propagate an error Status out of the enclosing function.
-#define BFEDGE_RETURN_IF_ERROR(expr)                 \
-  do {                                               \
-    ::bfedge::Status bfedge_status_ = (expr);        \
+#define BFEDGE_RETURN_IF_ERROR(expr)                    \
+  do {                                                  \
+    ::bfedge::Status bfedge_status_ = (expr);           \
     if (!bfedge_status_.is_ok()) return bfedge_status_; \
   } while (0)

@@ -82,7 +82,8 @@ class TensorView {
   // Swap two axes without moving data.
   constexpr TensorView transposed(int a, int b) const {
     TensorView t = *this;
-    std::swap(t.shape_.dims[static_cast<std::size_t>(a)], t.shape_.dims[static_cast<std::size_t>(b)]);
+    std::swap(t.shape_.dims[static_cast<std::size_t>(a)],
+              t.shape_.dims[static_cast<std::size_t>(b)]);
     std::swap(t.strides_[static_cast<std::size_t>(a)], t.strides_[static_cast<std::size_t>(b)]);
     return t;
   }

@@ -19,12 +19,13 @@ struct GenerationResult {
   int prompt_tokens = 0;     // including BOS
   int generated_tokens = 0;  // sampled tokens (including a final BOS that stops generation)
   int forward_passes = 0;
-  double seconds = 0.0;      // wall time of all forward passes and sampling (monotonic clock)
+  double seconds = 0.0;  // wall time of all forward passes and sampling (monotonic clock)
 };
 
 // Checks what generation needs before anything runs: a non-empty prompt and
 // 1 <= steps <= seq_len (run.c's -n counts positions, prompt included).
-Status validate_generation(const LlamaConfig& config, std::span<const int> prompt_tokens, int steps);
+Status validate_generation(const LlamaConfig& config, std::span<const int> prompt_tokens,
+                           int steps);
 
 // run.c's generate(): feeds the prompt, then samples until `steps` positions or BOS; each
 // printable piece is passed to `emit` as soon as it is decoded.

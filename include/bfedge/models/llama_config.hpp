@@ -18,7 +18,7 @@ struct LlamaConfig {
   int n_heads = 0;     // query heads
   int n_kv_heads = 0;  // key/value heads (grouped-query attention when < n_heads)
   int vocab_size = 0;
-  int seq_len = 0;     // maximum positions (KV cache length)
+  int seq_len = 0;                // maximum positions (KV cache length)
   bool shared_classifier = true;  // classifier reuses the token embedding table
 
   int head_size() const { return dim / n_heads; }
@@ -26,7 +26,12 @@ struct LlamaConfig {
   int kv_group() const { return n_heads / n_kv_heads; }  // query heads per KV head
 
   std::int64_t parameter_count() const;
+  // Run-time state (KV cache, activations, attention scratch, logits) for one sequence.
+  std::int64_t state_bytes(std::int64_t element_bytes) const;
 };
+
+// Largest run-time state a host model may allocate; a header asking for more is rejected.
+inline constexpr std::int64_t kMaxLlamaStateBytes = std::int64_t{8} << 30;
 
 // Largest accepted value for any single dimension; anything above is treated as corrupt input.
 inline constexpr int kMaxLlamaDimension = 1 << 20;
@@ -53,6 +58,23 @@ struct LlamaWeights {
     return classifier.empty() ? token_embedding.data() : classifier.data();
   }
 };
+
+// Calls f(a.tensor, b.tensor) for every tensor kind, in declaration order.
+template <class WeightsA, class WeightsB, class F>
+void zip_llama_tensors(WeightsA& a, WeightsB& b, F f) {
+  f(a.token_embedding, b.token_embedding);
+  f(a.rms_att, b.rms_att);
+  f(a.wq, b.wq);
+  f(a.wk, b.wk);
+  f(a.wv, b.wv);
+  f(a.wo, b.wo);
+  f(a.rms_ffn, b.rms_ffn);
+  f(a.w1, b.w1);
+  f(a.w2, b.w2);
+  f(a.w3, b.w3);
+  f(a.rms_final, b.rms_final);
+  f(a.classifier, b.classifier);
+}
 
 // Allocates every tensor of `weights` at the sizes `config` implies (zero-filled).
 template <class T>

@@ -91,12 +91,12 @@ void add(T* x, const T* y, int size) {
   for (int i = 0; i < size; ++i) x[i] = from_f32<T>(to_f32(x[i]) + to_f32(y[i]));
 }
 
-#define BFEDGE_INSTANTIATE_REF(T)                                                            \
-  template void matvec<T, T>(T*, const T*, const T*, int, int, int);                         \
-  template void rmsnorm<T>(T*, const T*, const T*, int);                                     \
-  template void rope<T>(T*, T*, const float*, const float*, int, int, int);                  \
+#define BFEDGE_INSTANTIATE_REF(T)                                                           \
+  template void matvec<T, T>(T*, const T*, const T*, int, int, int);                        \
+  template void rmsnorm<T>(T*, const T*, const T*, int);                                    \
+  template void rope<T>(T*, T*, const float*, const float*, int, int, int);                 \
   template void attention_head<T>(T*, const T*, const T*, const T*, int, int, int, float*); \
-  template void swiglu<T>(T*, const T*, int);                                                \
+  template void swiglu<T>(T*, const T*, int);                                               \
   template void add<T>(T*, const T*, int);
 
 BFEDGE_INSTANTIATE_REF(float)
