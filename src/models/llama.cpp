@@ -52,8 +52,8 @@ Llama<T>::Llama(LlamaConfig config, LlamaWeights<T> weights)
 template <class Out, class T>
 static void parallel_matvec(runtime::HostCluster& cluster, Out* out, const T* w, const T* x, int in,
                             int rows) {
-  cluster.fork([&](int core, int cores) {
-    const runtime::Range r = split_range(rows, core, cores);
+  cluster.fork([&](const runtime::Team& team) {
+    const runtime::Range r = split_range(rows, team.core, team.cores);
     k::matvec(out, w, x, in, r.begin, r.end);
   });
 }
@@ -78,8 +78,8 @@ void Llama<T>::attention_block(int layer, int pos, runtime::HostCluster& cluster
           head_size);
 
   // Each query head attends over its KV head (grouped-query attention); heads split over cores.
-  cluster.fork([&](int core, int cores) {
-    const runtime::Range heads = split_range(c.n_heads, core, cores);
+  cluster.fork([&](const runtime::Team& team) {
+    const runtime::Range heads = split_range(c.n_heads, team.core, team.cores);
     for (int h = heads.begin; h < heads.end; ++h) {
       const std::size_t kv_offset =
           layer_cache + static_cast<std::size_t>(h / c.kv_group()) * head_size;

@@ -35,7 +35,7 @@ void HostCluster::run(JobFn fn, void* ctx) {
   finished_.store(0, std::memory_order_relaxed);
   generation_.fetch_add(1, std::memory_order_acq_rel);
   generation_.notify_all();
-  fn(ctx, 0, core_count_);
+  fn(ctx, team_for(0));
   const auto workers = static_cast<std::uint32_t>(core_count_ - 1);
   for (;;) {
     const std::uint32_t done = finished_.load(std::memory_order_acquire);
@@ -52,10 +52,30 @@ void HostCluster::worker_loop(int core) {
                    [&] { return generation_.load(std::memory_order_acquire) != seen; });
     seen = generation_.load(std::memory_order_acquire);
     if (stopping_.load(std::memory_order_acquire)) return;
-    job_fn_(job_ctx_, core, core_count_);
+    job_fn_(job_ctx_, team_for(core));
     finished_.fetch_add(1, std::memory_order_acq_rel);
     finished_.notify_one();
   }
+}
+
+Team HostCluster::team_for(int core) {
+  return Team{core, core_count_, &HostCluster::barrier_entry, this};
+}
+
+void HostCluster::barrier_entry(void* self) { static_cast<HostCluster*>(self)->barrier(); }
+
+// Centralized barrier: the last core to arrive resets the count and advances the phase.
+void HostCluster::barrier() {
+  const std::uint32_t phase = barrier_phase_.load(std::memory_order_acquire);
+  if (barrier_arrived_.fetch_add(1, std::memory_order_acq_rel) + 1 ==
+      static_cast<std::uint32_t>(core_count_)) {
+    barrier_arrived_.store(0, std::memory_order_relaxed);
+    barrier_phase_.fetch_add(1, std::memory_order_acq_rel);
+    barrier_phase_.notify_all();
+    return;
+  }
+  spin_then_wait(barrier_phase_, phase,
+                 [&] { return barrier_phase_.load(std::memory_order_acquire) != phase; });
 }
 
 }  // namespace bfedge::runtime

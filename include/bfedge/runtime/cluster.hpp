@@ -8,18 +8,9 @@
 #include <thread>
 #include <vector>
 
-namespace bfedge::runtime {
+#include "bfedge/runtime/team.hpp"
 
-// [begin, end) of `count` items assigned to `core` when split evenly over `cores`.
-struct Range {
-  int begin;
-  int end;
-};
-constexpr Range split_range(int count, int core, int cores) {
-  const int base = count / cores, extra = count % cores;
-  const int begin = core * base + (core < extra ? core : extra);
-  return {begin, begin + base + (core < extra ? 1 : 0)};
-}
+namespace bfedge::runtime {
 
 class HostCluster {
  public:
@@ -30,20 +21,23 @@ class HostCluster {
 
   int core_count() const { return core_count_; }
 
-  // Runs job(core_id, core_count) on every core, the caller being core 0; returns when all end.
+  // Runs job(team) on every core, the caller being core 0; returns when all have finished.
   template <class Job>
   void fork(Job&& job) {
     if (core_count_ == 1) {
-      job(0, 1);
+      job(Team{});
       return;
     }
-    run([](void* ctx, int core, int cores) { (*static_cast<Job*>(ctx))(core, cores); }, &job);
+    run([](void* ctx, const Team& team) { (*static_cast<Job*>(ctx))(team); }, &job);
   }
 
  private:
-  using JobFn = void (*)(void*, int, int);
+  using JobFn = void (*)(void*, const Team&);
   void run(JobFn fn, void* ctx);
   void worker_loop(int core);
+  Team team_for(int core);
+  static void barrier_entry(void* self);
+  void barrier();
 
   int core_count_;
   JobFn job_fn_ = nullptr;
@@ -51,6 +45,8 @@ class HostCluster {
   std::atomic<std::uint32_t> generation_{0};
   std::atomic<std::uint32_t> finished_{0};
   std::atomic<bool> stopping_{false};
+  std::atomic<std::uint32_t> barrier_arrived_{0};
+  std::atomic<std::uint32_t> barrier_phase_{0};
   std::vector<std::thread> workers_;
 };
 

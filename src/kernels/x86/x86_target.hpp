@@ -1,0 +1,43 @@
+// Function attributes that compile one function for an x86 extension without changing the flags
+// of the translation unit: the rest of the program stays baseline x86-64, and these functions
+// only run after host_isa() has confirmed the extension.
+#pragma once
+
+// GCC 12's AVX-512 headers build "undefined" vectors from themselves and then warn about them
+// at every inlining site (GCC PR 105593); the x86 kernel files include this header last.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+
+#include <immintrin.h>
+
+#include <cstdint>
+
+#define BFEDGE_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define BFEDGE_TARGET_AVX512BF16 \
+  __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vl,avx512bf16")))
+
+namespace bfedge::kernels::x86 {
+
+// Round 16 f32 lanes to bf16 bits, nearest even, NaN kept quiet: the same bits as to_bf16().
+BFEDGE_TARGET_AVX512BF16 inline __m256i round_to_bf16_avx512(__m512 v) {
+  const __m512i bits = _mm512_castps_si512(v);
+  const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
+  const __m512i rounded =
+      _mm512_srli_epi32(_mm512_add_epi32(bits, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff))), 16);
+  const __m512i quiet_nan = _mm512_or_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(0x40));
+  const __mmask16 is_nan = _mm512_cmpgt_epu32_mask(
+      _mm512_and_si512(bits, _mm512_set1_epi32(0x7fffffff)), _mm512_set1_epi32(0x7f800000));
+  return _mm512_cvtepi32_epi16(_mm512_mask_mov_epi32(rounded, is_nan, quiet_nan));
+}
+
+// Widen 16 bf16 values to f32.
+BFEDGE_TARGET_AVX512BF16 inline __m512 widen_bf16_avx512(__m256i v) {
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(v), 16));
+}
+
+// Widen 8 bf16 values to f32.
+BFEDGE_TARGET_AVX2 inline __m256 widen_bf16_avx2(__m128i v) {
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(v), 16));
+}
+
+}  // namespace bfedge::kernels::x86

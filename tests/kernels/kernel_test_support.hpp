@@ -1,0 +1,104 @@
+// Helpers for testing kernel variants against their reference: random BF16 data, output buffers
+// with canaries past every row and after the end, and running a variant on a host cluster.
+#pragma once
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "bfedge/core/bf16.hpp"
+#include "bfedge/kernels/variant.hpp"
+#include "bfedge/runtime/aligned_buffer.hpp"
+#include "bfedge/runtime/cluster.hpp"
+
+namespace bfedge::test {
+
+inline std::vector<bf16> random_bf16(std::size_t count, std::uint32_t seed, float stddev = 1.0f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, stddev);
+  std::vector<bf16> v(count);
+  for (bf16& x : v) x = to_bf16(normal(rng));
+  return v;
+}
+
+inline std::vector<float> random_f32(std::size_t count, std::uint32_t seed, float stddev = 1.0f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, stddev);
+  std::vector<float> v(count);
+  for (float& x : v) x = normal(rng);
+  return v;
+}
+
+// A rows × cols matrix with row stride `ld` >= cols, plus `tail` elements after it. Every
+// element outside the rows × cols window holds a canary that no kernel may touch.
+template <class T>
+class CanaryMatrix {
+ public:
+  static constexpr std::uint16_t kCanaryBits = 0x7fa5;  // a NaN payload no kernel produces
+
+  CanaryMatrix(int rows, int cols, int ld, int tail = 37)
+      : rows_(rows), cols_(cols), ld_(ld),
+        data_(static_cast<std::size_t>(rows) * ld + tail, canary()) {}
+
+  T* data() { return data_.data(); }
+  int ld() const { return ld_; }
+  const T& at(int r, int c) const { return data_[static_cast<std::size_t>(r) * ld_ + c]; }
+
+  // Number of canaries that were overwritten.
+  int damaged_canaries() const {
+    int damaged = 0;
+    for (std::size_t i = 0; i < data_.size(); ++i) {
+      const int r = static_cast<int>(i / ld_), c = static_cast<int>(i % ld_);
+      const bool inside = r < rows_ && c < cols_;
+      if (!inside && !is_canary(data_[i])) ++damaged;
+    }
+    return damaged;
+  }
+
+ private:
+  static T canary() {
+    if constexpr (std::is_same_v<T, bf16>) {
+      return bf16_from_bits(kCanaryBits);
+    } else {
+      return std::bit_cast<float>(0x7fa5a5a5u);
+    }
+  }
+  static bool is_canary(const T& v) {
+    if constexpr (std::is_same_v<T, bf16>) {
+      return v.bits == kCanaryBits;
+    } else {
+      return std::bit_cast<std::uint32_t>(v) == 0x7fa5a5a5u;
+    }
+  }
+
+  int rows_, cols_, ld_;
+  std::vector<T> data_;
+};
+
+// Runs `variant` with freshly allocated per-core scratch on `cores` host threads.
+template <class Params>
+void run_variant(const kernels::Variant<Params>& variant, Params params, int cores) {
+  const std::size_t per_core = variant.scratch_bytes(params);
+  runtime::AlignedBuffer scratch(kernels::aligned_scratch_bytes(per_core) * cores + 64);
+  params.scratch = scratch.data();
+  runtime::HostCluster cluster(cores);
+  cluster.fork([&](const runtime::Team& team) { variant.run(params, team); });
+}
+
+// Skips the test (visibly) when the CPU cannot run the variant.
+#define BFEDGE_SKIP_UNLESS_RUNNABLE(variant)                                                    \
+  if (!::bfedge::kernels::isa_runs_on_host((variant).isa))                                    \
+  GTEST_SKIP() << (variant).name << " needs " << ::bfedge::kernels::isa_name((variant).isa) \
+               << ", not available on this CPU"
+
+// Turns a variant name plus shape into a valid gtest parameter name.
+inline std::string param_name(const std::string& text) {
+  std::string out;
+  for (char c : text) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
+  return out;
+}
+
+}  // namespace bfedge::test

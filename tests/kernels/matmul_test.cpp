@@ -1,0 +1,130 @@
+// Every matmul variant against matmul__ref at tile edges (1; below, at and above multiples of
+// every variant's MR/NR; odd K; N smaller than the core count; real model shapes), with strided
+// outputs and canaries. Tolerance (docs/kernels.md): |got - ref| <= 2^-8 |ref| + 2^-14 Σ|a·b|.
+#include "bfedge/kernels/matmul.hpp"
+
+#include <gtest/gtest.h>
+
+#include "kernels/kernel_test_support.hpp"
+
+namespace bfedge::kernels {
+namespace {
+
+struct Shape {
+  int m, n, k;
+};
+
+struct Case {
+  const MatmulVariant* variant;
+  Shape shape;
+  bool b_transposed;
+  bool bias;
+  OutType out;
+  int cores;
+};
+
+std::vector<Shape> shapes() {
+  std::vector<Shape> s = {{1, 1, 1}, {1, 1, 2}, {2, 3, 1}, {1, 2, 5}};
+  for (int m : {3, 4, 5, 6, 7, 8, 9, 13})
+    for (int n : {1, 3, 15, 16, 17, 31, 32, 33})
+      for (int k : {1, 7, 8, 33}) s.push_back({m, n, k});
+  // Model shapes: stories260K decode/prefill, MobileBERT, TinyViT window, reference MHSA.
+  for (Shape model : {Shape{1, 172, 64}, Shape{5, 64, 172}, Shape{128, 128, 512},
+                      Shape{49, 192, 64}, Shape{64, 1536, 512}, Shape{197, 96, 192}}) {
+    s.push_back(model);
+  }
+  return s;
+}
+
+std::vector<Case> cases() {
+  std::vector<Case> out;
+  for (const MatmulVariant& v : matmul_variants()) {
+    if (v.isa == Isa::reference) continue;
+    int index = 0;
+    for (const Shape& sh : shapes()) {
+      ++index;
+      // Rotate the options over shapes so every combination appears without a full product.
+      out.push_back({&v, sh, index % 2 == 0, index % 3 != 0,
+                     index % 4 == 1 ? OutType::f32 : OutType::bf16, index % 5 == 2 ? 1 : 3});
+    }
+  }
+  return out;
+}
+
+class MatmulVariants : public ::testing::TestWithParam<Case> {};
+
+TEST_P(MatmulVariants, MatchesReference) {
+  const Case& c = GetParam();
+  BFEDGE_SKIP_UNLESS_RUNNABLE(*c.variant);
+  const auto [m, n, k] = c.shape;
+  const int lda = k + 3, ldb = (c.b_transposed ? k : n) + 1, ldc = n + 2;
+  const auto a = test::random_bf16(static_cast<std::size_t>(m) * lda, 1);
+  const auto b = test::random_bf16(static_cast<std::size_t>(c.b_transposed ? n : k) * ldb, 2);
+  const auto bias = test::random_bf16(static_cast<std::size_t>(n), 3);
+
+  MatmulParams p;
+  p.m = m, p.n = n, p.k = k;
+  p.a = a.data(), p.lda = lda;
+  p.b = b.data(), p.ldb = ldb, p.b_transposed = c.b_transposed;
+  p.bias = c.bias ? bias.data() : nullptr;
+  p.ldc = ldc;
+  p.c_type = c.out;
+
+  auto check = [&](auto tag) {
+    using Out = decltype(tag);
+    test::CanaryMatrix<Out> got(m, n, ldc), want(m, n, ldc);
+    p.c = got.data();
+    test::run_variant(*c.variant, p, c.cores);
+    p.c = want.data();
+    test::run_variant(matmul_variants().front(), p, 1);
+    EXPECT_EQ(got.damaged_canaries(), 0);
+    for (int i = 0; i < m; ++i) {
+      for (int j = 0; j < n; ++j) {
+        double scale = c.bias ? std::fabs(to_f32(bias[j])) : 0.0;
+        for (int kk = 0; kk < k; ++kk) {
+          scale += std::fabs(to_f32(a[i * lda + kk]) * to_f32(matmul_b_at(p, kk, j)));
+        }
+        const double g = to_f32(got.at(i, j)), w = to_f32(want.at(i, j));
+        ASSERT_LE(std::fabs(g - w), std::ldexp(std::fabs(w), -8) + std::ldexp(scale, -14))
+            << "at (" << i << ", " << j << ")";
+      }
+    }
+  };
+  if (c.out == OutType::f32) {
+    check(float{});
+  } else {
+    check(bf16{});
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    TileEdges, MatmulVariants, ::testing::ValuesIn(cases()),
+    [](const ::testing::TestParamInfo<Case>& param) {
+      const Case& c = param.param;
+      return test::param_name(std::string(c.variant->name) + "_" + std::to_string(c.shape.m) + "x" +
+                              std::to_string(c.shape.n) + "x" + std::to_string(c.shape.k) +
+                              (c.b_transposed ? "_bt" : "_bn") + (c.bias ? "_bias" : "") +
+                              (c.out == OutType::f32 ? "_f32" : "_bf16") + "_c" +
+                              std::to_string(c.cores) + "_" + std::to_string(param.index));
+    });
+
+// The oracle itself against double precision on a small case.
+TEST(MatmulReference, MatchesDoublePrecision) {
+  const int m = 5, n = 7, k = 9;
+  const auto a = test::random_bf16(m * k, 4), b = test::random_bf16(k * n, 5);
+  std::vector<float> c(m * n);
+  MatmulParams p;
+  p.m = m, p.n = n, p.k = k, p.a = a.data(), p.lda = k, p.b = b.data(), p.ldb = n;
+  p.c = c.data(), p.ldc = n, p.c_type = OutType::f32;
+  test::run_variant(matmul_variants().front(), p, 1);
+  for (int i = 0; i < m; ++i) {
+    for (int j = 0; j < n; ++j) {
+      double want = 0.0;
+      for (int kk = 0; kk < k; ++kk) want += double{to_f32(a[i * k + kk])} * to_f32(b[kk * n + j]);
+      EXPECT_NEAR(c[i * n + j], want, 1e-5);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace bfedge::kernels
