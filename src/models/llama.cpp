@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "bfedge/io/llama2c.hpp"
 #include "bfedge/kernels/ref.hpp"
 
 namespace bfedge::models {
@@ -131,32 +130,5 @@ std::span<float> Llama<T>::forward(int token, int pos, runtime::HostCluster& clu
 
 template class Llama<float>;
 template class Llama<bf16>;
-
-const LlamaConfig& LlamaRunner::config() const {
-  return std::visit([](const auto& m) -> const LlamaConfig& { return m.config(); }, model_);
-}
-
-std::span<float> LlamaRunner::forward(int token, int pos, runtime::HostCluster& cluster) {
-  return std::visit([&](auto& m) { return m.forward(token, pos, cluster); }, model_);
-}
-
-template <class T>
-static Result<LlamaRunner> load_as(const std::string& path) {
-  auto checkpoint = io::load_llama2c<T>(path);
-  if (!checkpoint.is_ok()) return checkpoint.status();
-  auto& ck = checkpoint.value();
-  const std::int64_t state = ck.config.state_bytes(sizeof(T));
-  if (state > kMaxLlamaStateBytes) {
-    return Status(ErrorCode::capacity, path + ": run-time state (KV cache for seq_len " +
-                                           std::to_string(ck.config.seq_len) + ") needs " +
-                                           std::to_string(state) + " bytes, over the " +
-                                           std::to_string(kMaxLlamaStateBytes) + "-byte limit");
-  }
-  return LlamaRunner(Llama<T>(ck.config, std::move(ck.weights)));
-}
-
-Result<LlamaRunner> load_llama_runner(const std::string& path, Dtype dtype) {
-  return dtype == Dtype::f32 ? load_as<float>(path) : load_as<bf16>(path);
-}
 
 }  // namespace bfedge::models

@@ -24,7 +24,7 @@ inline Stories load_stories(const std::filesystem::path& shared) {
 }
 
 inline models::LlamaRunner load_runner(const Stories& s, Dtype dtype) {
-  auto runner = models::load_llama_runner(s.model_path, dtype);
+  auto runner = models::load_llama_runner(s.model_path, dtype, kernels::host_isa_cap().value());
   EXPECT_TRUE(runner.is_ok()) << runner.status().message();
   return std::move(runner).value();
 }

@@ -24,7 +24,9 @@ Result<LoadedModel> load_model(const ModelOptions& o) {
   if (o.threads < 1 || o.threads > 256) {
     return invalid_argument("--threads " + std::to_string(o.threads) + " is outside 1..256");
   }
-  Result<models::LlamaRunner> runner = models::load_llama_runner(o.model, dtype.value());
+  Result<kernels::Isa> cap = kernels::host_isa_cap();
+  if (!cap.is_ok()) return cap.status();
+  Result<models::LlamaRunner> runner = models::load_llama_runner(o.model, dtype.value(), cap.value());
   if (!runner.is_ok()) return runner.status();
   Result<io::Tokenizer> tokenizer = io::Tokenizer::load(o.tokenizer);
   if (!tokenizer.is_ok()) return tokenizer.status();
@@ -34,7 +36,8 @@ Result<LoadedModel> load_model(const ModelOptions& o) {
                         std::to_string(tokenizer.value().vocab_size()) + " tokens, model " +
                         o.model + " has " + std::to_string(model_vocab));
   }
-  return LoadedModel{std::move(runner).value(), std::move(tokenizer).value(), dtype.value()};
+  return LoadedModel{std::move(runner).value(), std::move(tokenizer).value(), dtype.value(),
+                     cap.value()};
 }
 
 }  // namespace bfedge::cli

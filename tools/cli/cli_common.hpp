@@ -8,7 +8,7 @@
 
 #include "bfedge/core/status.hpp"
 #include "bfedge/io/tokenizer.hpp"
-#include "bfedge/models/llama.hpp"
+#include "bfedge/models/llama_runner.hpp"
 
 namespace bfedge::cli {
 
@@ -36,6 +36,7 @@ struct LoadedModel {
   models::LlamaRunner runner;
   io::Tokenizer tokenizer;
   Dtype dtype;
+  kernels::Isa isa_cap;  // host ISA, lowered by BFEDGE_ISA
 };
 
 // Validates the options, loads the model in the requested dtype and a tokenizer whose vocabulary

@@ -51,7 +51,7 @@ int run_perplexity(const PerplexityOptions& o) {
     const models::SequenceScore s = models::score_sequence(m.runner, ids.value(), cluster);
     j["result"] = score_json(m.dtype, s);
   } else {
-    Result<models::LlamaRunner> other = models::load_llama_runner(o.model.model, *compare);
+    Result<models::LlamaRunner> other = models::load_llama_runner(o.model.model, *compare, m.isa_cap);
     if (!other.is_ok()) return report_error(other.status());
     const models::LogitAgreement a =
         models::compare_on_sequence(m.runner, other.value(), ids.value(), cluster);

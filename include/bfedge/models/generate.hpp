@@ -8,7 +8,7 @@
 
 #include "bfedge/core/status.hpp"
 #include "bfedge/io/tokenizer.hpp"
-#include "bfedge/models/llama.hpp"
+#include "bfedge/models/llama_runner.hpp"
 #include "bfedge/models/sampler.hpp"
 
 namespace bfedge::models {

@@ -8,7 +8,6 @@
 
 #include <span>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "bfedge/core/bf16.hpp"
@@ -62,22 +61,5 @@ class Llama {
   LlamaState<T> state_;
   RopeTable rope_;
 };
-
-// A model in either storage type behind one interface (chosen at run time by --dtype).
-class LlamaRunner {
- public:
-  explicit LlamaRunner(Llama<float> model) : model_(std::move(model)) {}
-  explicit LlamaRunner(Llama<bf16> model) : model_(std::move(model)) {}
-
-  const LlamaConfig& config() const;
-  Dtype dtype() const { return model_.index() == 0 ? Dtype::f32 : Dtype::bf16; }
-  std::span<float> forward(int token, int pos, runtime::HostCluster& cluster);
-
- private:
-  std::variant<Llama<float>, Llama<bf16>> model_;
-};
-
-// Loads a llama2.c checkpoint straight into `dtype` storage (no f32 copy kept for bf16).
-Result<LlamaRunner> load_llama_runner(const std::string& path, Dtype dtype);
 
 }  // namespace bfedge::models

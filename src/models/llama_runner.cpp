@@ -1,0 +1,46 @@
+#include "bfedge/models/llama_runner.hpp"
+
+#include "bfedge/io/llama2c.hpp"
+
+namespace bfedge::models {
+
+const LlamaConfig& LlamaRunner::config() const {
+  return std::visit([](const auto& m) -> const LlamaConfig& { return m.config(); }, model_);
+}
+
+std::span<float> LlamaRunner::forward(int token, int pos, runtime::HostCluster& cluster) {
+  return std::visit([&](auto& m) { return m.forward(token, pos, cluster); }, model_);
+}
+
+namespace {
+
+template <class T>
+Result<io::LlamaCheckpoint<T>> load_checked(const std::string& path) {
+  auto checkpoint = io::load_llama2c<T>(path);
+  if (!checkpoint.is_ok()) return checkpoint;
+  const LlamaConfig& c = checkpoint.value().config;
+  const std::int64_t state = c.state_bytes(sizeof(T));
+  if (state > kMaxLlamaStateBytes) {
+    return Status(ErrorCode::capacity,
+                  path + ": run-time state (KV cache for seq_len " + std::to_string(c.seq_len) +
+                      ") needs " + std::to_string(state) + " bytes, over the " +
+                      std::to_string(kMaxLlamaStateBytes) + "-byte limit");
+  }
+  return checkpoint;
+}
+
+}  // namespace
+
+Result<LlamaRunner> load_llama_runner(const std::string& path, Dtype dtype, kernels::Isa cap) {
+  if (dtype == Dtype::f32) {
+    auto checkpoint = load_checked<float>(path);
+    if (!checkpoint.is_ok()) return checkpoint.status();
+    auto& ck = checkpoint.value();
+    return LlamaRunner(Llama<float>(ck.config, std::move(ck.weights)));
+  }
+  auto checkpoint = load_checked<bf16>(path);
+  if (!checkpoint.is_ok()) return checkpoint.status();
+  return LlamaRunner(LlamaBf16(checkpoint.value().config, checkpoint.value().weights, cap));
+}
+
+}  // namespace bfedge::models
