@@ -11,6 +11,7 @@ namespace {
 
 TEST(Bf16Accuracy, TeacherForcedAgreementAndPerplexity) {
   BFEDGE_REQUIRE_SHARED(shared);
+  BFEDGE_REQUIRE_ISA_CAP();
   const auto stories = test::load_stories(shared);
   const std::vector<int> ids = test::golden_ids(stories, "greedy_once_upon_a_time_n256");
   LlamaRunner bf16_model = test::load_runner(stories, Dtype::bf16);

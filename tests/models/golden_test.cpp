@@ -11,6 +11,7 @@ class GoldenF32 : public ::testing::TestWithParam<int> {};
 
 TEST_P(GoldenF32, GreedyOnceUponATimeMatchesRunC) {
   BFEDGE_REQUIRE_SHARED(shared);
+  BFEDGE_REQUIRE_ISA_CAP();
   const auto stories = test::load_stories(shared);
   const test::Generated g =
       test::generate_text(stories, Dtype::f32, "Once upon a time", 256, 0.0f, 0.9f, 1, GetParam());
@@ -21,6 +22,7 @@ TEST_P(GoldenF32, GreedyOnceUponATimeMatchesRunC) {
 
 TEST_P(GoldenF32, SeededTopPMatchesRunC) {
   BFEDGE_REQUIRE_SHARED(shared);
+  BFEDGE_REQUIRE_ISA_CAP();
   const auto stories = test::load_stories(shared);
   const test::Generated g =
       test::generate_text(stories, Dtype::f32, "Once upon a time", 256, 1.0f, 0.9f, 42, GetParam());
@@ -32,6 +34,7 @@ INSTANTIATE_TEST_SUITE_P(Threads, GoldenF32, ::testing::Values(1, 2));
 
 TEST(GoldenBf16, GreedyFollowsTheGoldenForALongPrefix) {
   BFEDGE_REQUIRE_SHARED(shared);
+  BFEDGE_REQUIRE_ISA_CAP();
   const auto stories = test::load_stories(shared);
   const std::vector<int> golden = test::golden_ids(stories, "greedy_once_upon_a_time_n256");
   const test::Generated g =

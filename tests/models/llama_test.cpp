@@ -1,6 +1,7 @@
 // The forward pass against an independent oracle: a double-precision, whole-sequence LLaMA
 // written from the equations (no KV cache, no shared code with the library's kernels).
 #include "bfedge/models/llama.hpp"
+#include "bfedge/models/llama_bf16.hpp"
 
 #include <gtest/gtest.h>
 
@@ -144,6 +145,46 @@ TEST(LlamaForward, ThreadCountDoesNotChangeResults) {
     EXPECT_EQ(a_copy, std::vector<float>(b.begin(), b.end()));
   }
 }
+
+}  // namespace
+}  // namespace bfedge::models
+
+namespace bfedge::models {
+namespace {
+
+// The deployed BF16 model at every ISA level this CPU runs, against the bf16 reference model
+// (bit-identical at Isa::reference) and against the double-precision oracle (all levels).
+class LlamaBf16Deployed : public ::testing::TestWithParam<std::tuple<kernels::Isa, int, bool>> {};
+
+TEST_P(LlamaBf16Deployed, MatchesReferenceModelAndOracle) {
+  const auto [isa, threads, shared] = GetParam();
+  if (!kernels::isa_runs_on_host(isa)) GTEST_SKIP() << kernels::isa_name(isa) << " not on this CPU";
+  LlamaConfig c = test::tiny_llama_config();
+  c.shared_classifier = shared;
+  const LlamaWeights<float> w = test::random_llama_weights(c, 21);
+  const LlamaWeights<bf16> wb = convert_llama_weights<bf16>(w);
+  const std::vector<int> tokens = {1, 17, 250, 3, 299, 42, 42, 8, 100, 0, 64, 65, 7, 7, 7, 9, 10};
+  const auto want = oracle_logits(c, w, tokens);
+  Llama<bf16> reference(c, wb);
+  LlamaBf16 deployed(c, wb, isa);
+  runtime::HostCluster one(1), cluster(threads);
+  for (std::size_t pos = 0; pos < tokens.size(); ++pos) {
+    const int p = static_cast<int>(pos);
+    const auto ref = reference.forward(tokens[pos], p, one);
+    const std::vector<float> ref_copy(ref.begin(), ref.end());
+    const auto got = deployed.forward(tokens[pos], p, cluster);
+    if (isa == kernels::Isa::reference) {
+      EXPECT_EQ(std::vector<float>(got.begin(), got.end()), ref_copy) << "pos " << pos;
+    }
+    EXPECT_LT(nmse(got, want[pos]), 1e-3) << "pos " << pos;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    IsaThreadsClassifier, LlamaBf16Deployed,
+    ::testing::Combine(::testing::Values(kernels::Isa::reference, kernels::Isa::portable,
+                                         kernels::Isa::avx2, kernels::Isa::avx512bf16),
+                       ::testing::Values(1, 3), ::testing::Bool()));
 
 }  // namespace
 }  // namespace bfedge::models

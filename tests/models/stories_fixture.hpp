@@ -23,6 +23,12 @@ inline Stories load_stories(const std::filesystem::path& shared) {
   return s;
 }
 
+// The ISA cap from BFEDGE_ISA (ctest runs these tests once per level); tests skip when the
+// requested level is not available here.
+#define BFEDGE_REQUIRE_ISA_CAP()                                                   \
+  if (!::bfedge::kernels::host_isa_cap().is_ok())                                   \
+  GTEST_SKIP() << ::bfedge::kernels::host_isa_cap().status().message() << ": skipped"
+
 inline models::LlamaRunner load_runner(const Stories& s, Dtype dtype) {
   auto runner = models::load_llama_runner(s.model_path, dtype, kernels::host_isa_cap().value());
   EXPECT_TRUE(runner.is_ok()) << runner.status().message();
