@@ -4,6 +4,7 @@
 #include "bfedge/kernels/attention_decode.hpp"
 #include "bfedge/kernels/matmul.hpp"
 #include "bfedge/kernels/matvec.hpp"
+#include "bfedge/kernels/mhsa.hpp"
 
 namespace bfedge::kernels {
 
@@ -44,6 +45,28 @@ std::span<const SwigluVariant> swiglu_variants() {
   static constexpr SwigluVariant kList[] = {
       {"swiglu__ref", Isa::reference, &swiglu__ref, nullptr},
       {"swiglu__portable_fastexp", Isa::portable, &swiglu__portable_fastexp, nullptr},
+  };
+  return kList;
+}
+
+std::span<const MhsaVariant> mhsa_variants() {
+  static constexpr MhsaVariant kList[] = {
+      {"mhsa__ref", Isa::reference, &mhsa__ref, nullptr, &mhsa__ref_workspace},
+      {"mhsa__tiled_portable", Isa::portable, &mhsa__tiled_portable, &mhsa__tiled_scratch,
+       &mhsa__tiled_workspace},
+      {"mhsa__fused_portable", Isa::portable, &mhsa__fused_portable, &mhsa__fused_scratch,
+       &mhsa__fused_workspace},
+      {"mhsa__tiled_avx512bf16", Isa::avx512bf16, &mhsa__tiled_avx512bf16, &mhsa__tiled_scratch,
+       &mhsa__tiled_workspace},
+      {"mhsa__fused_avx512bf16", Isa::avx512bf16, &mhsa__fused_avx512bf16, &mhsa__fused_scratch,
+       &mhsa__fused_workspace},
+  };
+  return kList;
+}
+
+std::span<const MhsaF32Variant> mhsa_f32_variants() {
+  static constexpr MhsaF32Variant kList[] = {
+      {"mhsa__naive_port", Isa::reference, &mhsa__naive_port, nullptr, &mhsa__naive_port_workspace},
   };
   return kList;
 }

@@ -84,6 +84,11 @@ void run_variant(const kernels::Variant<Params>& variant, Params params, int cor
   const std::size_t per_core = variant.scratch_bytes(params);
   runtime::AlignedBuffer scratch(kernels::aligned_scratch_bytes(per_core) * cores + 64);
   params.scratch = scratch.data();
+  runtime::AlignedBuffer workspace;
+  if constexpr (requires { params.workspace; }) {
+    workspace.resize(variant.workspace_bytes == nullptr ? 64 : variant.workspace_bytes(params) + 64);
+    params.workspace = workspace.data();
+  }
   runtime::HostCluster cluster(cores);
   cluster.fork([&](const runtime::Team& team) { variant.run(params, team); });
 }

@@ -18,6 +18,8 @@ struct Variant {
   void (*run)(const Params& params, const runtime::Team& team);
   // Bytes of scratch each core needs for `params` (the caller passes cores × this), or null.
   std::size_t (*scratch_bytes_per_core)(const Params& params);
+  // Bytes of workspace shared by all cores (Params::workspace), or null for ops without one.
+  std::size_t (*workspace_bytes)(const Params& params) = nullptr;
 
   std::size_t scratch_bytes(const Params& params) const {
     return scratch_bytes_per_core == nullptr ? 0 : scratch_bytes_per_core(params);
