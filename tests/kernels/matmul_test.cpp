@@ -47,6 +47,10 @@ std::vector<Case> cases() {
       out.push_back({&v, sh, index % 2 == 0, index % 3 != 0,
                      index % 4 == 1 ? OutType::f32 : OutType::bf16, index % 5 == 2 ? 1 : 3});
     }
+    // Full panels with long K in both B layouts (the vectorized packing paths).
+    for (Shape sh : {Shape{9, 64, 48}, Shape{8, 96, 34}, Shape{3, 33, 19}}) {
+      for (bool transposed : {false, true}) out.push_back({&v, sh, transposed, true, OutType::f32, 2});
+    }
   }
   return out;
 }

@@ -14,5 +14,6 @@ struct Command {
 Command add_generate_command(CLI::App& app);
 Command add_inspect_command(CLI::App& app);
 Command add_perplexity_command(CLI::App& app);
+Command add_bench_command(CLI::App& app);
 
 }  // namespace bfedge::cli

@@ -1,0 +1,269 @@
+// bfedge bench mhsa | gemm: kernels timed side by side in one run (interleaved repetitions,
+// medians), with speedups as ratios measured in that run, and optional oneDNN/libtorch peers.
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bfedge/kernels/matmul.hpp"
+#include "bfedge/kernels/mhsa.hpp"
+#include "bfedge/runtime/aligned_buffer.hpp"
+#include "bfedge/runtime/cluster.hpp"
+#include "cli_common.hpp"
+#include "commands.hpp"
+#include "peers/peers.hpp"
+#include "peers/timing.hpp"
+
+namespace bfedge::cli {
+namespace {
+
+struct BenchOptions {
+  int seq = 64, embed = 512, heads = 4;
+  int m = 512, n = 512, k = 512;
+  int threads = 1;
+  int repeat = 5;
+  bool causal = false;
+  std::size_t budget = 64 * 1024;
+  bool json = false;
+};
+
+std::vector<bf16> random_bf16(std::size_t n, std::uint32_t seed, float stddev) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, stddev);
+  std::vector<bf16> v(n);
+  for (bf16& x : v) x = to_bf16(normal(rng));
+  return v;
+}
+
+std::vector<float> widen(const std::vector<bf16>& v) {
+  std::vector<float> out(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) out[i] = to_f32(v[i]);
+  return out;
+}
+
+// Owns the scratch and workspace of one variant call and runs it on the cluster.
+template <class Params>
+class Runner {
+ public:
+  Runner(const kernels::Variant<Params>& variant, Params params, int cores)
+      : variant_(variant), params_(params) {
+    scratch_.resize(kernels::aligned_scratch_bytes(variant.scratch_bytes(params)) * cores + 64);
+    params_.scratch = scratch_.data();
+    if constexpr (requires { params_.workspace; }) {
+      workspace_.resize((variant.workspace_bytes ? variant.workspace_bytes(params) : 0) + 64);
+      params_.workspace = workspace_.data();
+    }
+  }
+  void operator()(runtime::HostCluster& cluster) {
+    cluster.fork([&](const runtime::Team& team) { variant_.run(params_, team); });
+  }
+
+ private:
+  const kernels::Variant<Params>& variant_;
+  Params params_;
+  runtime::AlignedBuffer scratch_, workspace_;
+};
+
+// The most specialized variant under `cap` whose name contains `kind`.
+const kernels::MhsaVariant& pick_mhsa(const char* kind, kernels::Isa cap) {
+  const kernels::MhsaVariant* best = nullptr;
+  for (const kernels::MhsaVariant& v : kernels::mhsa_variants()) {
+    if (std::strstr(v.name, kind) != nullptr && v.isa <= cap && (best == nullptr || v.isa >= best->isa)) best = &v;
+  }
+  return *best;
+}
+
+int run_bench_mhsa(const BenchOptions& o, kernels::Isa cap) {
+  if (o.seq < 1 || o.embed < 1 || o.heads < 1 || o.embed % o.heads != 0 || o.seq > 4096 || o.embed > 8192) {
+    return report_error("bench mhsa: need 1 <= seq <= 4096, 1 <= embed <= 8192 and heads dividing embed",
+                        kExitUsageError);
+  }
+  const int L = o.seq, E = o.embed;
+  const auto x = random_bf16(static_cast<std::size_t>(L) * E, 1, 1.0f);
+  const float ws = 1.0f / std::sqrt(static_cast<float>(E));
+  const auto w_in = random_bf16(3 * static_cast<std::size_t>(E) * E, 2, ws), b_in = random_bf16(3 * E, 3, 0.1f);
+  const auto w_out = random_bf16(static_cast<std::size_t>(E) * E, 4, ws), b_out = random_bf16(E, 5, 0.1f);
+  const auto xf = widen(x), w_inf = widen(w_in), b_inf = widen(b_in), w_outf = widen(w_out), b_outf = widen(b_out);
+  std::vector<float> y_naive(static_cast<std::size_t>(L) * E);
+  std::vector<bf16> y_tiled(y_naive.size()), y_fused(y_naive.size());
+
+  auto args = [&](auto* xx, auto* wi, auto* bi, auto* wo, auto* bo, auto* y) {
+    kernels::MhsaArgs<std::remove_const_t<std::remove_pointer_t<decltype(xx)>>> p;
+    p.seq = L, p.embed = E, p.heads = o.heads, p.causal = o.causal, p.l1_budget_bytes = o.budget;
+    p.x = xx, p.in_proj_weight = wi, p.in_proj_bias = bi, p.out_proj_weight = wo, p.out_proj_bias = bo, p.y = y;
+    return p;
+  };
+  const kernels::MhsaVariant& tiled = pick_mhsa("tiled", cap);
+  const kernels::MhsaVariant& fused = pick_mhsa("fused", cap);
+  Runner naive_run(kernels::mhsa_f32_variants().front(),
+                   args(xf.data(), w_inf.data(), b_inf.data(), w_outf.data(), b_outf.data(), y_naive.data()), 1);
+  Runner tiled_run(tiled, args(x.data(), w_in.data(), b_in.data(), w_out.data(), b_out.data(), y_tiled.data()), o.threads);
+  Runner fused_run(fused, args(x.data(), w_in.data(), b_in.data(), w_out.data(), b_out.data(), y_fused.data()), o.threads);
+  runtime::HostCluster one(1), cluster(o.threads);
+
+  std::vector<double> t_naive, t_tiled, t_fused;
+  for (int r = 0; r < o.repeat; ++r) {  // interleaved: naive, tiled, fused, naive, ...
+    t_naive.push_back(median_microseconds(1, [&] { naive_run(one); }));
+    t_tiled.push_back(median_microseconds(1, [&] { tiled_run(cluster); }));
+    t_fused.push_back(median_microseconds(1, [&] { fused_run(cluster); }));
+  }
+  auto median = [](std::vector<double> v) {
+    std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
+    return v[v.size() / 2];
+  };
+  const double naive_us = median(t_naive), tiled_us = median(t_tiled), fused_us = median(t_fused);
+  auto max_err = [&](const std::vector<bf16>& y) {
+    double err = 0.0;
+    for (std::size_t i = 0; i < y.size(); ++i) err = std::max(err, std::fabs(double{to_f32(y[i])} - y_naive[i]));
+    return err;
+  };
+  double max_ref = 0.0;
+  for (float v : y_naive) max_ref = std::max(max_ref, std::fabs(double{v}));
+  const double macs = 4.0 * L * E * E + 2.0 * L * L * E;
+
+  nlohmann::ordered_json j;
+  j["seq"] = L, j["embed"] = E, j["heads"] = o.heads, j["causal"] = o.causal;
+  j["threads"] = o.threads, j["repeat"] = o.repeat, j["isa_cap"] = kernels::isa_name(cap);
+  j["tiled_variant"] = tiled.name, j["fused_variant"] = fused.name;
+  j["fused_tile"] = {{"query_rows", kernels::mhsa_fused_tiles(L, E / o.heads, o.budget).query_rows},
+                     {"key_rows", kernels::mhsa_fused_tiles(L, E / o.heads, o.budget).key_rows},
+                     {"l1_budget_bytes", o.budget}};
+  j["naive_us"] = naive_us, j["tiled_us"] = tiled_us, j["fused_us"] = fused_us;
+  j["speedup_tiled_vs_naive"] = naive_us / tiled_us;
+  j["speedup_fused_vs_naive"] = naive_us / fused_us;
+  j["max_abs_err_tiled"] = max_err(y_tiled), j["max_abs_err_fused"] = max_err(y_fused);
+  j["max_abs_naive"] = max_ref;
+  j["fused_gmac_per_s"] = macs / fused_us * 1e-3;
+  for (bool bf16_peer : {false, true}) {
+    if (o.causal) break;
+    if (auto t = peers::torch_mhsa(L, E, o.heads, bf16_peer, o.repeat * 4)) {
+      const char* key = bf16_peer ? "torch_bf16_us" : "torch_fp32_us";
+      j[key] = t->microseconds;
+      j[std::string("speedup_fused_vs_") + (bf16_peer ? "torch_bf16" : "torch_fp32")] = t->microseconds / fused_us;
+    }
+  }
+  if (o.json) {
+    std::printf("%s\n", j.dump(2).c_str());
+    return 0;
+  }
+  std::printf("MHSA L=%d E=%d H=%d%s, %d thread%s, ISA cap %s (median of %d interleaved runs)\n", L, E,
+              o.heads, o.causal ? " causal" : "", o.threads, o.threads == 1 ? "" : "s",
+              kernels::isa_name(cap), o.repeat);
+  std::printf("  %-26s %12.1f us   1.0x   (FP32, 1 core)\n", "mhsa__naive_port", naive_us);
+  std::printf("  %-26s %12.1f us  %5.1fx   max |err| %.3g\n", tiled.name, tiled_us, naive_us / tiled_us,
+              j["max_abs_err_tiled"].get<double>());
+  std::printf("  %-26s %12.1f us  %5.1fx   max |err| %.3g (outputs up to %.3g)\n", fused.name, fused_us,
+              naive_us / fused_us, j["max_abs_err_fused"].get<double>(), max_ref);
+  for (const char* peer : {"torch_fp32_us", "torch_bf16_us"}) {
+    if (j.contains(peer)) {
+      std::printf("  %-26s %12.1f us  (fused is %.1fx faster)\n", peer, j[peer].get<double>(),
+                  j[peer].get<double>() / fused_us);
+    }
+  }
+  return 0;
+}
+
+int run_bench_gemm(const BenchOptions& o, kernels::Isa cap) {
+  if (o.m < 1 || o.n < 1 || o.k < 1 || o.m > 8192 || o.n > 8192 || o.k > 8192) {
+    return report_error("bench gemm: --m, --n and --k must be in 1..8192", kExitUsageError);
+  }
+  const auto a = random_bf16(static_cast<std::size_t>(o.m) * o.k, 1, 1.0f);
+  const auto b = random_bf16(static_cast<std::size_t>(o.k) * o.n, 2, 1.0f);
+  std::vector<float> c(static_cast<std::size_t>(o.m) * o.n);
+  kernels::MatmulParams p;
+  p.m = o.m, p.n = o.n, p.k = o.k, p.a = a.data(), p.lda = o.k, p.b = b.data(), p.ldb = o.n;
+  p.c = c.data(), p.ldc = o.n, p.c_type = kernels::OutType::f32;
+  runtime::HostCluster cluster(o.threads);
+  const double flops = 2.0 * o.m * o.n * o.k;
+  nlohmann::ordered_json j;
+  j["m"] = o.m, j["n"] = o.n, j["k"] = o.k, j["threads"] = o.threads, j["isa_cap"] = kernels::isa_name(cap);
+  const kernels::MatmulVariant& best = kernels::select_variant(kernels::matmul_variants(), cap);
+  Runner run(best, p, o.threads);
+  run(cluster);  // warm-up
+  const int reps = std::max(3, o.repeat);
+  // Interleave bfedge with the peers: bfedge, dnnl, torch, bfedge, ...
+  std::vector<double> ours;
+  std::optional<peers::PeerTiming> dnnl, torch;
+  std::vector<double> dnnl_t, torch_t;
+  for (int r = 0; r < reps; ++r) {
+    ours.push_back(median_microseconds(3, [&] { run(cluster); }));
+    if ((dnnl = peers::dnnl_matmul_bf16(o.m, o.n, o.k, 3))) dnnl_t.push_back(dnnl->microseconds);
+    if ((torch = peers::torch_matmul_bf16(o.m, o.n, o.k, 3))) torch_t.push_back(torch->microseconds);
+  }
+  auto median = [](std::vector<double> v) {
+    std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
+    return v[v.size() / 2];
+  };
+  const double ours_us = median(ours);
+  j["bfedge_variant"] = best.name, j["bfedge_us"] = ours_us, j["bfedge_gflops"] = flops / ours_us * 1e-3;
+  if (!dnnl_t.empty()) {
+    j["onednn_impl"] = dnnl->detail, j["onednn_us"] = median(dnnl_t);
+    j["onednn_gflops"] = flops / median(dnnl_t) * 1e-3, j["ratio_bfedge_vs_onednn"] = median(dnnl_t) / ours_us;
+  }
+  if (!torch_t.empty()) {
+    j["torch_us"] = median(torch_t), j["torch_gflops"] = flops / median(torch_t) * 1e-3;
+    j["ratio_bfedge_vs_torch"] = median(torch_t) / ours_us;
+  }
+  if (o.json) {
+    std::printf("%s\n", j.dump(2).c_str());
+    return 0;
+  }
+  std::printf("GEMM %dx%dx%d bf16 -> f32, %d thread%s (median of %d interleaved rounds)\n", o.m, o.n, o.k,
+              o.threads, o.threads == 1 ? "" : "s", reps);
+  std::printf("  %-28s %10.1f us %8.1f GFLOP/s\n", best.name, ours_us, j["bfedge_gflops"].get<double>());
+  if (j.contains("onednn_us")) {
+    std::printf("  %-28s %10.1f us %8.1f GFLOP/s   bfedge/oneDNN %.2fx\n", "oneDNN matmul",
+                j["onednn_us"].get<double>(), j["onednn_gflops"].get<double>(),
+                j["ratio_bfedge_vs_onednn"].get<double>());
+  } else {
+    std::printf("  oneDNN: not built in (install libdnnl-dev and rebuild)\n");
+  }
+  if (j.contains("torch_us")) {
+    std::printf("  %-28s %10.1f us %8.1f GFLOP/s   bfedge/libtorch %.2fx\n", "torch::matmul",
+                j["torch_us"].get<double>(), j["torch_gflops"].get<double>(),
+                j["ratio_bfedge_vs_torch"].get<double>());
+  } else {
+    std::printf("  libtorch: not built in (install libtorch-dev and rebuild)\n");
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command add_bench_command(CLI::App& app) {
+  auto o = std::make_shared<BenchOptions>();
+  CLI::App* cmd = app.add_subcommand("bench", "Time kernels side by side (and peers, when built in)");
+  cmd->require_subcommand(1);
+  CLI::App* mhsa = cmd->add_subcommand("mhsa", "naive PyTorch port vs tiled vs fused attention");
+  CLI::App* gemm = cmd->add_subcommand("gemm", "bfedge BF16 GEMM vs oneDNN and libtorch");
+  for (CLI::App* sub : {mhsa, gemm}) {
+    sub->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    sub->add_option("--threads", o->threads, "host threads")->capture_default_str();
+    sub->add_option("--repeat", o->repeat, "timed repetitions (median)")->capture_default_str();
+    sub->add_flag("--json", o->json, "print one JSON object");
+  }
+  mhsa->add_option("--seq", o->seq, "sequence length L")->capture_default_str();
+  mhsa->add_option("--embed", o->embed, "embedding width E")->capture_default_str();
+  mhsa->add_option("--heads", o->heads, "heads H (must divide E)")->capture_default_str();
+  mhsa->add_flag("--causal", o->causal, "causal mask (no PyTorch peer then)");
+  mhsa->add_option("--l1-budget", o->budget, "fused tiles' per-core working set, bytes")->capture_default_str();
+  gemm->add_option("--m", o->m)->capture_default_str();
+  gemm->add_option("--n", o->n)->capture_default_str();
+  gemm->add_option("--k", o->k)->capture_default_str();
+  return {cmd, [o, mhsa] {
+            if (o->threads < 1 || o->threads > 256) {
+              return report_error("--threads " + std::to_string(o->threads) + " is outside 1..256", kExitUsageError);
+            }
+            if (o->repeat < 1 || o->repeat > 10000) return report_error("--repeat must be in 1..10000", kExitUsageError);
+            Result<kernels::Isa> cap = kernels::host_isa_cap();
+            if (!cap.is_ok()) return report_error(cap.status());
+            return mhsa->parsed() ? run_bench_mhsa(*o, cap.value()) : run_bench_gemm(*o, cap.value());
+          }};
+}
+
+}  // namespace bfedge::cli
