@@ -118,7 +118,54 @@ inline std::size_t fused_scratch(const MhsaParams& p) {
   return (tiles + mm) > proj ? tiles + mm : proj;
 }
 
-inline void fused(const MhsaParams& p, MatmulFn matmul, const runtime::Team& team) {
+// One key block of online softmax over a query tile (the ISA-specific part of the fused loop):
+// for each row, m' = max(m, max_j s_j·scale) over the visible keys, p_j = exp(s_j·scale - m')
+// stored as BF16, sum = sum·exp(m - m') + Σ p_j (of the stored values), acc row *= exp(m - m').
+struct OnlineSoftmaxBlock {
+  const float* s;  // (rows, ld) raw scores
+  int ld, rows, cols;
+  bool causal;
+  int q_minus_k;  // first query row minus first key column: row r sees keys j <= r + q_minus_k
+  float scale;
+  float* row_max;
+  float* row_sum;
+  bf16* probs;  // (rows, ld)
+  float* acc;   // (rows, d)
+  int d;
+  int visible(int r) const {
+    if (!causal) return cols;
+    const int v = r + q_minus_k + 1;
+    return v < 0 ? 0 : (v < cols ? v : cols);
+  }
+};
+using OnlineSoftmaxFn = void (*)(const OnlineSoftmaxBlock&);
+
+inline void online_softmax_portable(const OnlineSoftmaxBlock& b) {
+  for (int r = 0; r < b.rows; ++r) {
+    const int visible = b.visible(r);
+    const float* sr = b.s + r * b.ld;
+    float new_max = b.row_max[r];
+    for (int j = 0; j < visible; ++j) new_max = sr[j] * b.scale > new_max ? sr[j] * b.scale : new_max;
+    const float alpha = fast_exp(b.row_max[r] - new_max);  // 0 on the first block (-inf)
+    float sum = 0.0f;
+    for (int j = 0; j < b.cols; ++j) {
+      const bf16 pj = to_bf16(j < visible ? fast_exp(sr[j] * b.scale - new_max) : 0.0f);
+      b.probs[r * b.ld + j] = pj;
+      sum += to_f32(pj);
+    }
+    b.row_sum[r] = b.row_sum[r] * alpha + sum;
+    b.row_max[r] = new_max;
+    for (int c = 0; c < b.d; ++c) b.acc[r * b.d + c] *= alpha;
+  }
+}
+
+struct FusedKernels {
+  MatmulFn matmul;
+  OnlineSoftmaxFn online_softmax;
+};
+
+inline void fused(const MhsaParams& p, const FusedKernels& kernels, const runtime::Team& team) {
+  const MatmulFn matmul = kernels.matmul;
   const int L = p.seq, E = p.embed, d = E / p.heads;
   bf16* qkv = static_cast<bf16*>(p.workspace);
   bf16* o = qkv + static_cast<std::size_t>(L) * 3 * E;
@@ -156,22 +203,8 @@ inline void fused(const MhsaParams& p, MatmulFn matmul, const runtime::Team& tea
                                       cols, 3 * E, nullptr, s, bk, OutType::f32);
       qk.scratch = mm_scratch;
       matmul(qk, solo);
-      for (int r = 0; r < rows; ++r) {
-        const int visible = p.causal ? (q0 + r - k0 + 1 < cols ? q0 + r - k0 + 1 : cols) : cols;
-        float* sr = s + r * bk;
-        float new_max = row_max[r];
-        for (int j = 0; j < visible; ++j) new_max = sr[j] * scale > new_max ? sr[j] * scale : new_max;
-        const float alpha = fast_exp(row_max[r] - new_max);  // 0 on the first block (-inf)
-        float sum = 0.0f;
-        for (int j = 0; j < cols; ++j) {
-          const bf16 pj = to_bf16(j < visible ? fast_exp(sr[j] * scale - new_max) : 0.0f);
-          probs[r * bk + j] = pj;
-          sum += to_f32(pj);
-        }
-        row_sum[r] = row_sum[r] * alpha + sum;
-        row_max[r] = new_max;
-        for (int c = 0; c < d; ++c) acc[r * d + c] *= alpha;
-      }
+      kernels.online_softmax({s, bk, rows, cols, p.causal, q0 - k0, scale, row_max, row_sum,
+                              probs, acc, d});
       MatmulParams pvp;
       pvp.m = rows, pvp.n = d, pvp.k = cols;
       pvp.a = probs, pvp.lda = bk, pvp.b = qkv + static_cast<std::size_t>(k0) * 3 * E + 2 * E + h * d;

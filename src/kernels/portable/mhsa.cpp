@@ -26,7 +26,7 @@ void mhsa__tiled_portable(const MhsaParams& p, const runtime::Team& team) {
 }
 
 void mhsa__fused_portable(const MhsaParams& p, const runtime::Team& team) {
-  mhsa_blocked::fused(p, &matmul__portable_4x4, team);
+  mhsa_blocked::fused(p, {&matmul__portable_4x4, &mhsa_blocked::online_softmax_portable}, team);
 }
 
 }  // namespace bfedge::kernels

@@ -9,21 +9,6 @@
 namespace bfedge::kernels {
 namespace {
 
-BFEDGE_TARGET_AVX512BF16 __m512 exp16(__m512 x) {
-  const __mmask16 underflow = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.33f), _CMP_LT_OQ);
-  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.33f)), _mm512_set1_ps(88.3762f));
-  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  const __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.42860682030941723e-6f),
-                                    _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), x));
-  __m512 poly = _mm512_set1_ps(1.0f / 720.0f);
-  for (float c : {1.0f / 120.0f, 1.0f / 24.0f, 1.0f / 6.0f, 0.5f, 1.0f, 1.0f}) {
-    poly = _mm512_fmadd_ps(poly, r, _mm512_set1_ps(c));
-  }
-  const __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
-  return _mm512_maskz_mul_ps(static_cast<__mmask16>(~underflow), poly, _mm512_castsi512_ps(bits));
-}
-
 BFEDGE_TARGET_AVX512BF16 __mmask16 tail_mask(int valid) {
   return valid >= 16 ? __mmask16(0xffff) : __mmask16((1u << valid) - 1);
 }
@@ -48,7 +33,7 @@ BFEDGE_TARGET_AVX512BF16 void one_head(const AttentionDecodeParams& p, const bf1
   __m512 sum16 = _mm512_setzero_ps();
   for (int t0 = 0; t0 < n; t0 += 16) {
     const __mmask16 mask = tail_mask(n - t0);
-    const __m512 e = exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(mask, scores + t0), max_score));
+    const __m512 e = x86::exp16_avx512(_mm512_sub_ps(_mm512_maskz_loadu_ps(mask, scores + t0), max_score));
     _mm512_mask_storeu_ps(scores + t0, mask, e);
     sum16 = _mm512_mask_add_ps(sum16, mask, sum16, e);
   }
