@@ -13,6 +13,55 @@ BFEDGE_TARGET_AVX512BF16 __mmask16 tail_mask(int valid) {
   return valid >= 16 ? __mmask16(0xffff) : __mmask16((1u << valid) - 1);
 }
 
+// out = inv_sum · Σ_t w_t v_t for any head size: 16 dimensions per vector (masked tail), up to
+// 8 vectors per pass, and 2 interleaved position chains to hide the FMA latency.
+BFEDGE_TARGET_AVX512BF16 void accumulate_values(int n, int hs, const float* w, const bf16* v,
+                                                float inv_sum, bf16* out) {
+  for (int i0 = 0; i0 < hs; i0 += 128) {
+    const int chunks = (hs - i0 + 15) / 16 < 8 ? (hs - i0 + 15) / 16 : 8;
+    __m512 acc[2][8];
+    __mmask16 masks[8];
+    for (int c = 0; c < chunks; ++c) {
+      acc[0][c] = acc[1][c] = _mm512_setzero_ps();
+      masks[c] = tail_mask(hs - i0 - 16 * c);
+    }
+    for (int t = 0; t < n; ++t) {
+      const __m512 wt = _mm512_set1_ps(w[t]);
+      const bf16* vt = v + static_cast<std::size_t>(t) * hs + i0;
+      __m512* a = acc[t & 1];
+      for (int c = 0; c < chunks; ++c) {
+        a[c] = _mm512_fmadd_ps(wt, x86::widen_bf16_avx512(_mm256_maskz_loadu_epi16(masks[c], vt + 16 * c)), a[c]);
+      }
+    }
+    for (int c = 0; c < chunks; ++c) {
+      const __m512 sum = _mm512_mul_ps(_mm512_add_ps(acc[0][c], acc[1][c]), _mm512_set1_ps(inv_sum));
+      _mm256_mask_storeu_epi16(out + i0 + 16 * c, masks[c], x86::round_to_bf16_avx512(sum));
+    }
+  }
+}
+
+// Head size 8 (stories260K): two positions per vector ([w_t ×8 | w_t+1 ×8] · [v_t | v_t+1]),
+// 4 independent chains, halves folded at the end.
+BFEDGE_TARGET_AVX512BF16 void accumulate_values_head8(int n, const float* w, const bf16* v,
+                                                      float inv_sum, bf16* out) {
+  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+  const __m512i pair_index = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+  for (int t0 = 0; t0 < n; t0 += 16) {
+    const __m512 w16 = _mm512_maskz_loadu_ps(tail_mask(n - t0), w + t0);
+    for (int q = 0; q < 8 && t0 + 2 * q < n; ++q) {
+      const __m512 wq = _mm512_permutexvar_ps(_mm512_add_epi32(pair_index, _mm512_set1_epi32(2 * q)), w16);
+      const __mmask16 live = t0 + 2 * q + 1 < n ? __mmask16(0xffff) : __mmask16(0x00ff);
+      const __m512 vq = x86::widen_bf16_avx512(
+          _mm256_maskz_loadu_epi16(live, v + static_cast<std::size_t>(t0 + 2 * q) * 8));
+      acc[q & 3] = _mm512_fmadd_ps(wq, vq, acc[q & 3]);
+    }
+  }
+  const __m512 total = _mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3]));
+  const __m256 folded = _mm256_add_ps(_mm512_castps512_ps256(total), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(total), 1)));
+  const __m512 scaled = _mm512_castps256_ps512(_mm256_mul_ps(folded, _mm256_set1_ps(inv_sum)));
+  _mm256_mask_storeu_epi16(out, 0x00ff, x86::round_to_bf16_avx512(scaled));
+}
+
 BFEDGE_TARGET_AVX512BF16 void one_head(const AttentionDecodeParams& p, const bf16* q, const bf16* k,
                                        const bf16* v, bf16* out, float* scores) {
   const int n = p.n_positions, hs = p.head_size;
@@ -38,26 +87,10 @@ BFEDGE_TARGET_AVX512BF16 void one_head(const AttentionDecodeParams& p, const bf1
     sum16 = _mm512_mask_add_ps(sum16, mask, sum16, e);
   }
   const float inv_sum = 1.0f / _mm512_reduce_add_ps(sum16);
-  for (int i0 = 0; i0 < hs; i0 += 128) {  // up to 8 vectors of 16 head dimensions at a time
-    const int chunks = (hs - i0 + 15) / 16 < 8 ? (hs - i0 + 15) / 16 : 8;
-    __m512 acc[8];
-    __mmask16 masks[8];
-    for (int c = 0; c < chunks; ++c) {
-      acc[c] = _mm512_setzero_ps();
-      masks[c] = tail_mask(hs - i0 - 16 * c);
-    }
-    for (int t = 0; t < n; ++t) {
-      const __m512 w = _mm512_set1_ps(scores[t]);
-      const bf16* vt = v + static_cast<std::size_t>(t) * hs + i0;
-      for (int c = 0; c < chunks; ++c) {
-        acc[c] = _mm512_fmadd_ps(
-            w, x86::widen_bf16_avx512(_mm256_maskz_loadu_epi16(masks[c], vt + 16 * c)), acc[c]);
-      }
-    }
-    for (int c = 0; c < chunks; ++c) {
-      _mm256_mask_storeu_epi16(out + i0 + 16 * c, masks[c],
-                               x86::round_to_bf16_avx512(_mm512_mul_ps(acc[c], _mm512_set1_ps(inv_sum))));
-    }
+  if (hs == 8) {
+    accumulate_values_head8(n, scores, v, inv_sum, out);
+  } else {
+    accumulate_values(n, hs, scores, v, inv_sum, out);
   }
 }
 
