@@ -45,6 +45,7 @@ std::span<const SwigluVariant> swiglu_variants() {
   static constexpr SwigluVariant kList[] = {
       {"swiglu__ref", Isa::reference, &swiglu__ref, nullptr},
       {"swiglu__portable_fastexp", Isa::portable, &swiglu__portable_fastexp, nullptr},
+      {"swiglu__avx512bf16", Isa::avx512bf16, &swiglu__avx512bf16, nullptr},
   };
   return kList;
 }

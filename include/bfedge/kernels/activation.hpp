@@ -22,5 +22,6 @@ std::span<const SwigluVariant> swiglu_variants();
 
 void swiglu__ref(const SwigluParams& p, const runtime::Team& team);
 void swiglu__portable_fastexp(const SwigluParams& p, const runtime::Team& team);
+void swiglu__avx512bf16(const SwigluParams& p, const runtime::Team& team);
 
 }  // namespace bfedge::kernels

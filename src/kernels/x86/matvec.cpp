@@ -31,28 +31,42 @@ BFEDGE_TARGET_AVX512BF16 __m512bh x_pair(const MatvecParams& p, int kp) {
 
 }  // namespace
 
+// `Blocks` row blocks at a time share each broadcast x pair; 2 accumulator chains per block.
+template <int Blocks>
+BFEDGE_TARGET_AVX512BF16 void row_blocks(const MatvecParams& p, int r0, int pairs) {
+  const std::uint16_t* w[Blocks];
+  __m512 acc[Blocks][2];
+  for (int b = 0; b < Blocks; ++b) {
+    w[b] = reinterpret_cast<const std::uint16_t*>(p.w_packed) +
+           static_cast<std::size_t>(r0 / kMatvecRowBlock + b) * pairs * 32;
+    acc[b][0] = acc[b][1] = _mm512_setzero_ps();
+  }
+  int kp = 0;
+  for (; kp + 2 <= pairs; kp += 2) {  // unrolled so each chain stays in a register
+    const __m512bh x0 = x_pair(p, kp), x1 = x_pair(p, kp + 1);
+    for (int b = 0; b < Blocks; ++b) {
+      const std::uint16_t* wk = w[b] + static_cast<std::size_t>(kp) * 32;
+      acc[b][0] = _mm512_dpbf16_ps(acc[b][0], x0, (__m512bh)_mm512_loadu_si512(wk));
+      acc[b][1] = _mm512_dpbf16_ps(acc[b][1], x1, (__m512bh)_mm512_loadu_si512(wk + 32));
+    }
+  }
+  if (kp < pairs) {
+    const __m512bh x0 = x_pair(p, kp);
+    for (int b = 0; b < Blocks; ++b) {
+      acc[b][0] = _mm512_dpbf16_ps(acc[b][0], x0,
+                                   (__m512bh)_mm512_loadu_si512(w[b] + static_cast<std::size_t>(kp) * 32));
+    }
+  }
+  for (int b = 0; b < Blocks; ++b) store16(p, r0 + 16 * b, _mm512_add_ps(acc[b][0], acc[b][1]));
+}
+
 BFEDGE_TARGET_AVX512BF16 void matvec__avx512bf16_16row(const MatvecParams& p,
                                                       const runtime::Team& team) {
   const int pairs = matvec_pairs(p.cols);
   const runtime::Range rows = runtime::split_blocks(p.rows, kMatvecRowBlock, team.core, team.cores);
-  for (int r0 = rows.begin; r0 < rows.end; r0 += kMatvecRowBlock) {
-    const std::uint16_t* w = reinterpret_cast<const std::uint16_t*>(p.w_packed) +
-                             static_cast<std::size_t>(r0 / kMatvecRowBlock) * pairs * 32;
-    __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
-                     _mm512_setzero_ps()};
-    int kp = 0;
-    for (; kp + 4 <= pairs; kp += 4) {
-      for (int u = 0; u < 4; ++u) {
-        const __m512bh wv = (__m512bh)_mm512_loadu_si512(w + static_cast<std::size_t>(kp + u) * 32);
-        acc[u] = _mm512_dpbf16_ps(acc[u], x_pair(p, kp + u), wv);
-      }
-    }
-    for (; kp < pairs; ++kp) {
-      const __m512bh wv = (__m512bh)_mm512_loadu_si512(w + static_cast<std::size_t>(kp) * 32);
-      acc[0] = _mm512_dpbf16_ps(acc[0], x_pair(p, kp), wv);
-    }
-    store16(p, r0, _mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3])));
-  }
+  int r0 = rows.begin;
+  for (; r0 + 4 * kMatvecRowBlock <= rows.end; r0 += 4 * kMatvecRowBlock) row_blocks<4>(p, r0, pairs);
+  for (; r0 < rows.end; r0 += kMatvecRowBlock) row_blocks<1>(p, r0, pairs);
 }
 
 BFEDGE_TARGET_AVX2 void matvec__avx2_16row(const MatvecParams& p, const runtime::Team& team) {
