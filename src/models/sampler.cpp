@@ -19,8 +19,12 @@ float random_f32(std::uint64_t& state) {
 
 int argmax(std::span<const float> values) {
   int best = 0;
+  float best_value = values[0];
   for (std::size_t i = 1; i < values.size(); ++i) {
-    if (values[i] > values[static_cast<std::size_t>(best)]) best = static_cast<int>(i);
+    if (values[i] > best_value) {
+      best_value = values[i];
+      best = static_cast<int>(i);
+    }
   }
   return best;
 }
