@@ -71,7 +71,7 @@ INSTANTIATE_TEST_SUITE_P(Edges, AttentionDecodeVariants, ::testing::ValuesIn(cas
                          [](const ::testing::TestParamInfo<Case>& param) {
                            const Case& c = param.param;
                            return test::param_name(
-                               std::string(c.variant->name) + "_h" + std::to_string(c.heads) +
+                               std::string(c.variant->name) + "_vs_attention_decode__ref_h" + std::to_string(c.heads) +
                                "_kv" + std::to_string(c.kv_heads) + "_d" +
                                std::to_string(c.head_size) + "_n" + std::to_string(c.positions) +
                                "_c" + std::to_string(c.cores) + "_" + std::to_string(param.index));

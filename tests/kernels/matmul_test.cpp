@@ -105,7 +105,7 @@ INSTANTIATE_TEST_SUITE_P(
     TileEdges, MatmulVariants, ::testing::ValuesIn(cases()),
     [](const ::testing::TestParamInfo<Case>& param) {
       const Case& c = param.param;
-      return test::param_name(std::string(c.variant->name) + "_" + std::to_string(c.shape.m) + "x" +
+      return test::param_name(std::string(c.variant->name) + "_vs_matmul__ref_" + std::to_string(c.shape.m) + "x" +
                               std::to_string(c.shape.n) + "x" + std::to_string(c.shape.k) +
                               (c.b_transposed ? "_bt" : "_bn") + (c.bias ? "_bias" : "") +
                               (c.out == OutType::f32 ? "_f32" : "_bf16") + "_c" +

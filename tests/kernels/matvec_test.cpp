@@ -79,7 +79,7 @@ TEST_P(MatvecVariants, MatchesReference) {
 INSTANTIATE_TEST_SUITE_P(TileEdges, MatvecVariants, ::testing::ValuesIn(cases()),
                          [](const ::testing::TestParamInfo<Case>& param) {
                            const Case& c = param.param;
-                           return test::param_name(std::string(c.variant->name) + "_" +
+                           return test::param_name(std::string(c.variant->name) + "_vs_matvec__ref_" +
                                                    std::to_string(c.rows) + "x" +
                                                    std::to_string(c.cols) + "_c" +
                                                    std::to_string(c.cores) +

@@ -108,11 +108,17 @@ INSTANTIATE_TEST_SUITE_P(Shapes, MhsaVariants, ::testing::ValuesIn(cases()),
                          [](const ::testing::TestParamInfo<Case>& param) {
                            const Case& c = param.param;
                            return test::param_name(
-                               std::string(c.variant->name) + "_L" + std::to_string(c.shape.seq) +
+                               std::string(c.variant->name) + "_vs_mhsa__ref_L" + std::to_string(c.shape.seq) +
                                "_E" + std::to_string(c.shape.embed) + "_H" +
                                std::to_string(c.shape.heads) + (c.causal ? "_causal" : "") + "_c" +
                                std::to_string(c.cores) + "_" + std::to_string(param.index));
                          });
+
+std::string naive_port_name(const ::testing::TestParamInfo<std::tuple<Shape, bool>>& param) {
+  const Shape s = std::get<0>(param.param);
+  return "mhsa__naive_port_vs_mhsa__ref_L" + std::to_string(s.seq) + "_E" + std::to_string(s.embed) +
+         (std::get<1>(param.param) ? "_causal" : "");
+}
 
 class MhsaNaivePort : public ::testing::TestWithParam<std::tuple<Shape, bool>> {};
 
@@ -134,7 +140,8 @@ TEST_P(MhsaNaivePort, MatchesReference) {
 INSTANTIATE_TEST_SUITE_P(Shapes, MhsaNaivePort,
                          ::testing::Combine(::testing::Values(Shape{1, 8, 1}, Shape{17, 32, 4},
                                                               Shape{64, 512, 4}),
-                                            ::testing::Bool()));
+                                            ::testing::Bool()),
+                         naive_port_name);
 
 TEST(MhsaFusedTiles, FitTheBudget) {
   for (std::size_t budget : {2048u, 16384u, 65536u, 131072u}) {

@@ -1,6 +1,9 @@
-// Element-wise activations on BF16 tensors, FP32 inside.
-//   swiglu: gate[i] = silu(gate[i]) · up[i],  silu(x) = x / (1 + e^-x)  (LLaMA FFN)
-// Elements are split over cores.
+// Element-wise activations on BF16 tensors, FP32 inside. Elements are split over cores.
+//   swiglu:    gate[i] = silu(gate[i]) · up[i]                  (LLaMA FFN)
+//   silu:      x / (1 + e^-x)
+//   relu:      max(x, 0)                                          (MobileBERT)
+//   gelu_erf:  x/2 · (1 + erf(x / sqrt 2))                        (PyTorch's default GELU)
+//   gelu_tanh: x/2 · (1 + tanh(sqrt(2/pi) (x + 0.044715 x³)))     (approximate="tanh")
 #pragma once
 
 #include <span>
@@ -18,6 +21,27 @@ struct SwigluParams {
 };
 
 using SwigluVariant = Variant<SwigluParams>;
+
+struct UnaryParams {
+  int n = 0;
+  const bf16* x = nullptr;  // (n)
+  bf16* out = nullptr;      // (n), may alias x
+  void* scratch = nullptr;
+};
+using UnaryVariant = Variant<UnaryParams>;
+std::span<const UnaryVariant> silu_variants();
+std::span<const UnaryVariant> relu_variants();
+std::span<const UnaryVariant> gelu_erf_variants();
+std::span<const UnaryVariant> gelu_tanh_variants();
+
+void silu__ref(const UnaryParams& p, const runtime::Team& team);
+void silu__portable_fastexp(const UnaryParams& p, const runtime::Team& team);
+void relu__ref(const UnaryParams& p, const runtime::Team& team);
+void relu__portable(const UnaryParams& p, const runtime::Team& team);
+void gelu_erf__ref(const UnaryParams& p, const runtime::Team& team);
+void gelu_erf__portable_poly(const UnaryParams& p, const runtime::Team& team);
+void gelu_tanh__ref(const UnaryParams& p, const runtime::Team& team);
+void gelu_tanh__portable_fastexp(const UnaryParams& p, const runtime::Team& team);
 std::span<const SwigluVariant> swiglu_variants();
 
 void swiglu__ref(const SwigluParams& p, const runtime::Team& team);

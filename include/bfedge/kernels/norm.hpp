@@ -1,0 +1,38 @@
+// Row normalizations over `rows` rows of width `n` (row stride n), BF16 in and out, FP32 inside.
+//   rmsnorm:   y = x / sqrt(mean(x²) + eps) ∘ weight                 (LLaMA, eps 1e-5)
+//   layernorm: y = (x - mean) / sqrt(var + eps) ∘ gamma + beta       (TinyViT, BERT)
+//   nonorm:    y = x ∘ gamma + beta                                   (MobileBERT's NoNorm)
+// out may alias x. Rows are split over cores.
+#pragma once
+
+#include <span>
+
+#include "bfedge/core/bf16.hpp"
+#include "bfedge/kernels/variant.hpp"
+
+namespace bfedge::kernels {
+
+struct NormParams {
+  int rows = 1, n = 0;
+  const bf16* x = nullptr;      // (rows, n)
+  const bf16* gamma = nullptr;  // (n): rmsnorm's weight, layernorm/nonorm's scale
+  const bf16* beta = nullptr;   // (n): layernorm/nonorm shift (unused by rmsnorm)
+  bf16* out = nullptr;          // (rows, n)
+  float eps = 1e-5f;
+  void* scratch = nullptr;
+};
+
+using NormVariant = Variant<NormParams>;
+std::span<const NormVariant> rmsnorm_variants();
+std::span<const NormVariant> layernorm_variants();
+std::span<const NormVariant> nonorm_variants();
+
+void rmsnorm__ref(const NormParams& p, const runtime::Team& team);
+void rmsnorm__portable(const NormParams& p, const runtime::Team& team);
+void rmsnorm__avx512bf16(const NormParams& p, const runtime::Team& team);
+void layernorm__ref(const NormParams& p, const runtime::Team& team);
+void layernorm__portable(const NormParams& p, const runtime::Team& team);
+void nonorm__ref(const NormParams& p, const runtime::Team& team);
+void nonorm__portable(const NormParams& p, const runtime::Team& team);
+
+}  // namespace bfedge::kernels

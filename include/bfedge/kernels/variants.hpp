@@ -1,0 +1,26 @@
+// Every op's variant list in one include, and a flat listing of all variants (the tests use it
+// to prove each listed variant has a test).
+#pragma once
+
+#include <vector>
+
+#include "bfedge/kernels/activation.hpp"
+#include "bfedge/kernels/attention_decode.hpp"
+#include "bfedge/kernels/elementwise.hpp"
+#include "bfedge/kernels/matmul.hpp"
+#include "bfedge/kernels/matvec.hpp"
+#include "bfedge/kernels/mhsa.hpp"
+#include "bfedge/kernels/norm.hpp"
+#include "bfedge/kernels/softmax.hpp"
+
+namespace bfedge::kernels {
+
+struct VariantInfo {
+  const char* op;
+  const char* name;
+  Isa isa;
+};
+
+std::vector<VariantInfo> all_variants();
+
+}  // namespace bfedge::kernels
