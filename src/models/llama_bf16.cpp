@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "bfedge/kernels/ref.hpp"
 
 namespace bfedge::models {
 
@@ -11,7 +10,10 @@ namespace k = kernels;
 LlamaKernels select_llama_kernels(k::Isa cap) {
   return {&k::select_variant(k::matvec_variants(), cap),
           &k::select_variant(k::attention_decode_variants(), cap),
-          &k::select_variant(k::swiglu_variants(), cap)};
+          &k::select_variant(k::swiglu_variants(), cap),
+          &k::select_variant(k::rmsnorm_variants(), cap),
+          &k::select_variant(k::add_variants(), cap),
+          &k::select_variant(k::rope_variants(), cap)};
 }
 
 namespace {
@@ -91,6 +93,16 @@ void LlamaBf16::forward_on_core(int token, int pos, const runtime::Team& team) {
     p.y_type = type;
     run(*kernels_.matvec, p, team);
   };
+  auto rmsnorm = [&](bf16* out, const bf16* x, const bf16* weight) {
+    k::NormParams p;
+    p.n = dim, p.x = x, p.gamma = weight, p.out = out;
+    run(*kernels_.rmsnorm, p, team);
+  };
+  auto residual = [&](const bf16* delta) {
+    k::AddParams p;
+    p.n = dim, p.a = x_.data(), p.b = delta, p.out = x_.data();
+    run(*kernels_.add, p, team);
+  };
 
   if (lead) {
     const bf16* row = token_embedding_.data() + static_cast<std::size_t>(token) * dim;
@@ -98,16 +110,19 @@ void LlamaBf16::forward_on_core(int token, int pos, const runtime::Team& team) {
   }
   for (int l = 0; l < c.n_layers; ++l) {
     const std::size_t layer_cache = static_cast<std::size_t>(l) * c.seq_len * kv;
-    if (lead) k::ref::rmsnorm(xb_.data(), x_.data(), rms_att_.data() + l * dim, dim);
+    rmsnorm(xb_.data(), x_.data(), rms_att_.data() + l * dim);
     team.barrier();
     matvec(wq_, l, xb_.data(), q_.data());
     matvec(wk_, l, xb_.data(), k_new_.data());
     matvec(wv_, l, xb_.data(), v_new_.data());
     team.barrier();
+    k::RopeParams rope;
+    rope.dim = dim, rope.kv_dim = kv, rope.head_size = hs, rope.q = q_.data(), rope.k = k_new_.data();
+    rope.cos = rope_.cos.data() + static_cast<std::size_t>(pos) * (hs / 2);
+    rope.sin = rope_.sin.data() + static_cast<std::size_t>(pos) * (hs / 2);
+    run(*kernels_.rope, rope, team);
+    team.barrier();
     if (lead) {
-      const std::size_t rope_row = static_cast<std::size_t>(pos) * (hs / 2);
-      k::ref::rope(q_.data(), k_new_.data(), rope_.cos.data() + rope_row,
-                   rope_.sin.data() + rope_row, dim, kv, hs);
       for (int g = 0; g < c.n_kv_heads; ++g) {
         for (int i = 0; i < hs; ++i) {
           const std::size_t head = layer_cache + static_cast<std::size_t>(g) * hs * c.seq_len;
@@ -126,10 +141,9 @@ void LlamaBf16::forward_on_core(int token, int pos, const runtime::Team& team) {
     team.barrier();
     matvec(wo_, l, xb_.data(), xb2_.data());
     team.barrier();
-    if (lead) {
-      k::ref::add(x_.data(), xb2_.data(), dim);
-      k::ref::rmsnorm(xb_.data(), x_.data(), rms_ffn_.data() + l * dim, dim);
-    }
+    residual(xb2_.data());
+    team.barrier();
+    rmsnorm(xb_.data(), x_.data(), rms_ffn_.data() + l * dim);
     team.barrier();
     matvec(w1_, l, xb_.data(), hb_.data());
     matvec(w3_, l, xb_.data(), hb2_.data());
@@ -140,9 +154,10 @@ void LlamaBf16::forward_on_core(int token, int pos, const runtime::Team& team) {
     team.barrier();
     matvec(w2_, l, hb_.data(), xb_.data());
     team.barrier();
-    if (lead) k::ref::add(x_.data(), xb_.data(), dim);
+    residual(xb_.data());
+    team.barrier();
   }
-  if (lead) k::ref::rmsnorm(x_.data(), x_.data(), rms_final_.data(), dim);
+  rmsnorm(x_.data(), x_.data(), rms_final_.data());
   team.barrier();
   matvec(classifier_, 0, x_.data(), logits_.data(), k::OutType::f32);
 }

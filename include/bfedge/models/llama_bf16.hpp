@@ -11,10 +11,8 @@
 #include <vector>
 
 #include "bfedge/core/bf16.hpp"
-#include "bfedge/kernels/activation.hpp"
-#include "bfedge/kernels/attention_decode.hpp"
 #include "bfedge/kernels/isa.hpp"
-#include "bfedge/kernels/matvec.hpp"
+#include "bfedge/kernels/variants.hpp"
 #include "bfedge/models/llama.hpp"
 #include "bfedge/runtime/aligned_buffer.hpp"
 #include "bfedge/runtime/cluster.hpp"
@@ -33,6 +31,9 @@ struct LlamaKernels {
   const kernels::MatvecVariant* matvec;
   const kernels::AttentionDecodeVariant* attention;
   const kernels::SwigluVariant* swiglu;
+  const kernels::NormVariant* rmsnorm;
+  const kernels::AddVariant* add;
+  const kernels::RopeVariant* rope;
 };
 LlamaKernels select_llama_kernels(kernels::Isa cap);
 
