@@ -29,7 +29,7 @@ struct AttentionDecodeParams {
 using AttentionDecodeVariant = Variant<AttentionDecodeParams>;
 std::span<const AttentionDecodeVariant> attention_decode_variants();
 
-// Scratch every variant needs per core: scores and an f32 accumulator.
+// Scratch every variant needs per core: scores of up to two heads and an f32 accumulator.
 std::size_t attention_decode_scratch(const AttentionDecodeParams& p);
 
 void attention_decode__ref(const AttentionDecodeParams& p, const runtime::Team& team);

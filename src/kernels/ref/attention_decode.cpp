@@ -5,7 +5,7 @@
 namespace bfedge::kernels {
 
 std::size_t attention_decode_scratch(const AttentionDecodeParams& p) {
-  return (static_cast<std::size_t>(p.n_positions) + p.head_size) * sizeof(float);
+  return (2 * static_cast<std::size_t>(p.n_positions) + p.head_size) * sizeof(float);
 }
 
 void attention_decode__ref(const AttentionDecodeParams& p, const runtime::Team& team) {

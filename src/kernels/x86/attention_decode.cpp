@@ -62,35 +62,47 @@ BFEDGE_TARGET_AVX512BF16 void accumulate_values_head8(int n, const float* w, con
   _mm256_mask_storeu_epi16(out, 0x00ff, x86::round_to_bf16_avx512(scaled));
 }
 
-BFEDGE_TARGET_AVX512BF16 void one_head(const AttentionDecodeParams& p, const bf16* q, const bf16* k,
-                                       const bf16* v, bf16* out, float* scores) {
+// Scores, softmax and values for `Heads` (1 or 2) query heads of one KV group: the key loads
+// and their widening are shared by the heads, which also gives independent FMA chains.
+template <int Heads>
+BFEDGE_TARGET_AVX512BF16 void head_group(const AttentionDecodeParams& p, const bf16* q, const bf16* k,
+                                         const bf16* v, bf16* out, float* scores) {
   const int n = p.n_positions, hs = p.head_size;
   const float inv_scale = 1.0f / std::sqrt(static_cast<float>(hs));
-  __m512 max16 = _mm512_set1_ps(-INFINITY);
+  __m512 max16[Heads];
+  for (int h = 0; h < Heads; ++h) max16[h] = _mm512_set1_ps(-INFINITY);
   for (int t0 = 0; t0 < n; t0 += 16) {
     const __mmask16 mask = tail_mask(n - t0);
-    __m512 s = _mm512_setzero_ps();
+    __m512 s[Heads];
+    for (int h = 0; h < Heads; ++h) s[h] = _mm512_setzero_ps();
     for (int i = 0; i < hs; ++i) {
       const __m512 ki = x86::widen_bf16_avx512(
           _mm256_maskz_loadu_epi16(mask, k + static_cast<std::size_t>(i) * p.seq_cap + t0));
-      s = _mm512_fmadd_ps(_mm512_set1_ps(to_f32(q[i]) * inv_scale), ki, s);
+      for (int h = 0; h < Heads; ++h) {
+        s[h] = _mm512_fmadd_ps(_mm512_set1_ps(to_f32(q[h * hs + i]) * inv_scale), ki, s[h]);
+      }
     }
-    _mm512_mask_storeu_ps(scores + t0, mask, s);
-    max16 = _mm512_mask_max_ps(max16, mask, max16, s);
+    for (int h = 0; h < Heads; ++h) {
+      _mm512_mask_storeu_ps(scores + h * n + t0, mask, s[h]);
+      max16[h] = _mm512_mask_max_ps(max16[h], mask, max16[h], s[h]);
+    }
   }
-  const __m512 max_score = _mm512_set1_ps(_mm512_reduce_max_ps(max16));
-  __m512 sum16 = _mm512_setzero_ps();
-  for (int t0 = 0; t0 < n; t0 += 16) {
-    const __mmask16 mask = tail_mask(n - t0);
-    const __m512 e = x86::exp16_avx512(_mm512_sub_ps(_mm512_maskz_loadu_ps(mask, scores + t0), max_score));
-    _mm512_mask_storeu_ps(scores + t0, mask, e);
-    sum16 = _mm512_mask_add_ps(sum16, mask, sum16, e);
-  }
-  const float inv_sum = 1.0f / _mm512_reduce_add_ps(sum16);
-  if (hs == 8) {
-    accumulate_values_head8(n, scores, v, inv_sum, out);
-  } else {
-    accumulate_values(n, hs, scores, v, inv_sum, out);
+  for (int h = 0; h < Heads; ++h) {
+    float* sh = scores + h * n;
+    const __m512 max_score = _mm512_set1_ps(_mm512_reduce_max_ps(max16[h]));
+    __m512 sum16 = _mm512_setzero_ps();
+    for (int t0 = 0; t0 < n; t0 += 16) {
+      const __mmask16 mask = tail_mask(n - t0);
+      const __m512 e = x86::exp16_avx512(_mm512_sub_ps(_mm512_maskz_loadu_ps(mask, sh + t0), max_score));
+      _mm512_mask_storeu_ps(sh + t0, mask, e);
+      sum16 = _mm512_mask_add_ps(sum16, mask, sum16, e);
+    }
+    const float inv_sum = 1.0f / _mm512_reduce_add_ps(sum16);
+    if (hs == 8) {
+      accumulate_values_head8(n, sh, v, inv_sum, out + h * hs);
+    } else {
+      accumulate_values(n, hs, sh, v, inv_sum, out + h * hs);
+    }
   }
 }
 
@@ -99,13 +111,23 @@ BFEDGE_TARGET_AVX512BF16 void one_head(const AttentionDecodeParams& p, const bf1
 BFEDGE_TARGET_AVX512BF16 void attention_decode__avx512bf16(const AttentionDecodeParams& p,
                                                           const runtime::Team& team) {
   float* scores = core_scratch<float>(p.scratch, attention_decode_scratch(p), team.core);
-  const int group = p.n_heads / p.n_kv_heads;
-  const runtime::Range heads = runtime::split_range(p.n_heads, team.core, team.cores);
-  for (int h = heads.begin; h < heads.end; ++h) {
+  const int group = p.n_heads / p.n_kv_heads, hs = p.head_size;
+  // Cores take whole KV groups when there are enough of them, single heads otherwise.
+  const bool by_group = p.n_kv_heads >= team.cores;
+  const runtime::Range r = runtime::split_range(by_group ? p.n_kv_heads : p.n_heads, team.core, team.cores);
+  const int h_begin = by_group ? r.begin * group : r.begin, h_end = by_group ? r.end * group : r.end;
+  for (int h = h_begin; h < h_end;) {
     const std::size_t g = static_cast<std::size_t>(h / group);
-    one_head(p, p.q + static_cast<std::size_t>(h) * p.head_size,
-             p.k_cache + g * p.head_size * p.seq_cap, p.v_cache + g * p.seq_cap * p.head_size,
-             p.out + static_cast<std::size_t>(h) * p.head_size, scores);
+    const bf16* k = p.k_cache + g * hs * p.seq_cap;
+    const bf16* v = p.v_cache + g * p.seq_cap * hs;
+    const std::size_t at = static_cast<std::size_t>(h) * hs;
+    if (h + 1 < h_end && (h + 1) / group == h / group) {
+      head_group<2>(p, p.q + at, k, v, p.out + at, scores);
+      h += 2;
+    } else {
+      head_group<1>(p, p.q + at, k, v, p.out + at, scores);
+      h += 1;
+    }
   }
 }
 
