@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <new>
 
 namespace bfedge::io {
 namespace {
@@ -17,21 +18,32 @@ std::string errno_text() { return std::strerror(errno); }
 
 }  // namespace
 
-Result<std::vector<std::byte>> read_file(const std::string& path) {
+Result<std::vector<std::byte>> read_file(const std::string& path, std::uint64_t max_bytes) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
+  const auto status = std::filesystem::status(path, ec);
+  if (std::filesystem::is_directory(status)) {
     return io_error(path + ": is a directory, expected a file");
+  }
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    return io_error(path + ": not a regular file");
   }
   FilePtr file(std::fopen(path.c_str(), "rb"));
   if (!file) return io_error(path + ": cannot open (" + errno_text() + ")");
-  std::vector<std::byte> bytes;
-  std::byte chunk[1 << 16];
-  for (;;) {
-    const std::size_t got = std::fread(chunk, 1, sizeof chunk, file.get());
-    bytes.insert(bytes.end(), chunk, chunk + got);
-    if (got < sizeof chunk) break;
+  const std::uint64_t size = std::filesystem::file_size(path, ec);
+  if (ec) return io_error(path + ": cannot read its size (" + ec.message() + ")");
+  if (size > max_bytes) {
+    return format_error(path + ": " + std::to_string(size) + " bytes, more than the " +
+                        std::to_string(max_bytes) + " this file type may have");
   }
+  std::vector<std::byte> bytes;
+  try {
+    bytes.resize(static_cast<std::size_t>(size));
+  } catch (const std::bad_alloc&) {
+    return Status(ErrorCode::capacity, path + ": not enough memory to read " + std::to_string(size) + " bytes");
+  }
+  const std::size_t got = std::fread(bytes.data(), 1, bytes.size(), file.get());
   if (std::ferror(file.get())) return io_error(path + ": read failed (" + errno_text() + ")");
+  if (got != bytes.size()) return io_error(path + ": changed while being read");
   return bytes;
 }
 

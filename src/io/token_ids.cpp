@@ -8,7 +8,7 @@
 namespace bfedge::io {
 
 Result<std::vector<int>> read_token_ids(const std::string& path) {
-  Result<std::vector<std::byte>> bytes = read_file(path);
+  Result<std::vector<std::byte>> bytes = read_file(path, std::uint64_t{64} << 20);
   if (!bytes.is_ok()) return bytes.status();
   const char* p = reinterpret_cast<const char*>(bytes.value().data());
   const char* end = p + bytes.value().size();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <new>
 #include <numeric>
 
 #include "bfedge/io/file.hpp"
@@ -30,7 +31,15 @@ bool is_utf8_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0
 }  // namespace
 
 Result<Tokenizer> Tokenizer::load(const std::string& path) {
-  Result<std::vector<std::byte>> bytes = read_file(path);
+  try {
+    return load_unguarded(path);
+  } catch (const std::bad_alloc&) {
+    return Status(ErrorCode::capacity, path + ": not enough memory for the tokenizer");
+  }
+}
+
+Result<Tokenizer> Tokenizer::load_unguarded(const std::string& path) {
+  Result<std::vector<std::byte>> bytes = read_file(path, std::uint64_t{256} << 20);
   if (!bytes.is_ok()) return bytes.status();
   ByteCursor cursor(bytes.value().data(), bytes.value().size());
   Tokenizer t;

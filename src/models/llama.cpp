@@ -15,11 +15,13 @@ RopeTable make_rope_table(int seq_len, int head_size) {
   RopeTable table;
   table.cos.resize(static_cast<std::size_t>(seq_len) * pairs);
   table.sin.resize(table.cos.size());
+  std::vector<float> freq(static_cast<std::size_t>(pairs));
+  for (int pair = 0; pair < pairs; ++pair) {
+    freq[pair] = 1.0f / std::pow(10000.0f, static_cast<float>(2 * pair) / static_cast<float>(head_size));
+  }
   for (int pos = 0; pos < seq_len; ++pos) {
     for (int pair = 0; pair < pairs; ++pair) {
-      const float freq =
-          1.0f / std::pow(10000.0f, static_cast<float>(2 * pair) / static_cast<float>(head_size));
-      const float angle = static_cast<float>(pos) * freq;
+      const float angle = static_cast<float>(pos) * freq[pair];
       table.cos[static_cast<std::size_t>(pos) * pairs + pair] = std::cos(angle);
       table.sin[static_cast<std::size_t>(pos) * pairs + pair] = std::sin(angle);
     }

@@ -2,6 +2,8 @@
 
 #include "bfedge/io/llama2c.hpp"
 
+#include <new>
+
 namespace bfedge::models {
 
 const LlamaConfig& LlamaRunner::config() const {
@@ -29,9 +31,21 @@ Result<io::LlamaCheckpoint<T>> load_checked(const std::string& path) {
   return checkpoint;
 }
 
+Result<LlamaRunner> load_in(const std::string& path, Dtype dtype, kernels::Isa cap);
+
 }  // namespace
 
 Result<LlamaRunner> load_llama_runner(const std::string& path, Dtype dtype, kernels::Isa cap) {
+  try {
+    return load_in(path, dtype, cap);
+  } catch (const std::bad_alloc&) {
+    return Status(ErrorCode::capacity, path + ": not enough memory for the model and its state");
+  }
+}
+
+namespace {
+
+Result<LlamaRunner> load_in(const std::string& path, Dtype dtype, kernels::Isa cap) {
   if (dtype == Dtype::f32) {
     auto checkpoint = load_checked<float>(path);
     if (!checkpoint.is_ok()) return checkpoint.status();
@@ -42,5 +56,7 @@ Result<LlamaRunner> load_llama_runner(const std::string& path, Dtype dtype, kern
   if (!checkpoint.is_ok()) return checkpoint.status();
   return LlamaRunner(LlamaBf16(checkpoint.value().config, checkpoint.value().weights, cap));
 }
+
+}  // namespace
 
 }  // namespace bfedge::models

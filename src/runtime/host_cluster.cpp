@@ -1,15 +1,31 @@
 #include "bfedge/runtime/cluster.hpp"
 
+#include <system_error>
+
 namespace bfedge::runtime {
 namespace {
 
-// Spin this many polls before sleeping: forks come every few microseconds during decoding.
-constexpr int kSpinPolls = 20000;
+// Poll briefly (forks and barriers come every few microseconds while decoding), then give the
+// CPU away: yield a few times, then sleep on the atomic. Oversubscribed machines (more threads
+// than free cores) would otherwise burn whole scheduler slices spinning.
+constexpr int kSpinPolls = 2000;
+constexpr int kYields = 16;
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
 
 template <class Ready>
 void spin_then_wait(const std::atomic<std::uint32_t>& word, std::uint32_t seen, Ready ready) {
   for (int i = 0; i < kSpinPolls; ++i) {
     if (ready()) return;
+    cpu_relax();
+  }
+  for (int i = 0; i < kYields; ++i) {
+    if (ready()) return;
+    std::this_thread::yield();
   }
   while (!ready()) word.wait(seen, std::memory_order_acquire);
 }
@@ -17,9 +33,15 @@ void spin_then_wait(const std::atomic<std::uint32_t>& word, std::uint32_t seen, 
 }  // namespace
 
 HostCluster::HostCluster(int core_count) : core_count_(core_count < 1 ? 1 : core_count) {
-  for (int core = 1; core < core_count_; ++core) {
-    workers_.emplace_back([this, core] { worker_loop(core); });
+  const int wanted = core_count_;
+  for (int core = 1; core < wanted; ++core) {
+    try {
+      workers_.emplace_back([this, core] { worker_loop(core); });
+    } catch (const std::system_error&) {
+      break;  // the system refused more threads: run with those already started
+    }
   }
+  core_count_ = static_cast<int>(workers_.size()) + 1;
 }
 
 HostCluster::~HostCluster() {

@@ -1,6 +1,9 @@
 // Every bad input the CLI can meet, with a small crafted file each: one line on stderr naming
 // the file (or option) and the problem, a non-zero exit, nothing on stdout, no crash.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
 
 #include "bfedge/io/llama2c.hpp"
 #include "support/test_support.hpp"
@@ -84,6 +87,30 @@ TEST_F(CliBadInput, ValidFilesGenerate) {
   const CommandResult r = run_cli(generate_args({"--prompt", "t261"}));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_FALSE(r.out.empty());
+}
+
+TEST_F(CliBadInput, DefaultStepsFitSmallModels) {
+  // No -n: run.c's 256 clamped to this model's seq_len of 32.
+  const CommandResult r = run_cli({"generate", "--model", model_, "--tokenizer", tokenizer_, "-t", "0"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("32 forward passes"), std::string::npos) << r.err;
+}
+
+TEST_F(CliBadInput, SpecialFilesAreNotRead) {
+  expect_clean_failure({"inspect", "/dev/zero"}, {"/dev/zero", "not a regular file"});
+  const std::string fifo = dir_.file("fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  expect_clean_failure({"inspect", fifo}, {fifo, "not a regular file"});
+  expect_clean_failure({"generate", "--model", model_, "--tokenizer", "/dev/zero"},
+                       {"/dev/zero", "not a regular file"});
+}
+
+TEST_F(CliBadInput, JsonOutputWithANonUtf8Path) {
+  const std::string odd = dir_.file("model\xff.bin");
+  std::filesystem::copy_file(model_, odd);
+  const CommandResult r = run_cli({"inspect", odd, "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("parameters"), std::string::npos);
 }
 
 TEST_F(CliBadInput, MissingModelFile) {
@@ -173,6 +200,11 @@ TEST_F(CliBadInput, PromptLongerThanSeqLen) {
                        {model_, "prompt is", "longer than the model's seq_len 32"});
 }
 
+TEST_F(CliBadInput, HugePromptIsRejectedBeforeEncoding) {
+  const std::string prompt(100000, 'a');  // below the kernel's 128 KiB argument limit
+  expect_clean_failure(generate_args({"--prompt", prompt}), {model_, "longer than the model's seq_len 32"});
+}
+
 TEST_F(CliBadInput, StepsBeyondSeqLen) {
   expect_clean_failure(generate_args({"-n", "33"}), {model_, "-n 33 is outside 1..32"});
   expect_clean_failure(generate_args({"-n", "0"}), {model_, "-n 0 is outside 1..32"});
@@ -192,6 +224,9 @@ TEST_F(CliBadInput, UsageErrors) {
   expect_clean_failure(generate_args({"--threads", "0"}), {"--threads 0"});
   expect_clean_failure(generate_args({"--temperature", "-1"}), {"--temperature"});
   expect_clean_failure(generate_args({"--topp", "nan"}), {"--topp"});
+  expect_clean_failure(generate_args({"--topp", "1.5"}), {"--topp must be in [0, 1]"});
+  expect_clean_failure(generate_args({"--seed", "99999999999999999999"}), {"--seed", "not an integer"});
+  expect_clean_failure(generate_args({"--seed", "-3"}), {"--seed"});
 }
 
 TEST_F(CliBadInput, BadIdsFile) {

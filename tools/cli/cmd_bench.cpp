@@ -148,7 +148,7 @@ int run_bench_mhsa(const BenchOptions& o, kernels::Isa cap) {
     }
   }
   if (o.json) {
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return 0;
   }
   std::printf("MHSA L=%d E=%d H=%d%s, %d thread%s, ISA cap %s (median of %d interleaved runs)\n", L, E,
@@ -210,7 +210,7 @@ int run_bench_gemm(const BenchOptions& o, kernels::Isa cap) {
     j["ratio_bfedge_vs_torch"] = median(torch_t) / ours_us;
   }
   if (o.json) {
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return 0;
   }
   std::printf("GEMM %dx%dx%d bf16 -> f32, %d thread%s (median of %d interleaved rounds)\n", o.m, o.n, o.k,

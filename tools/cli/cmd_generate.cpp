@@ -1,7 +1,11 @@
 // bfedge generate: text generation, stdout byte-compatible with llama2.c run.c.
+#include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <limits>
 #include <cstdio>
 #include <ctime>
+#include <unistd.h>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,17 +20,28 @@ namespace {
 struct GenerateOptions {
   ModelOptions model;
   std::optional<std::string> prompt;
-  int steps = 256;
+  std::optional<int> steps;  // default: min(256, seq_len), as run.c
   float temperature = 1.0f;
   float topp = 0.9f;
-  long long seed = 0;
+  std::string seed = "0";
 };
 
 int run_generate(const GenerateOptions& o) {
   if (!(o.temperature >= 0.0f) || std::isinf(o.temperature)) {
     return report_error("--temperature must be a finite value >= 0", kExitUsageError);
   }
-  if (!std::isfinite(o.topp)) return report_error("--topp must be finite", kExitUsageError);
+  // run.c silently replaces a top-p outside [0, 1] with 0.9; bfedge says so instead.
+  if (!(o.topp >= 0.0f && o.topp <= 1.0f)) {
+    return report_error("--topp must be in [0, 1] (0 or 1: sample from the whole distribution)",
+                        kExitUsageError);
+  }
+  std::uint64_t seed = 0;
+  const auto [seed_end, seed_error] = std::from_chars(o.seed.data(), o.seed.data() + o.seed.size(), seed);
+  if (seed_error != std::errc() || seed_end != o.seed.data() + o.seed.size()) {
+    return report_error("--seed '" + o.seed + "' is not an integer in 0.." +
+                            std::to_string(std::numeric_limits<std::uint64_t>::max()),
+                        kExitUsageError);
+  }
   if (o.prompt && o.prompt->empty()) {
     return report_error("--prompt: empty prompt (omit --prompt to start from BOS alone)",
                         kExitUsageError);
@@ -35,25 +50,38 @@ int run_generate(const GenerateOptions& o) {
   if (!loaded.is_ok()) return report_error(loaded.status());
   LoadedModel& m = loaded.value();
   const models::LlamaConfig& config = m.runner.config();
+  const int steps = o.steps.value_or(std::min(256, config.seq_len));
+  // BPE merges are quadratic in the prompt: reject prompts that cannot fit before encoding.
+  const std::size_t prompt_bytes = o.prompt.value_or("").size();
+  const std::size_t min_tokens = 1 + (prompt_bytes + 1 + m.tokenizer.max_token_length() - 1) /
+                                         static_cast<std::size_t>(m.tokenizer.max_token_length());
+  if (prompt_bytes > 0 && min_tokens > static_cast<std::size_t>(config.seq_len)) {
+    return report_error(o.model.model + ": prompt of " + std::to_string(prompt_bytes) +
+                            " bytes is at least " + std::to_string(min_tokens) +
+                            " tokens, longer than the model's seq_len " + std::to_string(config.seq_len),
+                        kExitUsageError);
+  }
 
   Result<std::vector<int>> prompt_tokens =
       m.tokenizer.encode(o.prompt.value_or(""), /*bos=*/true, /*eos=*/false);
   if (!prompt_tokens.is_ok()) {
     return report_error(o.model.tokenizer + ": " + prompt_tokens.status().message());
   }
-  if (Status s = models::validate_generation(config, prompt_tokens.value(), o.steps); !s.is_ok()) {
+  if (Status s = models::validate_generation(config, prompt_tokens.value(), steps); !s.is_ok()) {
     return report_error(o.model.model + ": " + s.message(), kExitUsageError);
   }
 
-  // run.c: a seed <= 0 means "seed from the clock".
-  const auto seed = static_cast<std::uint64_t>(o.seed > 0 ? o.seed : std::time(nullptr));
+  // run.c: seed 0 means "seed from the clock".
+  if (seed == 0) seed = static_cast<std::uint64_t>(std::time(nullptr));
   models::Sampler sampler(config.vocab_size, o.temperature, o.topp, seed);
   runtime::HostCluster cluster(o.model.threads);
+  // Stream token by token to a terminal; pipes and files get ordinary stdio buffering.
+  const bool interactive = isatty(fileno(stdout)) != 0;
   Result<models::GenerationResult> result =
-      models::generate(m.runner, m.tokenizer, sampler, prompt_tokens.value(), o.steps, cluster,
-                       [](std::string_view piece) {
+      models::generate(m.runner, m.tokenizer, sampler, prompt_tokens.value(), steps, cluster,
+                       [interactive](std::string_view piece) {
                          std::fwrite(piece.data(), 1, piece.size(), stdout);
-                         std::fflush(stdout);
+                         if (interactive) std::fflush(stdout);
                        });
   if (!result.is_ok()) return report_error(result.status());
   std::fputc('\n', stdout);
@@ -76,8 +104,8 @@ Command add_generate_command(CLI::App& app) {
   cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // last wins
   add_model_options(*cmd, options->model);
   cmd->add_option("--prompt,-i", options->prompt, "prompt text (default: start from BOS)");
-  cmd->add_option("-n,--steps", options->steps, "positions to run, prompt included (run.c -n)")
-      ->capture_default_str();
+  cmd->add_option("-n,--steps", options->steps,
+                  "positions to run, prompt included (run.c -n; default min(256, seq_len))");
   cmd->add_option("--temperature,-t", options->temperature, "0 = greedy")->capture_default_str();
   cmd->add_option("--topp,-p", options->topp, "nucleus sampling threshold")->capture_default_str();
   cmd->add_option("--seed,-s", options->seed, "RNG seed; <= 0 uses the clock")

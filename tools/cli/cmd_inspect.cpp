@@ -41,7 +41,7 @@ int run_inspect(const InspectOptions& o) {
   j["kv_cache_bytes_f32"] = kv_cache_elements * 4;
   j["kv_cache_bytes_bf16"] = kv_cache_elements * 2;
   if (o.json) {
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return 0;
   }
   for (const auto& [key, value] : j.items()) {

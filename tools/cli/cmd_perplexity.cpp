@@ -63,7 +63,7 @@ int run_perplexity(const PerplexityOptions& o) {
     j["max_abs_logit_delta"] = a.max_abs_delta;
   }
   if (o.json) {
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return 0;
   }
   std::printf("scored tokens        %d (teacher-forced on %s)\n", j["scored_tokens"].get<int>(),

@@ -1,5 +1,7 @@
 // bfedge: deploy tiny transformers in BFloat16. Entry point and subcommand dispatch.
 #include <cstdio>
+#include <exception>
+#include <new>
 #include <string>
 
 #include "cli_common.hpp"
@@ -42,8 +44,14 @@ int main(int argc, char** argv) {
     return bfedge::cli::report_error(std::string(e.what()) + " (see bfedge --help)",
                                      bfedge::cli::kExitUsageError);
   }
-  for (const bfedge::cli::Command& command : commands) {
-    if (command.parser->parsed()) return command.run();
+  try {
+    for (const bfedge::cli::Command& command : commands) {
+      if (command.parser->parsed()) return command.run();
+    }
+  } catch (const std::bad_alloc&) {
+    return bfedge::cli::report_error("out of memory");
+  } catch (const std::exception& e) {  // a last resort: library code reports errors as Status
+    return bfedge::cli::report_error(std::string("internal error: ") + e.what());
   }
   return bfedge::cli::report_error("no subcommand given", bfedge::cli::kExitUsageError);
 }

@@ -11,8 +11,10 @@
 
 namespace bfedge::io {
 
-// Reads the whole file. Errors name the path: "<path>: cannot open (No such file or directory)".
-Result<std::vector<std::byte>> read_file(const std::string& path);
+// Reads the whole of a regular file of at most max_bytes. Errors name the path, e.g.
+// "<path>: cannot open (No such file or directory)", "<path>: not a regular file".
+Result<std::vector<std::byte>> read_file(const std::string& path,
+                                         std::uint64_t max_bytes = std::uint64_t{16} << 30);
 
 // Writes `bytes` to `path` atomically: a temporary file beside it, then rename, so a failure
 // never leaves a half-written file behind.

@@ -44,6 +44,7 @@ class Tokenizer {
 
  private:
   Tokenizer() = default;
+  static Result<Tokenizer> load_unguarded(const std::string& path);
   void build_index();
 
   std::vector<std::string> pieces_;
