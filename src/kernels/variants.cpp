@@ -25,12 +25,15 @@ BFEDGE_VARIANT_LIST(matvec_variants, MatvecVariant,
 BFEDGE_VARIANT_LIST(attention_decode_variants, AttentionDecodeVariant,
     {"attention_decode__ref", Isa::reference, &attention_decode__ref, &attention_decode_scratch},
     {"attention_decode__portable_fastexp", Isa::portable, &attention_decode__portable_fastexp, &attention_decode_scratch},
+    {"attention_decode__avx2", Isa::avx2, &attention_decode__avx2, &attention_decode_scratch},
     {"attention_decode__avx512bf16", Isa::avx512bf16, &attention_decode__avx512bf16, &attention_decode_scratch})
 
 BFEDGE_VARIANT_LIST(mhsa_variants, MhsaVariant,
     {"mhsa__ref", Isa::reference, &mhsa__ref, nullptr, &mhsa__ref_workspace},
     {"mhsa__tiled_portable", Isa::portable, &mhsa__tiled_portable, &mhsa__tiled_scratch, &mhsa__tiled_workspace},
     {"mhsa__fused_portable", Isa::portable, &mhsa__fused_portable, &mhsa__fused_scratch, &mhsa__fused_workspace},
+    {"mhsa__tiled_avx2", Isa::avx2, &mhsa__tiled_avx2, &mhsa__tiled_scratch, &mhsa__tiled_workspace},
+    {"mhsa__fused_avx2", Isa::avx2, &mhsa__fused_avx2, &mhsa__fused_scratch, &mhsa__fused_workspace},
     {"mhsa__tiled_avx512bf16", Isa::avx512bf16, &mhsa__tiled_avx512bf16, &mhsa__tiled_scratch, &mhsa__tiled_workspace},
     {"mhsa__fused_avx512bf16", Isa::avx512bf16, &mhsa__fused_avx512bf16, &mhsa__fused_scratch, &mhsa__fused_workspace})
 

@@ -34,6 +34,7 @@ std::size_t attention_decode_scratch(const AttentionDecodeParams& p);
 
 void attention_decode__ref(const AttentionDecodeParams& p, const runtime::Team& team);
 void attention_decode__portable_fastexp(const AttentionDecodeParams& p, const runtime::Team& team);
+void attention_decode__avx2(const AttentionDecodeParams& p, const runtime::Team& team);
 void attention_decode__avx512bf16(const AttentionDecodeParams& p, const runtime::Team& team);
 
 }  // namespace bfedge::kernels

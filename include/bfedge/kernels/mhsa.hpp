@@ -63,6 +63,8 @@ std::size_t mhsa__ref_workspace(const MhsaParams& p);
 
 void mhsa__tiled_portable(const MhsaParams& p, const runtime::Team& team);
 void mhsa__fused_portable(const MhsaParams& p, const runtime::Team& team);
+void mhsa__tiled_avx2(const MhsaParams& p, const runtime::Team& team);
+void mhsa__fused_avx2(const MhsaParams& p, const runtime::Team& team);
 void mhsa__tiled_avx512bf16(const MhsaParams& p, const runtime::Team& team);
 void mhsa__fused_avx512bf16(const MhsaParams& p, const runtime::Team& team);
 std::size_t mhsa__tiled_workspace(const MhsaParams& p);

@@ -1,5 +1,5 @@
-// AVX-512 BF16 MHSA variants: the blocked algorithms over matmul__avx512bf16_8x32, with the
-// fused loop's online softmax vectorized 16 keys at a time.
+// x86 MHSA variants: the blocked algorithms over the AVX2 and AVX-512 BF16 matmuls; on AVX-512
+// the fused loop's online softmax is vectorized 16 keys at a time.
 #include "../mhsa_blocked.hpp"
 #include "x86_target.hpp"
 
@@ -44,6 +44,14 @@ BFEDGE_TARGET_AVX512BF16 void online_softmax_avx512(const mhsa_blocked::OnlineSo
 }
 
 }  // namespace
+
+void mhsa__tiled_avx2(const MhsaParams& p, const runtime::Team& team) {
+  mhsa_blocked::tiled(p, &matmul__avx2_6x16, team);
+}
+
+void mhsa__fused_avx2(const MhsaParams& p, const runtime::Team& team) {
+  mhsa_blocked::fused(p, {&matmul__avx2_6x16, &mhsa_blocked::online_softmax_portable}, team);
+}
 
 void mhsa__tiled_avx512bf16(const MhsaParams& p, const runtime::Team& team) {
   mhsa_blocked::tiled(p, &matmul__avx512bf16_8x32, team);
