@@ -61,6 +61,22 @@ inline MatmulShare matmul_share(const MatmulParams& p, int nr, const runtime::Te
   return {runtime::split_range(p.m, team.core, team.cores), {0, p.n}};
 }
 
+// The loop every blocked variant runs on its share: pack one `nr`-column panel of op(B) into
+// `panel` with pack(j0, panel), then run block(panel, i0, rows, j0, cols) over row blocks of at
+// most `mr` rows.
+template <int Nr, int Mr, class Panel, class Pack, class Block>
+void for_each_panel_block(const MatmulParams& p, const runtime::Team& team, Panel* panel, Pack pack,
+                          Block block) {
+  const MatmulShare share = matmul_share(p, Nr, team);
+  for (int j0 = share.cols.begin; j0 < share.cols.end; j0 += Nr) {
+    pack(j0, panel);
+    const int cols = share.cols.end - j0 < Nr ? share.cols.end - j0 : Nr;
+    for (int i0 = share.rows.begin; i0 < share.rows.end; i0 += Mr) {
+      block(panel, i0, share.rows.end - i0 < Mr ? share.rows.end - i0 : Mr, j0, cols);
+    }
+  }
+}
+
 void matmul__ref(const MatmulParams& p, const runtime::Team& team);
 void matmul__portable_4x4(const MatmulParams& p, const runtime::Team& team);
 std::size_t matmul__portable_4x4_scratch(const MatmulParams& p);

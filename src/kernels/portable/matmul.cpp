@@ -46,15 +46,10 @@ std::size_t matmul__portable_4x4_scratch(const MatmulParams& p) {
 }
 
 void matmul__portable_4x4(const MatmulParams& p, const runtime::Team& team) {
-  float* panel = core_scratch<float>(p.scratch, matmul__portable_4x4_scratch(p), team.core);
-  const auto [rows, cols] = matmul_share(p, kNr, team);
-  for (int j0 = cols.begin; j0 < cols.end; j0 += kNr) {
-    pack_panel(p, j0, panel);
-    const int nc = cols.end - j0 < kNr ? cols.end - j0 : kNr;
-    for (int i0 = rows.begin; i0 < rows.end; i0 += kMr) {
-      block(p, panel, i0, rows.end - i0 < kMr ? rows.end - i0 : kMr, j0, nc);
-    }
-  }
+  for_each_panel_block<kNr, kMr>(
+      p, team, core_scratch<float>(p.scratch, matmul__portable_4x4_scratch(p), team.core),
+      [&p](int j0, float* panel) { pack_panel(p, j0, panel); },
+      [&p](const float* panel, int i0, int rows, int j0, int cols) { block(p, panel, i0, rows, j0, cols); });
 }
 
 }  // namespace bfedge::kernels

@@ -161,16 +161,10 @@ std::size_t matmul__avx512bf16_8x32_scratch(const MatmulParams& p) {
 
 BFEDGE_TARGET_AVX512BF16 void matmul__avx512bf16_8x32(const MatmulParams& p,
                                                      const runtime::Team& team) {
-  auto* panel = core_scratch<std::uint16_t>(p.scratch, matmul__avx512bf16_8x32_scratch(p), team.core);
-  const auto [rows, cols] = matmul_share(p, kNr, team);
-  for (int j0 = cols.begin; j0 < cols.end; j0 += kNr) {
-    pack_panel(p, j0, panel);
-    const int nc = cols.end - j0 < kNr ? cols.end - j0 : kNr;
-    for (int i0 = rows.begin; i0 < rows.end; i0 += kMr) {
-      const int nr = rows.end - i0 < kMr ? rows.end - i0 : kMr;
-      kBlocks[nr](p, panel, i0, j0, nc);
-    }
-  }
+  for_each_panel_block<kNr, kMr>(
+      p, team, core_scratch<std::uint16_t>(p.scratch, matmul__avx512bf16_8x32_scratch(p), team.core),
+      [&p](int j0, std::uint16_t* panel) { pack_panel(p, j0, panel); },
+      [&p](const std::uint16_t* panel, int i0, int rows, int j0, int cols) { kBlocks[rows](p, panel, i0, j0, cols); });
 }
 
 }  // namespace bfedge::kernels
