@@ -14,12 +14,7 @@ using models::LlamaConfig;
 using test::Bytes;
 using test::TempDir;
 
-Bytes legacy_header(const LlamaConfig& c) {
-  Bytes b;
-  b.i32(c.dim).i32(c.hidden_dim).i32(c.n_layers).i32(c.n_heads).i32(c.n_kv_heads);
-  b.i32(c.shared_classifier ? c.vocab_size : -c.vocab_size).i32(c.seq_len);
-  return b;
-}
+Bytes legacy_header(const LlamaConfig& c) { return test::legacy_llama2c_header(c); }
 
 std::size_t legacy_payload_bytes(const LlamaConfig& c) {
   return 4 * (static_cast<std::size_t>(c.parameter_count()) +

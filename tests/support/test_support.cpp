@@ -47,9 +47,9 @@ std::string read_text(const std::string& path) {
 
 template <class V>
 static void append_le(std::vector<std::uint8_t>& data, V value) {
-  std::uint8_t bytes[sizeof value];
-  std::memcpy(bytes, &value, sizeof value);
-  data.insert(data.end(), bytes, bytes + sizeof value);
+  const std::size_t at = data.size();
+  data.resize(at + sizeof value);
+  std::memcpy(data.data() + at, &value, sizeof value);
 }
 
 Bytes& Bytes::i32(std::int32_t v) {
@@ -75,6 +75,13 @@ Bytes& Bytes::zeros(std::size_t n) {
 Bytes& Bytes::truncate(std::size_t n) {
   data_.resize(n);
   return *this;
+}
+
+Bytes legacy_llama2c_header(const models::LlamaConfig& c) {
+  Bytes b;
+  b.i32(c.dim).i32(c.hidden_dim).i32(c.n_layers).i32(c.n_heads).i32(c.n_kv_heads);
+  b.i32(c.shared_classifier ? c.vocab_size : -c.vocab_size).i32(c.seq_len);
+  return b;
 }
 
 models::LlamaConfig tiny_llama_config() {

@@ -56,6 +56,9 @@ class Bytes {
   std::vector<std::uint8_t> data_;
 };
 
+// The 28-byte legacy llama2.c header of `config` (negative vocab_size when unshared).
+Bytes legacy_llama2c_header(const models::LlamaConfig& config);
+
 // A small LLaMA with deterministic pseudo-random weights of realistic magnitude.
 models::LlamaWeights<float> random_llama_weights(const models::LlamaConfig& config,
                                                  std::uint32_t seed);

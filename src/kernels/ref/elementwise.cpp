@@ -1,4 +1,5 @@
 #include "bfedge/kernels/elementwise.hpp"
+#include "bfedge/kernels/ref.hpp"
 
 namespace bfedge::kernels {
 
@@ -7,18 +8,10 @@ void add__ref(const AddParams& p, const runtime::Team& team) {
   for (int i = 0; i < p.n; ++i) p.out[i] = to_bf16(to_f32(p.a[i]) + to_f32(p.b[i]));
 }
 
+// The same oracle the reference models use (kernels/ref.hpp).
 void rope__ref(const RopeParams& p, const runtime::Team& team) {
   if (team.core != 0) return;
-  for (int i = 0; i < p.dim; i += 2) {
-    const int pair = (i % p.head_size) / 2;
-    const float c = p.cos[pair], s = p.sin[pair];
-    for (bf16* vec : {p.q, p.k}) {
-      if (vec == p.k && i >= p.kv_dim) break;
-      const float v0 = to_f32(vec[i]), v1 = to_f32(vec[i + 1]);
-      vec[i] = to_bf16(v0 * c - v1 * s);
-      vec[i + 1] = to_bf16(v0 * s + v1 * c);
-    }
-  }
+  ref::rope(p.q, p.k, p.cos, p.sin, p.dim, p.kv_dim, p.head_size);
 }
 
 void embedding__ref(const EmbeddingParams& p, const runtime::Team& team) {
