@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "bfedge/kernels/host_isa.hpp"
 #include "bfedge/kernels/attention_decode.hpp"
 #include "bfedge/kernels/matmul.hpp"
 #include "bfedge/kernels/matvec.hpp"

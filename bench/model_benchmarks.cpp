@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 
+#include "bfedge/kernels/host_isa.hpp"
 #include "bfedge/kernels/isa.hpp"
 #include "bfedge/models/llama_runner.hpp"
 

@@ -1,3 +1,4 @@
+#include "bfedge/kernels/host_isa.hpp"
 #include "bfedge/kernels/isa.hpp"
 
 #include <cstdlib>

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bfedge/kernels/host_isa.hpp"
 #include "bfedge/core/bf16.hpp"
 #include "bfedge/kernels/variant.hpp"
 #include "bfedge/runtime/aligned_buffer.hpp"

@@ -1,5 +1,6 @@
 // The forward pass against an independent oracle: a double-precision, whole-sequence LLaMA
 // written from the equations (no KV cache, no shared code with the library's kernels).
+#include "bfedge/kernels/host_isa.hpp"
 #include "bfedge/models/llama.hpp"
 #include "bfedge/models/llama_bf16.hpp"
 

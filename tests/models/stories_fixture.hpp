@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "bfedge/kernels/host_isa.hpp"
 #include "bfedge/io/token_ids.hpp"
 #include "bfedge/io/tokenizer.hpp"
 #include "bfedge/models/generate.hpp"

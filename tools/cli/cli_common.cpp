@@ -1,4 +1,5 @@
 #include "cli_common.hpp"
+#include "bfedge/kernels/host_isa.hpp"
 
 #include <algorithm>
 

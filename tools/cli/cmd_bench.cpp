@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bfedge/kernels/host_isa.hpp"
 #include "bfedge/kernels/matmul.hpp"
 #include "bfedge/kernels/mhsa.hpp"
 #include "bfedge/runtime/aligned_buffer.hpp"

@@ -1,11 +1,7 @@
 // Instruction-set levels kernel variants are written for, ordered from the oracle upwards.
 // A variant runs where its level is available; dispatch takes the most specialized variant
-// at or below a cap (the host's best level, lowered with BFEDGE_ISA=<name>).
+// at or below a cap (on the host: kernels/host_isa.hpp). Freestanding.
 #pragma once
-
-#include <string_view>
-
-#include "bfedge/core/status.hpp"
 
 namespace bfedge::kernels {
 
@@ -25,16 +21,5 @@ constexpr const char* isa_name(Isa isa) {
   }
   return "unknown";
 }
-
-Result<Isa> parse_isa(std::string_view name);
-
-// The best level this CPU runs (detected once).
-Isa host_isa();
-
-// host_isa(), lowered by the environment variable BFEDGE_ISA when it is set.
-// An unknown name or a level the CPU lacks is an error.
-Result<Isa> host_isa_cap();
-
-inline bool isa_runs_on_host(Isa isa) { return isa <= host_isa(); }
 
 }  // namespace bfedge::kernels

@@ -1,4 +1,5 @@
 // Host CPU detection: the only place that asks the x86 CPU what it supports.
+#include "bfedge/kernels/host_isa.hpp"
 #include "bfedge/kernels/isa.hpp"
 
 namespace bfedge::kernels {
