@@ -4,7 +4,10 @@
 BFEDGE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # Debian 12 packages the host build and tests need.
-BFEDGE_PACKAGES=(cmake ninja-build g++ libgtest-dev libcli11-dev nlohmann-json3-dev)
+BFEDGE_PACKAGES=(cmake ninja-build g++ libgtest-dev libcli11-dev nlohmann-json3-dev libbenchmark-dev
+  # the RV32 firmware: bare-metal GCC + picolibc, libstdc++ headers from the cross package, QEMU
+  gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf
+  g++-riscv64-linux-gnu qemu-system-misc)
 
 bfedge_log() { printf 'bfedge: %s\n' "$*" >&2; }
 

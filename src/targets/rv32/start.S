@@ -1,0 +1,43 @@
+/* Start-up for every hart of the QEMU virt machine (all harts enter here at once, -bios none).
+ * Hart 0 zeroes .bss, releases the others and runs main(); its return value becomes QEMU's exit
+ * status. Harts 1..N-1 wait for the release, then serve forks in bfedge_rv32_worker(hartid). */
+  .section .text.init, "ax"
+  .globl _start
+_start:
+  .option push
+  .option norelax
+  la gp, __global_pointer$
+  .option pop
+  csrr t0, mhartid
+  li t1, (1 << 13)          /* mstatus.FS = initial: enable the FPU */
+  csrs mstatus, t1
+  la sp, __stack_top
+  li t2, 16384              /* 16 KiB stack per hart */
+  mul t3, t0, t2
+  sub sp, sp, t3
+  bnez t0, secondary
+  la t4, __bss_start
+  la t5, __bss_end
+zero_bss:
+  bgeu t4, t5, bss_done
+  sw zero, 0(t4)
+  addi t4, t4, 4
+  j zero_bss
+bss_done:
+  fence rw, rw
+  la t6, bfedge_rv32_boot_flag
+  li a1, 1
+  amoswap.w.rl zero, a1, (t6)
+  call main
+  tail bfedge_rv32_exit
+secondary:
+  la t6, bfedge_rv32_boot_flag
+wait_boot:
+  lw a1, 0(t6)
+  beqz a1, wait_boot
+  fence r, rw
+  mv a0, t0
+  call bfedge_rv32_worker
+park:
+  wfi
+  j park
