@@ -20,7 +20,20 @@ ExternalProject_Add(bfedge_rv32
              -DCMAKE_BUILD_TYPE=Release -G ${CMAKE_GENERATOR}
   BUILD_ALWAYS ON
   INSTALL_COMMAND ""
-  BUILD_BYPRODUCTS ${BFEDGE_RV32_BINARY_DIR}/kernel_tests.elf)
+  BUILD_BYPRODUCTS ${BFEDGE_RV32_BINARY_DIR}/kernel_tests.elf ${BFEDGE_RV32_BINARY_DIR}/count_probe.elf)
+
+# The per-hart counting plugin (tools/qemu-plugin), when scripts/ fetched Debian's qemu-plugin.h.
+find_path(BFEDGE_QEMU_PLUGIN_INCLUDE qemu-plugin.h PATHS ${PROJECT_SOURCE_DIR}/.cache/qemu-plugin-api
+          NO_DEFAULT_PATH)
+if(BFEDGE_QEMU_PLUGIN_INCLUDE)
+  enable_language(C)
+  add_library(bfedge_counters MODULE ${PROJECT_SOURCE_DIR}/tools/qemu-plugin/bfedge_counters.c)
+  target_include_directories(bfedge_counters PRIVATE ${BFEDGE_QEMU_PLUGIN_INCLUDE})
+  target_compile_options(bfedge_counters PRIVATE -Wall -Wextra -Werror)
+  set_target_properties(bfedge_counters PROPERTIES PREFIX "lib" OUTPUT_NAME bfedge_counters)
+else()
+  message(STATUS "bfedge: qemu-plugin.h not fetched (.cache/qemu-plugin-api), counting plugin not built")
+endif()
 
 if(BFEDGE_BUILD_TESTS)
   add_test(NAME rv32_kernel_tests_8_harts
@@ -28,4 +41,17 @@ if(BFEDGE_BUILD_TESTS)
                    -kernel ${BFEDGE_RV32_BINARY_DIR}/kernel_tests.elf)
   # The firmware exits with its failure count; a "FAIL" line fails the test too.
   set_tests_properties(rv32_kernel_tests_8_harts PROPERTIES TIMEOUT 120 FAIL_REGULAR_EXPRESSION "FAIL")
+  if(TARGET bfedge_counters)
+    add_executable(rv32_plugin_tests ${PROJECT_SOURCE_DIR}/tests/rv32/plugin_counts_test.cpp)
+    target_link_libraries(rv32_plugin_tests PRIVATE bfedge_test_support GTest::gtest_main
+                          nlohmann_json::nlohmann_json bfedge_warnings)
+    target_compile_definitions(rv32_plugin_tests PRIVATE
+      BFEDGE_QEMU_RV32="${BFEDGE_QEMU_RV32}"
+      BFEDGE_RV32_NM="riscv64-unknown-elf-nm"
+      BFEDGE_COUNT_PROBE_ELF="${BFEDGE_RV32_BINARY_DIR}/count_probe.elf"
+      BFEDGE_COUNTERS_PLUGIN="$<TARGET_FILE:bfedge_counters>")
+    add_dependencies(rv32_plugin_tests bfedge_rv32 bfedge_counters)
+    include(GoogleTest)
+    gtest_discover_tests(rv32_plugin_tests DISCOVERY_TIMEOUT 60)
+  endif()
 endif()

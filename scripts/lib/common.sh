@@ -35,6 +35,34 @@ bfedge_ensure_packages() {
     { bfedge_log "apt-get install ${missing[*]} failed"; return 1; }
 }
 
+# The QEMU TCG plugin API header is in no Debian binary package: take qemu-plugin.h (QEMU 7.2,
+# API v1, GPL-2.0-or-later) from Debian's qemu source package into .cache/ (not committed).
+# Uses a private deb-src list derived from the machine's own Debian sources; idempotent.
+bfedge_fetch_qemu_plugin_header() {
+  local dest="$BFEDGE_ROOT/.cache/qemu-plugin-api"
+  [ -f "$dest/qemu-plugin.h" ] && return 0
+  local work
+  work=$(mktemp -d)
+  mkdir -p "$work/lists/partial" "$work/parts"
+  local sources=/etc/apt/sources.list.d/debian.sources
+  if [ -f "$sources" ]; then
+    awk 'BEGIN{RS=""} /Types: deb/ {gsub(/Types: deb/, "Types: deb-src"); print; print ""}' "$sources" >"$work/parts/src.sources"
+  else
+    grep -h '^deb ' /etc/apt/sources.list 2>/dev/null | sed 's/^deb /deb-src /' >"$work/parts/src.list"
+  fi
+  local opts=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$work/parts" -o "Dir::State::Lists=$work/lists")
+  bfedge_log "fetching qemu-plugin.h from Debian's qemu source package"
+  if (cd "$work" && apt-get "${opts[@]}" update -qq >/dev/null 2>&1 &&
+      apt-get "${opts[@]}" source --download-only qemu >/dev/null 2>&1 &&
+      tar -xJf qemu_*.orig.tar.xz --wildcards '*/include/qemu/qemu-plugin.h'); then
+    mkdir -p "$dest"
+    cp "$work"/qemu-*/include/qemu/qemu-plugin.h "$dest/"
+  else
+    bfedge_log "could not fetch qemu-plugin.h: the QEMU counting plugin and its test are skipped"
+  fi
+  rm -rf "$work"
+}
+
 # Configures (first time) and builds one CMake preset; prints the build log only on failure.
 bfedge_build() {
   local preset=$1 log
