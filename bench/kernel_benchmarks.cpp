@@ -9,10 +9,7 @@
 #include <vector>
 
 #include "bfedge/kernels/host_isa.hpp"
-#include "bfedge/kernels/attention_decode.hpp"
-#include "bfedge/kernels/matmul.hpp"
-#include "bfedge/kernels/matvec.hpp"
-#include "bfedge/kernels/mhsa.hpp"
+#include "bfedge/kernels/variants.hpp"
 #include "bfedge/runtime/aligned_buffer.hpp"
 #include "bfedge/runtime/cluster.hpp"
 
@@ -184,11 +181,108 @@ void register_mhsa() {
   }
 }
 
+// Element-wise and data-movement ops: counters in elements per second.
+template <class Params, class Setup>
+void register_elementwise(const char* op, std::span<const k::Variant<Params>> list, const char* model,
+                          int elements, Setup setup) {
+  for (const k::Variant<Params>& v : list) {
+    if (!k::isa_runs_on_host(v.isa)) continue;
+    const std::string name = std::string(op) + "/" + v.name + "/" + model;
+    benchmark::RegisterBenchmark(name.c_str(), [&v, elements, setup](benchmark::State& state) {
+      auto data = setup();  // owns the buffers; data.params points into them
+      run_loop(state, v, data.params);
+      state.counters["Gelem/s"] =
+          benchmark::Counter(elements * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+    })->Unit(benchmark::kMicrosecond);
+  }
+}
+
+template <class Params>
+struct Owned {
+  std::vector<bf16> a, b, c, out;
+  std::vector<float> f;
+  std::vector<int> ids;
+  Params params;
+};
+
+void register_elementwise_ops() {
+  // MobileBERT: 128 tokens × 512 hidden; TinyViT stage 3: 196 tokens × 160; stories260K: 64.
+  auto norm = [](int rows, int n) {
+    return [rows, n] {
+      Owned<k::NormParams> o;  // returned by move: the vectors keep their buffers
+      o.a = random_bf16(static_cast<std::size_t>(rows) * n, 1), o.b = random_bf16(n, 2), o.c = random_bf16(n, 3);
+      o.out.resize(o.a.size());
+      o.params.rows = rows, o.params.n = n, o.params.x = o.a.data(), o.params.gamma = o.b.data();
+      o.params.beta = o.c.data(), o.params.out = o.out.data();
+      return o;
+    };
+  };
+  for (auto list : {std::pair{"rmsnorm", k::rmsnorm_variants()}, std::pair{"layernorm", k::layernorm_variants()},
+                    std::pair{"nonorm", k::nonorm_variants()}}) {
+    register_elementwise(list.first, list.second, "mobilebert_128x512", 128 * 512, norm(128, 512));
+    register_elementwise(list.first, list.second, "stories260K_1x64", 64, norm(1, 64));
+  }
+  auto unary = [](int n) {
+    return [n] {
+      Owned<k::UnaryParams> o;
+      o.a = random_bf16(n, 4, 3.0f), o.out.resize(n);
+      o.params.n = n, o.params.x = o.a.data(), o.params.out = o.out.data();
+      return o;
+    };
+  };
+  for (auto list : {std::pair{"silu", k::silu_variants()}, std::pair{"relu", k::relu_variants()},
+                    std::pair{"gelu_erf", k::gelu_erf_variants()}, std::pair{"gelu_tanh", k::gelu_tanh_variants()}}) {
+    register_elementwise(list.first, list.second, "tinyvit_mlp_196x640", 196 * 640, unary(196 * 640));
+  }
+  register_elementwise("swiglu", k::swiglu_variants(), "stories260K_172", 172, [] {
+    Owned<k::SwigluParams> o;
+    o.a = random_bf16(172, 5), o.b = random_bf16(172, 6);
+    o.params.n = 172, o.params.gate = o.a.data(), o.params.up = o.b.data();
+    return o;
+  });
+  register_elementwise("softmax", k::softmax_variants(), "mobilebert_scores_4x128x128", 4 * 128 * 128, [] {
+    Owned<k::SoftmaxParams> o;
+    o.f.resize(4 * 128 * 128);
+    for (std::size_t i = 0; i < o.f.size(); ++i) o.f[i] = static_cast<float>(i % 97) * 0.03f;
+    o.params.rows = 4 * 128, o.params.cols = 128, o.params.ld = 128, o.params.x = o.f.data();
+    return o;
+  });
+  register_elementwise("add", k::add_variants(), "mobilebert_128x512", 128 * 512, [] {
+    Owned<k::AddParams> o;
+    o.a = random_bf16(128 * 512, 7), o.b = random_bf16(128 * 512, 8), o.out.resize(128 * 512);
+    o.params.n = 128 * 512, o.params.a = o.a.data(), o.params.b = o.b.data(), o.params.out = o.out.data();
+    return o;
+  });
+  register_elementwise("rope", k::rope_variants(), "stories260K_64", 64 + 32, [] {
+    Owned<k::RopeParams> o;
+    o.a = random_bf16(64, 9), o.b = random_bf16(32, 10), o.f.assign(8, 0.5f);
+    o.params.dim = 64, o.params.kv_dim = 32, o.params.head_size = 8, o.params.q = o.a.data();
+    o.params.k = o.b.data(), o.params.cos = o.f.data(), o.params.sin = o.f.data() + 4;
+    return o;
+  });
+  register_elementwise("embedding", k::embedding_variants(), "mobilebert_128x128", 128 * 128, [] {
+    Owned<k::EmbeddingParams> o;
+    o.a = random_bf16(1000 * 128, 11), o.out.resize(128 * 128);
+    for (int i = 0; i < 128; ++i) o.ids.push_back(i * 7 % 1000);
+    o.params.count = 128, o.params.vocab = 1000, o.params.dim = 128, o.params.ids = o.ids.data();
+    o.params.table = o.a.data(), o.params.out = o.out.data();
+    return o;
+  });
+  register_elementwise("transpose", k::transpose_variants(), "mobilebert_128x512", 128 * 512, [] {
+    Owned<k::TransposeParams> o;
+    o.a = random_bf16(128 * 512, 12), o.out.resize(128 * 512);
+    o.params.rows = 128, o.params.cols = 512, o.params.in = o.a.data(), o.params.ld_in = 512;
+    o.params.out = o.out.data(), o.params.ld_out = 128;
+    return o;
+  });
+}
+
 const int registered = [] {
   register_matmul();
   register_matvec();
   register_attention_decode();
   register_mhsa();
+  register_elementwise_ops();
   return 0;
 }();
 
