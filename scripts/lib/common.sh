@@ -7,7 +7,8 @@ BFEDGE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BFEDGE_PACKAGES=(cmake ninja-build g++ libgtest-dev libcli11-dev nlohmann-json3-dev libbenchmark-dev
   # the RV32 firmware: bare-metal GCC + picolibc, libstdc++ headers from the cross package, QEMU
   gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf
-  g++-riscv64-linux-gnu qemu-system-misc)
+  g++-riscv64-linux-gnu qemu-system-misc
+  xz-utils)  # unpacks qemu-plugin.h from the qemu source tarball
 
 bfedge_log() { printf 'bfedge: %s\n' "$*" >&2; }
 
