@@ -10,7 +10,7 @@
 
 #include "bfedge/kernels/host_isa.hpp"
 #include "bfedge/kernels/variants.hpp"
-#include "bfedge/runtime/aligned_buffer.hpp"
+#include "bfedge/kernels/host_call.hpp"
 #include "bfedge/runtime/cluster.hpp"
 
 namespace bfedge::bench {
@@ -35,16 +35,10 @@ void set_counters(benchmark::State& state, double macs) {
 
 template <class Params>
 void run_loop(benchmark::State& state, const k::Variant<Params>& variant, Params params) {
-  runtime::AlignedBuffer scratch(k::aligned_scratch_bytes(variant.scratch_bytes(params)) + 64);
-  runtime::AlignedBuffer workspace;
-  params.scratch = scratch.data();
-  if constexpr (requires { params.workspace; }) {
-    workspace.resize((variant.workspace_bytes ? variant.workspace_bytes(params) : 0) + 64);
-    params.workspace = workspace.data();
-  }
+  k::PreparedCall<Params> call(variant, params, 1);
   runtime::HostCluster cluster(1);
   for (auto _ : state) {
-    cluster.fork([&](const runtime::Team& team) { variant.run(params, team); });
+    call.run(cluster);
     benchmark::ClobberMemory();
   }
 }

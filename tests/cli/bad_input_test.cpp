@@ -64,16 +64,7 @@ class CliBadInput : public ::testing::Test {
   }
 
   void write_header(const models::LlamaConfig& c, std::size_t payload_bytes) const {
-    Bytes()
-        .i32(c.dim)
-        .i32(c.hidden_dim)
-        .i32(c.n_layers)
-        .i32(c.n_heads)
-        .i32(c.n_kv_heads)
-        .i32(c.vocab_size)
-        .i32(c.seq_len)
-        .zeros(payload_bytes)
-        .write(bad_model_);
+    legacy_llama2c_header(c).zeros(payload_bytes).write(bad_model_);
   }
 
   TempDir dir_;

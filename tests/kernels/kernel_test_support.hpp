@@ -11,8 +11,8 @@
 
 #include "bfedge/kernels/host_isa.hpp"
 #include "bfedge/core/bf16.hpp"
+#include "bfedge/kernels/host_call.hpp"
 #include "bfedge/kernels/variant.hpp"
-#include "bfedge/runtime/aligned_buffer.hpp"
 #include "bfedge/runtime/cluster.hpp"
 
 namespace bfedge::test {
@@ -82,16 +82,9 @@ class CanaryMatrix {
 // Runs `variant` with freshly allocated per-core scratch on `cores` host threads.
 template <class Params>
 void run_variant(const kernels::Variant<Params>& variant, Params params, int cores) {
-  const std::size_t per_core = variant.scratch_bytes(params);
-  runtime::AlignedBuffer scratch(kernels::aligned_scratch_bytes(per_core) * cores + 64);
-  params.scratch = scratch.data();
-  runtime::AlignedBuffer workspace;
-  if constexpr (requires { params.workspace; }) {
-    workspace.resize(variant.workspace_bytes == nullptr ? 64 : variant.workspace_bytes(params) + 64);
-    params.workspace = workspace.data();
-  }
+  kernels::PreparedCall<Params> call(variant, params, cores);
   runtime::HostCluster cluster(cores);
-  cluster.fork([&](const runtime::Team& team) { variant.run(params, team); });
+  call.run(cluster);
 }
 
 // Skips the test (visibly) when the CPU cannot run the variant.

@@ -13,7 +13,7 @@
 #include "bfedge/kernels/host_isa.hpp"
 #include "bfedge/kernels/matmul.hpp"
 #include "bfedge/kernels/mhsa.hpp"
-#include "bfedge/runtime/aligned_buffer.hpp"
+#include "bfedge/kernels/host_call.hpp"
 #include "bfedge/runtime/cluster.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
@@ -47,29 +47,6 @@ std::vector<float> widen(const std::vector<bf16>& v) {
   return out;
 }
 
-// Owns the scratch and workspace of one variant call and runs it on the cluster.
-template <class Params>
-class Runner {
- public:
-  Runner(const kernels::Variant<Params>& variant, Params params, int cores)
-      : variant_(variant), params_(params) {
-    scratch_.resize(kernels::aligned_scratch_bytes(variant.scratch_bytes(params)) * cores + 64);
-    params_.scratch = scratch_.data();
-    if constexpr (requires { params_.workspace; }) {
-      workspace_.resize((variant.workspace_bytes ? variant.workspace_bytes(params) : 0) + 64);
-      params_.workspace = workspace_.data();
-    }
-  }
-  void operator()(runtime::HostCluster& cluster) {
-    cluster.fork([&](const runtime::Team& team) { variant_.run(params_, team); });
-  }
-
- private:
-  const kernels::Variant<Params>& variant_;
-  Params params_;
-  runtime::AlignedBuffer scratch_, workspace_;
-};
-
 // The most specialized variant under `cap` whose name contains `kind`.
 const kernels::MhsaVariant& pick_mhsa(const char* kind, kernels::Isa cap) {
   const kernels::MhsaVariant* best = nullptr;
@@ -101,17 +78,17 @@ int run_bench_mhsa(const BenchOptions& o, kernels::Isa cap) {
   };
   const kernels::MhsaVariant& tiled = pick_mhsa("tiled", cap);
   const kernels::MhsaVariant& fused = pick_mhsa("fused", cap);
-  Runner naive_run(kernels::mhsa_f32_variants().front(),
+  kernels::PreparedCall naive_run(kernels::mhsa_f32_variants().front(),
                    args(xf.data(), w_inf.data(), b_inf.data(), w_outf.data(), b_outf.data(), y_naive.data()), 1);
-  Runner tiled_run(tiled, args(x.data(), w_in.data(), b_in.data(), w_out.data(), b_out.data(), y_tiled.data()), o.threads);
-  Runner fused_run(fused, args(x.data(), w_in.data(), b_in.data(), w_out.data(), b_out.data(), y_fused.data()), o.threads);
+  kernels::PreparedCall tiled_run(tiled, args(x.data(), w_in.data(), b_in.data(), w_out.data(), b_out.data(), y_tiled.data()), o.threads);
+  kernels::PreparedCall fused_run(fused, args(x.data(), w_in.data(), b_in.data(), w_out.data(), b_out.data(), y_fused.data()), o.threads);
   runtime::HostCluster one(1), cluster(o.threads);
 
   std::vector<double> t_naive, t_tiled, t_fused;
   for (int r = 0; r < o.repeat; ++r) {  // interleaved: naive, tiled, fused, naive, ...
-    t_naive.push_back(median_microseconds(1, [&] { naive_run(one); }));
-    t_tiled.push_back(median_microseconds(1, [&] { tiled_run(cluster); }));
-    t_fused.push_back(median_microseconds(1, [&] { fused_run(cluster); }));
+    t_naive.push_back(median_microseconds(1, [&] { naive_run.run(one); }));
+    t_tiled.push_back(median_microseconds(1, [&] { tiled_run.run(cluster); }));
+    t_fused.push_back(median_microseconds(1, [&] { fused_run.run(cluster); }));
   }
   auto median = [](std::vector<double> v) {
     std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
@@ -184,15 +161,15 @@ int run_bench_gemm(const BenchOptions& o, kernels::Isa cap) {
   nlohmann::ordered_json j;
   j["m"] = o.m, j["n"] = o.n, j["k"] = o.k, j["threads"] = o.threads, j["isa_cap"] = kernels::isa_name(cap);
   const kernels::MatmulVariant& best = kernels::select_variant(kernels::matmul_variants(), cap);
-  Runner run(best, p, o.threads);
-  run(cluster);  // warm-up
+  kernels::PreparedCall call(best, p, o.threads);
+  call.run(cluster);  // warm-up
   const int reps = std::max(3, o.repeat);
   // Interleave bfedge with the peers: bfedge, dnnl, torch, bfedge, ...
   std::vector<double> ours;
   std::optional<peers::PeerTiming> dnnl, torch;
   std::vector<double> dnnl_t, torch_t;
   for (int r = 0; r < reps; ++r) {
-    ours.push_back(median_microseconds(3, [&] { run(cluster); }));
+    ours.push_back(median_microseconds(3, [&] { call.run(cluster); }));
     if ((dnnl = peers::dnnl_matmul_bf16(o.m, o.n, o.k, 3))) dnnl_t.push_back(dnnl->microseconds);
     if ((torch = peers::torch_matmul_bf16(o.m, o.n, o.k, 3))) torch_t.push_back(torch->microseconds);
   }

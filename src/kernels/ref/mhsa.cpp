@@ -1,4 +1,5 @@
 // mhsa__naive_port (the FP32 baseline) and mhsa__ref (the BF16 oracle).
+#include "bfedge/kernels/matmul.hpp"
 #include "bfedge/kernels/mhsa.hpp"
 
 #include <cmath>
@@ -118,17 +119,13 @@ void mhsa__ref(const MhsaParams& p, const runtime::Team& team) {
   bf16* qkv = static_cast<bf16*>(p.workspace);  // (L, 3E)
   bf16* o = qkv + static_cast<std::size_t>(L) * 3 * E;  // (L, E)
   float* scores = reinterpret_cast<float*>(o + static_cast<std::size_t>(L) * E);  // (L)
+  // The projections are matmul__ref (the matmul oracle) with PyTorch's (out, in) weights.
   auto linear = [](const bf16* in, int rows, int in_f, const bf16* w, const bf16* b, int out_f,
                    bf16* out) {
-    for (int r = 0; r < rows; ++r)
-      for (int c = 0; c < out_f; ++c) {
-        float acc = 0.0f;
-        for (int i = 0; i < in_f; ++i) {
-          acc += to_f32(in[static_cast<std::size_t>(r) * in_f + i]) *
-                 to_f32(w[static_cast<std::size_t>(c) * in_f + i]);
-        }
-        out[static_cast<std::size_t>(r) * out_f + c] = to_bf16(acc + to_f32(b[c]));
-      }
+    MatmulParams mp;
+    mp.m = rows, mp.n = out_f, mp.k = in_f, mp.a = in, mp.lda = in_f, mp.b = w, mp.ldb = in_f;
+    mp.b_transposed = true, mp.bias = b, mp.c = out, mp.ldc = out_f, mp.c_type = OutType::bf16;
+    matmul__ref(mp, runtime::Team{});
   };
   linear(p.x, L, E, p.in_proj_weight, p.in_proj_bias, 3 * E, qkv);
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
