@@ -40,7 +40,7 @@ endif()
 
 if(BFEDGE_BUILD_TESTS)
   add_test(NAME rv32_kernel_tests_8_harts
-           COMMAND ${BFEDGE_QEMU_RV32} -machine virt -smp 8 -bios none -nographic
+           COMMAND ${BFEDGE_QEMU_RV32} -machine virt -smp 9 -m 256M -bios none -nographic
                    -kernel ${BFEDGE_RV32_BINARY_DIR}/kernel_tests.elf)
   # The firmware exits with its failure count; a "FAIL" line fails the test too.
   set_tests_properties(rv32_kernel_tests_8_harts PROPERTIES TIMEOUT 120 FAIL_REGULAR_EXPRESSION "FAIL")

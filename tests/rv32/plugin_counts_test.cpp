@@ -44,13 +44,16 @@ TEST(Rv32CountingPlugin, PerHartCountsOfAKnownLoopAreExact) {
   const unsigned long buffer = sym["bfedge_count_buffer"];
   const std::string plugin = std::string(BFEDGE_COUNTERS_PLUGIN) + ",pc=count_loop:" +
                              hex(sym["bfedge_count_loop"]) + ":" + hex(sym["bfedge_count_loop_end"]) +
-                             ",mem=count_buffer:" + hex(buffer) + ":" + hex(buffer + 64) + ",out=" + out;
+                             ",mem=count_buffer:" + hex(buffer) + ":" + hex(buffer + 64) +
+                             ",mark=fork:" + hex(sym["bfedge_rv32_mark_fork"]) +
+                             ",mark=join:" + hex(sym["bfedge_rv32_mark_join"]) + ",idle=" +
+                             hex(sym["__idle_start"]) + ":" + hex(sym["__idle_end"]) + ",out=" + out;
   const std::string command = std::string(BFEDGE_QEMU_RV32) +
-                              " -machine virt -smp 8 -bios none -nographic -kernel " +
+                              " -machine virt -smp 9 -m 256M -bios none -nographic -kernel " +
                               BFEDGE_COUNT_PROBE_ELF + " -plugin " + plugin + " >/dev/null 2>&1";
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
   const auto j = nlohmann::json::parse(read_text(out));
-  ASSERT_EQ(j["harts"].size(), 8u);
+  ASSERT_EQ(j["harts"].size(), 9u);  // 8 workers and the DMA engine
   for (unsigned h = 0; h < 8; ++h) {
     const auto& hart = j["harts"][h];
     const unsigned long n = 1000ul * (h + 1);
@@ -60,6 +63,20 @@ TEST(Rv32CountingPlugin, PerHartCountsOfAKnownLoopAreExact) {
     EXPECT_EQ(hart["regions"]["count_buffer"]["stores"].get<unsigned long>(), n + (h == 0 ? 16 : 0))
         << "hart " << h;
     EXPECT_GT(hart["insns"].get<unsigned long>(), 4 * n + 2) << "hart " << h;
+    // One fork: a snapshot when the job starts (mark 0) and one when it ends (mark 1). Between them
+    // the hart ran the loop: its instructions, one load per iteration, a taken back-edge per
+    // iteration but the last (plus the calls and returns around it).
+    const auto& phases = hart["phases"];
+    ASSERT_EQ(phases.size(), 2u) << "hart " << h;
+    EXPECT_EQ(phases[0][0].get<int>(), 0);
+    EXPECT_EQ(phases[1][0].get<int>(), 1);
+    const auto delta = [&](int word) { return phases[1][word].get<unsigned long>() - phases[0][word].get<unsigned long>(); };
+    const unsigned long work = delta(1) - delta(2);  // instructions outside the idle range
+    EXPECT_GE(work, 4 * n + 2) << "hart " << h;
+    EXPECT_LE(work, 4 * n + 2 + 40) << "hart " << h;
+    EXPECT_EQ(delta(4), n) << "hart " << h;  // loads from count_buffer
+    EXPECT_GE(delta(3), n - 1) << "hart " << h;
+    EXPECT_LE(delta(3), n - 1 + 8) << "hart " << h;
   }
 }
 

@@ -1,6 +1,8 @@
 /* Start-up for every hart of the QEMU virt machine (all harts enter here at once, -bios none).
- * Hart 0 zeroes .bss, releases the others and runs main(); its return value becomes QEMU's exit
- * status. Harts 1..N-1 wait for the release, then serve forks in bfedge_rv32_worker(hartid). */
+ * Harts 0..W-1 are the worker cores (W = BFEDGE_MCU_WORKERS), with stacks at the top of L1;
+ * hart W is the DMA engine, with its stack in L2; any further hart parks. Hart 0 zeroes .bss,
+ * releases the others and runs main(); its return value becomes QEMU's exit status. */
+#include "bfedge/mcu/memory_map.h"
   .section .text.init, "ax"
   .globl _start
 _start:
@@ -11,8 +13,11 @@ _start:
   csrr t0, mhartid
   li t1, (1 << 13)          /* mstatus.FS = initial: enable the FPU */
   csrs mstatus, t1
+  li t2, BFEDGE_MCU_WORKERS
+  bgt t0, t2, park
+  beq t0, t2, dma_hart
   la sp, __stack_top
-  li t2, 16384              /* 16 KiB stack per hart */
+  li t2, BFEDGE_MCU_STACK_BYTES
   mul t3, t0, t2
   sub sp, sp, t3
   bnez t0, secondary
@@ -24,12 +29,15 @@ zero_bss:
   addi t4, t4, 4
   j zero_bss
 bss_done:
+  call bfedge_rv32_fill_stack_canaries
   fence rw, rw
   la t6, bfedge_rv32_boot_flag
   li a1, 1
   amoswap.w.rl zero, a1, (t6)
   call main
   tail bfedge_rv32_exit
+dma_hart:
+  la sp, __dma_stack_top
 secondary:
   la t6, bfedge_rv32_boot_flag
 wait_boot:
