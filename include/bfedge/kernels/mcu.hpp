@@ -1,0 +1,103 @@
+// Kernels for the MCU cluster (8 cores, a small shared L1, operands in L2/L3, a DMA engine):
+// every operand tile is brought into L1 by DMA, widened from BF16 to FP32 once as it lands (the
+// PULP lesson: widening inside the inner loop costs ~40 %), and the next tile's transfer overlaps
+// the current tile's compute (double buffering). Freestanding: the same source runs on the RV32
+// firmware (with the DMA hart) and on the host (tests, with a synchronous copy as the DMA).
+//
+//   linear__mcu_dma     C[m×n] = A[m×k] · W[n×k]ᵀ + bias (PyTorch Linear layout), BF16 in and out.
+//                       K is split into chunks of tk that fit L1 with all of A's rows; C partial
+//                       sums travel L1↔workspace by DMA between chunks; cores share each W panel.
+//   attention__mcu_dma  per head: K and V of the head land in L1 (the next head's while this one
+//                       computes); cores take blocks of 4 query rows: scores, softmax (fast exp)
+//                       and ·V stay in L1 — no L×L buffer in memory.
+//   mhsa__mcu_fused     linear (QKV) → attention → linear (output), nn.MultiheadAttention's
+//                       forward with the MhsaArgs interface of mhsa.hpp.
+// Plans fail (ok = false, with a reason) when even the smallest tiles exceed the L1 budget.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "bfedge/core/bf16.hpp"
+#include "bfedge/runtime/team.hpp"
+
+namespace bfedge::kernels {
+
+// The DMA engine as kernels see it: asynchronous 2D copies (rows of row_bytes, strided).
+struct DmaOps {
+  std::uint32_t (*start)(void* ctx, const void* src, void* dst, std::uint32_t row_bytes, std::uint32_t rows,
+                         std::uint32_t src_stride, std::uint32_t dst_stride) = nullptr;
+  void (*wait)(void* ctx, std::uint32_t ticket) = nullptr;
+  void* ctx = nullptr;
+};
+
+struct McuLinearPlan {
+  bool ok = false;
+  const char* reason = "";  // why not, when !ok
+  int tn = 0;               // W rows (output columns) per panel, a multiple of 4
+  int tk = 0;               // K per chunk, a multiple of 4
+  std::size_t l1_bytes = 0;
+};
+McuLinearPlan plan_linear_mcu(int m, int n, int k, std::size_t l1_budget);
+
+struct McuLinearArgs {
+  int m = 0, n = 0, k = 0;
+  const bf16* a = nullptr;  // (m, k), row stride lda
+  int lda = 0;
+  const bf16* w = nullptr;  // (n, k), row stride ldw
+  int ldw = 0;
+  const bf16* bias = nullptr;  // (n) or null
+  bf16* c = nullptr;           // (m, n), row stride ldc
+  int ldc = 0;
+  McuLinearPlan plan;
+  void* l1 = nullptr;         // plan.l1_bytes, 16-byte aligned, shared by the cores
+  float* partial = nullptr;   // (m, n) f32 workspace when plan.tk < k
+  DmaOps dma;
+};
+std::size_t linear_mcu_partial_bytes(const McuLinearArgs& args);
+void linear__mcu_dma(const McuLinearArgs& args, const runtime::Team& team);
+
+struct McuAttentionPlan {
+  bool ok = false;
+  const char* reason = "";
+  std::size_t l1_bytes = 0;
+};
+McuAttentionPlan plan_attention_mcu(int seq, int head_dim, int cores, std::size_t l1_budget);
+
+struct McuAttentionArgs {
+  int seq = 0, heads = 0, head_dim = 0;
+  bool causal = false;
+  const bf16* qkv = nullptr;  // (seq, 3·heads·head_dim): q | k | v, heads side by side
+  bf16* out = nullptr;        // (seq, heads·head_dim)
+  void* l1 = nullptr;         // plan.l1_bytes
+  DmaOps dma;
+};
+void attention__mcu_dma(const McuAttentionArgs& args, const runtime::Team& team);
+
+struct McuMhsaPlan {
+  bool ok = false;
+  const char* reason = "";
+  McuLinearPlan in_proj, out_proj;
+  McuAttentionPlan attention;
+  std::size_t l1_bytes = 0;      // the largest stage
+  std::size_t l2_bytes = 0;      // workspace: qkv, attention output, partial sums
+};
+McuMhsaPlan plan_mhsa_mcu(int seq, int embed, int heads, int cores, std::size_t l1_budget);
+
+struct McuMhsaArgs {
+  int seq = 0, embed = 0, heads = 0;
+  bool causal = false;
+  const bf16* x = nullptr;                // (seq, embed)
+  const bf16* in_proj_weight = nullptr;   // (3 embed, embed)
+  const bf16* in_proj_bias = nullptr;     // (3 embed)
+  const bf16* out_proj_weight = nullptr;  // (embed, embed)
+  const bf16* out_proj_bias = nullptr;    // (embed)
+  bf16* y = nullptr;                      // (seq, embed)
+  McuMhsaPlan plan;
+  void* l1 = nullptr;         // plan.l1_bytes
+  void* workspace = nullptr;  // plan.l2_bytes
+  DmaOps dma;
+};
+void mhsa__mcu_fused(const McuMhsaArgs& args, const runtime::Team& team);
+
+}  // namespace bfedge::kernels

@@ -1,0 +1,185 @@
+// linear__mcu_dma (kernels/mcu.hpp). L1 holds: A's chunk as landed BF16 and widened FP32 (all m
+// rows × tk), two landing buffers for W panels (tn × tk BF16) and the widened panel, and, when K
+// takes several chunks, three C tiles (compute / next partial in / previous partial out).
+// Per step s = (chunk, panel): [widen panel s] barrier [compute s while the DMA brings panel s+1
+// (and partial sums in/out); wait] barrier. Core 0 drives the DMA.
+#include <initializer_list>
+
+#include "mcu_common.hpp"
+
+namespace bfedge::kernels {
+namespace {
+
+using mcu::kBlock;
+using mcu::round_up;
+
+struct LinearL1 {
+  bf16* a_landed;
+  float* a_packed;
+  bf16* w_landed[2];
+  float* w_packed;
+  float* c_tile[3];
+};
+
+std::size_t linear_l1_bytes(int m, int tn, int tk, int chunks) {
+  const std::size_t mp = static_cast<std::size_t>(round_up(m, kBlock));
+  const auto r16 = [](std::size_t b) { return mcu::round_up(b, std::size_t{16}); };
+  std::size_t bytes = r16(static_cast<std::size_t>(m) * tk * 2) + r16(mp * tk * 4) +
+                      2 * r16(static_cast<std::size_t>(tn) * tk * 2) + r16(static_cast<std::size_t>(tn) * tk * 4);
+  if (chunks > 1) bytes += 3 * r16(mp * tn * 4);
+  return bytes;
+}
+
+LinearL1 carve(void* l1, int m, int tn, int tk, int chunks) {
+  mcu::L1Carver carver{static_cast<unsigned char*>(l1)};
+  const std::size_t mp = static_cast<std::size_t>(round_up(m, kBlock));
+  LinearL1 out{};
+  out.a_landed = carver.take<bf16>(static_cast<std::size_t>(m) * tk);
+  out.a_packed = carver.take<float>(mp * tk);
+  out.w_landed[0] = carver.take<bf16>(static_cast<std::size_t>(tn) * tk);
+  out.w_landed[1] = carver.take<bf16>(static_cast<std::size_t>(tn) * tk);
+  out.w_packed = carver.take<float>(static_cast<std::size_t>(tn) * tk);
+  for (int i = 0; i < 3 && chunks > 1; ++i) out.c_tile[i] = carver.take<float>(mp * tn);
+  return out;
+}
+
+int panels_of(const McuLinearArgs& p) { return (p.n + p.plan.tn - 1) / p.plan.tn; }
+
+struct Step {
+  int chunk, panel;
+  int k0, kc, n0, nc;  // chunk [k0, k0 + kc), panel columns [n0, n0 + nc)
+};
+
+Step step_at(const McuLinearArgs& p, int s) {
+  const int panels = panels_of(p);
+  Step st{s / panels, s % panels, 0, 0, 0, 0};
+  st.k0 = st.chunk * p.plan.tk;
+  st.kc = p.k - st.k0 < p.plan.tk ? p.k - st.k0 : p.plan.tk;
+  st.n0 = st.panel * p.plan.tn;
+  st.nc = p.n - st.n0 < p.plan.tn ? p.n - st.n0 : p.plan.tn;
+  return st;
+}
+
+std::uint32_t fetch_a(const McuLinearArgs& p, const LinearL1& l1, const Step& st) {
+  return mcu::dma_start(p.dma, p.a + st.k0, l1.a_landed, st.kc * 2u, p.m, p.lda * 2u, p.plan.tk * 2u);
+}
+
+std::uint32_t fetch_w(const McuLinearArgs& p, const LinearL1& l1, const Step& st, int s) {
+  return mcu::dma_start(p.dma, p.w + static_cast<std::size_t>(st.n0) * p.ldw + st.k0, l1.w_landed[s % 2],
+                        st.kc * 2u, st.nc, p.ldw * 2u, p.plan.tk * 2u);
+}
+
+// Partial sums of C for step st: workspace ↔ L1 tile (rows m, columns nc, tile row stride tn).
+std::uint32_t move_partial(const McuLinearArgs& p, const Step& st, float* tile, bool in) {
+  float* at = p.partial + st.n0;
+  return in ? mcu::dma_start(p.dma, at, tile, st.nc * 4u, p.m, p.n * 4u, p.plan.tn * 4u)
+            : mcu::dma_start(p.dma, tile, at, st.nc * 4u, p.m, p.plan.tn * 4u, p.n * 4u);
+}
+
+void compute(const McuLinearArgs& p, const LinearL1& l1, const Step& st, int s, const runtime::Team& team) {
+  const int chunks = (p.k + p.plan.tk - 1) / p.plan.tk;
+  const bool first = st.chunk == 0, last = st.chunk == chunks - 1;
+  const int row_groups = round_up(p.m, kBlock) / kBlock, col_groups = round_up(st.nc, kBlock) / kBlock;
+  const int depth = round_up(st.kc, kBlock);
+  const runtime::Range mine = runtime::split_range(row_groups * col_groups, team.core, team.cores);
+  float* tile = chunks > 1 ? l1.c_tile[s % 3] : nullptr;
+  // With one panel the previous step's tile is this step's partial sums: no round trip by DMA.
+  const float* partial_in = panels_of(p) == 1 && s > 0 ? l1.c_tile[(s - 1) % 3] : tile;
+  for (int b = mine.begin; b < mine.end; ++b) {
+    const int rg = b / col_groups, cg = b % col_groups;
+    float acc[kBlock][kBlock];
+    for (int r = 0; r < kBlock; ++r) {
+      for (int c = 0; c < kBlock; ++c) {
+        const int col = cg * kBlock + c;
+        acc[r][c] = !first                                ? partial_in[(rg * kBlock + r) * p.plan.tn + col]
+                    : (p.bias != nullptr && col < st.nc) ? to_f32(p.bias[st.n0 + col])
+                                                          : 0.0f;
+      }
+    }
+    mcu::micro_4x4(l1.a_packed + static_cast<std::size_t>(rg) * depth * kBlock,
+                   l1.w_packed + static_cast<std::size_t>(cg) * depth * kBlock, depth, acc);
+    for (int r = 0; r < kBlock && rg * kBlock + r < p.m; ++r) {
+      for (int c = 0; c < kBlock && cg * kBlock + c < st.nc; ++c) {
+        const int row = rg * kBlock + r, col = cg * kBlock + c;
+        if (last) {
+          p.c[static_cast<std::size_t>(row) * p.ldc + st.n0 + col] = to_bf16(acc[r][c]);
+        } else {
+          tile[row * p.plan.tn + col] = acc[r][c];
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+McuLinearPlan plan_linear_mcu(int m, int n, int k, std::size_t l1_budget) {
+  McuLinearPlan plan;
+  if (m <= 0 || n <= 0 || k <= 0) {
+    plan.reason = "empty linear layer";
+    return plan;
+  }
+  // Fewest K chunks first (each extra chunk moves the partial sums twice), then the widest panel.
+  for (int tk = round_up(k, kBlock); tk >= kBlock; tk = tk > kBlock ? round_up(tk / 2, kBlock) : 0) {
+    const int chunks = (k + tk - 1) / tk;
+    for (int tn : {32, 16, 8, 4}) {
+      if (tn > round_up(n, kBlock) && tn > kBlock) continue;
+      const std::size_t bytes = linear_l1_bytes(m, tn, tk, chunks);
+      if (bytes <= l1_budget) return {true, "", tn, tk, bytes};
+    }
+    if (tk == kBlock) break;
+  }
+  plan.reason = "a linear layer's smallest tiles (all rows x 4 of K) exceed the L1 budget";
+  plan.l1_bytes = linear_l1_bytes(m, kBlock, kBlock, 2);
+  return plan;
+}
+
+std::size_t linear_mcu_partial_bytes(const McuLinearArgs& args) {
+  return args.plan.tk < args.k && panels_of(args) > 1 ? static_cast<std::size_t>(args.m) * args.n * sizeof(float) : 0;
+}
+
+void linear__mcu_dma(const McuLinearArgs& p, const runtime::Team& team) {
+  const int panels = panels_of(p);
+  const int chunks = (p.k + p.plan.tk - 1) / p.plan.tk;
+  const bool round_trips = chunks > 1 && panels > 1;  // partial sums go to the workspace and back
+  const int steps = panels * chunks;
+  const LinearL1 l1 = carve(p.l1, p.m, p.plan.tn, p.plan.tk, chunks);
+  const bool lead = team.core == 0;
+  if (lead) {
+    const Step first = step_at(p, 0);
+    const std::uint32_t a = fetch_a(p, l1, first);
+    p.dma.wait(p.dma.ctx, fetch_w(p, l1, first, 0));
+    p.dma.wait(p.dma.ctx, a);
+  }
+  team.barrier();
+  for (int s = 0; s < steps; ++s) {
+    const Step st = step_at(p, s);
+    const int depth = round_up(st.kc, kBlock);
+    if (st.panel == 0) {  // a new chunk of A has landed
+      const runtime::Range g = runtime::split_range(round_up(p.m, kBlock) / kBlock, team.core, team.cores);
+      mcu::widen_packed(l1.a_landed, p.plan.tk, p.m, st.kc, depth, g.begin, g.end, l1.a_packed);
+    }
+    const runtime::Range g = runtime::split_range(round_up(st.nc, kBlock) / kBlock, team.core, team.cores);
+    mcu::widen_packed(l1.w_landed[s % 2], p.plan.tk, st.nc, st.kc, depth, g.begin, g.end, l1.w_packed);
+    team.barrier();
+    std::uint32_t tickets[4];
+    int n_tickets = 0;
+    if (lead) {
+      // The DMA serves requests in order: the previous tile goes out before any tile comes in.
+      if (round_trips && s > 0 && step_at(p, s - 1).chunk < chunks - 1) {
+        tickets[n_tickets++] = move_partial(p, step_at(p, s - 1), l1.c_tile[(s - 1) % 3], false);
+      }
+      if (s + 1 < steps) {
+        const Step next = step_at(p, s + 1);
+        tickets[n_tickets++] = fetch_w(p, l1, next, s + 1);
+        if (next.panel == 0) tickets[n_tickets++] = fetch_a(p, l1, next);
+        if (round_trips && next.chunk > 0) tickets[n_tickets++] = move_partial(p, next, l1.c_tile[(s + 1) % 3], true);
+      }
+    }
+    compute(p, l1, st, s, team);
+    for (int t = 0; t < n_tickets; ++t) p.dma.wait(p.dma.ctx, tickets[t]);
+    team.barrier();
+  }
+}
+
+}  // namespace bfedge::kernels

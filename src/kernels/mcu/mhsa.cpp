@@ -1,0 +1,82 @@
+// mhsa__mcu_fused (kernels/mcu.hpp): the QKV projection, attention and output projection, each
+// with its own L1 tiles (stages reuse the same L1 buffer), intermediates in the L2 workspace.
+#include <initializer_list>
+
+#include "mcu_common.hpp"
+
+namespace bfedge::kernels {
+namespace {
+
+struct MhsaWorkspace {
+  bf16* qkv;
+  bf16* attended;
+  float* partial;
+};
+
+MhsaWorkspace carve(void* workspace, int seq, int embed) {
+  mcu::L1Carver carver{static_cast<unsigned char*>(workspace)};  // the same carving, in L2
+  MhsaWorkspace out{};
+  out.qkv = carver.take<bf16>(static_cast<std::size_t>(seq) * 3 * embed);
+  out.attended = carver.take<bf16>(static_cast<std::size_t>(seq) * embed);
+  out.partial = carver.take<float>(0);
+  return out;
+}
+
+McuLinearArgs linear_args(const McuLinearPlan& plan, int m, int n, int k, const bf16* a, const bf16* w,
+                          const bf16* bias, bf16* c, void* l1, float* partial, const DmaOps& dma) {
+  McuLinearArgs args;
+  args.m = m, args.n = n, args.k = k, args.a = a, args.lda = k, args.w = w, args.ldw = k;
+  args.bias = bias, args.c = c, args.ldc = n, args.plan = plan, args.l1 = l1, args.partial = partial;
+  args.dma = dma;
+  return args;
+}
+
+}  // namespace
+
+McuMhsaPlan plan_mhsa_mcu(int seq, int embed, int heads, int cores, std::size_t l1_budget) {
+  McuMhsaPlan plan;
+  if (seq <= 0 || embed <= 0 || heads <= 0 || embed % heads != 0) {
+    plan.reason = "MHSA needs seq, embed, heads > 0 and heads dividing embed";
+    return plan;
+  }
+  plan.in_proj = plan_linear_mcu(seq, 3 * embed, embed, l1_budget);
+  plan.out_proj = plan_linear_mcu(seq, embed, embed, l1_budget);
+  plan.attention = plan_attention_mcu(seq, embed / heads, cores, l1_budget);
+  for (const auto* stage : {&plan.in_proj.reason, &plan.out_proj.reason, &plan.attention.reason}) {
+    if (**stage != '\0') {
+      plan.reason = *stage;
+      return plan;
+    }
+  }
+  plan.l1_bytes = plan.in_proj.l1_bytes;
+  if (plan.out_proj.l1_bytes > plan.l1_bytes) plan.l1_bytes = plan.out_proj.l1_bytes;
+  if (plan.attention.l1_bytes > plan.l1_bytes) plan.l1_bytes = plan.attention.l1_bytes;
+  McuLinearArgs in_args, out_args;
+  in_args.m = out_args.m = seq;
+  in_args.n = 3 * embed, out_args.n = embed;
+  in_args.k = out_args.k = embed;
+  in_args.plan = plan.in_proj, out_args.plan = plan.out_proj;
+  std::size_t partial = linear_mcu_partial_bytes(in_args);
+  if (linear_mcu_partial_bytes(out_args) > partial) partial = linear_mcu_partial_bytes(out_args);
+  plan.l2_bytes = mcu::round_up(static_cast<std::size_t>(seq) * 3 * embed * 2, std::size_t{16}) +
+                  mcu::round_up(static_cast<std::size_t>(seq) * embed * 2, std::size_t{16}) + partial;
+  plan.ok = true;
+  return plan;
+}
+
+void mhsa__mcu_fused(const McuMhsaArgs& p, const runtime::Team& team) {
+  const MhsaWorkspace ws = carve(p.workspace, p.seq, p.embed);
+  const int e = p.embed;
+  linear__mcu_dma(linear_args(p.plan.in_proj, p.seq, 3 * e, e, p.x, p.in_proj_weight, p.in_proj_bias, ws.qkv,
+                              p.l1, ws.partial, p.dma),
+                  team);
+  McuAttentionArgs att;
+  att.seq = p.seq, att.heads = p.heads, att.head_dim = e / p.heads, att.causal = p.causal;
+  att.qkv = ws.qkv, att.out = ws.attended, att.l1 = p.l1, att.dma = p.dma;
+  attention__mcu_dma(att, team);
+  linear__mcu_dma(linear_args(p.plan.out_proj, p.seq, e, e, ws.attended, p.out_proj_weight, p.out_proj_bias, p.y,
+                              p.l1, ws.partial, p.dma),
+                  team);
+}
+
+}  // namespace bfedge::kernels
