@@ -11,16 +11,25 @@ if(NOT BFEDGE_RV32_CXX OR NOT BFEDGE_QEMU_RV32 OR NOT EXISTS /usr/riscv64-linux-
   return()
 endif()
 
+# Memory-map overrides (include/bfedge/mcu/memory_map.h) for the firmware and the host side.
+set(BFEDGE_MCU_MAP_ARGS "")
+foreach(var BFEDGE_MCU_L1_BYTES BFEDGE_MCU_L2_BYTES BFEDGE_MCU_L3_BYTES BFEDGE_MCU_STACK_BYTES)
+  if(DEFINED ${var})
+    list(APPEND BFEDGE_MCU_MAP_ARGS -D${var}=${${var}})
+    target_compile_definitions(bfedge_mcu PUBLIC ${var}=${${var}})
+  endif()
+endforeach()
+
 include(ExternalProject)
 set(BFEDGE_RV32_BINARY_DIR ${CMAKE_BINARY_DIR}/rv32)
 ExternalProject_Add(bfedge_rv32
   SOURCE_DIR ${PROJECT_SOURCE_DIR}/src/targets/rv32
   BINARY_DIR ${BFEDGE_RV32_BINARY_DIR}
   CMAKE_ARGS -DCMAKE_TOOLCHAIN_FILE=${PROJECT_SOURCE_DIR}/cmake/toolchains/rv32imafc.cmake
-             -DCMAKE_BUILD_TYPE=Release -G ${CMAKE_GENERATOR}
+             -DCMAKE_BUILD_TYPE=Release -G ${CMAKE_GENERATOR} ${BFEDGE_MCU_MAP_ARGS}
   BUILD_ALWAYS ON
   INSTALL_COMMAND ""
-  BUILD_BYPRODUCTS ${BFEDGE_RV32_BINARY_DIR}/kernel_tests.elf ${BFEDGE_RV32_BINARY_DIR}/count_probe.elf)
+  BUILD_BYPRODUCTS ${BFEDGE_RV32_BINARY_DIR}/kernel_tests.elf ${BFEDGE_RV32_BINARY_DIR}/mcu_firmware.elf ${BFEDGE_RV32_BINARY_DIR}/count_probe.elf)
 
 # The per-hart counting plugin (tools/qemu-plugin), when scripts/ fetched Debian's qemu-plugin.h.
 find_path(BFEDGE_QEMU_PLUGIN_INCLUDE qemu-plugin.h PATHS ${PROJECT_SOURCE_DIR}/.cache/qemu-plugin-api
@@ -36,6 +45,14 @@ if(BFEDGE_QEMU_PLUGIN_INCLUDE)
   set_target_properties(bfedge_counters PROPERTIES PREFIX "lib" OUTPUT_NAME bfedge_counters)
 else()
   message(STATUS "bfedge: qemu-plugin.h not fetched (.cache/qemu-plugin-api), counting plugin not built")
+endif()
+
+if(TARGET bfedge_counters)
+  target_compile_definitions(bfedge_mcu PRIVATE
+    BFEDGE_MCU_FIRMWARE_ELF="${BFEDGE_RV32_BINARY_DIR}/mcu_firmware.elf"
+    BFEDGE_MCU_COUNTERS_PLUGIN="$<TARGET_FILE:bfedge_counters>"
+    BFEDGE_MCU_QEMU="${BFEDGE_QEMU_RV32}")
+  add_dependencies(bfedge_mcu bfedge_rv32 bfedge_counters)
 endif()
 
 if(BFEDGE_BUILD_TESTS)

@@ -72,7 +72,7 @@ INSTANTIATE_TEST_SUITE_P(TileEdges, McuLinear,
                          ::testing::Values(LinearCase{1, 3, 4, 64 * 1024, 1}, LinearCase{5, 33, 7, 64 * 1024, 3},
                                            LinearCase{64, 70, 130, 24 * 1024, 3},  // K in chunks, many panels
                                            LinearCase{13, 4, 100, 3 * 1024, 2},    // one panel, K in chunks
-                                           LinearCase{17, 37, 9, 2 * 1024, 4},     // panels of 4
+                                           LinearCase{17, 37, 9, 3 * 1024, 4},     // panels of 4
                                            LinearCase{64, 1536, 512, 112 * 1024, 4}),
                          [](const ::testing::TestParamInfo<LinearCase>& p) {
                            const LinearCase& c = p.param;

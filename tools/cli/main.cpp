@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
       bfedge::cli::add_inspect_command(app),
       bfedge::cli::add_perplexity_command(app),
       bfedge::cli::add_bench_command(app),
+      bfedge::cli::add_mcu_command(app),
   };
 
   if (argc > 1 && argv[1][0] != '-') {

@@ -10,7 +10,7 @@
 namespace bfedge::kernels {
 namespace {
 
-using mcu::kBlock;
+constexpr int kBlock = 4;  // query rows per block
 
 std::size_t per_core_floats(int seq, int head_dim) { return static_cast<std::size_t>(kBlock) * (2 * head_dim + seq); }
 
@@ -49,15 +49,22 @@ void block(const McuAttentionArgs& p, const HeadL1& l1, int h, int i0, int rows,
   const bf16* k = l1.k[h % 2];
   const bf16* v = l1.v[h % 2];
   const int keys = p.causal ? (i0 + rows < seq ? i0 + rows : seq) : seq;
-  for (int t = 0; t < keys; ++t) {
-    const bf16* kt = k + static_cast<std::size_t>(t) * d;
-    float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+  for (int t0 = 0; t0 < keys; t0 += kBlock) {  // 4 rows × 4 keys per pass
+    const bf16* kt[kBlock];
+    for (int u = 0; u < kBlock; ++u) kt[u] = k + static_cast<std::size_t>(t0 + u < keys ? t0 + u : t0) * d;
+    float s[kBlock][kBlock] = {};
     for (int c = 0; c < d; ++c) {
-      const float kv = to_f32(kt[c]);
       const float* qc = q + c * kBlock;
-      s0 += qc[0] * kv, s1 += qc[1] * kv, s2 += qc[2] * kv, s3 += qc[3] * kv;
+      const float q0 = qc[0], q1 = qc[1], q2 = qc[2], q3 = qc[3];
+#pragma GCC unroll 4
+      for (int u = 0; u < kBlock; ++u) {
+        const float kv = to_f32(kt[u][c]);
+        s[0][u] += q0 * kv, s[1][u] += q1 * kv, s[2][u] += q2 * kv, s[3][u] += q3 * kv;
+      }
     }
-    scores[t] = s0, scores[seq + t] = s1, scores[2 * seq + t] = s2, scores[3 * seq + t] = s3;
+    for (int u = 0; u < kBlock && t0 + u < keys; ++u) {
+      for (int r = 0; r < kBlock; ++r) scores[r * seq + t0 + u] = s[r][u];
+    }
   }
   float inv_sum[kBlock];
   for (int r = 0; r < kBlock; ++r) {

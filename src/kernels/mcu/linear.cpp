@@ -10,10 +10,12 @@
 namespace bfedge::kernels {
 namespace {
 
-using mcu::kBlock;
+using mcu::kMr;
+using mcu::kNr;
 using mcu::round_up;
 
 struct LinearL1 {
+  bf16* bias;  // all n, landed once
   bf16* a_landed;
   float* a_packed;
   bf16* w_landed[2];
@@ -21,25 +23,25 @@ struct LinearL1 {
   float* c_tile[3];
 };
 
-std::size_t linear_l1_bytes(int m, int tn, int tk, int chunks) {
-  const std::size_t mp = static_cast<std::size_t>(round_up(m, kBlock));
+std::size_t linear_l1_bytes(int m, int n, int tn, int tk) {
+  const std::size_t mp = static_cast<std::size_t>(round_up(m, kMr));
   const auto r16 = [](std::size_t b) { return mcu::round_up(b, std::size_t{16}); };
-  std::size_t bytes = r16(static_cast<std::size_t>(m) * tk * 2) + r16(mp * tk * 4) +
+  std::size_t bytes = r16(static_cast<std::size_t>(n) * 2) + r16(static_cast<std::size_t>(m) * tk * 2) + r16(mp * tk * 4) +
                       2 * r16(static_cast<std::size_t>(tn) * tk * 2) + r16(static_cast<std::size_t>(tn) * tk * 4);
-  if (chunks > 1) bytes += 3 * r16(mp * tn * 4);
-  return bytes;
+  return bytes + 3 * r16(mp * tn * 4);
 }
 
-LinearL1 carve(void* l1, int m, int tn, int tk, int chunks) {
+LinearL1 carve(void* l1, int m, int n, int tn, int tk) {
   mcu::L1Carver carver{static_cast<unsigned char*>(l1)};
-  const std::size_t mp = static_cast<std::size_t>(round_up(m, kBlock));
+  const std::size_t mp = static_cast<std::size_t>(round_up(m, kMr));
   LinearL1 out{};
+  out.bias = carver.take<bf16>(static_cast<std::size_t>(n));
   out.a_landed = carver.take<bf16>(static_cast<std::size_t>(m) * tk);
-  out.a_packed = carver.take<float>(mp * tk);
+  out.a_packed = carver.take<float>(mp * tk);  // tk is a multiple of kNr's packing depth
   out.w_landed[0] = carver.take<bf16>(static_cast<std::size_t>(tn) * tk);
   out.w_landed[1] = carver.take<bf16>(static_cast<std::size_t>(tn) * tk);
   out.w_packed = carver.take<float>(static_cast<std::size_t>(tn) * tk);
-  for (int i = 0; i < 3 && chunks > 1; ++i) out.c_tile[i] = carver.take<float>(mp * tn);
+  for (int i = 0; i < 3; ++i) out.c_tile[i] = carver.take<float>(mp * tn);
   return out;
 }
 
@@ -76,36 +78,35 @@ std::uint32_t move_partial(const McuLinearArgs& p, const Step& st, float* tile, 
             : mcu::dma_start(p.dma, tile, at, st.nc * 4u, p.m, p.plan.tn * 4u, p.n * 4u);
 }
 
+// The C tile of step s: with one panel, every chunk accumulates into the same tile (no trips).
+float* tile_of(const McuLinearArgs& p, const LinearL1& l1, int s) { return l1.c_tile[panels_of(p) == 1 ? 0 : s % 3]; }
+
 void compute(const McuLinearArgs& p, const LinearL1& l1, const Step& st, int s, const runtime::Team& team) {
   const int chunks = (p.k + p.plan.tk - 1) / p.plan.tk;
   const bool first = st.chunk == 0, last = st.chunk == chunks - 1;
-  const int row_groups = round_up(p.m, kBlock) / kBlock, col_groups = round_up(st.nc, kBlock) / kBlock;
-  const int depth = round_up(st.kc, kBlock);
+  const int row_groups = round_up(p.m, kMr) / kMr, col_groups = round_up(st.nc, kNr) / kNr;
+  const int depth = round_up(st.kc, 2);
+  const int tn = p.plan.tn;
   const runtime::Range mine = runtime::split_range(row_groups * col_groups, team.core, team.cores);
-  float* tile = chunks > 1 ? l1.c_tile[s % 3] : nullptr;
-  // With one panel the previous step's tile is this step's partial sums: no round trip by DMA.
-  const float* partial_in = panels_of(p) == 1 && s > 0 ? l1.c_tile[(s - 1) % 3] : tile;
+  float* tile = tile_of(p, l1, s);
   for (int b = mine.begin; b < mine.end; ++b) {
     const int rg = b / col_groups, cg = b % col_groups;
-    float acc[kBlock][kBlock];
-    for (int r = 0; r < kBlock; ++r) {
-      for (int c = 0; c < kBlock; ++c) {
-        const int col = cg * kBlock + c;
-        acc[r][c] = !first                                ? partial_in[(rg * kBlock + r) * p.plan.tn + col]
-                    : (p.bias != nullptr && col < st.nc) ? to_f32(p.bias[st.n0 + col])
-                                                          : 0.0f;
+    float* c = tile + rg * kMr * tn + cg * kNr;
+    if (first) {
+      for (int j = 0; j < kNr; ++j) {
+        const int col = cg * kNr + j;
+        const float bias = p.bias != nullptr && col < st.nc ? to_f32(l1.bias[st.n0 + col]) : 0.0f;
+        for (int r = 0; r < kMr; ++r) c[r * tn + j] = bias;
       }
     }
-    mcu::micro_4x4(l1.a_packed + static_cast<std::size_t>(rg) * depth * kBlock,
-                   l1.w_packed + static_cast<std::size_t>(cg) * depth * kBlock, depth, acc);
-    for (int r = 0; r < kBlock && rg * kBlock + r < p.m; ++r) {
-      for (int c = 0; c < kBlock && cg * kBlock + c < st.nc; ++c) {
-        const int row = rg * kBlock + r, col = cg * kBlock + c;
-        if (last) {
-          p.c[static_cast<std::size_t>(row) * p.ldc + st.n0 + col] = to_bf16(acc[r][c]);
-        } else {
-          tile[row * p.plan.tn + col] = acc[r][c];
-        }
+    mcu::micro_4x6(l1.a_packed + static_cast<std::size_t>(rg) * depth * kMr,
+                   l1.w_packed + static_cast<std::size_t>(cg) * depth * kNr, depth, c, tn);
+    if (last) {
+      const int rows = p.m - rg * kMr < kMr ? p.m - rg * kMr : kMr;
+      const int cols = st.nc - cg * kNr < kNr ? st.nc - cg * kNr : kNr;
+      bf16* out = p.c + static_cast<std::size_t>(rg * kMr) * p.ldc + st.n0 + cg * kNr;
+      for (int r = 0; r < rows; ++r) {
+        for (int j = 0; j < cols; ++j) out[static_cast<std::size_t>(r) * p.ldc + j] = to_bf16(c[r * tn + j]);
       }
     }
   }
@@ -119,18 +120,18 @@ McuLinearPlan plan_linear_mcu(int m, int n, int k, std::size_t l1_budget) {
     plan.reason = "empty linear layer";
     return plan;
   }
-  // Fewest K chunks first (each extra chunk moves the partial sums twice), then the widest panel.
-  for (int tk = round_up(k, kBlock); tk >= kBlock; tk = tk > kBlock ? round_up(tk / 2, kBlock) : 0) {
-    const int chunks = (k + tk - 1) / tk;
-    for (int tn : {32, 16, 8, 4}) {
-      if (tn > round_up(n, kBlock) && tn > kBlock) continue;
-      const std::size_t bytes = linear_l1_bytes(m, tn, tk, chunks);
+  // The widest panel first (its widening is shared by all cores and each step ends in barriers),
+  // then the fewest K chunks (each extra chunk moves the partial sums out and back by DMA).
+  for (int tn : {4 * kNr, 2 * kNr, kNr}) {
+    if (tn > round_up(n, kNr) && tn > kNr) continue;
+    for (int tk = round_up(k, 4); tk >= 4; tk = round_up(tk / 2, 4)) {
+      const std::size_t bytes = linear_l1_bytes(m, n, tn, tk);
       if (bytes <= l1_budget) return {true, "", tn, tk, bytes};
+      if (tk == 4) break;
     }
-    if (tk == kBlock) break;
   }
   plan.reason = "a linear layer's smallest tiles (all rows x 4 of K) exceed the L1 budget";
-  plan.l1_bytes = linear_l1_bytes(m, kBlock, kBlock, 2);
+  plan.l1_bytes = linear_l1_bytes(m, n, kNr, 4);
   return plan;
 }
 
@@ -143,10 +144,11 @@ void linear__mcu_dma(const McuLinearArgs& p, const runtime::Team& team) {
   const int chunks = (p.k + p.plan.tk - 1) / p.plan.tk;
   const bool round_trips = chunks > 1 && panels > 1;  // partial sums go to the workspace and back
   const int steps = panels * chunks;
-  const LinearL1 l1 = carve(p.l1, p.m, p.plan.tn, p.plan.tk, chunks);
+  const LinearL1 l1 = carve(p.l1, p.m, p.n, p.plan.tn, p.plan.tk);
   const bool lead = team.core == 0;
   if (lead) {
     const Step first = step_at(p, 0);
+    if (p.bias != nullptr) p.dma.wait(p.dma.ctx, mcu::dma_start(p.dma, p.bias, l1.bias, p.n * 2u, 1, 0, 0));
     const std::uint32_t a = fetch_a(p, l1, first);
     p.dma.wait(p.dma.ctx, fetch_w(p, l1, first, 0));
     p.dma.wait(p.dma.ctx, a);
@@ -154,13 +156,13 @@ void linear__mcu_dma(const McuLinearArgs& p, const runtime::Team& team) {
   team.barrier();
   for (int s = 0; s < steps; ++s) {
     const Step st = step_at(p, s);
-    const int depth = round_up(st.kc, kBlock);
+    const int depth = round_up(st.kc, 2);
     if (st.panel == 0) {  // a new chunk of A has landed
-      const runtime::Range g = runtime::split_range(round_up(p.m, kBlock) / kBlock, team.core, team.cores);
-      mcu::widen_packed(l1.a_landed, p.plan.tk, p.m, st.kc, depth, g.begin, g.end, l1.a_packed);
+      const runtime::Range r = runtime::split_range(round_up(p.m, kMr), team.core, team.cores);
+      mcu::widen_packed(l1.a_landed, p.plan.tk, p.m, st.kc, depth, kMr, r.begin, r.end, l1.a_packed);
     }
-    const runtime::Range g = runtime::split_range(round_up(st.nc, kBlock) / kBlock, team.core, team.cores);
-    mcu::widen_packed(l1.w_landed[s % 2], p.plan.tk, st.nc, st.kc, depth, g.begin, g.end, l1.w_packed);
+    const runtime::Range r = runtime::split_range(round_up(st.nc, kNr), team.core, team.cores);
+    mcu::widen_packed(l1.w_landed[s % 2], p.plan.tk, st.nc, st.kc, depth, kNr, r.begin, r.end, l1.w_packed);
     team.barrier();
     std::uint32_t tickets[4];
     int n_tickets = 0;

@@ -1,5 +1,5 @@
 // Helpers shared by the MCU kernels (src/kernels/mcu): L1 carving, widening a landed BF16 tile
-// into the FP32 packed layout of the micro-kernel, and the 4×4 micro-kernel itself.
+// into the FP32 packed layout of the micro-kernel, and the micro-kernel itself.
 #pragma once
 
 #include <cstddef>
@@ -10,7 +10,10 @@
 
 namespace bfedge::kernels::mcu {
 
-constexpr int kBlock = 4;  // micro-kernel rows and columns
+// The micro-kernel's register block: 4 rows of A × 6 rows of W (24 FP32 accumulators, 4 A values
+// and one W value live: 29 of RV32F's 32 registers), 10 loads per 24 multiply-adds.
+constexpr int kMr = 4;
+constexpr int kNr = 6;
 constexpr int round_up(int v, int to) { return (v + to - 1) / to * to; }
 constexpr std::size_t round_up(std::size_t v, std::size_t to) { return (v + to - 1) / to * to; }
 
@@ -25,12 +28,13 @@ struct L1Carver {
   }
 };
 
-// Widens rows [g0·4, g1·4) of a landed (rows × cols, row stride ld) BF16 tile into the packed
-// layout packed[g][kk][4] (kk < depth), with zeros past `rows` and past `cols`.
-void widen_packed(const bf16* landed, int ld, int rows, int cols, int depth, int g0, int g1, float* packed);
+// Widens rows [r0, r1) (of the tile padded to a multiple of `block` rows) of a landed (rows ×
+// cols, row stride ld) BF16 tile into the packed layout packed[row / block][kk][row % block]
+// (kk < depth, a multiple of 2), with zeros past `rows` and past `cols`. Cores split the rows.
+void widen_packed(const bf16* landed, int ld, int rows, int cols, int depth, int block, int r0, int r1, float* packed);
 
-// acc[r][c] += Σ_kk a[kk][r] · b[kk][c] over depth (a multiple of 4); a, b in the packed layout.
-void micro_4x4(const float* a, const float* b, int depth, float acc[kBlock][kBlock]);
+// c[r][j] (row stride ldc) += Σ_kk a[kk][r] · w[kk][j] over depth, r < 4, j < 6; a and w packed.
+void micro_4x6(const float* a, const float* w, int depth, float* c, int ldc);
 
 inline std::uint32_t dma_start(const DmaOps& dma, const void* src, void* dst, std::size_t row_bytes,
                                int rows, std::size_t src_stride, std::size_t dst_stride) {

@@ -18,6 +18,7 @@ volatile std::uint32_t* const kMsip = reinterpret_cast<volatile std::uint32_t*>(
 JobFn g_job = nullptr;
 void* g_ctx = nullptr;
 std::uint32_t g_generation = 0;
+int g_team_cores = kWorkers;
 std::uint32_t g_done = 0;
 std::uint32_t g_barrier_arrived = 0;
 std::uint32_t g_barrier_phase = 0;
@@ -27,7 +28,7 @@ inline std::uint32_t load_acquire(const std::uint32_t& w) { return __atomic_load
 inline std::uint32_t fetch_add(std::uint32_t& w, std::uint32_t v) { return __atomic_fetch_add(&w, v, __ATOMIC_ACQ_REL); }
 
 void barrier(void*);
-runtime::Team team_for(int hart) { return runtime::Team{hart, hart_count(), &barrier, nullptr}; }
+runtime::Team team_for(int hart) { return runtime::Team{hart, g_team_cores, &barrier, nullptr}; }
 
 }  // namespace
 }  // namespace bfedge::rv32
@@ -56,10 +57,10 @@ BFEDGE_RV32_IDLE void barrier(void*) {
   bfedge_rv32_mark_barrier();
   const int me = current_hart();
   const std::uint32_t phase = load_acquire(g_barrier_phase);
-  if (fetch_add(g_barrier_arrived, 1) + 1 == static_cast<std::uint32_t>(hart_count())) {
+  if (fetch_add(g_barrier_arrived, 1) + 1 == static_cast<std::uint32_t>(g_team_cores)) {
     __atomic_store_n(&g_barrier_arrived, 0, __ATOMIC_RELAXED);
     fetch_add(g_barrier_phase, 1);
-    for (int h = 0; h < hart_count(); ++h) {
+    for (int h = 0; h < g_team_cores; ++h) {
       if (h != me) kMsip[h] = 1;
     }
     return;
@@ -116,11 +117,12 @@ void exit(int code) {
   for (;;) asm volatile("wfi");
 }
 
-BFEDGE_RV32_IDLE void fork_raw(JobFn fn, void* ctx) {
+BFEDGE_RV32_IDLE void fork_raw(JobFn fn, void* ctx, int cores) {
   asm volatile("csrs mie, %0" ::"r"(1u << 3));  // worker 0 also sleeps on its software interrupt
   bfedge_rv32_mark_fork();
   g_job = fn;
   g_ctx = ctx;
+  g_team_cores = cores < 1 ? 1 : (cores > kWorkers ? kWorkers : cores);
   __atomic_store_n(&g_done, 0, __ATOMIC_RELAXED);
   fetch_add(g_generation, 1);
   for (int h = 1; h < hart_count(); ++h) kMsip[h] = 1;
@@ -181,7 +183,7 @@ void bfedge_rv32_fill_stack_canaries() { bfedge::rv32::fill_stack_canaries(); }
     sleep_while_equal(g_generation, seen, hart);
     seen = load_acquire(g_generation);
     bfedge_rv32_mark_fork();
-    g_job(g_ctx, team_for(hart));
+    if (hart < g_team_cores) g_job(g_ctx, team_for(hart));
     bfedge_rv32_mark_join();
     fetch_add(g_done, 1);
     kMsip[0] = 1;

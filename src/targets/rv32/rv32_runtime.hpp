@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "bfedge/mcu/memory_map.h"
 #include "bfedge/runtime/team.hpp"
@@ -35,12 +36,14 @@ void print_hex(std::uint32_t value);  // 8 lowercase hex digits
 [[noreturn]] void exit(int code);
 
 using JobFn = void (*)(void* ctx, const runtime::Team& team);
-void fork_raw(JobFn fn, void* ctx);
+void fork_raw(JobFn fn, void* ctx, int cores);
 
-// Runs job(team) on every worker (the caller is worker 0) and returns when all have finished.
+// Runs job(team) on workers 0..cores-1 (the caller is worker 0; the team's barrier spans those
+// cores) and returns when all have finished. Workers past `cores` only mark the fork and join.
 template <class Job>
-void fork(Job&& job) {
-  fork_raw([](void* ctx, const runtime::Team& team) { (*static_cast<Job*>(ctx))(team); }, &job);
+void fork(Job&& job, int cores = kWorkers) {
+  using Fn = std::remove_reference_t<Job>;
+  fork_raw([](void* ctx, const runtime::Team& team) { (*static_cast<Fn*>(ctx))(team); }, &job, cores);
 }
 
 // Setup-time bump allocators over the L1 and L2 arenas (linker script); nullptr when full.

@@ -1,0 +1,53 @@
+// Runs the MCU firmware under QEMU (qemu-system-riscv32 -machine virt, W workers + the DMA hart)
+// with the counting plugin, on a job image loaded at the start of L3, and collects what came back:
+// the UART protocol of src/targets/rv32/mcu_main.cpp (result words, measured windows, DMA log)
+// and the plugin's per-hart phase snapshots turned into cycle-model phases.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bfedge/core/status.hpp"
+#include "bfedge/mcu/cycle_model.hpp"
+
+namespace bfedge::mcu {
+
+// Where the firmware, its symbol table, the plugin and QEMU are: fixed at build time, each
+// overridable by an environment variable (BFEDGE_MCU_FIRMWARE, BFEDGE_MCU_PLUGIN, BFEDGE_QEMU_RV32).
+struct FirmwareTools {
+  std::string qemu, firmware, symbols, plugin;
+};
+Result<FirmwareTools> find_firmware_tools();
+
+// The bytes the firmware leaves free for jobs in L1 and L2 (its arenas, from the symbol table):
+// what plans must fit in.
+struct ArenaSizes {
+  std::size_t l1 = 0, l2 = 0;
+};
+Result<ArenaSizes> firmware_arenas(const FirmwareTools& tools);
+
+struct Window {
+  std::uint32_t first = 0, last = 0;  // snapshot indices (hart 0's marks) of a measured run
+};
+
+struct FirmwareResult {
+  std::vector<std::uint32_t> out;  // the OUT words
+  std::vector<Window> windows;
+  std::vector<Phase> phases;       // phases[k] ends at snapshot k
+  std::vector<std::string> lines;  // every other UART line (for messages)
+  double wall_seconds = 0;
+};
+
+struct FirmwareOptions {
+  int timeout_seconds = 600;
+};
+
+Result<FirmwareResult> run_firmware(const FirmwareTools& tools, const std::vector<unsigned char>& image,
+                                    const FirmwareOptions& options = {});
+
+// The phases of one window (snapshot first excluded: it ends the serial part before the fork).
+std::vector<Phase> window_phases(const FirmwareResult& result, const Window& window);
+
+}  // namespace bfedge::mcu
