@@ -61,7 +61,7 @@ struct TempDir {
   }
   ~TempDir() {
     std::error_code ignored;
-    if (!path.empty()) fs::remove_all(path, ignored);
+    if (!path.empty() && from_env_or("BFEDGE_MCU_KEEP_DIR", "").empty()) fs::remove_all(path, ignored);
   }
 };
 
@@ -185,7 +185,8 @@ Result<FirmwareResult> run_firmware(const FirmwareTools& tools, const std::vecto
   for (const char* mark : kMarkNames) plugin += std::string(",mark=") + mark + ":" + hex(sym[std::string("bfedge_rv32_mark_") + mark]);
   // For profiling: extra plugin arguments (e.g. pc=NAME:LO:HI ranges) and a place to keep the counts.
   plugin += from_env_or("BFEDGE_MCU_PLUGIN_EXTRA", "") + ",out=" + counts;
-  const std::string command = "timeout " + std::to_string(options.timeout_seconds) + " " + shell_quoted(tools.qemu) +
+  const std::string timeout = from_env_or("BFEDGE_MCU_TIMEOUT", std::to_string(options.timeout_seconds).c_str());
+  const std::string command = "timeout " + timeout + " " + shell_quoted(tools.qemu) +
                               " -machine virt -smp " + std::to_string(BFEDGE_MCU_WORKERS + 1) +
                               " -m 256M -bios none -nographic -monitor none -serial file:" + shell_quoted(uart) +
                               " -kernel " + shell_quoted(tools.firmware) + " -device loader,file=" + shell_quoted(image_path) +
@@ -196,8 +197,7 @@ Result<FirmwareResult> run_firmware(const FirmwareTools& tools, const std::vecto
   FirmwareResult result;
   result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const int exit_code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  if (exit_code == 124) return Status(ErrorCode::io, "the MCU firmware did not finish within " +
-                                                         std::to_string(options.timeout_seconds) + " s under QEMU");
+  if (exit_code == 124) return Status(ErrorCode::io, "the MCU firmware did not finish within " + timeout + " s under QEMU");
   const std::string keep = from_env_or("BFEDGE_MCU_KEEP_COUNTS", "");
   if (!keep.empty()) {
     std::error_code ignored;

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "bfedge/kernels/matmul.hpp"
+#include "bfedge/kernels/matvec.hpp"
 #include "bfedge/kernels/mhsa.hpp"
 #include "bfedge/runtime/aligned_buffer.hpp"
 #include "bfedge/runtime/cluster.hpp"
@@ -142,6 +143,44 @@ INSTANTIATE_TEST_SUITE_P(Shapes, McuMhsa,
                            return "L" + std::to_string(c.seq) + "_E" + std::to_string(c.embed) + "_H" +
                                   std::to_string(c.heads) + (c.causal ? "_causal" : "") + "_c" + std::to_string(c.cores);
                          });
+
+}  // namespace
+}  // namespace bfedge::kernels
+
+namespace bfedge::kernels {
+namespace {
+
+class McuMatvec : public ::testing::TestWithParam<std::tuple<int, int, int>> {};
+
+TEST_P(McuMatvec, MatchesMatvecRef) {
+  const auto [rows, cols, cores] = GetParam();
+  const auto w = test::random_bf16(static_cast<std::size_t>(rows) * cols, 21, 0.3f);
+  const auto x = test::random_bf16(static_cast<std::size_t>(cols), 22);
+  std::vector<bf16> packed(matvec_packed_elements(rows, cols));
+  matvec_pack(w.data(), rows, cols, cols, packed.data());
+  for (OutType type : {OutType::f32, OutType::bf16}) {
+    MatvecParams p;
+    p.rows = rows, p.cols = cols, p.w_packed = packed.data(), p.x = x.data(), p.y_type = type;
+    test::CanaryMatrix<float> got(1, rows, rows), want(1, rows, rows);
+    p.y = got.data();
+    test::run_variant(MatvecVariant{"matvec__mcu_8row", Isa::portable, &matvec__mcu_8row, &matvec__mcu_8row_scratch}, p,
+                      cores);
+    p.y = want.data();
+    test::run_variant(matvec_variants().front(), p, 1);
+    EXPECT_EQ(got.damaged_canaries(), 0);
+    const auto value = [type](const float* y, int i) {
+      return type == OutType::f32 ? y[i] : to_f32(reinterpret_cast<const bf16*>(y)[i]);
+    };
+    for (int i = 0; i < rows; ++i) {
+      const float g = value(got.data(), i), r = value(want.data(), i);
+      ASSERT_NEAR(g, r, std::abs(r) / 128 + 1e-5f) << "row " << i;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(TileEdges, McuMatvec,
+                         ::testing::Combine(::testing::Values(1, 7, 8, 9, 16, 64, 172, 512),
+                                            ::testing::Values(1, 2, 63, 64, 172), ::testing::Values(1, 3, 8)));
 
 }  // namespace
 }  // namespace bfedge::kernels

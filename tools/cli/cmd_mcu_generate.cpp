@@ -1,12 +1,156 @@
-// bfedge mcu generate (placeholder until the llama job lands).
+// bfedge mcu generate: greedy generation with a llama2.c checkpoint on the emulated MCU. The
+// firmware runs every forward pass and the argmax; the host prints the text (stdout, as bfedge
+// generate does) and, on stderr, the modeled cycles per token, tokens/s at the cluster clock, the
+// cluster's MAC/cycle, and whether the token ids equal the host BF16 path's.
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "bfedge/io/llama2c.hpp"
+#include "bfedge/mcu/firmware_run.hpp"
+#include "bfedge/mcu/llama_image.hpp"
+#include "bfedge/mcu/memory_map.h"
+#include "bfedge/models/generate.hpp"
+#include "bfedge/models/sampler.hpp"
 #include "cli_common.hpp"
 #include "mcu_commands.hpp"
+#include "mcu_report.hpp"
 
 namespace bfedge::cli {
+namespace {
 
-void add_mcu_generate_command(CLI::App& mcu, std::function<int()>& run) {
-  mcu.add_subcommand("generate", "Generate text with a llama2.c model on the MCU");
-  run = [] { return report_error("bfedge mcu generate: not built yet"); };
+struct McuGenerateOptions {
+  ModelOptions model;
+  std::optional<std::string> prompt;
+  int steps = 64;
+  int cores = BFEDGE_MCU_WORKERS;
+  bool json = false;
+};
+
+// Multiply-adds of one forward pass at `pos`: every matvec, plus attention's q·k and p·v.
+double macs_per_token(const models::LlamaConfig& c, int pos) {
+  const double layer = 2.0 * c.dim * c.dim + 2.0 * c.kv_dim() * c.dim + 3.0 * c.hidden_dim * c.dim;
+  const double attention = 2.0 * c.n_heads * c.head_size() * (pos + 1);
+  return c.n_layers * (layer + attention) + static_cast<double>(c.vocab_size) * c.dim;
+}
+
+// The host BF16 path (the default ISA level), greedy, for the comparison of ids.
+Result<std::vector<int>> host_ids(const ModelOptions& options, const std::vector<int>& prompt, int steps) {
+  ModelOptions bf16 = options;
+  bf16.dtype = "bf16";
+  Result<LoadedModel> loaded = load_model(bf16);
+  if (!loaded.is_ok()) return loaded.status();
+  models::Sampler greedy(loaded.value().runner.config().vocab_size, 0.0f, 0.9f, 1);
+  runtime::HostCluster cluster(1);
+  auto result = models::generate(loaded.value().runner, loaded.value().tokenizer, greedy, prompt, steps, cluster,
+                                 [](std::string_view) {});
+  if (!result.is_ok()) return result.status();
+  return result.value().ids;
+}
+
+int run_mcu_generate(const McuGenerateOptions& o) {
+  if (o.cores < 1 || o.cores > BFEDGE_MCU_WORKERS) {
+    return report_error("--cores " + std::to_string(o.cores) + " is outside 1.." + std::to_string(BFEDGE_MCU_WORKERS),
+                        kExitUsageError);
+  }
+  if (o.prompt && o.prompt->empty()) return report_error("--prompt: empty prompt (omit it to start from BOS)", kExitUsageError);
+  if (o.model.dtype != "bf16") return report_error("--dtype: the MCU runs BF16 only", kExitUsageError);
+  Result<LoadedModel> loaded = load_model(o.model);  // validates the files and the tokenizer
+  if (!loaded.is_ok()) return report_error(loaded.status());
+  const models::LlamaConfig config = loaded.value().runner.config();
+  Result<std::vector<int>> prompt = loaded.value().tokenizer.encode(o.prompt.value_or(""), true, false);
+  if (!prompt.is_ok()) return report_error(o.model.tokenizer + ": " + prompt.status().message());
+  if (Status s = models::validate_generation(config, prompt.value(), o.steps); !s.is_ok()) {
+    return report_error(o.model.model + ": " + s.message(), kExitUsageError);
+  }
+  auto tools = mcu::find_firmware_tools();
+  if (!tools.is_ok()) return report_error(tools.status());
+  auto arenas = mcu::firmware_arenas(tools.value());
+  if (!arenas.is_ok()) return report_error(arenas.status());
+  // Build time: the plan must fit before anything runs.
+  auto plan = mcu::plan_llama_mcu(config, o.steps, o.cores, arenas.value().l1, arenas.value().l2, BFEDGE_MCU_L3_BYTES);
+  if (!plan.is_ok()) return report_error(o.model.model + ": " + plan.status().message());
+  auto checkpoint = io::load_llama2c<bf16>(o.model.model);
+  if (!checkpoint.is_ok()) return report_error(checkpoint.status());
+  const auto image = mcu::llama_image(config, checkpoint.value().weights, plan.value(), prompt.value(), o.steps, o.cores,
+                                      io::kBosToken);
+  auto run = mcu::run_firmware(tools.value(), image);
+  if (!run.is_ok()) return report_error(run.status());
+  const mcu::FirmwareResult& r = run.value();
+  std::vector<int> ids(r.out.begin(), r.out.end());
+  if (ids.size() < 2 || r.windows.size() + 1 != ids.size()) {
+    return report_error("the MCU firmware returned " + std::to_string(ids.size()) + " ids for " +
+                        std::to_string(r.windows.size()) + " forward passes");
+  }
+  const io::Tokenizer& tokenizer = loaded.value().tokenizer;
+  for (std::size_t i = 1; i < ids.size(); ++i) {
+    if (ids[i] < 0 || ids[i] >= config.vocab_size) return report_error("the MCU firmware returned an id outside the vocabulary");
+    if (ids[i] == io::kBosToken) break;
+    const std::string_view piece = tokenizer.decode(ids[i - 1], ids[i]);
+    if (io::is_printable_piece(piece)) std::fwrite(piece.data(), 1, piece.size(), stdout);
+  }
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+
+  const mcu::CycleModelParams params;
+  double cycles = 0, macs = 0;
+  std::uint64_t instructions = 0;
+  for (std::size_t t = 0; t < r.windows.size(); ++t) {
+    const mcu::ModelReport token = mcu::model_phases(mcu::window_phases(r, r.windows[t]), params);
+    cycles += token.cluster_cycles;
+    instructions += token.max_core_work;
+    macs += macs_per_token(config, static_cast<int>(t));
+  }
+  const auto passes = static_cast<double>(r.windows.size());
+  std::vector<mcu::Phase> all;
+  for (const mcu::Window& w : r.windows) {
+    const auto phases = mcu::window_phases(r, w);
+    all.insert(all.end(), phases.begin(), phases.end());
+  }
+  const mcu::ModelReport total = mcu::model_phases(all, params);
+  auto host = host_ids(o.model, prompt.value(), o.steps);
+  if (!host.is_ok()) return report_error(host.status());
+  const bool identical = host.value() == ids;
+  const int generated = static_cast<int>(ids.size()) - static_cast<int>(prompt.value().size());
+  std::fprintf(stderr,
+               "bfedge mcu: %zu prompt tokens, %d generated tokens on %d cores; modeled %.0f cycles/token = %.0f tok/s "
+               "at %.0f MHz; %.2f MAC/cycle; busiest core %.0f instructions/token; ids %s the host bf16 path\n",
+               prompt.value().size(), generated, o.cores, cycles / passes, params.clock_hz * passes / cycles,
+               params.clock_hz / 1e6, macs / cycles, static_cast<double>(instructions) / passes,
+               identical ? "identical to" : "DIFFER from");
+  if (o.json) {
+    nlohmann::ordered_json j;
+    j["ids"] = ids;
+    j["host_bf16_ids"] = host.value();
+    j["ids_identical_to_host_bf16"] = identical;
+    j["forward_passes"] = r.windows.size();
+    j["modeled_cycles_per_token"] = cycles / passes;
+    j["tokens_per_second"] = params.clock_hz * passes / cycles;
+    j["mac_per_cycle"] = macs / cycles;
+    j["instructions_per_token_busiest_core"] = static_cast<double>(instructions) / passes;
+    j["weights_in_l2"] = plan.value().weights_in_l2;
+    j["chunk_bytes"] = plan.value().chunk_bytes;
+    j["l1_bytes"] = plan.value().l1_bytes;
+    j["total"] = mcu_report_json(total, params);
+    j["cycle_model"] = cycle_model_json(params);
+    std::fprintf(stderr, "%s\n", j.dump(2).c_str());
+  }
+  return identical ? 0 : 1;
+}
+
+}  // namespace
+
+void add_mcu_generate_command(CLI::App& mcu_cmd, std::function<int()>& run) {
+  auto o = std::make_shared<McuGenerateOptions>();
+  CLI::App* cmd = mcu_cmd.add_subcommand("generate", "Greedy generation with a llama2.c checkpoint on the MCU");
+  cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  add_model_options(*cmd, o->model);
+  cmd->add_option("--prompt,-i", o->prompt, "prompt text (default: start from BOS)");
+  cmd->add_option("-n,--steps", o->steps, "positions to run, prompt included (run.c -n)")->capture_default_str();
+  cmd->add_option("--cores", o->cores, "worker cores")->capture_default_str();
+  cmd->add_flag("--json", o->json, "also print one JSON object (stderr) with ids and the model's numbers");
+  run = [o] { return run_mcu_generate(*o); };
 }
 
 }  // namespace bfedge::cli

@@ -10,6 +10,7 @@
 //   attention__mcu_dma  per head: K and V of the head land in L1 (the next head's while this one
 //                       computes); cores take blocks of 4 query rows: scores, softmax (fast exp)
 //                       and ·V stay in L1 — no L×L buffer in memory.
+//   matvec__mcu_8row    the LLaMA decoder's matvec on weights streamed into L1 (see below).
 //   mhsa__mcu_fused     linear (QKV) → attention → linear (output), nn.MultiheadAttention's
 //                       forward with the MhsaArgs interface of mhsa.hpp.
 // Plans fail (ok = false, with a reason) when even the smallest tiles exceed the L1 budget.
@@ -30,6 +31,12 @@ struct DmaOps {
   void (*wait)(void* ctx, std::uint32_t ticket) = nullptr;
   void* ctx = nullptr;
 };
+
+// Matvec on matvec_pack weights (kernels/matvec.hpp) split in 8-row halves of the 16-row blocks
+// (8 cores share a 64-row matrix); same parameters and layout as the matvec variants.
+struct MatvecParams;
+void matvec__mcu_8row(const MatvecParams& p, const runtime::Team& team);
+std::size_t matvec__mcu_8row_scratch(const MatvecParams& p);
 
 struct McuLinearPlan {
   bool ok = false;

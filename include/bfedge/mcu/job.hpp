@@ -30,4 +30,27 @@ struct MhsaJob {
   std::uint32_t x = 0, in_proj_weight = 0, in_proj_bias = 0, out_proj_weight = 0, out_proj_bias = 0;
 };
 
+// Greedy generation with a LLaMA decoder (llama2.c semantics: `steps` positions, prompt
+// included; stops early at BOS). The weights are one blob (offsets below are from its start) laid
+// out in the order the forward pass streams them: per layer [wq wk wv] [wo] [w1] [w3] [w2], then
+// the classifier; every matrix in matvec_pack layout. The firmware copies the blob to L2 when it
+// fits (weights_in_l2) and streams chunks of at most chunk_bytes into L1 slots by DMA.
+struct LlamaJob {
+  JobHeader header;
+  std::uint32_t dim = 0, hidden_dim = 0, n_layers = 0, n_heads = 0, n_kv_heads = 0, vocab_size = 0, seq_len = 0;
+  std::uint32_t steps = 0, prompt_tokens = 0, prompt = 0;  // prompt: offset of int32 ids
+  std::uint32_t stop_token = 1;  // BOS: generation ends when it is sampled
+  std::uint32_t cores = 8;
+  std::uint32_t weights = 0, weights_bytes = 0, weights_in_l2 = 1;
+  std::uint32_t chunk_bytes = 0;  // the largest streamed chunk (the L1 slot size)
+  std::uint32_t kv_positions = 0; // positions of the L1 KV window (>= steps)
+  // Within the blob:
+  std::uint32_t token_embedding = 0;   // (vocab, dim), plain
+  std::uint32_t rms_att = 0, rms_ffn = 0, rms_final = 0;  // (layers, dim), (layers, dim), (dim)
+  std::uint32_t rope_cos = 0, rope_sin = 0;               // (seq_len, head_size / 2) f32
+  std::uint32_t layers = 0, layer_bytes = 0;              // layer l's matrices at layers + l·layer_bytes
+  std::uint32_t wq = 0, wk = 0, wv = 0, wo = 0, w1 = 0, w3 = 0, w2 = 0;  // offsets inside a layer
+  std::uint32_t classifier = 0;
+};
+
 }  // namespace bfedge::mcu

@@ -128,6 +128,4 @@ int run_mhsa_job(const unsigned char* image) {
   return fail("unknown MHSA kernel");
 }
 
-int run_llama_job(const unsigned char*) { return fail("llama jobs: not built yet"); }
-
 }  // namespace bfedge::rv32

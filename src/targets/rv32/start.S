@@ -34,6 +34,8 @@ bss_done:
   la t6, bfedge_rv32_boot_flag
   li a1, 1
   amoswap.w.rl zero, a1, (t6)
+  li t1, (1 << 3)           /* mie.MSIE: WFI wakes on the software interrupt (mstatus.MIE stays 0) */
+  csrs mie, t1
   call main
   tail bfedge_rv32_exit
 dma_hart:

@@ -1,0 +1,53 @@
+// matvec__mcu_8row (kernels/mcu.hpp): the matvec_pack layout (16-row blocks, column pairs
+// interleaved) read by 8-row halves, so 8 cores share even a 64-row matrix. Each BF16 pair of a
+// row is one 32-bit load, split into two FP32 values in registers (weights are used once per
+// token, so there is nothing to gain from widening them into L1 first). x is widened once per core.
+#include "bfedge/kernels/matvec.hpp"
+#include "mcu_common.hpp"
+
+namespace bfedge::kernels {
+namespace {
+
+constexpr int kRows = 8;
+using Word = std::uint32_t __attribute__((may_alias, aligned(4)));
+
+inline float low_half(std::uint32_t pair) { return std::bit_cast<float>(pair << 16); }
+inline float high_half(std::uint32_t pair) { return std::bit_cast<float>(pair & 0xffff0000u); }
+
+}  // namespace
+
+std::size_t matvec__mcu_8row_scratch(const MatvecParams& p) {
+  return static_cast<std::size_t>(matvec_pairs(p.cols)) * 2 * sizeof(float);
+}
+
+void matvec__mcu_8row(const MatvecParams& p, const runtime::Team& team) {
+  float* x = core_scratch<float>(p.scratch, matvec__mcu_8row_scratch(p), team.core);
+  const int pairs = matvec_pairs(p.cols);
+  for (int c = 0; c < 2 * pairs; ++c) x[c] = c < p.cols ? to_f32(p.x[c]) : 0.0f;
+  const runtime::Range rows = runtime::split_blocks(p.rows, kRows, team.core, team.cores);
+  for (int r0 = rows.begin; r0 < rows.end; r0 += kRows) {
+    // Rows r0..r0+7 are one half of a 16-row block: 8 consecutive pairs (32 bytes) per column pair.
+    const Word* w = reinterpret_cast<const Word*>(p.w_packed + static_cast<std::size_t>(r0 / kMatvecRowBlock) * pairs * 32 +
+                                                  (r0 % kMatvecRowBlock) * 2);
+    float acc[kRows] = {};
+    for (int kp = 0; kp < pairs; ++kp, w += 16) {
+      const float x0 = x[2 * kp], x1 = x[2 * kp + 1];
+#pragma GCC unroll 8
+      for (int r = 0; r < kRows; ++r) {
+        const std::uint32_t pair = w[r];
+        acc[r] += low_half(pair) * x0;
+        acc[r] += high_half(pair) * x1;
+      }
+    }
+    const int valid = rows.end - r0 < kRows ? rows.end - r0 : kRows;
+    for (int r = 0; r < valid; ++r) {
+      if (p.y_type == OutType::f32) {
+        static_cast<float*>(p.y)[r0 + r] = acc[r];
+      } else {
+        static_cast<bf16*>(p.y)[r0 + r] = to_bf16(acc[r]);
+      }
+    }
+  }
+}
+
+}  // namespace bfedge::kernels

@@ -1,0 +1,163 @@
+#include "bfedge/mcu/llama_image.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "bfedge/kernels/attention_decode.hpp"
+#include "bfedge/kernels/matvec.hpp"
+#include "bfedge/kernels/variant.hpp"
+#include "bfedge/mcu/job.hpp"
+#include "bfedge/models/llama.hpp"
+
+namespace bfedge::mcu {
+namespace {
+
+namespace k = kernels;
+
+std::size_t r16(std::size_t bytes) { return (bytes + 15) / 16 * 16; }
+std::size_t packed_bytes(int rows, int cols) { return k::matvec_packed_elements(rows, cols) * 2; }
+std::size_t block_bytes(int cols) { return static_cast<std::size_t>(k::matvec_pairs(cols)) * 64; }
+
+// Per layer, in streaming order: wq wk wv wo w1 w3 w2 (rows, cols).
+std::vector<std::pair<int, int>> layer_matrices(const models::LlamaConfig& c) {
+  return {{c.dim, c.dim}, {c.kv_dim(), c.dim}, {c.kv_dim(), c.dim}, {c.dim, c.dim},
+          {c.hidden_dim, c.dim}, {c.hidden_dim, c.dim}, {c.dim, c.hidden_dim}};
+}
+
+std::size_t layer_bytes(const models::LlamaConfig& c) {
+  std::size_t bytes = 0;
+  for (const auto& [rows, cols] : layer_matrices(c)) bytes += (packed_bytes(rows, cols) + 63) / 64 * 64;
+  return bytes;
+}
+
+std::size_t blob_bytes(const models::LlamaConfig& c) {
+  const std::size_t small = static_cast<std::size_t>(c.vocab_size) * c.dim * 2 +
+                            static_cast<std::size_t>(2 * c.n_layers + 1) * c.dim * 2 +
+                            static_cast<std::size_t>(c.seq_len) * c.head_size() * 4;
+  return (small + 63) / 64 * 64 + layer_bytes(c) * c.n_layers + packed_bytes(c.vocab_size, c.dim) + 64;
+}
+
+std::size_t l1_bytes(const models::LlamaConfig& c, std::size_t chunk, int steps, int cores) {
+  k::AttentionDecodeParams att;
+  att.n_positions = steps, att.head_size = c.head_size();
+  const std::size_t matvec = static_cast<std::size_t>(k::matvec_pairs(std::max(c.dim, c.hidden_dim))) * 8;
+  const std::size_t per_core = k::aligned_scratch_bytes(std::max(k::attention_decode_scratch(att), matvec));
+  const std::size_t kv_window = static_cast<std::size_t>(c.kv_dim()) * steps * 2;
+  return 2 * r16(chunk) + 4 * r16(static_cast<std::size_t>(c.dim) * 2) + 2 * r16(static_cast<std::size_t>(c.kv_dim()) * 2) +
+         2 * r16(static_cast<std::size_t>(c.hidden_dim) * 2) + r16(static_cast<std::size_t>(2 * c.n_layers + 1) * c.dim * 2) +
+         r16(static_cast<std::size_t>(c.vocab_size) * 4) + r16(static_cast<std::size_t>(c.head_size()) * 4) +
+         2 * r16(kv_window) + per_core * cores + 64;
+}
+
+void put(std::vector<unsigned char>& blob, std::size_t at, const void* data, std::size_t bytes) {
+  std::memcpy(blob.data() + at, data, bytes);
+}
+
+}  // namespace
+
+Result<LlamaMcuPlan> plan_llama_mcu(const models::LlamaConfig& c, int steps, int cores, std::size_t l1_arena,
+                                    std::size_t l2_arena, std::size_t l3_bytes) {
+  LlamaMcuPlan plan;
+  plan.weights_bytes = blob_bytes(c);
+  const std::size_t cache = 2 * static_cast<std::size_t>(c.n_layers) * c.kv_dim() * steps * 2;
+  // The smallest piece is one 16-row block of the widest matrix; larger pieces mean fewer transfers.
+  const std::size_t min_chunk = std::max({block_bytes(c.dim), block_bytes(c.hidden_dim)});
+  std::size_t chunk = 0;
+  for (std::size_t candidate = 32 * 1024; candidate >= min_chunk; candidate /= 2) {
+    if (l1_bytes(c, candidate, steps, cores) <= l1_arena) {
+      chunk = candidate;
+      break;
+    }
+  }
+  if (chunk == 0 && l1_bytes(c, min_chunk, steps, cores) <= l1_arena) chunk = min_chunk;
+  if (chunk == 0) {
+    return Status(ErrorCode::capacity,
+                  "does not fit: L1 needs " + std::to_string(l1_bytes(c, min_chunk, steps, cores) / 1024) +
+                      " KiB (two weight pieces, the KV window of " + std::to_string(steps) +
+                      " positions, activations), the firmware's L1 arena has " + std::to_string(l1_arena / 1024) + " KiB");
+  }
+  plan.chunk_bytes = chunk / block_bytes(c.hidden_dim) * block_bytes(c.hidden_dim);
+  plan.chunk_bytes = std::max(plan.chunk_bytes, min_chunk);
+  plan.l1_bytes = l1_bytes(c, plan.chunk_bytes, steps, cores);
+  if (cache > l2_arena) {
+    return Status(ErrorCode::capacity, "does not fit: the KV cache for " + std::to_string(steps) + " positions needs " +
+                                           std::to_string(cache / 1024) + " KiB of L2, the firmware leaves " +
+                                           std::to_string(l2_arena / 1024) + " KiB");
+  }
+  plan.weights_in_l2 = cache + plan.weights_bytes + 64 <= l2_arena;
+  plan.l2_bytes = cache + (plan.weights_in_l2 ? plan.weights_bytes : 0);
+  if (!plan.weights_in_l2 && plan.weights_bytes + (1u << 20) > l3_bytes) {
+    return Status(ErrorCode::capacity, "does not fit: the BF16 weights (" + std::to_string(plan.weights_bytes >> 20) +
+                                           " MiB) exceed L2 and L3 (" + std::to_string(l3_bytes >> 20) + " MiB)");
+  }
+  return plan;
+}
+
+std::vector<unsigned char> llama_image(const models::LlamaConfig& c, const models::LlamaWeights<bf16>& w,
+                                       const LlamaMcuPlan& plan, const std::vector<int>& prompt, int steps, int cores,
+                                       int stop_token) {
+  LlamaJob job;
+  job.header.kind = JobKind::llama;
+  job.dim = static_cast<std::uint32_t>(c.dim), job.hidden_dim = static_cast<std::uint32_t>(c.hidden_dim);
+  job.n_layers = static_cast<std::uint32_t>(c.n_layers), job.n_heads = static_cast<std::uint32_t>(c.n_heads);
+  job.n_kv_heads = static_cast<std::uint32_t>(c.n_kv_heads), job.vocab_size = static_cast<std::uint32_t>(c.vocab_size);
+  job.seq_len = static_cast<std::uint32_t>(c.seq_len), job.steps = static_cast<std::uint32_t>(steps);
+  job.prompt_tokens = static_cast<std::uint32_t>(prompt.size()), job.stop_token = static_cast<std::uint32_t>(stop_token);
+  job.cores = static_cast<std::uint32_t>(cores), job.weights_in_l2 = plan.weights_in_l2 ? 1 : 0;
+  job.chunk_bytes = static_cast<std::uint32_t>(plan.chunk_bytes), job.kv_positions = static_cast<std::uint32_t>(steps);
+
+  std::vector<unsigned char> blob(blob_bytes(c), 0);
+  std::size_t at = 0;
+  const auto place = [&](const void* data, std::size_t bytes) {
+    put(blob, at, data, bytes);
+    const auto offset = static_cast<std::uint32_t>(at);
+    at += bytes;
+    return offset;
+  };
+  job.token_embedding = place(w.token_embedding.data(), w.token_embedding.size() * 2);
+  job.rms_att = place(w.rms_att.data(), w.rms_att.size() * 2);
+  job.rms_ffn = place(w.rms_ffn.data(), w.rms_ffn.size() * 2);  // right after rms_att: one transfer
+  job.rms_final = place(w.rms_final.data(), w.rms_final.size() * 2);
+  const models::RopeTable rope = models::make_rope_table(c.seq_len, c.head_size());
+  job.rope_cos = place(rope.cos.data(), rope.cos.size() * 4);
+  job.rope_sin = place(rope.sin.data(), rope.sin.size() * 4);
+  at = (at + 63) / 64 * 64;
+  job.layers = static_cast<std::uint32_t>(at);
+  job.layer_bytes = static_cast<std::uint32_t>(layer_bytes(c));
+  const std::vector<bf16>* sources[7] = {&w.wq, &w.wk, &w.wv, &w.wo, &w.w1, &w.w3, &w.w2};
+  std::uint32_t* offsets[7] = {&job.wq, &job.wk, &job.wv, &job.wo, &job.w1, &job.w3, &job.w2};
+  const auto dims = layer_matrices(c);
+  std::size_t in_layer = 0;
+  for (int m = 0; m < 7; ++m) {
+    *offsets[m] = static_cast<std::uint32_t>(in_layer);
+    in_layer += (packed_bytes(dims[m].first, dims[m].second) + 63) / 64 * 64;
+  }
+  for (int l = 0; l < c.n_layers; ++l) {
+    for (int m = 0; m < 7; ++m) {
+      const auto [rows, cols] = dims[m];
+      const bf16* src = sources[m]->data() + static_cast<std::size_t>(l) * rows * cols;
+      k::matvec_pack(src, rows, cols, cols,
+                     reinterpret_cast<bf16*>(blob.data() + job.layers + l * job.layer_bytes + *offsets[m]));
+    }
+  }
+  job.classifier = static_cast<std::uint32_t>(job.layers + c.n_layers * job.layer_bytes);
+  k::matvec_pack(w.classifier_data(), c.vocab_size, c.dim, c.dim, reinterpret_cast<bf16*>(blob.data() + job.classifier));
+
+  std::vector<unsigned char> image(sizeof job);
+  image.resize((image.size() + 63) / 64 * 64);
+  job.prompt = static_cast<std::uint32_t>(image.size());
+  for (int id : prompt) {
+    const auto v = static_cast<std::int32_t>(id);
+    const auto* b = reinterpret_cast<const unsigned char*>(&v);
+    image.insert(image.end(), b, b + 4);
+  }
+  image.resize((image.size() + 63) / 64 * 64);
+  job.weights = static_cast<std::uint32_t>(image.size());
+  job.weights_bytes = static_cast<std::uint32_t>(blob.size());
+  image.insert(image.end(), blob.begin(), blob.end());
+  job.header.image_bytes = static_cast<std::uint32_t>(image.size());
+  std::memcpy(image.data(), &job, sizeof job);
+  return image;
+}
+
+}  // namespace bfedge::mcu
