@@ -40,11 +40,13 @@ std::size_t blob_bytes(const models::LlamaConfig& c) {
 std::size_t l1_bytes(const models::LlamaConfig& c, std::size_t chunk, int steps, int cores) {
   k::AttentionDecodeParams att;
   att.n_positions = steps, att.head_size = c.head_size();
-  const std::size_t matvec = static_cast<std::size_t>(k::matvec_pairs(std::max(c.dim, c.hidden_dim))) * 8;
-  const std::size_t per_core = k::aligned_scratch_bytes(std::max(k::attention_decode_scratch(att), matvec));
+  const std::size_t x_wide = static_cast<std::size_t>(k::matvec_pairs(std::max(c.dim, c.hidden_dim))) * 8;
+  const std::size_t per_core = k::aligned_scratch_bytes(k::attention_decode_scratch(att));
   const std::size_t kv_window = static_cast<std::size_t>(c.kv_dim()) * steps * 2;
-  return 2 * r16(chunk) + 4 * r16(static_cast<std::size_t>(c.dim) * 2) + 2 * r16(static_cast<std::size_t>(c.kv_dim()) * 2) +
-         2 * r16(static_cast<std::size_t>(c.hidden_dim) * 2) + r16(static_cast<std::size_t>(2 * c.n_layers + 1) * c.dim * 2) +
+  const auto rup16 = [](int v) { return static_cast<std::size_t>((v + 15) / 16 * 16); };
+  return 2 * r16(chunk) + 3 * r16(static_cast<std::size_t>(c.dim) * 2) +
+         r16((rup16(c.dim) + 2 * rup16(c.kv_dim())) * 2) + r16(4 * rup16(c.hidden_dim)) + r16(x_wide) +
+         r16(static_cast<std::size_t>(2 * c.n_layers + 1) * c.dim * 2) +
          r16(static_cast<std::size_t>(c.vocab_size) * 4) + r16(static_cast<std::size_t>(c.head_size()) * 4) +
          2 * r16(kv_window) + per_core * cores + 64;
 }

@@ -11,6 +11,7 @@
 #include "bfedge/kernels/matmul.hpp"
 #include "bfedge/kernels/matvec.hpp"
 #include "bfedge/kernels/mhsa.hpp"
+#include "bfedge/kernels/norm.hpp"
 #include "bfedge/runtime/aligned_buffer.hpp"
 #include "bfedge/runtime/cluster.hpp"
 #include "kernels/kernel_test_support.hpp"
@@ -181,6 +182,30 @@ TEST_P(McuMatvec, MatchesMatvecRef) {
 INSTANTIATE_TEST_SUITE_P(TileEdges, McuMatvec,
                          ::testing::Combine(::testing::Values(1, 7, 8, 9, 16, 64, 172, 512),
                                             ::testing::Values(1, 2, 63, 64, 172), ::testing::Values(1, 3, 8)));
+
+}  // namespace
+}  // namespace bfedge::kernels
+
+namespace bfedge::kernels {
+namespace {
+
+class McuRmsnorm : public ::testing::TestWithParam<std::tuple<int, int>> {};
+
+TEST_P(McuRmsnorm, MatchesPortableBitForBit) {
+  const auto [n, cores] = GetParam();
+  const auto x = test::random_bf16(static_cast<std::size_t>(n), 31), gamma = test::random_bf16(static_cast<std::size_t>(n), 32);
+  test::CanaryMatrix<bf16> got(1, n, n), want(1, n, n);
+  NormParams p;
+  p.n = n, p.x = x.data(), p.gamma = gamma.data(), p.out = got.data();
+  test::run_variant(NormVariant{"rmsnorm__mcu_columns", Isa::portable, &rmsnorm__mcu_columns, nullptr}, p, cores);
+  p.out = want.data();
+  test::run_variant(NormVariant{"rmsnorm__portable", Isa::portable, &rmsnorm__portable, nullptr}, p, 1);
+  EXPECT_EQ(got.damaged_canaries(), 0);
+  for (int i = 0; i < n; ++i) ASSERT_EQ(got.at(0, i).bits, want.at(0, i).bits) << i;  // the same reduction order
+}
+
+INSTANTIATE_TEST_SUITE_P(Widths, McuRmsnorm,
+                         ::testing::Combine(::testing::Values(1, 5, 64, 172, 288), ::testing::Values(1, 3, 8)));
 
 }  // namespace
 }  // namespace bfedge::kernels

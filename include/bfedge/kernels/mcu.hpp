@@ -33,10 +33,26 @@ struct DmaOps {
 };
 
 // Matvec on matvec_pack weights (kernels/matvec.hpp) split in 8-row halves of the 16-row blocks
-// (8 cores share a 64-row matrix); same parameters and layout as the matvec variants.
+// (8 cores share a 64-row matrix); same parameters and layout as the matvec variants. The f32x
+// form takes x already widened (callers that apply several matrices to one x widen it once).
 struct MatvecParams;
 void matvec__mcu_8row(const MatvecParams& p, const runtime::Team& team);
 std::size_t matvec__mcu_8row_scratch(const MatvecParams& p);
+struct McuMatvecArgs {
+  int rows = 0, cols = 0;
+  const bf16* w_packed = nullptr;
+  const float* x = nullptr;  // (2 · matvec_pairs(cols)), zero past cols
+  void* y = nullptr;
+  bool y_f32 = false;
+};
+void matvec_f32x__mcu_8row(const McuMatvecArgs& p, const runtime::Team& team);
+// Widens x (cols) into out (2 · matvec_pairs(cols) floats, the odd one zero-padded).
+void widen_matvec_x(const bf16* x, int cols, float* out);
+
+// RMSNorm of rows shared by all cores (each core reduces the row and writes a slice); out must
+// not alias x (other cores are still reading it).
+struct NormParams;
+void rmsnorm__mcu_columns(const NormParams& p, const runtime::Team& team);
 
 struct McuLinearPlan {
   bool ok = false;

@@ -20,10 +20,20 @@ std::size_t matvec__mcu_8row_scratch(const MatvecParams& p) {
   return static_cast<std::size_t>(matvec_pairs(p.cols)) * 2 * sizeof(float);
 }
 
+void widen_matvec_x(const bf16* x, int cols, float* out) {
+  for (int c = 0; c < cols; ++c) out[c] = to_f32(x[c]);
+  if (cols % 2 != 0) out[cols] = 0.0f;
+}
+
 void matvec__mcu_8row(const MatvecParams& p, const runtime::Team& team) {
   float* x = core_scratch<float>(p.scratch, matvec__mcu_8row_scratch(p), team.core);
+  widen_matvec_x(p.x, p.cols, x);
+  matvec_f32x__mcu_8row({p.rows, p.cols, p.w_packed, x, p.y, p.y_type == OutType::f32}, team);
+}
+
+void matvec_f32x__mcu_8row(const McuMatvecArgs& p, const runtime::Team& team) {
+  const float* x = p.x;
   const int pairs = matvec_pairs(p.cols);
-  for (int c = 0; c < 2 * pairs; ++c) x[c] = c < p.cols ? to_f32(p.x[c]) : 0.0f;
   const runtime::Range rows = runtime::split_blocks(p.rows, kRows, team.core, team.cores);
   for (int r0 = rows.begin; r0 < rows.end; r0 += kRows) {
     // Rows r0..r0+7 are one half of a 16-row block: 8 consecutive pairs (32 bytes) per column pair.
@@ -41,7 +51,7 @@ void matvec__mcu_8row(const MatvecParams& p, const runtime::Team& team) {
     }
     const int valid = rows.end - r0 < kRows ? rows.end - r0 : kRows;
     for (int r = 0; r < valid; ++r) {
-      if (p.y_type == OutType::f32) {
+      if (p.y_f32) {
         static_cast<float*>(p.y)[r0 + r] = acc[r];
       } else {
         static_cast<bf16*>(p.y)[r0 + r] = to_bf16(acc[r]);

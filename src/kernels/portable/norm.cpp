@@ -2,23 +2,10 @@
 // independent chains on in-order cores).
 #include <cmath>
 
+#include "../sum4.hpp"
 #include "bfedge/kernels/norm.hpp"
 
 namespace bfedge::kernels {
-namespace {
-
-template <class Term>
-float sum4(int n, Term term) {
-  float s[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-  int j = 0;
-  for (; j + 4 <= n; j += 4) {
-    for (int u = 0; u < 4; ++u) s[u] += term(j + u);
-  }
-  for (; j < n; ++j) s[0] += term(j);
-  return (s[0] + s[1]) + (s[2] + s[3]);
-}
-
-}  // namespace
 
 void rmsnorm__portable(const NormParams& p, const runtime::Team& team) {
   const runtime::Range rows = runtime::split_range(p.rows, team.core, team.cores);

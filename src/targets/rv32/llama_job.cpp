@@ -23,32 +23,48 @@ namespace {
 namespace k = kernels;
 using mcu::LlamaJob;
 
-struct Matrix {
+constexpr int rup16(int v) { return (v + 15) / 16 * 16; }
+
+// A run of consecutive packed matrices with the same cols, applied to one x: wq|wk|wv, wo, w1|w3,
+// w2, the classifier. Each matrix is padded to 16-row blocks, so the group is one packed matrix
+// of `rows` rows and its outputs land consecutively (padded) in y.
+struct Group {
   const bf16* packed;  // in the blob (L2 or L3)
   int rows, cols;
 };
 
-// The pieces of the weights in streaming order: whole 16-row blocks, at most chunk_bytes each.
+// A piece: whole 16-row blocks of a group, at most chunk_bytes.
 struct Piece {
   const bf16* src;
   std::uint32_t bytes;
 };
-Piece piece_of(const Matrix& m, int first_row, int rows) {
-  const std::size_t block = static_cast<std::size_t>(k::matvec_pairs(m.cols)) * 32;
-  return {m.packed + static_cast<std::size_t>(first_row / k::kMatvecRowBlock) * block,
+Piece piece_of(const Group& g, int first_row, int rows) {
+  const std::size_t block = static_cast<std::size_t>(k::matvec_pairs(g.cols)) * 32;
+  return {g.packed + static_cast<std::size_t>(first_row / k::kMatvecRowBlock) * block,
           static_cast<std::uint32_t>(((rows + k::kMatvecRowBlock - 1) / k::kMatvecRowBlock) * block * 2)};
 }
-int rows_per_piece(const Matrix& m, std::uint32_t chunk_bytes) {
-  const std::size_t block_bytes = static_cast<std::size_t>(k::matvec_pairs(m.cols)) * 64;
-  return static_cast<int>(chunk_bytes / block_bytes) * k::kMatvecRowBlock;
+// Rows per piece: as many blocks as fit a slot, rounded down to a multiple of 4 blocks when
+// possible (64 rows = 8 half-blocks: one per core, so pieces split evenly over 8 cores).
+int rows_per_piece(const Group& g, std::uint32_t chunk_bytes) {
+  const std::size_t block_bytes = static_cast<std::size_t>(k::matvec_pairs(g.cols)) * 64;
+  const int blocks = static_cast<int>(chunk_bytes / block_bytes);
+  return (blocks >= 4 ? blocks / 4 * 4 : blocks) * k::kMatvecRowBlock;
 }
 
 struct Model {
   LlamaJob job;
   const unsigned char* blob;
   int dim, kv, hs, hidden;
-  Matrix matrix(int layer, std::uint32_t offset, int rows, int cols) const {
-    return {reinterpret_cast<const bf16*>(blob + job.layers + layer * job.layer_bytes + offset), rows, cols};
+  static constexpr int kGroups = 4;  // per layer
+  // Group g of layer l (l == n_layers: the classifier).
+  Group group(int l, int g) const {
+    if (l == static_cast<int>(job.n_layers)) {
+      return {reinterpret_cast<const bf16*>(blob + job.classifier), static_cast<int>(job.vocab_size), dim};
+    }
+    const std::uint32_t offsets[kGroups] = {job.wq, job.wo, job.w1, job.w2};
+    const int rows[kGroups] = {rup16(dim) + rup16(kv) + kv, dim, rup16(hidden) + hidden, dim};
+    const int cols[kGroups] = {dim, dim, dim, hidden};
+    return {reinterpret_cast<const bf16*>(blob + job.layers + l * job.layer_bytes + offsets[g]), rows[g], cols[g]};
   }
 };
 
@@ -58,7 +74,8 @@ struct State {
   std::uint32_t ticket = 0;
   unsigned pieces[kWorkers] = {};  // per core: pieces used so far (the next one is in slot % 2)
   Piece next{};        // the piece in flight
-  bf16 *x, *xb, *xb2, *q, *k_new, *v_new, *hb, *hb2, *rms;
+  bf16 *x, *xb, *xb2, *qkv, *q, *k_new, *v_new, *hb, *hb2, *rms;
+  float* x_wide;  // x of the current group, widened (shared: each core widens a slice)
   float *logits, *rope;  // rope: cos then sin for the current position
   bf16 *k_window, *v_window;
   void* scratch;
@@ -71,25 +88,30 @@ struct Forward {
   const runtime::Team& team;
   bool lead() const { return team.core == 0; }
 
-  // The piece after `p` in streaming order, given that `p` is the current one; computed by
-  // walking the fixed sequence (layers × 7 matrices, then the classifier).
-  Piece following(int layer, int matrix, int row) const;
+  // The piece after the one starting at `row` of group g of layer l, in streaming order (layers ×
+  // groups, the classifier, then the first piece of the next token).
+  Piece following(int l, int g, int row) const;
 
-  void matvec(int layer, int matrix, const Matrix& w, const bf16* x, void* y, k::OutType type = k::OutType::bf16) {
+  void apply(int l, int g, const bf16* x, void* y, bool y_f32 = false) {
+    const Group w = m.group(l, g);
+    float* xw = s.x_wide;
+    const runtime::Range mine = runtime::split_range(k::matvec_pairs(w.cols), team.core, team.cores);
+    k::widen_matvec_x(x + 2 * mine.begin, w.cols - 2 * mine.begin < 2 * mine.size() ? w.cols - 2 * mine.begin : 2 * mine.size(),
+                      xw + 2 * mine.begin);
+    team.barrier();
     const int step = rows_per_piece(w, m.job.chunk_bytes);
     for (int r0 = 0; r0 < w.rows; r0 += step) {
-      const int rows = w.rows - r0 < step ? w.rows - r0 : step;
       unsigned& piece = s.pieces[team.core];
-      bf16* slot = s.slot[piece % 2];
+      const bf16* slot = s.slot[piece % 2];
       if (lead()) {
-        s.next = following(layer, matrix, r0 + step);
+        s.next = following(l, g, r0);
         s.ticket = dma_start({s.next.src, s.slot[(piece + 1) % 2], s.next.bytes, 1, 0, 0});
       }
-      k::MatvecParams p;
-      p.rows = rows, p.cols = w.cols, p.w_packed = slot, p.x = x, p.y_type = type, p.scratch = s.scratch;
-      p.y = type == k::OutType::f32 ? static_cast<void*>(static_cast<float*>(y) + r0)
-                                    : static_cast<void*>(static_cast<bf16*>(y) + r0);
-      k::matvec__mcu_8row(p, team);
+      k::McuMatvecArgs p;
+      p.rows = w.rows - r0 < step ? w.rows - r0 : step, p.cols = w.cols, p.w_packed = slot, p.x = xw;
+      p.y = y_f32 ? static_cast<void*>(static_cast<float*>(y) + r0) : static_cast<void*>(static_cast<bf16*>(y) + r0);
+      p.y_f32 = y_f32;
+      k::matvec_f32x__mcu_8row(p, team);
       if (lead()) dma_wait(s.ticket);
       ++piece;
       team.barrier();
@@ -99,7 +121,7 @@ struct Forward {
   void rmsnorm(bf16* out, const bf16* x, const bf16* gamma) {
     k::NormParams p;
     p.n = m.dim, p.x = x, p.gamma = gamma, p.out = out;
-    k::rmsnorm__portable(p, team);
+    k::rmsnorm__mcu_columns(p, team);
     team.barrier();
   }
   void residual(const bf16* delta) {
@@ -113,24 +135,21 @@ struct Forward {
   void layer(int l, int pos);
 };
 
-Piece Forward::following(int layer, int matrix, int row) const {
-  const int dims[7][2] = {{m.dim, m.dim}, {m.kv, m.dim}, {m.kv, m.dim}, {m.dim, m.dim},
-                          {m.hidden, m.dim}, {m.hidden, m.dim}, {m.dim, m.hidden}};
-  const std::uint32_t offsets[7] = {m.job.wq, m.job.wk, m.job.wv, m.job.wo, m.job.w1, m.job.w3, m.job.w2};
+Piece Forward::following(int l, int g, int row) const {
   const int layers = static_cast<int>(m.job.n_layers);
+  row += rows_per_piece(m.group(l, g), m.job.chunk_bytes);
   for (;;) {
-    if (layer == layers) {  // the classifier, then the first piece of the next token
-      const Matrix c{reinterpret_cast<const bf16*>(m.blob + m.job.classifier), static_cast<int>(m.job.vocab_size), m.dim};
-      if (row < c.rows) return piece_of(c, row, rows_per_piece(c, m.job.chunk_bytes) < c.rows - row ? rows_per_piece(c, m.job.chunk_bytes) : c.rows - row);
-      layer = 0, matrix = 0, row = 0;
-    }
-    const Matrix w = m.matrix(layer, offsets[matrix], dims[matrix][0], dims[matrix][1]);
+    const Group w = m.group(l, g);
     if (row < w.rows) {
       const int step = rows_per_piece(w, m.job.chunk_bytes);
       return piece_of(w, row, step < w.rows - row ? step : w.rows - row);
     }
     row = 0;
-    if (++matrix == 7) matrix = 0, ++layer;
+    if (l == layers) {
+      l = 0, g = 0;  // the next token
+    } else if (++g == Model::kGroups) {
+      g = 0, ++l;
+    }
   }
 }
 
@@ -149,24 +168,21 @@ void Forward::layer(int l, int pos) {
                         static_cast<std::uint32_t>(kvp * m.hs * 2)}));
     dma_wait(keys);
   }
-  matvec(l, 0, m.matrix(l, j.wq, m.dim, m.dim), s.xb, s.q);
-  matvec(l, 1, m.matrix(l, j.wk, m.kv, m.dim), s.xb, s.k_new);
-  matvec(l, 2, m.matrix(l, j.wv, m.kv, m.dim), s.xb, s.v_new);
+  apply(l, 0, s.xb, s.qkv);  // q | k_new | v_new
   k::RopeParams rope;
   rope.dim = m.dim, rope.kv_dim = m.kv, rope.head_size = m.hs, rope.q = s.q, rope.k = s.k_new;
   rope.cos = s.rope, rope.sin = s.rope + m.hs / 2;
   k::rope__portable_pairs(rope, team);
   team.barrier();
-  if (lead()) {  // the new position, into the L2 cache and the L1 window
-    for (int g = 0; g < static_cast<int>(j.n_kv_heads); ++g) {
-      for (int i = 0; i < m.hs; ++i) {
-        const bf16 key = s.k_new[g * m.hs + i], value = s.v_new[g * m.hs + i];
-        s.key_cache[cache_layer + (static_cast<std::size_t>(g) * m.hs + i) * steps + pos] = key;
-        s.value_cache[cache_layer + (static_cast<std::size_t>(g) * steps + pos) * m.hs + i] = value;
-        s.k_window[(static_cast<std::size_t>(g) * m.hs + i) * kvp + pos] = key;
-        s.v_window[(static_cast<std::size_t>(g) * kvp + pos) * m.hs + i] = value;
-      }
-    }
+  // The new position, into the L2 cache and the L1 window (cores split the kv_dim values).
+  const runtime::Range mine = runtime::split_range(m.kv, team.core, team.cores);
+  for (int e = mine.begin; e < mine.end; ++e) {
+    const int g = e / m.hs, i = e % m.hs;
+    const bf16 key = s.k_new[e], value = s.v_new[e];
+    s.key_cache[cache_layer + static_cast<std::size_t>(e) * steps + pos] = key;
+    s.value_cache[cache_layer + (static_cast<std::size_t>(g) * steps + pos) * m.hs + i] = value;
+    s.k_window[static_cast<std::size_t>(e) * kvp + pos] = key;
+    s.v_window[(static_cast<std::size_t>(g) * kvp + pos) * m.hs + i] = value;
   }
   team.barrier();
   k::AttentionDecodeParams att;
@@ -175,16 +191,15 @@ void Forward::layer(int l, int pos) {
   att.out = s.xb, att.scratch = s.scratch;
   k::attention_decode__portable_fastexp(att, team);
   team.barrier();
-  matvec(l, 3, m.matrix(l, j.wo, m.dim, m.dim), s.xb, s.xb2);
+  apply(l, 1, s.xb, s.xb2);
   residual(s.xb2);
   rmsnorm(s.xb, s.x, s.rms + (j.n_layers + l) * m.dim);
-  matvec(l, 4, m.matrix(l, j.w1, m.hidden, m.dim), s.xb, s.hb);
-  matvec(l, 5, m.matrix(l, j.w3, m.hidden, m.dim), s.xb, s.hb2);
+  apply(l, 2, s.xb, s.hb);  // hb | hb2
   k::SwigluParams act;
   act.n = m.hidden, act.gate = s.hb, act.up = s.hb2;
   k::swiglu__portable_fastexp(act, team);
   team.barrier();
-  matvec(l, 6, m.matrix(l, j.w2, m.dim, m.hidden), s.hb, s.xb);
+  apply(l, 3, s.hb, s.xb);
   residual(s.xb);
 }
 
@@ -201,9 +216,8 @@ void Forward::token(int token_id, int pos) {
   }
   team.barrier();
   for (int l = 0; l < static_cast<int>(j.n_layers); ++l) layer(l, pos);
-  rmsnorm(s.x, s.x, s.rms + 2 * j.n_layers * m.dim);
-  const Matrix classifier{reinterpret_cast<const bf16*>(m.blob + j.classifier), static_cast<int>(j.vocab_size), m.dim};
-  matvec(static_cast<int>(j.n_layers), 0, classifier, s.x, s.logits, k::OutType::f32);
+  rmsnorm(s.xb, s.x, s.rms + 2 * j.n_layers * m.dim);
+  apply(static_cast<int>(j.n_layers), 0, s.xb, s.logits, true);
 }
 
 int fail(const char* why) {
@@ -241,20 +255,21 @@ int run_llama_job(const unsigned char* image) {
   if (s.value_cache == nullptr) return fail("the KV cache does not fit in L2");
   s.slot[0] = take_l1<bf16>(j.chunk_bytes / 2);
   s.slot[1] = take_l1<bf16>(j.chunk_bytes / 2);
-  s.x = take_l1<bf16>(m.dim), s.xb = take_l1<bf16>(m.dim), s.xb2 = take_l1<bf16>(m.dim), s.q = take_l1<bf16>(m.dim);
-  s.k_new = take_l1<bf16>(m.kv), s.v_new = take_l1<bf16>(m.kv);
-  s.hb = take_l1<bf16>(m.hidden), s.hb2 = take_l1<bf16>(m.hidden);
+  s.x = take_l1<bf16>(m.dim), s.xb = take_l1<bf16>(m.dim), s.xb2 = take_l1<bf16>(m.dim);
+  s.qkv = take_l1<bf16>(static_cast<std::size_t>(rup16(m.dim) + 2 * rup16(m.kv)));
+  s.q = s.qkv, s.k_new = s.qkv + rup16(m.dim), s.v_new = s.k_new + rup16(m.kv);
+  s.hb = take_l1<bf16>(2 * static_cast<std::size_t>(rup16(m.hidden)));
+  s.hb2 = s.hb + rup16(m.hidden);
+  s.x_wide = take_l1<float>(static_cast<std::size_t>(k::matvec_pairs(m.hidden > m.dim ? m.hidden : m.dim)) * 2);
   s.rms = take_l1<bf16>(static_cast<std::size_t>(2 * j.n_layers + 1) * m.dim);
   s.logits = take_l1<float>(j.vocab_size), s.rope = take_l1<float>(m.hs);
   s.k_window = take_l1<bf16>(static_cast<std::size_t>(m.kv) * j.kv_positions);
   s.v_window = take_l1<bf16>(static_cast<std::size_t>(m.kv) * j.kv_positions);
   k::AttentionDecodeParams att;
   att.n_positions = static_cast<int>(j.kv_positions), att.head_size = m.hs;
-  const std::size_t matvec_scratch = static_cast<std::size_t>(k::matvec_pairs(m.hidden > m.dim ? m.hidden : m.dim)) * 8;
-  const std::size_t per_core = k::aligned_scratch_bytes(k::attention_decode_scratch(att) > matvec_scratch
-                                                            ? k::attention_decode_scratch(att) : matvec_scratch);
+  const std::size_t per_core = k::aligned_scratch_bytes(k::attention_decode_scratch(att));
   s.scratch = l1_arena().take(per_core * static_cast<std::size_t>(j.cores), 64);
-  if (s.scratch == nullptr || s.k_window == nullptr || s.rms == nullptr) return fail("the decoder's L1 buffers exceed L1");
+  if (s.scratch == nullptr || s.k_window == nullptr || s.rms == nullptr || s.x_wide == nullptr) return fail("the decoder's L1 buffers exceed L1");
   dma_copy({m.blob + j.rms_att, s.rms, static_cast<std::uint32_t>(2 * j.n_layers * m.dim * 2), 1, 0, 0});
   dma_copy({m.blob + j.rms_final, s.rms + 2 * j.n_layers * m.dim, static_cast<std::uint32_t>(m.dim * 2), 1, 0, 0});
 
@@ -263,9 +278,10 @@ int run_llama_job(const unsigned char* image) {
   if (steps > 1024) return fail("more than 1024 steps");
   std::memcpy(ids, image + j.prompt, sizeof(std::int32_t));
   int count = 1;
-  { // the first piece of the stream, in flight before the first token
-    Forward f{m, s, runtime::Team{}};
-    s.next = f.following(0, 0, 0);
+  {  // the first piece of the stream, in slot 0 before the first token
+    const Group first = m.group(0, 0);
+    const int step = rows_per_piece(first, j.chunk_bytes);
+    s.next = piece_of(first, 0, step < first.rows ? step : first.rows);
     dma_copy({s.next.src, s.slot[0], s.next.bytes, 1, 0, 0});
   }
   for (int pos = 0; pos < steps; ++pos) {

@@ -29,6 +29,14 @@ zero_bss:
   addi t4, t4, 4
   j zero_bss
 bss_done:
+  la t4, __sbss_start
+  la t5, __sbss_end
+zero_sbss:
+  bgeu t4, t5, sbss_done
+  sw zero, 0(t4)
+  addi t4, t4, 4
+  j zero_sbss
+sbss_done:
   call bfedge_rv32_fill_stack_canaries
   fence rw, rw
   la t6, bfedge_rv32_boot_flag
