@@ -53,6 +53,9 @@ if(TARGET bfedge_counters)
     BFEDGE_MCU_COUNTERS_PLUGIN="$<TARGET_FILE:bfedge_counters>"
     BFEDGE_MCU_QEMU="${BFEDGE_QEMU_RV32}")
   add_dependencies(bfedge_mcu bfedge_rv32 bfedge_counters)
+  if(TARGET cli_tests)
+    target_compile_definitions(cli_tests PRIVATE BFEDGE_HAVE_MCU=1)
+  endif()
 endif()
 
 if(BFEDGE_BUILD_TESTS)

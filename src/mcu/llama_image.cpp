@@ -37,7 +37,7 @@ std::size_t blob_bytes(const models::LlamaConfig& c) {
   return (small + 63) / 64 * 64 + layer_bytes(c) * c.n_layers + packed_bytes(c.vocab_size, c.dim) + 64;
 }
 
-std::size_t l1_bytes(const models::LlamaConfig& c, std::size_t chunk, int steps, int cores) {
+std::size_t l1_bytes(const models::LlamaConfig& c, std::size_t chunk, int steps, int cores, bool logits_in_l1) {
   k::AttentionDecodeParams att;
   att.n_positions = steps, att.head_size = c.head_size();
   const std::size_t x_wide = static_cast<std::size_t>(k::matvec_pairs(std::max(c.dim, c.hidden_dim))) * 8;
@@ -47,7 +47,7 @@ std::size_t l1_bytes(const models::LlamaConfig& c, std::size_t chunk, int steps,
   return 2 * r16(chunk) + 3 * r16(static_cast<std::size_t>(c.dim) * 2) +
          r16((rup16(c.dim) + 2 * rup16(c.kv_dim())) * 2) + r16(4 * rup16(c.hidden_dim)) + r16(x_wide) +
          r16(static_cast<std::size_t>(2 * c.n_layers + 1) * c.dim * 2) +
-         r16(static_cast<std::size_t>(c.vocab_size) * 4) + r16(static_cast<std::size_t>(c.head_size()) * 4) +
+         (logits_in_l1 ? r16(static_cast<std::size_t>(c.vocab_size) * 4) : 0) + r16(static_cast<std::size_t>(c.head_size()) * 4) +
          2 * r16(kv_window) + per_core * cores + 64;
 }
 
@@ -64,30 +64,33 @@ Result<LlamaMcuPlan> plan_llama_mcu(const models::LlamaConfig& c, int steps, int
   const std::size_t cache = 2 * static_cast<std::size_t>(c.n_layers) * c.kv_dim() * steps * 2;
   // The smallest piece is one 16-row block of the widest matrix; larger pieces mean fewer transfers.
   const std::size_t min_chunk = std::max({block_bytes(c.dim), block_bytes(c.hidden_dim)});
+  // Logits in L1 when they fit beside everything else (else in L2), then the largest pieces.
   std::size_t chunk = 0;
-  for (std::size_t candidate = 32 * 1024; candidate >= min_chunk; candidate /= 2) {
-    if (l1_bytes(c, candidate, steps, cores) <= l1_arena) {
-      chunk = candidate;
-      break;
+  for (bool logits_in_l1 : {true, false}) {
+    for (std::size_t candidate = 32 * 1024; chunk == 0 && candidate >= min_chunk; candidate /= 2) {
+      if (l1_bytes(c, candidate, steps, cores, logits_in_l1) <= l1_arena) chunk = candidate;
     }
+    if (chunk == 0 && l1_bytes(c, min_chunk, steps, cores, logits_in_l1) <= l1_arena) chunk = min_chunk;
+    plan.logits_in_l2 = !logits_in_l1;
+    if (chunk != 0) break;
   }
-  if (chunk == 0 && l1_bytes(c, min_chunk, steps, cores) <= l1_arena) chunk = min_chunk;
   if (chunk == 0) {
     return Status(ErrorCode::capacity,
-                  "does not fit: L1 needs " + std::to_string(l1_bytes(c, min_chunk, steps, cores) / 1024) +
+                  "does not fit: L1 needs " + std::to_string(l1_bytes(c, min_chunk, steps, cores, false) / 1024) +
                       " KiB (two weight pieces, the KV window of " + std::to_string(steps) +
                       " positions, activations), the firmware's L1 arena has " + std::to_string(l1_arena / 1024) + " KiB");
   }
   plan.chunk_bytes = chunk / block_bytes(c.hidden_dim) * block_bytes(c.hidden_dim);
   plan.chunk_bytes = std::max(plan.chunk_bytes, min_chunk);
-  plan.l1_bytes = l1_bytes(c, plan.chunk_bytes, steps, cores);
-  if (cache > l2_arena) {
+  plan.l1_bytes = l1_bytes(c, plan.chunk_bytes, steps, cores, !plan.logits_in_l2);
+  const std::size_t logits = plan.logits_in_l2 ? static_cast<std::size_t>(c.vocab_size) * 4 + 64 : 0;
+  if (cache + logits > l2_arena) {
     return Status(ErrorCode::capacity, "does not fit: the KV cache for " + std::to_string(steps) + " positions needs " +
                                            std::to_string(cache / 1024) + " KiB of L2, the firmware leaves " +
                                            std::to_string(l2_arena / 1024) + " KiB");
   }
-  plan.weights_in_l2 = cache + plan.weights_bytes + 64 <= l2_arena;
-  plan.l2_bytes = cache + (plan.weights_in_l2 ? plan.weights_bytes : 0);
+  plan.weights_in_l2 = cache + logits + plan.weights_bytes + 64 <= l2_arena;
+  plan.l2_bytes = cache + logits + (plan.weights_in_l2 ? plan.weights_bytes : 0);
   if (!plan.weights_in_l2 && plan.weights_bytes + (1u << 20) > l3_bytes) {
     return Status(ErrorCode::capacity, "does not fit: the BF16 weights (" + std::to_string(plan.weights_bytes >> 20) +
                                            " MiB) exceed L2 and L3 (" + std::to_string(l3_bytes >> 20) + " MiB)");
@@ -107,6 +110,7 @@ std::vector<unsigned char> llama_image(const models::LlamaConfig& c, const model
   job.prompt_tokens = static_cast<std::uint32_t>(prompt.size()), job.stop_token = static_cast<std::uint32_t>(stop_token);
   job.cores = static_cast<std::uint32_t>(cores), job.weights_in_l2 = plan.weights_in_l2 ? 1 : 0;
   job.chunk_bytes = static_cast<std::uint32_t>(plan.chunk_bytes), job.kv_positions = static_cast<std::uint32_t>(steps);
+  job.logits_in_l2 = plan.logits_in_l2 ? 1 : 0;
 
   std::vector<unsigned char> blob(blob_bytes(c), 0);
   std::size_t at = 0;

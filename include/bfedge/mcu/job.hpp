@@ -44,6 +44,7 @@ struct LlamaJob {
   std::uint32_t weights = 0, weights_bytes = 0, weights_in_l2 = 1;
   std::uint32_t chunk_bytes = 0;  // the largest streamed chunk (the L1 slot size)
   std::uint32_t kv_positions = 0; // positions of the L1 KV window (>= steps)
+  std::uint32_t logits_in_l2 = 0; // logits (vocab f32) in L2 when L1 cannot hold them
   // Within the blob:
   std::uint32_t token_embedding = 0;   // (vocab, dim), plain
   std::uint32_t rms_att = 0, rms_ffn = 0, rms_final = 0;  // (layers, dim), (layers, dim), (dim)

@@ -18,6 +18,7 @@ struct LlamaMcuPlan {
   std::size_t weights_bytes = 0; // the blob
   std::size_t l2_bytes = 0;      // what L2 holds: the KV cache, and the blob when it fits
   bool weights_in_l2 = false;
+  bool logits_in_l2 = false;     // a large vocabulary's logits do not fit L1 beside the rest
 };
 
 // Fails (capacity error with a one-line reason) when the model cannot run within the firmware's

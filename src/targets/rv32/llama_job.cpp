@@ -77,6 +77,8 @@ struct State {
   bf16 *x, *xb, *xb2, *qkv, *q, *k_new, *v_new, *hb, *hb2, *rms;
   float* x_wide;  // x of the current group, widened (shared: each core widens a slice)
   float *logits, *rope;  // rope: cos then sin for the current position
+  int next_token;        // the argmax of the logits (greedy)
+  int best[kWorkers];    // per core: the argmax of its slice
   bf16 *k_window, *v_window;
   void* scratch;
   bf16 *key_cache, *value_cache;  // L2: (layers, kv_heads, head_size, steps), (layers, kv_heads, steps, head_size)
@@ -218,6 +220,18 @@ void Forward::token(int token_id, int pos) {
   for (int l = 0; l < static_cast<int>(j.n_layers); ++l) layer(l, pos);
   rmsnorm(s.xb, s.x, s.rms + 2 * j.n_layers * m.dim);
   apply(static_cast<int>(j.n_layers), 0, s.xb, s.logits, true);
+  // Greedy sampling is part of the token's time: each core takes the first maximum of its slice,
+  // then core 0 the first maximum of those (the host sampler's argmax).
+  const runtime::Range mine = runtime::split_range(static_cast<int>(j.vocab_size), team.core, team.cores);
+  int best = mine.size() > 0 ? mine.begin : 0;
+  for (int v = mine.begin + 1; v < mine.end; ++v) best = s.logits[v] > s.logits[best] ? v : best;
+  s.best[team.core] = best;
+  team.barrier();
+  if (lead()) {
+    int overall = s.best[0];
+    for (int c = 1; c < team.cores; ++c) overall = s.logits[s.best[c]] > s.logits[overall] ? s.best[c] : overall;
+    s.next_token = overall;
+  }
 }
 
 int fail(const char* why) {
@@ -262,14 +276,15 @@ int run_llama_job(const unsigned char* image) {
   s.hb2 = s.hb + rup16(m.hidden);
   s.x_wide = take_l1<float>(static_cast<std::size_t>(k::matvec_pairs(m.hidden > m.dim ? m.hidden : m.dim)) * 2);
   s.rms = take_l1<bf16>(static_cast<std::size_t>(2 * j.n_layers + 1) * m.dim);
-  s.logits = take_l1<float>(j.vocab_size), s.rope = take_l1<float>(m.hs);
+  s.logits = j.logits_in_l2 != 0 ? static_cast<float*>(l2_arena().take(j.vocab_size * 4u)) : take_l1<float>(j.vocab_size);
+  s.rope = take_l1<float>(m.hs);
   s.k_window = take_l1<bf16>(static_cast<std::size_t>(m.kv) * j.kv_positions);
   s.v_window = take_l1<bf16>(static_cast<std::size_t>(m.kv) * j.kv_positions);
   k::AttentionDecodeParams att;
   att.n_positions = static_cast<int>(j.kv_positions), att.head_size = m.hs;
   const std::size_t per_core = k::aligned_scratch_bytes(k::attention_decode_scratch(att));
   s.scratch = l1_arena().take(per_core * static_cast<std::size_t>(j.cores), 64);
-  if (s.scratch == nullptr || s.k_window == nullptr || s.rms == nullptr || s.x_wide == nullptr) return fail("the decoder's L1 buffers exceed L1");
+  if (s.scratch == nullptr || s.k_window == nullptr || s.rms == nullptr || s.x_wide == nullptr || s.logits == nullptr) return fail("the decoder's L1 buffers exceed L1");
   dma_copy({m.blob + j.rms_att, s.rms, static_cast<std::uint32_t>(2 * j.n_layers * m.dim * 2), 1, 0, 0});
   dma_copy({m.blob + j.rms_final, s.rms + 2 * j.n_layers * m.dim, static_cast<std::uint32_t>(m.dim * 2), 1, 0, 0});
 
@@ -293,8 +308,7 @@ int run_llama_job(const unsigned char* image) {
     if (pos < n_prompt - 1) {
       std::memcpy(&next, image + j.prompt + static_cast<std::size_t>(pos + 1) * 4, 4);
     } else {
-      next = 0;
-      for (int v = 1; v < static_cast<int>(j.vocab_size); ++v) next = s.logits[v] > s.logits[next] ? v : next;
+      next = s.next_token;
     }
     ids[count++] = next;
     if (next == static_cast<int>(j.stop_token)) break;

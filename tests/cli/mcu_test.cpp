@@ -1,0 +1,72 @@
+// bfedge mcu on the emulated MCU (QEMU + plugin): a small MHSA benchmark verified against the host
+// reference, stories260K greedy with ids equal to the host BF16 path, and configurations that
+// cannot fit failing before anything runs with one line naming the reason.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "support/test_support.hpp"
+
+namespace bfedge::test {
+namespace {
+
+#ifndef BFEDGE_HAVE_MCU
+#define SKIP_WITHOUT_MCU() GTEST_SKIP() << "built without the RV32 firmware or the QEMU plugin: skipped"
+#else
+#define SKIP_WITHOUT_MCU() (void)0
+#endif
+
+int lines(const std::string& text) {
+  int n = 0;
+  for (char c : text) n += c == '\n';
+  return n;
+}
+
+TEST(McuCli, BenchMhsaIsVerifiedAndReportsEveryCore) {
+  SKIP_WITHOUT_MCU();
+  const CommandResult r = run_cli({"mcu", "bench", "mhsa", "--seq", "12", "--embed", "48", "--heads", "2", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j["verified"].get<bool>());
+  EXPECT_TRUE(j["naive"]["verified"].get<bool>() && j["tiled"]["verified"].get<bool>() && j["fused"]["verified"].get<bool>());
+  EXPECT_GT(j["speedup_modeled_fused_vs_naive"].get<double>(), 1.0);
+  EXPECT_GT(j["speedup_instructions_fused_vs_naive"].get<double>(), 1.0);
+  ASSERT_EQ(j["per_core"].size(), 8u);
+  for (const auto& core : j["per_core"]) EXPECT_GT(core["instructions"].get<long>(), 0);
+  EXPECT_GT(j["fused"]["dma_bytes"].get<long>(), 0);
+}
+
+TEST(McuCli, MhsaThatCannotFitL1FailsBeforeRunning) {
+  SKIP_WITHOUT_MCU();
+  const CommandResult r = run_cli({"mcu", "bench", "mhsa", "--seq", "64", "--embed", "8192", "--heads", "4"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(r.out.empty());
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("does not fit"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("L1"), std::string::npos) << r.err;
+}
+
+TEST(McuCli, GenerateStories260KMatchesTheHostBf16Path) {
+  SKIP_WITHOUT_MCU();
+  BFEDGE_REQUIRE_SHARED(shared);
+  const CommandResult r = run_cli({"mcu", "generate", "--model", (shared / "models/stories260K.bin").string(), "--tokenizer",
+                                   (shared / "models/tok512.bin").string(), "--prompt", "Once upon a time", "-n", "24"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("Once upon a time", 0), 0u) << r.out;
+  EXPECT_NE(r.err.find("ids identical to the host bf16 path"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("cycles/token"), std::string::npos) << r.err;
+}
+
+TEST(McuCli, GenerateThatCannotFitL1FailsBeforeRunning) {
+  SKIP_WITHOUT_MCU();
+  BFEDGE_REQUIRE_SHARED(shared);
+  const CommandResult r = run_cli({"mcu", "generate", "--model", (shared / "models/stories260K.bin").string(), "--tokenizer",
+                                   (shared / "models/tok512.bin").string(), "-n", "512"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(r.out.empty());
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("does not fit: L1 needs"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace bfedge::test
