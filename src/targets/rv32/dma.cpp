@@ -80,6 +80,12 @@ DmaTicket dma_start(const DmaCopy& copy) {
 
 BFEDGE_RV32_IDLE void dma_wait(DmaTicket ticket) { sleep_until_completed(ticket, current_hart()); }
 
+kernels::DmaOps dma_ops() {
+  return {[](void*, const void* src, void* dst, std::uint32_t row_bytes, std::uint32_t rows, std::uint32_t src_stride,
+             std::uint32_t dst_stride) { return dma_start({src, dst, row_bytes, rows, src_stride, dst_stride}); },
+          [](void*, std::uint32_t ticket) { dma_wait(ticket); }, nullptr};
+}
+
 void dma_report() {
   for (std::uint32_t i = 0; i < g_log_size; ++i) {
     print("DMA ");

@@ -11,6 +11,8 @@
 
 #include <cstdint>
 
+#include "bfedge/kernels/mcu.hpp"
+
 namespace bfedge::rv32 {
 
 struct DmaCopy {
@@ -26,6 +28,9 @@ using DmaTicket = std::uint32_t;
 DmaTicket dma_start(const DmaCopy& copy);
 void dma_wait(DmaTicket ticket);
 inline void dma_copy(const DmaCopy& copy) { dma_wait(dma_start(copy)); }
+
+// The engine as the MCU kernels see it (kernels::DmaOps).
+kernels::DmaOps dma_ops();
 
 // Prints the transfer log as "DMA <phase> <bytes> <rows>" lines (merged per phase), then clears it.
 void dma_report();

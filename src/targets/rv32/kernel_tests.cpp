@@ -1,13 +1,16 @@
-// On-target kernel tests: every portable variant against its reference, on all harts, at
-// tile-edge shapes, with the tolerances of the host tests (docs/kernels.md). Prints one line per
-// case and exits with the number of failures (QEMU's exit status), so ctest sees the result.
+// On-target kernel tests: every portable variant and the MCU kernels (with the DMA hart) against
+// their references, on all harts, at tile-edge shapes, with the tolerances of the host tests
+// (docs/kernels.md). Prints one line per case and exits with the number of failures (QEMU's exit
+// status), so ctest sees the result.
 #include <cmath>
 #include <cstdint>
 
 #include "bfedge/kernels/matmul.hpp"
+#include "bfedge/kernels/mcu.hpp"
 #include "bfedge/kernels/matvec.hpp"
 #include "bfedge/kernels/norm.hpp"
 #include "bfedge/kernels/softmax.hpp"
+#include "dma.hpp"
 #include "rv32_runtime.hpp"
 
 namespace {
@@ -80,18 +83,50 @@ void matvec_case(int rows, int cols) {
   matvec_pack(w, rows, cols, cols, packed);
   MatvecParams p;
   p.rows = rows, p.cols = cols, p.w_packed = packed, p.x = g_a, p.scratch = g_scratch;
-  static const MatvecVariant portable{"matvec__portable_16row", Isa::portable, &matvec__portable_16row, nullptr};
+  static const MatvecVariant variants[] = {
+      {"matvec__portable_16row", Isa::portable, &matvec__portable_16row, nullptr},
+      {"matvec__mcu_8row", Isa::portable, &matvec__mcu_8row, nullptr}};
   static const MatvecVariant reference{"matvec__ref", Isa::reference, &matvec__ref, nullptr};
-  p.y = g_got;
-  run_all_harts(portable, p);
   p.y = g_want;
   run_all_harts(reference, p);
-  bool ok = true;
-  for (int r = 0; r < rows && ok; ++r) {
-    const float g = to_f32(g_got[r]), wv = to_f32(g_want[r]);
-    ok = std::fabs(g - wv) <= std::ldexp(std::fabs(wv), -8) + 1e-3f;
+  for (const MatvecVariant& v : variants) {
+    p.y = g_got;
+    run_all_harts(v, p);
+    bool ok = true;
+    for (int r = 0; r < rows && ok; ++r) {
+      const float g = to_f32(g_got[r]), wv = to_f32(g_want[r]);
+      ok = std::fabs(g - wv) <= std::ldexp(std::fabs(wv), -8) + 1e-3f;
+    }
+    report(v.name, rows, cols, 1, ok);
   }
-  report("matvec__portable_16row", rows, cols, 1, ok);
+}
+
+// linear__mcu_dma with the DMA hart, from tiles of a small L1 budget (K in chunks, partial sums
+// through the workspace) to one chunk.
+void linear_case(int m, int n, int k, std::size_t budget) {
+  static float partial[64 * 72];
+  static unsigned char l1[24 * 1024] __attribute__((aligned(16)));
+  for (int i = 0; i < m * k; ++i) g_a[i] = to_bf16(random_unit());
+  for (int i = 0; i < n * k; ++i) g_b[i] = to_bf16(random_unit());
+  for (int i = 0; i < n; ++i) g_bias[i] = to_bf16(random_unit());
+  McuLinearArgs args;
+  args.m = m, args.n = n, args.k = k, args.a = g_a, args.lda = k, args.w = g_b, args.ldw = k, args.bias = g_bias;
+  args.c = g_got, args.ldc = n, args.plan = plan_linear_mcu(m, n, k, budget), args.l1 = l1, args.partial = partial;
+  args.dma = rv32::dma_ops();
+  bool ok = args.plan.ok && args.plan.l1_bytes <= sizeof l1;
+  if (ok) {
+    rv32::fork([&](const runtime::Team& team) { linear__mcu_dma(args, team); });
+    MatmulParams p;
+    p.m = m, p.n = n, p.k = k, p.a = g_a, p.lda = k, p.b = g_b, p.ldb = k, p.b_transposed = true, p.bias = g_bias;
+    p.c = g_want, p.ldc = n;
+    static const MatmulVariant reference{"matmul__ref", Isa::reference, &matmul__ref, nullptr};
+    run_all_harts(reference, p);
+    for (int i = 0; i < m * n && ok; ++i) {
+      const float g = to_f32(g_got[i]), w = to_f32(g_want[i]);
+      ok = std::fabs(g - w) <= std::ldexp(std::fabs(w), -7) + 1e-5f;  // one BF16 rounding apart
+    }
+  }
+  report("linear__mcu_dma", m, n, k, ok);
 }
 
 void softmax_case(int rows, int cols) {
@@ -128,6 +163,15 @@ void rmsnorm_case(int rows, int n) {
     ok = std::fabs(g - w) <= std::ldexp(std::fabs(w), -8) + 1e-3f;
   }
   report("rmsnorm__portable", rows, n, 1, ok);
+  p.out = g_want;
+  static const NormVariant columns{"rmsnorm__mcu_columns", Isa::portable, &rmsnorm__mcu_columns, nullptr};
+  static const NormVariant portable_rows{"rmsnorm__portable", Isa::portable, &rmsnorm__portable, nullptr};
+  run_all_harts(portable_rows, p);
+  p.out = g_got;
+  run_all_harts(columns, p);
+  ok = true;
+  for (int i = 0; i < rows * n && ok; ++i) ok = g_got[i].bits == g_want[i].bits;  // the same reduction order
+  report("rmsnorm__mcu_columns", rows, n, 1, ok);
 }
 
 }  // namespace
@@ -148,6 +192,11 @@ int main() {
   softmax_case(8, 128);
   rmsnorm_case(1, 64);
   rmsnorm_case(9, 17);
+  const int linear_shapes[][3] = {{1, 3, 4}, {5, 33, 7}, {64, 70, 130}, {13, 4, 100}, {17, 37, 9}};
+  for (const auto& s : linear_shapes) {
+    linear_case(s[0], s[1], s[2], 8 * 1024);
+    linear_case(s[0], s[1], s[2], 24 * 1024);
+  }
   rv32::print(g_failures == 0 ? "PASS\n" : "FAILURES: ");
   if (g_failures != 0) {
     rv32::print_int(g_failures);

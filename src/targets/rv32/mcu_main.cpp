@@ -40,12 +40,6 @@ int run_job(const unsigned char* image) {
 
 }  // namespace
 
-std::uint32_t dma_ops_start(void*, const void* src, void* dst, std::uint32_t row_bytes, std::uint32_t rows,
-                            std::uint32_t src_stride, std::uint32_t dst_stride) {
-  return dma_start({src, dst, row_bytes, rows, src_stride, dst_stride});
-}
-void dma_ops_wait(void*, std::uint32_t ticket) { dma_wait(ticket); }
-
 void print_words(const std::uint32_t* words, std::uint32_t count) {
   print("OUT ");
   print_int(static_cast<long>(count));
