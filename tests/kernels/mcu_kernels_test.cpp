@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "bfedge/kernels/matmul.hpp"
+#include "bfedge/kernels/attention_decode.hpp"
 #include "bfedge/kernels/matvec.hpp"
 #include "bfedge/kernels/mhsa.hpp"
 #include "bfedge/kernels/norm.hpp"
@@ -206,6 +207,40 @@ TEST_P(McuRmsnorm, MatchesPortableBitForBit) {
 
 INSTANTIATE_TEST_SUITE_P(Widths, McuRmsnorm,
                          ::testing::Combine(::testing::Values(1, 5, 64, 172, 288), ::testing::Values(1, 3, 8)));
+
+}  // namespace
+}  // namespace bfedge::kernels
+
+namespace bfedge::kernels {
+namespace {
+
+class McuAttentionDecode : public ::testing::TestWithParam<std::tuple<int, int, int>> {};
+
+TEST_P(McuAttentionDecode, MatchesPortableBitForBit) {
+  const auto [head_size, positions, cores] = GetParam();
+  const int heads = 8, kv_heads = 4, cap = positions + 3;
+  const auto q = test::random_bf16(static_cast<std::size_t>(heads) * head_size, 41);
+  const auto k = test::random_bf16(static_cast<std::size_t>(kv_heads) * head_size * cap, 42);
+  const auto v = test::random_bf16(static_cast<std::size_t>(kv_heads) * cap * head_size, 43);
+  AttentionDecodeParams p;
+  p.n_heads = heads, p.n_kv_heads = kv_heads, p.head_size = head_size, p.n_positions = positions, p.seq_cap = cap;
+  p.q = q.data(), p.k_cache = k.data(), p.v_cache = v.data();
+  test::CanaryMatrix<bf16> got(1, heads * head_size, heads * head_size), want(1, heads * head_size, heads * head_size);
+  p.out = got.data();
+  test::run_variant(AttentionDecodeVariant{"attention_decode__mcu_heads", Isa::portable, &attention_decode__mcu_heads,
+                                           &attention_decode_scratch},
+                    p, cores);
+  p.out = want.data();
+  test::run_variant(AttentionDecodeVariant{"attention_decode__portable_fastexp", Isa::portable,
+                                           &attention_decode__portable_fastexp, &attention_decode_scratch},
+                    p, 1);
+  EXPECT_EQ(got.damaged_canaries(), 0);
+  for (int i = 0; i < heads * head_size; ++i) ASSERT_EQ(got.at(0, i).bits, want.at(0, i).bits) << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, McuAttentionDecode,
+                         ::testing::Combine(::testing::Values(8, 4, 16), ::testing::Values(1, 2, 37, 64),
+                                            ::testing::Values(1, 3, 8)));
 
 }  // namespace
 }  // namespace bfedge::kernels

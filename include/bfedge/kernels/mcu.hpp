@@ -49,6 +49,11 @@ void matvec_f32x__mcu_8row(const McuMatvecArgs& p, const runtime::Team& team);
 // Widens x (cols) into out (2 · matvec_pairs(cols) floats, the odd one zero-padded).
 void widen_matvec_x(const bf16* x, int cols, float* out);
 
+// Decode attention with each head's q and accumulators in registers (attention_decode.hpp's
+// parameters and scratch); bit-identical to attention_decode__portable_fastexp.
+struct AttentionDecodeParams;
+void attention_decode__mcu_heads(const AttentionDecodeParams& p, const runtime::Team& team);
+
 // RMSNorm of rows shared by all cores (each core reduces the row and writes a slice); out must
 // not alias x (other cores are still reading it).
 struct NormParams;

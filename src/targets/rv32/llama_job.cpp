@@ -191,7 +191,7 @@ void Forward::layer(int l, int pos) {
   att.n_heads = static_cast<int>(j.n_heads), att.n_kv_heads = static_cast<int>(j.n_kv_heads), att.head_size = m.hs;
   att.n_positions = pos + 1, att.seq_cap = kvp, att.q = s.q, att.k_cache = s.k_window, att.v_cache = s.v_window;
   att.out = s.xb, att.scratch = s.scratch;
-  k::attention_decode__portable_fastexp(att, team);
+  k::attention_decode__mcu_heads(att, team);
   team.barrier();
   apply(l, 1, s.xb, s.xb2);
   residual(s.xb2);
