@@ -130,6 +130,7 @@ int run_mcu_generate(const McuGenerateOptions& o) {
     j["mac_per_cycle"] = macs / cycles;
     j["instructions_per_token_busiest_core"] = static_cast<double>(instructions) / passes;
     j["weights_in_l2"] = plan.value().weights_in_l2;
+    j["weights_bytes"] = plan.value().weights_bytes;
     j["chunk_bytes"] = plan.value().chunk_bytes;
     j["l1_bytes"] = plan.value().l1_bytes;
     j["total"] = mcu_report_json(total, params);
