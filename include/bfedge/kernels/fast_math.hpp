@@ -43,4 +43,17 @@ inline float schraudolph_exp(float x) {
   return std::bit_cast<float>(static_cast<std::uint32_t>(y));
 }
 
+// s[t] = exp(s[t] - max s) for t < n (fast_exp); returns their sum — the unnormalized softmax
+// the attention kernels divide by at the end.
+inline float exp_shifted_by_max(float* s, int n) {
+  float max_score = s[0];
+  for (int t = 1; t < n; ++t) max_score = s[t] > max_score ? s[t] : max_score;
+  float sum = 0.0f;
+  for (int t = 0; t < n; ++t) {
+    s[t] = fast_exp(s[t] - max_score);
+    sum += s[t];
+  }
+  return sum;
+}
+
 }  // namespace bfedge::kernels

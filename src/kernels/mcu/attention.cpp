@@ -70,13 +70,7 @@ void block(const McuAttentionArgs& p, const HeadL1& l1, int h, int i0, int rows,
   for (int r = 0; r < kBlock; ++r) {
     float* s = scores + r * seq;
     const int valid = p.causal ? (i0 + r < keys ? i0 + r + 1 : keys) : keys;
-    float max_score = s[0];
-    for (int t = 1; t < valid; ++t) max_score = s[t] > max_score ? s[t] : max_score;
-    float sum = 0.0f;
-    for (int t = 0; t < valid; ++t) {
-      s[t] = fast_exp(s[t] - max_score);
-      sum += s[t];
-    }
+    const float sum = exp_shifted_by_max(s, valid);
     for (int t = valid; t < keys; ++t) s[t] = 0.0f;
     inv_sum[r] = 1.0f / sum;
   }

@@ -31,13 +31,7 @@ void one_head(const AttentionDecodeParams& p, int h, float* scores, float* acc) 
     for (int i = 0; i < hs; ++i) s += qs[i] * to_f32(k[static_cast<std::size_t>(i) * p.seq_cap + t]);
     scores[t] = s;
   }
-  float max_score = scores[0];
-  for (int t = 1; t < n; ++t) max_score = scores[t] > max_score ? scores[t] : max_score;
-  float sum = 0.0f;
-  for (int t = 0; t < n; ++t) {
-    scores[t] = fast_exp(scores[t] - max_score);
-    sum += scores[t];
-  }
+  const float sum = exp_shifted_by_max(scores, n);
   float af[HS > 0 ? HS : 1] = {};
   float* a = HS > 0 ? af : acc;
   if (HS == 0) {

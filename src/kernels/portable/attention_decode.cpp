@@ -24,13 +24,7 @@ void attention_decode__portable_fastexp(const AttentionDecodeParams& p, const ru
       const bf16* ki = k + static_cast<std::size_t>(i) * p.seq_cap;
       for (int t = 0; t < n; ++t) scores[t] += qi * to_f32(ki[t]);
     }
-    float max_score = scores[0];
-    for (int t = 1; t < n; ++t) max_score = scores[t] > max_score ? scores[t] : max_score;
-    float sum = 0.0f;
-    for (int t = 0; t < n; ++t) {
-      scores[t] = fast_exp(scores[t] - max_score);
-      sum += scores[t];
-    }
+    const float sum = exp_shifted_by_max(scores, n);
     for (int i = 0; i < p.head_size; ++i) acc[i] = 0.0f;
     for (int t = 0; t < n; ++t) {
       const float w = scores[t];
