@@ -10,15 +10,19 @@ using Word = std::uint32_t __attribute__((may_alias, aligned(4)));
 void widen_packed(const bf16* landed, int ld, int rows, int cols, int depth, int block, int r0, int r1, float* packed) {
   for (int row = r0; row < r1; ++row) {
     Word* out = reinterpret_cast<Word*>(packed + static_cast<std::size_t>(row / block) * depth * block + row % block);
-    const Word* in = reinterpret_cast<const Word*>(landed + static_cast<std::size_t>(row) * ld);
     int kk = 0;
     if (row < rows) {
       // Two BF16 values per 32-bit load: the low half is the lower address (little endian).
-      for (; kk + 1 < cols; kk += 2) {
-        const std::uint32_t pair = in[kk / 2];
-        out[kk * block] = pair << 16;
-        out[(kk + 1) * block] = pair & 0xffff0000u;
+      const Word* in = reinterpret_cast<const Word*>(landed + static_cast<std::size_t>(row) * ld);
+      const int pairs = cols / 2;
+      Word* o = out;
+#pragma GCC unroll 2
+      for (int pair = 0; pair < pairs; ++pair, o += 2 * block) {
+        const std::uint32_t two = in[pair];
+        o[0] = two << 16;
+        o[block] = two & 0xffff0000u;
       }
+      kk = 2 * pairs;
       if (kk < cols) out[kk * block] = static_cast<std::uint32_t>(landed[static_cast<std::size_t>(row) * ld + kk].bits) << 16;
       kk = cols;
     }
