@@ -117,6 +117,9 @@ Status parse_counts(const std::string& path, FirmwareResult& result) {
   if (json.is_discarded() || !json.contains("harts")) return format_error(path + ": the plugin's counts are not JSON");
   const auto& harts = json["harts"];
   if (harts.size() < static_cast<std::size_t>(BFEDGE_MCU_WORKERS)) return format_error(path + ": fewer harts than workers");
+  if (json["regions"] != nlohmann::json{"L1", "L2", "L3"} || json["marks"] != nlohmann::json{"fork", "barrier", "join"}) {
+    return format_error(path + ": the plugin did not count the regions L1, L2, L3 and the marks fork, barrier, join");
+  }
   // Worker 0 takes part in every phase; a worker outside a fork's team marks only its fork and
   // join, and counts as idle for the phases in between.
   const auto& reference = harts[0]["phases"];

@@ -1,6 +1,7 @@
-// linear__mcu_dma (kernels/mcu.hpp). L1 holds: A's chunk as landed BF16 and widened FP32 (all m
-// rows × tk), two landing buffers for W panels (tn × tk BF16) and the widened panel, and, when K
-// takes several chunks, three C tiles (compute / next partial in / previous partial out).
+// linear__mcu_dma (kernels/mcu.hpp). L1 holds: the bias, A's chunk as landed BF16 and widened
+// FP32 (all m rows × tk), two landing buffers for W panels (tn × tk BF16) and the widened panel,
+// and three FP32 C tiles (compute / next partial in / previous partial out; with one chunk or one
+// panel only the first is used).
 // Per step s = (chunk, panel): [widen panel s] barrier [compute s while the DMA brings panel s+1
 // (and partial sums in/out); wait] barrier. Core 0 drives the DMA.
 #include <initializer_list>
