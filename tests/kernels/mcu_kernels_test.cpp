@@ -139,7 +139,9 @@ TEST_P(McuMhsa, MatchesMhsaRef) {
 INSTANTIATE_TEST_SUITE_P(Shapes, McuMhsa,
                          ::testing::Values(MhsaCase{1, 8, 1, false, 1}, MhsaCase{5, 16, 2, true, 3},
                                            MhsaCase{17, 32, 4, false, 2}, MhsaCase{33, 96, 3, true, 3},
-                                           MhsaCase{64, 512, 4, false, 4}, MhsaCase{64, 512, 4, true, 2}),
+                                           MhsaCase{64, 512, 4, false, 4}, MhsaCase{64, 512, 4, true, 2},
+                                           MhsaCase{7, 40, 5, true, 3},        // head size 8, rows past seq
+                                           MhsaCase{120, 32, 2, true, 3}),     // scores too big: the row-block form
                          [](const ::testing::TestParamInfo<MhsaCase>& p) {
                            const MhsaCase& c = p.param;
                            return "L" + std::to_string(c.seq) + "_E" + std::to_string(c.embed) + "_H" +
@@ -241,6 +243,19 @@ TEST_P(McuAttentionDecode, MatchesPortableBitForBit) {
 INSTANTIATE_TEST_SUITE_P(Shapes, McuAttentionDecode,
                          ::testing::Combine(::testing::Values(8, 4, 16), ::testing::Values(1, 2, 37, 64),
                                             ::testing::Values(1, 3, 8)));
+
+}  // namespace
+}  // namespace bfedge::kernels
+
+namespace bfedge::kernels {
+namespace {
+
+TEST(McuAttentionPlan, TakesTheGemmFormOnlyWhenAHeadsScoresFit) {
+  EXPECT_TRUE(plan_attention_mcu(64, 128, 8, 112 * 1024).gemm);
+  const McuAttentionPlan rows = plan_attention_mcu(120, 16, 3, 112 * 1024);
+  EXPECT_TRUE(rows.ok);
+  EXPECT_FALSE(rows.gemm);
+}
 
 }  // namespace
 }  // namespace bfedge::kernels

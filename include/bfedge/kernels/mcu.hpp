@@ -7,9 +7,11 @@
 //   linear__mcu_dma     C[m×n] = A[m×k] · W[n×k]ᵀ + bias (PyTorch Linear layout), BF16 in and out.
 //                       K is split into chunks of tk that fit L1 with all of A's rows; C partial
 //                       sums travel L1↔workspace by DMA between chunks; cores share each W panel.
-//   attention__mcu_dma  per head: K and V of the head land in L1 (the next head's while this one
-//                       computes); cores take blocks of 4 query rows: scores, softmax (fast exp)
-//                       and ·V stay in L1 — no L×L buffer in memory.
+//   attention__mcu_dma  per head, all in L1. When a head's L×L scores fit: Q, K, V land and are
+//                       widened into the micro-kernel's layouts, S = Q·Kᵀ and P·V run on it
+//                       (the GEMM form). Otherwise K and V land (the next head's while this one
+//                       computes) and cores take blocks of 4 query rows: scores, softmax
+//                       (fast exp) and ·V stay in registers and per-core L1.
 //   matvec__mcu_8row    the LLaMA decoder's matvec on weights streamed into L1 (see below).
 //   mhsa__mcu_fused     linear (QKV) → attention → linear (output), nn.MultiheadAttention's
 //                       forward with the MhsaArgs interface of mhsa.hpp.
@@ -88,6 +90,7 @@ void linear__mcu_dma(const McuLinearArgs& args, const runtime::Team& team);
 struct McuAttentionPlan {
   bool ok = false;
   const char* reason = "";
+  bool gemm = false;  // the whole score matrix of a head fits L1: S and P·V on the micro-kernel
   std::size_t l1_bytes = 0;
 };
 McuAttentionPlan plan_attention_mcu(int seq, int head_dim, int cores, std::size_t l1_budget);
@@ -97,6 +100,7 @@ struct McuAttentionArgs {
   bool causal = false;
   const bf16* qkv = nullptr;  // (seq, 3·heads·head_dim): q | k | v, heads side by side
   bf16* out = nullptr;        // (seq, heads·head_dim)
+  bool gemm = false;          // plan.gemm
   void* l1 = nullptr;         // plan.l1_bytes
   DmaOps dma;
 };

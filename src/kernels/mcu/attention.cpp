@@ -103,6 +103,12 @@ McuAttentionPlan plan_attention_mcu(int seq, int head_dim, int cores, std::size_
     plan.reason = "attention needs a head size that is a multiple of 4";
     return plan;
   }
+  plan.l1_bytes = mcu::attention_gemm_l1_bytes(seq, head_dim, cores);
+  plan.gemm = plan.l1_bytes <= l1_budget;
+  if (plan.gemm) {
+    plan.ok = true;
+    return plan;
+  }
   plan.l1_bytes = 4 * mcu::round_up(static_cast<std::size_t>(seq) * head_dim * 2, std::size_t{16}) +
                   static_cast<std::size_t>(cores) * mcu::round_up(per_core_floats(seq, head_dim) * 4, std::size_t{16});
   plan.ok = plan.l1_bytes <= l1_budget;
@@ -111,6 +117,10 @@ McuAttentionPlan plan_attention_mcu(int seq, int head_dim, int cores, std::size_
 }
 
 void attention__mcu_dma(const McuAttentionArgs& p, const runtime::Team& team) {
+  if (p.gemm) {
+    attention_gemm__mcu(p, team);
+    return;
+  }
   const HeadL1 l1 = carve(p.l1, p.seq, p.head_dim);
   float* q = l1.core_base + mcu::round_up(per_core_floats(p.seq, p.head_dim) * 4, std::size_t{16}) / 4 * team.core;
   float* scores = q + kBlock * p.head_dim;

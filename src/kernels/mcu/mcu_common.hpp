@@ -36,6 +36,9 @@ void widen_packed(const bf16* landed, int ld, int rows, int cols, int depth, int
 // c[r][j] (row stride ldc) += Σ_kk a[kk][r] · w[kk][j] over depth, r < 4, j < 6; a and w packed.
 void micro_4x6(const float* a, const float* w, int depth, float* c, int ldc);
 
+// The GEMM form of attention (attention_gemm.cpp), chosen by plan_attention_mcu when it fits.
+std::size_t attention_gemm_l1_bytes(int seq, int head_dim, int cores);
+
 inline std::uint32_t dma_start(const DmaOps& dma, const void* src, void* dst, std::size_t row_bytes,
                                int rows, std::size_t src_stride, std::size_t dst_stride) {
   return dma.start(dma.ctx, src, dst, static_cast<std::uint32_t>(row_bytes), static_cast<std::uint32_t>(rows),
@@ -43,3 +46,7 @@ inline std::uint32_t dma_start(const DmaOps& dma, const void* src, void* dst, st
 }
 
 }  // namespace bfedge::kernels::mcu
+
+namespace bfedge::kernels {
+void attention_gemm__mcu(const McuAttentionArgs& p, const runtime::Team& team);
+}  // namespace bfedge::kernels

@@ -72,7 +72,7 @@ void mhsa__mcu_fused(const McuMhsaArgs& p, const runtime::Team& team) {
                   team);
   McuAttentionArgs att;
   att.seq = p.seq, att.heads = p.heads, att.head_dim = e / p.heads, att.causal = p.causal;
-  att.qkv = ws.qkv, att.out = ws.attended, att.l1 = p.l1, att.dma = p.dma;
+  att.qkv = ws.qkv, att.out = ws.attended, att.gemm = p.plan.attention.gemm, att.l1 = p.l1, att.dma = p.dma;
   attention__mcu_dma(att, team);
   linear__mcu_dma(linear_args(p.plan.out_proj, p.seq, e, e, ws.attended, p.out_proj_weight, p.out_proj_bias, p.y,
                               p.l1, ws.partial, p.dma),
