@@ -60,6 +60,10 @@ void put(std::vector<unsigned char>& blob, std::size_t at, const void* data, std
 Result<LlamaMcuPlan> plan_llama_mcu(const models::LlamaConfig& c, int steps, int cores, std::size_t l1_arena,
                                     std::size_t l2_arena, std::size_t l3_bytes) {
   LlamaMcuPlan plan;
+  if (steps > static_cast<int>(kMaxLlamaSteps)) {
+    return Status(ErrorCode::capacity, "does not fit: the MCU firmware runs at most " +
+                                           std::to_string(kMaxLlamaSteps) + " positions, not " + std::to_string(steps));
+  }
   plan.weights_bytes = blob_bytes(c);
   const std::size_t cache = 2 * static_cast<std::size_t>(c.n_layers) * c.kv_dim() * steps * 2;
   // The smallest piece is one 16-row block of the widest matrix; larger pieces mean fewer transfers.

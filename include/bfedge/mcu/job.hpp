@@ -35,6 +35,8 @@ struct MhsaJob {
 // out in the order the forward pass streams them: per layer [wq wk wv] [wo] [w1] [w3] [w2], then
 // the classifier; every matrix in matvec_pack layout. The firmware copies the blob to L2 when it
 // fits (weights_in_l2) and streams chunks of at most chunk_bytes into L1 slots by DMA.
+inline constexpr std::uint32_t kMaxLlamaSteps = 1024;  // the firmware keeps the ids in a fixed array
+
 struct LlamaJob {
   JobHeader header;
   std::uint32_t dim = 0, hidden_dim = 0, n_layers = 0, n_heads = 0, n_kv_heads = 0, vocab_size = 0, seq_len = 0;

@@ -71,9 +71,7 @@ struct Model {
 // Everything in L1 plus the streaming state (core 0 drives the DMA).
 struct State {
   bf16* slot[2];
-  std::uint32_t ticket = 0;
   unsigned pieces[kWorkers] = {};  // per core: pieces used so far (the next one is in slot % 2)
-  Piece next{};        // the piece in flight
   bf16 *x, *xb, *xb2, *qkv, *q, *k_new, *v_new, *hb, *hb2, *rms;
   float* x_wide;  // x of the current group, widened (shared: each core widens a slice)
   float *logits, *rope;  // rope: cos then sin for the current position
@@ -105,16 +103,17 @@ struct Forward {
     for (int r0 = 0; r0 < w.rows; r0 += step) {
       unsigned& piece = s.pieces[team.core];
       const bf16* slot = s.slot[piece % 2];
+      DmaTicket ticket = 0;
       if (lead()) {
-        s.next = following(l, g, r0);
-        s.ticket = dma_start({s.next.src, s.slot[(piece + 1) % 2], s.next.bytes, 1, 0, 0});
+        const Piece next = following(l, g, r0);
+        ticket = dma_start({next.src, s.slot[(piece + 1) % 2], next.bytes, 1, 0, 0});
       }
       k::McuMatvecArgs p;
       p.rows = w.rows - r0 < step ? w.rows - r0 : step, p.cols = w.cols, p.w_packed = slot, p.x = xw;
       p.y = y_f32 ? static_cast<void*>(static_cast<float*>(y) + r0) : static_cast<void*>(static_cast<bf16*>(y) + r0);
       p.y_f32 = y_f32;
       k::matvec_f32x__mcu_8row(p, team);
-      if (lead()) dma_wait(s.ticket);
+      if (lead()) dma_wait(ticket);
       ++piece;
       team.barrier();
     }
@@ -234,13 +233,6 @@ void Forward::token(int token_id, int pos) {
   }
 }
 
-int fail(const char* why) {
-  print("FAIL ");
-  print(why);
-  print("\n");
-  return 5;
-}
-
 template <class T>
 T* take_l1(std::size_t count) {
   return static_cast<T*>(l1_arena().take(count * sizeof(T)));
@@ -288,16 +280,16 @@ int run_llama_job(const unsigned char* image) {
   dma_copy({m.blob + j.rms_att, s.rms, static_cast<std::uint32_t>(2 * j.n_layers * m.dim * 2), 1, 0, 0});
   dma_copy({m.blob + j.rms_final, s.rms + 2 * j.n_layers * m.dim, static_cast<std::uint32_t>(m.dim * 2), 1, 0, 0});
 
-  static std::int32_t ids[1024 + 2];  // in L2: worker stacks are 2 KiB
+  static std::int32_t ids[mcu::kMaxLlamaSteps + 1];  // in L2: worker stacks are 2 KiB
   const int steps = static_cast<int>(j.steps), n_prompt = static_cast<int>(j.prompt_tokens);
-  if (steps > 1024) return fail("more than 1024 steps");
+  if (steps > static_cast<int>(mcu::kMaxLlamaSteps)) return fail("more steps than the firmware keeps ids for");
   std::memcpy(ids, image + j.prompt, sizeof(std::int32_t));
   int count = 1;
   {  // the first piece of the stream, in slot 0 before the first token
     const Group first = m.group(0, 0);
     const int step = rows_per_piece(first, j.chunk_bytes);
-    s.next = piece_of(first, 0, step < first.rows ? step : first.rows);
-    dma_copy({s.next.src, s.slot[0], s.next.bytes, 1, 0, 0});
+    const Piece piece = piece_of(first, 0, step < first.rows ? step : first.rows);
+    dma_copy({piece.src, s.slot[0], piece.bytes, 1, 0, 0});
   }
   for (int pos = 0; pos < steps; ++pos) {
     const int token = ids[count - 1];

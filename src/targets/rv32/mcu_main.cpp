@@ -21,12 +21,10 @@ int run_job(const unsigned char* image) {
   mcu::JobHeader header;
   std::memcpy(&header, image, sizeof header);
   if (header.magic != mcu::kJobMagic || header.version != mcu::kJobVersion) {
-    print("FAIL no bfedge job image at the start of L3\n");
-    return 2;
+    return fail("no bfedge job image at the start of L3");
   }
   if (header.image_bytes > BFEDGE_MCU_L3_BYTES) {
-    print("FAIL the job image is larger than L3\n");
-    return 2;
+    return fail("the job image is larger than L3");
   }
   switch (header.kind) {
     case mcu::JobKind::mhsa:
@@ -34,8 +32,7 @@ int run_job(const unsigned char* image) {
     case mcu::JobKind::llama:
       return run_llama_job(image);
   }
-  print("FAIL unknown job kind\n");
-  return 2;
+  return fail("unknown job kind");
 }
 
 }  // namespace
@@ -48,6 +45,13 @@ void print_words(const std::uint32_t* words, std::uint32_t count) {
     print_hex(words[i]);
     print((i % 8 == 7 || i + 1 == count) ? "\n" : " ");
   }
+}
+
+int fail(const char* why) {
+  print("FAIL ");
+  print(why);
+  print("\n");
+  return 2;
 }
 
 void print_measure(std::uint32_t first, std::uint32_t last) {

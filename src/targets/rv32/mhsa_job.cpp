@@ -49,13 +49,6 @@ void measured(Run&& run, std::uint32_t cores) {
   print_measure(first, marks_made() - 1);
 }
 
-int fail(const char* why) {
-  print("FAIL ");
-  print(why);
-  print("\n");
-  return 4;
-}
-
 int run_naive(const mcu::MhsaJob& job, const unsigned char* image, FarMemory& far) {
   kernels::MhsaF32Params p = args_of<float>(job, image);
   const std::size_t outputs = static_cast<std::size_t>(p.seq) * p.embed;

@@ -50,8 +50,6 @@ void fork(Job&& job, int cores = kWorkers) {
 struct Arena {
   std::uintptr_t begin, end, top;
   void* take(std::size_t bytes, std::size_t align = 16);
-  std::size_t free_bytes() const { return end - top; }
-  void reset() { top = begin; }
 };
 Arena& l1_arena();
 Arena& l2_arena();
