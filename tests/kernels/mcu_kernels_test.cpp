@@ -50,7 +50,7 @@ TEST_P(McuLinear, MatchesMatmulRef) {
   ASSERT_TRUE(args.plan.ok) << args.plan.reason;
   ASSERT_LE(args.plan.l1_bytes, c.budget);
   runtime::AlignedBuffer l1(args.plan.l1_bytes + 16);
-  std::vector<float> partial(linear_mcu_partial_bytes(args) / sizeof(float) + 1);
+  std::vector<float> partial(linear_mcu_partial_bytes(c.m, c.n, c.k, args.plan) / sizeof(float) + 1);
   args.l1 = l1.data(), args.partial = partial.data();
   test::CanaryMatrix<bf16> got(c.m, c.n, c.n + 3);
   args.c = got.data();

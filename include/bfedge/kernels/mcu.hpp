@@ -84,7 +84,8 @@ struct McuLinearArgs {
   float* partial = nullptr;   // (m, n) f32 workspace when plan.tk < k
   DmaOps dma;
 };
-std::size_t linear_mcu_partial_bytes(const McuLinearArgs& args);
+// Bytes of McuLinearArgs::partial a plan needs (0 when the partial sums stay in L1).
+std::size_t linear_mcu_partial_bytes(int m, int n, int k, const McuLinearPlan& plan);
 void linear__mcu_dma(const McuLinearArgs& args, const runtime::Team& team);
 
 struct McuAttentionPlan {

@@ -136,8 +136,9 @@ McuLinearPlan plan_linear_mcu(int m, int n, int k, std::size_t l1_budget) {
   return plan;
 }
 
-std::size_t linear_mcu_partial_bytes(const McuLinearArgs& args) {
-  return args.plan.tk < args.k && panels_of(args) > 1 ? static_cast<std::size_t>(args.m) * args.n * sizeof(float) : 0;
+std::size_t linear_mcu_partial_bytes(int m, int n, int k, const McuLinearPlan& plan) {
+  const bool round_trips = plan.tk < k && (n + plan.tn - 1) / plan.tn > 1;
+  return round_trips ? static_cast<std::size_t>(m) * n * sizeof(float) : 0;
 }
 
 void linear__mcu_dma(const McuLinearArgs& p, const runtime::Team& team) {

@@ -51,13 +51,9 @@ McuMhsaPlan plan_mhsa_mcu(int seq, int embed, int heads, int cores, std::size_t 
   plan.l1_bytes = plan.in_proj.l1_bytes;
   if (plan.out_proj.l1_bytes > plan.l1_bytes) plan.l1_bytes = plan.out_proj.l1_bytes;
   if (plan.attention.l1_bytes > plan.l1_bytes) plan.l1_bytes = plan.attention.l1_bytes;
-  McuLinearArgs in_args, out_args;
-  in_args.m = out_args.m = seq;
-  in_args.n = 3 * embed, out_args.n = embed;
-  in_args.k = out_args.k = embed;
-  in_args.plan = plan.in_proj, out_args.plan = plan.out_proj;
-  std::size_t partial = linear_mcu_partial_bytes(in_args);
-  if (linear_mcu_partial_bytes(out_args) > partial) partial = linear_mcu_partial_bytes(out_args);
+  std::size_t partial = linear_mcu_partial_bytes(seq, 3 * embed, embed, plan.in_proj);
+  const std::size_t out_partial = linear_mcu_partial_bytes(seq, embed, embed, plan.out_proj);
+  if (out_partial > partial) partial = out_partial;
   plan.l2_bytes = mcu::round_up(static_cast<std::size_t>(seq) * 3 * embed * 2, std::size_t{16}) +
                   mcu::round_up(static_cast<std::size_t>(seq) * embed * 2, std::size_t{16}) + partial;
   plan.ok = true;
