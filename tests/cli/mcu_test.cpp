@@ -46,6 +46,18 @@ TEST(McuCli, MhsaThatCannotFitL1FailsBeforeRunning) {
   EXPECT_NE(r.err.find("L1"), std::string::npos) << r.err;
 }
 
+TEST(McuCli, BadBenchOptionsGetOneUsageLine) {
+  for (const std::vector<std::string>& extra : std::vector<std::vector<std::string>>{
+           {"--l1-kib", "-3"}, {"--embed", "2000000000", "--heads", "1"}, {"--seq", "0"}, {"--cores", "9"}}) {
+    std::vector<std::string> args{"mcu", "bench", "mhsa"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const CommandResult r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 2) << extra[0];
+    EXPECT_TRUE(r.out.empty()) << extra[0];
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+  }
+}
+
 TEST(McuCli, GenerateStories260KMatchesTheHostBf16Path) {
   SKIP_WITHOUT_MCU();
   BFEDGE_REQUIRE_SHARED(shared);

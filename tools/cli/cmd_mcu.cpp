@@ -118,10 +118,14 @@ int run_mcu_bench_mhsa(const McuBenchOptions& o) {
   if (o.seq < 1 || o.embed < 1 || o.heads < 1 || o.embed % o.heads != 0) {
     return report_error("--seq, --embed, --heads must be positive and --heads must divide --embed", kExitUsageError);
   }
+  if (o.seq > 65536 || o.embed > 65536) {
+    return report_error("--seq and --embed must be at most 65536 (far beyond any MCU memory)", kExitUsageError);
+  }
   if (o.cores < 1 || o.cores > BFEDGE_MCU_WORKERS) {
     return report_error("--cores " + std::to_string(o.cores) + " is outside 1.." + std::to_string(BFEDGE_MCU_WORKERS),
                         kExitUsageError);
   }
+  if (o.l1_kib < 0) return report_error("--l1-kib must be positive (omit it for the whole L1 arena)", kExitUsageError);
   auto tools = mcu::find_firmware_tools();
   if (!tools.is_ok()) return report_error(tools.status());
   auto arenas = mcu::firmware_arenas(tools.value());
