@@ -36,15 +36,10 @@ double macs_per_token(const models::LlamaConfig& c, int pos) {
 }
 
 // The host BF16 path (the default ISA level), greedy, for the comparison of ids.
-Result<std::vector<int>> host_ids(const ModelOptions& options, const std::vector<int>& prompt, int steps) {
-  ModelOptions bf16 = options;
-  bf16.dtype = "bf16";
-  Result<LoadedModel> loaded = load_model(bf16);
-  if (!loaded.is_ok()) return loaded.status();
-  models::Sampler greedy(loaded.value().runner.config().vocab_size, 0.0f, 0.9f, 1);
+Result<std::vector<int>> host_ids(LoadedModel& bf16, const std::vector<int>& prompt, int steps) {
+  models::Sampler greedy(bf16.runner.config().vocab_size, 0.0f, 0.9f, 1);
   runtime::HostCluster cluster(1);
-  auto result = models::generate(loaded.value().runner, loaded.value().tokenizer, greedy, prompt, steps, cluster,
-                                 [](std::string_view) {});
+  auto result = models::generate(bf16.runner, bf16.tokenizer, greedy, prompt, steps, cluster, [](std::string_view) {});
   if (!result.is_ok()) return result.status();
   return result.value().ids;
 }
@@ -56,7 +51,7 @@ int run_mcu_generate(const McuGenerateOptions& o) {
   }
   if (o.prompt && o.prompt->empty()) return report_error("--prompt: empty prompt (omit it to start from BOS)", kExitUsageError);
   if (o.model.dtype != "bf16") return report_error("--dtype: the MCU runs BF16 only", kExitUsageError);
-  Result<LoadedModel> loaded = load_model(o.model);  // validates the files and the tokenizer
+  Result<LoadedModel> loaded = load_model(o.model);  // BF16: validates the files, and is the host path compared with
   if (!loaded.is_ok()) return report_error(loaded.status());
   const models::LlamaConfig config = loaded.value().runner.config();
   Result<std::vector<int>> prompt = loaded.value().tokenizer.encode(o.prompt.value_or(""), true, false);
@@ -96,20 +91,17 @@ int run_mcu_generate(const McuGenerateOptions& o) {
   const mcu::CycleModelParams params;
   double cycles = 0, macs = 0;
   std::uint64_t instructions = 0;
+  std::vector<mcu::Phase> all;  // every token's phases, for the run's per-core totals (--json)
   for (std::size_t t = 0; t < r.windows.size(); ++t) {
-    const mcu::ModelReport token = mcu::model_phases(mcu::window_phases(r, r.windows[t]), params);
+    const std::vector<mcu::Phase> phases = mcu::window_phases(r, r.windows[t]);
+    const mcu::ModelReport token = mcu::model_phases(phases, params);
     cycles += token.cluster_cycles;
     instructions += token.max_core_work;
     macs += macs_per_token(config, static_cast<int>(t));
+    if (o.json) all.insert(all.end(), phases.begin(), phases.end());
   }
   const auto passes = static_cast<double>(r.windows.size());
-  std::vector<mcu::Phase> all;
-  for (const mcu::Window& w : r.windows) {
-    const auto phases = mcu::window_phases(r, w);
-    all.insert(all.end(), phases.begin(), phases.end());
-  }
-  const mcu::ModelReport total = mcu::model_phases(all, params);
-  auto host = host_ids(o.model, prompt.value(), o.steps);
+  auto host = host_ids(loaded.value(), prompt.value(), o.steps);
   if (!host.is_ok()) return report_error(host.status());
   const bool identical = host.value() == ids;
   const int generated = static_cast<int>(ids.size()) - static_cast<int>(prompt.value().size());
@@ -133,7 +125,7 @@ int run_mcu_generate(const McuGenerateOptions& o) {
     j["weights_bytes"] = plan.value().weights_bytes;
     j["chunk_bytes"] = plan.value().chunk_bytes;
     j["l1_bytes"] = plan.value().l1_bytes;
-    j["total"] = mcu_report_json(total, params);
+    j["total"] = mcu_report_json(mcu::model_phases(all, params), params);
     j["cycle_model"] = cycle_model_json(params);
     std::fprintf(stderr, "%s\n", j.dump(2).c_str());
   }
