@@ -126,6 +126,7 @@ int run_mcu_bench_mhsa(const McuBenchOptions& o) {
                         kExitUsageError);
   }
   if (o.l1_kib < 0) return report_error("--l1-kib must be positive (omit it for the whole L1 arena)", kExitUsageError);
+  if (auto settings = mcu::mcu_run_settings(); !settings.is_ok()) return report_error(settings.status());
   auto tools = mcu::find_firmware_tools();
   if (!tools.is_ok()) return report_error(tools.status());
   auto arenas = mcu::firmware_arenas(tools.value());

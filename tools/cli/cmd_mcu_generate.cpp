@@ -51,6 +51,7 @@ int run_mcu_generate(const McuGenerateOptions& o) {
   }
   if (o.prompt && o.prompt->empty()) return report_error("--prompt: empty prompt (omit it to start from BOS)", kExitUsageError);
   if (o.model.dtype != "bf16") return report_error("--dtype: the MCU runs BF16 only", kExitUsageError);
+  if (auto settings = mcu::mcu_run_settings(); !settings.is_ok()) return report_error(settings.status());
   Result<LoadedModel> loaded = load_model(o.model);  // BF16: validates the files, and is the host path compared with
   if (!loaded.is_ok()) return report_error(loaded.status());
   const models::LlamaConfig config = loaded.value().runner.config();
