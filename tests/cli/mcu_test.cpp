@@ -69,6 +69,17 @@ TEST(McuCli, GenerateStories260KMatchesTheHostBf16Path) {
   EXPECT_NE(r.err.find("cycles/token"), std::string::npos) << r.err;
 }
 
+TEST(McuCli, GenerateRunsTheReferencesLengthOf256Steps) {
+  // 238..511 steps used to pass the plan and overflow the firmware's DMA log after the run.
+  SKIP_WITHOUT_MCU();
+  BFEDGE_REQUIRE_SHARED(shared);
+  const CommandResult r = run_cli({"mcu", "generate", "--model", (shared / "models/stories260K.bin").string(), "--tokenizer",
+                                   (shared / "models/tok512.bin").string(), "--prompt", "Once upon a time", "-n", "256"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("252 generated tokens"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("ids identical to the host bf16 path"), std::string::npos) << r.err;
+}
+
 TEST(McuCli, GenerateThatCannotFitL1FailsBeforeRunning) {
   SKIP_WITHOUT_MCU();
   BFEDGE_REQUIRE_SHARED(shared);
