@@ -46,6 +46,14 @@ TEST(McuCli, MhsaThatCannotFitL1FailsBeforeRunning) {
   EXPECT_NE(r.err.find("L1"), std::string::npos) << r.err;
 }
 
+TEST(McuCli, MhsaWithMorePhasesThanTheDmaLogFailsBeforeRunning) {
+  SKIP_WITHOUT_MCU();
+  const CommandResult r = run_cli({"mcu", "bench", "mhsa", "--seq", "4", "--embed", "2048", "--heads", "4", "--l1-kib", "32"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(r.out.empty());
+  EXPECT_EQ(r.err, "bfedge: error: MHSA L=4 E=2048 does not fit: its 21927 phases exceed the firmware's DMA log (16384 phases a run)\n");
+}
+
 TEST(McuCli, BadBenchOptionsGetOneUsageLine) {
   for (const std::vector<std::string>& extra : std::vector<std::vector<std::string>>{
            {"--l1-kib", "-3"}, {"--embed", "2000000000", "--heads", "1"}, {"--seq", "0"}, {"--cores", "9"}}) {

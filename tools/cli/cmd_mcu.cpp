@@ -11,6 +11,7 @@
 #include "bfedge/kernels/mcu.hpp"
 #include "bfedge/kernels/mhsa.hpp"
 #include "bfedge/mcu/firmware_run.hpp"
+#include "bfedge/mcu/job.hpp"
 #include "bfedge/mcu/memory_map.h"
 #include "bfedge/mcu/mhsa_image.hpp"
 #include "cli_common.hpp"
@@ -142,6 +143,11 @@ int run_mcu_bench_mhsa(const McuBenchOptions& o) {
   if (!plan.ok) {
     return report_error("MHSA L=" + std::to_string(o.seq) + " E=" + std::to_string(o.embed) + " does not fit: " +
                         plan.reason + " (" + std::to_string(l1_budget / 1024) + " KiB)");
+  }
+  if (const std::size_t phases = kernels::mhsa_mcu_phase_bound(plan, o.seq, o.embed, o.heads); phases > mcu::kDmaLogEntries) {
+    return report_error("MHSA L=" + std::to_string(o.seq) + " E=" + std::to_string(o.embed) + " does not fit: its " +
+                        std::to_string(phases) + " phases exceed the firmware's DMA log (" +
+                        std::to_string(mcu::kDmaLogEntries) + " phases a run)");
   }
   const std::size_t l2_needed = plan.l2_bytes + static_cast<std::size_t>(o.seq) * o.embed * 6;
   if (l2_needed > arenas.value().l2) {
