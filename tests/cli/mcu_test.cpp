@@ -54,6 +54,14 @@ TEST(McuCli, MhsaWithMorePhasesThanTheDmaLogFailsBeforeRunning) {
   EXPECT_EQ(r.err, "bfedge: error: MHSA L=4 E=2048 does not fit: its 21927 phases exceed the firmware's DMA log (16384 phases a run)\n");
 }
 
+TEST(McuCli, AnL1BudgetJustOverTheArenaDoesNotPrintAsTheArena) {
+  SKIP_WITHOUT_MCU();
+  const CommandResult r = run_cli({"mcu", "bench", "mhsa", "--l1-kib", "111"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err.find("(111 KiB)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--l1-kib 111 exceeds the firmware's L1 arena (110.7 KiB)"), std::string::npos) << r.err;
+}
+
 TEST(McuCli, BadBenchOptionsGetOneUsageLine) {
   for (const std::vector<std::string>& extra : std::vector<std::vector<std::string>>{
            {"--l1-kib", "-3"}, {"--embed", "2000000000", "--heads", "1"}, {"--seq", "0"}, {"--cores", "9"}}) {
