@@ -117,8 +117,8 @@ Result<std::string> resolve_program(const std::string& program) {
 }
 
 // In the forked child: only async-signal-safe calls until execv.
-[[noreturn]] void exec_child(const char* path, char* const* argv, pid_t parent, int output_fd, int error_fd,
-                             const std::vector<int>& inherit_fds) {
+[[noreturn]] void exec_child(const char* path, char* const* argv, pid_t parent, int stdout_fd, int stderr_fd,
+                             int error_fd, const std::vector<int>& inherit_fds) {
   setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != parent) _exit(127);  // bfedge died before the line above took effect
@@ -131,7 +131,7 @@ Result<std::string> resolve_program(const std::string& program) {
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
   const int null_fd = open("/dev/null", O_RDONLY);
-  if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(output_fd, 1) < 0 || dup2(output_fd, 2) < 0) {
+  if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(stdout_fd, 1) < 0 || dup2(stderr_fd, 2) < 0) {
     const int error = errno;
     [[maybe_unused]] const ssize_t ignored = write(error_fd, &error, sizeof error);
     _exit(127);
@@ -151,13 +151,20 @@ void keep_tail(std::string& tail, const char* bytes, std::size_t count, std::siz
   if (tail.size() > 2 * limit + 4096) tail.erase(0, tail.size() - limit);
 }
 
-// Reads what the child wrote so far; false at end of file.
-bool drain(int fd, std::string& tail, std::size_t limit) {
+// Reads what the child wrote so far; false at end of file. `whole`: keep everything (up to
+// limit; `overflow` is set beyond it), else only the tail.
+bool drain(int fd, std::string& text, std::size_t limit, bool whole = false, bool* overflow = nullptr) {
   char buffer[4096];
   for (;;) {
     const ssize_t got = read(fd, buffer, sizeof buffer);
     if (got > 0) {
-      keep_tail(tail, buffer, static_cast<std::size_t>(got), limit);
+      if (!whole) {
+        keep_tail(text, buffer, static_cast<std::size_t>(got), limit);
+      } else if (text.size() + static_cast<std::size_t>(got) <= limit) {
+        text.append(buffer, static_cast<std::size_t>(got));
+      } else {
+        *overflow = true;
+      }
       continue;
     }
     if (got == 0) return false;
@@ -186,8 +193,13 @@ Result<SubprocessResult> run_subprocess(const SubprocessOptions& options) {
   argv.push_back(nullptr);
   const std::string& name = options.argv[0];
 
-  Pipe output, exec_error, wake;
+  Pipe output, standard_out, exec_error, wake;
+  const bool separate = options.capture_stdout_bytes > 0;
   BFEDGE_RETURN_IF_ERROR(output.open(O_CLOEXEC));
+  if (separate) {
+    BFEDGE_RETURN_IF_ERROR(standard_out.open(O_CLOEXEC));
+    fcntl(standard_out.read.fd, F_SETFL, O_NONBLOCK);
+  }
   BFEDGE_RETURN_IF_ERROR(exec_error.open(O_CLOEXEC));
   BFEDGE_RETURN_IF_ERROR(wake.open(O_CLOEXEC | O_NONBLOCK));
   fcntl(output.read.fd, F_SETFL, O_NONBLOCK);
@@ -201,12 +213,16 @@ Result<SubprocessResult> run_subprocess(const SubprocessOptions& options) {
   const pid_t parent = getpid();
   const auto start = Clock::now();
   const pid_t pid = fork();
-  if (pid == 0) exec_child(path.value().c_str(), argv.data(), parent, output.write.fd, exec_error.write.fd, options.inherit_fds);
+  if (pid == 0) {
+    exec_child(path.value().c_str(), argv.data(), parent, separate ? standard_out.write.fd : output.write.fd,
+               output.write.fd, exec_error.write.fd, options.inherit_fds);
+  }
   const int fork_error = errno;
   if (pid > 0) setpgid(pid, pid);  // also in the parent: the group exists before any kill below
   pthread_sigmask(SIG_SETMASK, &previous_mask, nullptr);
   if (pid < 0) return io_error("cannot start " + name + ": fork failed (" + errno_text(fork_error) + ")");
   output.write.reset();
+  standard_out.write.reset();
   exec_error.write.reset();
 
   int exec_errno = 0;
@@ -224,17 +240,21 @@ Result<SubprocessResult> run_subprocess(const SubprocessOptions& options) {
   SubprocessResult result;
   const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
                                     options.timeout_seconds > 0 ? options.timeout_seconds : 1e9));
-  bool output_open = true, stopping = false;
+  bool output_open = true, stdout_open = separate, stdout_overflow = false, stopping = false;
   Clock::time_point kill_at{};
   int status = 0;
   for (;;) {
     const pid_t done = waitpid(pid, &status, WNOHANG);
     if (done == pid) break;
     if (done < 0 && errno != EINTR) break;
-    pollfd fds[2] = {{output_open ? output.read.fd : -1, POLLIN, 0}, {wake.read.fd, POLLIN, 0}};
-    poll(fds, 2, kPollMilliseconds);
+    pollfd fds[3] = {{output_open ? output.read.fd : -1, POLLIN, 0}, {wake.read.fd, POLLIN, 0},
+                     {stdout_open ? standard_out.read.fd : -1, POLLIN, 0}};
+    poll(fds, 3, kPollMilliseconds);
     if (output_open && (fds[0].revents & (POLLIN | POLLHUP)) != 0) {
       output_open = drain(output.read.fd, result.output_tail, options.output_tail_bytes);
+    }
+    if (stdout_open && (fds[2].revents & (POLLIN | POLLHUP)) != 0) {
+      stdout_open = drain(standard_out.read.fd, result.stdout_text, options.capture_stdout_bytes, true, &stdout_overflow);
     }
     if ((fds[1].revents & POLLIN) != 0) {
       char bytes[64];
@@ -254,6 +274,7 @@ Result<SubprocessResult> run_subprocess(const SubprocessOptions& options) {
   }
   kill(-pid, SIGKILL);  // anything the child left in its group
   if (output_open) drain(output.read.fd, result.output_tail, options.output_tail_bytes);
+  if (stdout_open) drain(standard_out.read.fd, result.stdout_text, options.capture_stdout_bytes, true, &stdout_overflow);
   if (result.output_tail.size() > options.output_tail_bytes) {
     result.output_tail.erase(0, result.output_tail.size() - options.output_tail_bytes);
   }
@@ -265,6 +286,9 @@ Result<SubprocessResult> run_subprocess(const SubprocessOptions& options) {
     const char* abbrev = sigabbrev_np(g_last_stop);
     const std::string signal_name = abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(g_last_stop);
     return Status(ErrorCode::interrupted, "interrupted by " + signal_name + ": " + name + " was stopped");
+  }
+  if (stdout_overflow) {
+    return format_error(name + " wrote more than " + std::to_string(options.capture_stdout_bytes) + " bytes on stdout");
   }
   return result;
 }

@@ -64,6 +64,20 @@ TEST(Subprocess, ReportsTheExitStatusAndTheTailOfItsOutput) {
   EXPECT_NE(r.value().output_tail.find("THE-END"), std::string::npos);
 }
 
+TEST(Subprocess, StdoutCanBeKeptWholeAndApartFromStderr) {
+  SubprocessOptions o;
+  o.argv = {"/bin/sh", "-c", "head -c 50000 /dev/zero | tr '\\0' x; echo; echo warn >&2"};
+  o.capture_stdout_bytes = 1 << 20;
+  auto r = run_subprocess(o);
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  EXPECT_EQ(r.value().stdout_text, std::string(50000, 'x') + "\n");
+  EXPECT_EQ(r.value().output_tail, "warn\n");
+  o.capture_stdout_bytes = 1000;
+  r = run_subprocess(o);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_EQ(r.status().message(), "/bin/sh wrote more than 1000 bytes on stdout");
+}
+
 TEST(Subprocess, ArgumentsAreNeverInterpretedByAShell) {
   const fs::path marker = fs::temp_directory_path() / ("bfedge-no-shell-" + std::to_string(getpid()));
   fs::remove(marker);

@@ -23,6 +23,9 @@ struct SubprocessOptions {
   std::vector<int> inherit_fds;   // descriptors the child keeps (e.g. memfds named /dev/fd/N)
   std::size_t output_tail_bytes = 2048;
   double grace_seconds = 0.5;     // between the forwarded SIGTERM and SIGKILL
+  // When set: stdout is kept whole in SubprocessResult::stdout_text (up to this many bytes, an
+  // error beyond) and output_tail holds stderr alone.
+  std::size_t capture_stdout_bytes = 0;
 };
 
 struct SubprocessResult {
@@ -30,6 +33,7 @@ struct SubprocessResult {
   int signal = 0;           // the signal that ended it, else 0
   bool timed_out = false;   // killed by the timeout
   std::string output_tail;  // the last output_tail_bytes of its stdout and stderr, together
+  std::string stdout_text;  // with capture_stdout_bytes: all of stdout
   double wall_seconds = 0;
 
   bool succeeded() const { return exit_code == 0; }
