@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "bfedge/io/file.hpp"
@@ -93,6 +94,20 @@ Result<std::map<std::string, std::uint64_t>> read_symbols(const std::string& pat
 
 const char* const kMarkNames[] = {"fork", "barrier", "join"};
 
+// QEMU runs any file given as a kernel (a non-ELF one as raw code, which may spin until the
+// timeout): the firmware must be a 32-bit little-endian RISC-V ELF executable.
+Status check_rv32_elf(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  unsigned char header[20] = {};
+  in.read(reinterpret_cast<char*>(header), sizeof header);
+  const bool elf = in.gcount() == sizeof header && header[0] == 0x7f && header[1] == 'E' && header[2] == 'L' &&
+                   header[3] == 'F';
+  const bool rv32 = elf && header[4] == 1 /* ELFCLASS32 */ && header[5] == 1 /* little-endian */ &&
+                    header[16] == 2 /* ET_EXEC */ && header[18] == 0xf3 && header[19] == 0 /* EM_RISCV */;
+  if (!rv32) return format_error(path + ": not an RV32 ELF executable (the MCU firmware)");
+  return Status::ok();
+}
+
 // BFEDGE_MCU_KEEP_DIR: copies of the run's files, for debugging.
 Status keep_run_files(const std::string& dir, const std::vector<unsigned char>& image, const std::string& uart,
                       const std::string& counts, const std::string& qemu_output) {
@@ -152,6 +167,7 @@ Result<FirmwareTools> find_firmware_tools() {
                                                      : std::string("set by ") + variable) + ")");
     }
   }
+  BFEDGE_RETURN_IF_ERROR(check_rv32_elf(tools.firmware));
   return tools;
 #else
   return Status(ErrorCode::unsupported,

@@ -206,6 +206,12 @@ TEST(McuProcess, FailuresNameTheirCause) {
   EXPECT_EQ(r.err, "bfedge: error: /bin/false exited with status 1\n");
   Background no_tmpdir({"mcu", "bench", "mhsa", "--seq", "8", "--embed", "16", "--heads", "2"}, "/nonexistent-bfedge-tmp");
   EXPECT_EQ(no_tmpdir.wait(120), 0) << no_tmpdir.err();  // the run needs no temporary directory
+  // A firmware that is no RV32 ELF would run as raw code until the timeout: refused up front.
+  for (const char* not_firmware : {"/bin/true", "/etc/hostname"}) {
+    r = with_env("BFEDGE_MCU_FIRMWARE", not_firmware);
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.err, "bfedge: error: " + std::string(not_firmware) + ": not an RV32 ELF executable (the MCU firmware)\n");
+  }
   setenv("BFEDGE_MCU_TIMEOUT", "1", 1);
   r = run_cli(kLongRun);
   unsetenv("BFEDGE_MCU_TIMEOUT");
