@@ -166,8 +166,8 @@ Result<FirmwareTools> find_firmware_tools() {
                                                      ? std::string("build bfedge with the RV32 toolchain")
                                                      : std::string("set by ") + variable) + ")");
     }
+    if (path == &tools.firmware) BFEDGE_RETURN_IF_ERROR(check_rv32_elf(tools.firmware));
   }
-  BFEDGE_RETURN_IF_ERROR(check_rv32_elf(tools.firmware));
   return tools;
 #else
   return Status(ErrorCode::unsupported,
