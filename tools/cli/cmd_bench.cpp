@@ -47,11 +47,17 @@ std::vector<float> widen(const std::vector<bf16>& v) {
   return out;
 }
 
-// The most specialized variant under `cap` whose name contains `kind`.
+// The most specialized variant under `cap` whose name contains `kind`. The tiled and fused
+// forms start at the portable level: under BFEDGE_ISA=reference both fall back to mhsa__ref (the
+// list's first entry, which every cap runs).
 const kernels::MhsaVariant& pick_mhsa(const char* kind, kernels::Isa cap) {
-  const kernels::MhsaVariant* best = nullptr;
+  const kernels::MhsaVariant* best = &kernels::mhsa_variants().front();
+  bool found = false;
   for (const kernels::MhsaVariant& v : kernels::mhsa_variants()) {
-    if (std::strstr(v.name, kind) != nullptr && v.isa <= cap && (best == nullptr || v.isa >= best->isa)) best = &v;
+    if (std::strstr(v.name, kind) != nullptr && v.isa <= cap && (!found || v.isa >= best->isa)) {
+      best = &v;
+      found = true;
+    }
   }
   return *best;
 }
