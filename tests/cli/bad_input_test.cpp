@@ -80,6 +80,17 @@ TEST_F(CliBadInput, ValidFilesGenerate) {
   EXPECT_FALSE(r.out.empty());
 }
 
+TEST_F(CliBadInput, MoreThreadsThanCpusGiveTheSameText) {
+  // --threads 16 on a 2-CPU machine: the cluster blocks instead of spinning; same ids.
+  const CommandResult one = run_cli(generate_args({"--prompt", "t261", "-n", "32"}));
+  const CommandResult many =
+      run_cli(generate_args({"--prompt", "t261", "-n", "32", "--threads", "16"}));
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  ASSERT_EQ(many.exit_code, 0) << many.err;
+  EXPECT_EQ(many.out, one.out);
+  EXPECT_NE(many.err.find("16 threads"), std::string::npos) << many.err;
+}
+
 TEST_F(CliBadInput, DefaultStepsFitSmallModels) {
   // No -n: run.c's 256 clamped to this model's seq_len of 32.
   const CommandResult r = run_cli({"generate", "--model", model_, "--tokenizer", tokenizer_, "-t", "0"});
