@@ -50,8 +50,10 @@ class CliBadInput : public ::testing::Test {
 
   // Runs the CLI and checks the contract; `fragments` must all appear in the error line.
   static void expect_clean_failure(const std::vector<std::string>& args,
-                                   const std::vector<std::string>& fragments) {
-    const CommandResult r = run_cli(args);
+                                   const std::vector<std::string>& fragments,
+                                   const CliEnvironment& how = {}) {
+    SCOPED_TRACE(how.stdout_redirect + " " + ::testing::PrintToString(args));
+    const CommandResult r = run_cli(args, how);
     EXPECT_NE(r.exit_code, 0);
     EXPECT_LT(r.exit_code, 128) << "killed by a signal";
     EXPECT_EQ(r.out, "") << "nothing on stdout";
@@ -229,6 +231,43 @@ TEST_F(CliBadInput, UsageErrors) {
   expect_clean_failure(generate_args({"--topp", "1.5"}), {"--topp must be in [0, 1]"});
   expect_clean_failure(generate_args({"--seed", "99999999999999999999"}), {"--seed", "not an integer"});
   expect_clean_failure(generate_args({"--seed", "-3"}), {"--seed"});
+}
+
+TEST_F(CliBadInput, WriteErrorsOnStdoutAreReported) {
+  // A full device or a closed stdout once exited 0 with the output lost.
+  const std::string ids = dir_.file("ids.txt");
+  Bytes().raw("1 5 7 9").write(ids);
+  const std::vector<std::string> perplexity = {"perplexity", "--model", model_, "--tokenizer",
+                                               tokenizer_, "--ids", ids};
+  auto with = [](std::vector<std::string> args, std::initializer_list<std::string> extra) {
+    args.insert(args.end(), extra);
+    return args;
+  };
+  const std::vector<std::string> mhsa = {"bench", "mhsa", "--seq",    "4", "--embed",
+                                         "8",     "--heads", "2", "--repeat", "1"};
+  const std::vector<std::string> gemm = {"bench", "gemm", "--m", "8", "--n", "8", "--k", "8"};
+  const std::vector<std::vector<std::string>> commands = {
+      generate_args(),
+      {"inspect", model_},
+      {"inspect", model_, "--json"},
+      perplexity,
+      with(perplexity, {"--compare", "f32", "--json"}),
+      mhsa,
+      with(mhsa, {"--json"}),
+      gemm,
+      with(gemm, {"--json"}),
+  };
+  for (const auto& args : commands) {
+    expect_clean_failure(args, {"stdout: write error: No space left on device"},
+                         {{}, ">/dev/full"});
+    expect_clean_failure(args, {"stdout: write error: Bad file descriptor"}, {{}, ">&-"});
+  }
+  // CLI11 writes help and version through std::cout with std::endl: the reason is gone by exit.
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--help"}, {"--version"}, {"generate", "--help"}}) {
+    expect_clean_failure(args, {"stdout: write error"}, {{}, ">/dev/full"});
+    expect_clean_failure(args, {"stdout: write error"}, {{}, ">&-"});
+  }
 }
 
 TEST_F(CliBadInput, BadIdsFile) {

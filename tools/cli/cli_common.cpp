@@ -2,6 +2,8 @@
 #include "bfedge/kernels/host_isa.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 namespace bfedge::cli {
 
@@ -10,6 +12,25 @@ int report_error(const std::string& message, int exit_code) {
   std::replace(line.begin(), line.end(), '\n', ' ');
   std::fprintf(stderr, "bfedge: error: %s\n", line.c_str());
   return exit_code;
+}
+
+Status flush_stdout() {
+  errno = 0;
+  const bool flushed = std::fflush(stdout) == 0;
+  const int error = errno;
+  if (flushed && std::ferror(stdout) == 0) return Status::ok();
+  return io_error(std::string("stdout: write error") +
+                  (!flushed && error != 0 ? std::string(": ") + std::strerror(error) : ""));
+}
+
+int close_stdout(int exit_code) {
+  Status flushed = flush_stdout();
+  errno = 0;
+  if (std::fclose(stdout) != 0 && flushed.is_ok()) {
+    flushed = io_error(std::string("stdout: write error: ") + std::strerror(errno));
+  }
+  if (flushed.is_ok() || exit_code != 0) return exit_code;  // a failed command said why already
+  return report_error(flushed);
 }
 
 void add_model_options(CLI::App& command, ModelOptions& options) {

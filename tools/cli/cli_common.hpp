@@ -23,6 +23,15 @@ inline int report_error(const Status& status) {
                                             : kExitRuntimeError);
 }
 
+// Flushes stdout and reports whether everything written to it so far arrived: a full device, a
+// closed descriptor or an I/O error is "stdout: write error: <reason>". Commands call it before
+// their last line on stderr, so that a failed write is the one line they print.
+Status flush_stdout();
+
+// Run last, on every exit path that may have written to stdout (coreutils' close_stdout): flushes
+// and closes stdout; a write error not yet reported becomes one error line and exit code 1.
+int close_stdout(int exit_code);
+
 // The options every model-running command takes.
 struct ModelOptions {
   std::string model;

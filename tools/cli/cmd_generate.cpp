@@ -85,7 +85,7 @@ int run_generate(const GenerateOptions& o) {
                        });
   if (!result.is_ok()) return report_error(result.status());
   std::fputc('\n', stdout);
-  std::fflush(stdout);
+  if (Status s = flush_stdout(); !s.is_ok()) return report_error(s);
   const models::GenerationResult& r = result.value();
   std::fprintf(stderr,
                "bfedge: %d prompt tokens, %d generated tokens, %.1f tok/s (%d forward passes in "

@@ -36,18 +36,18 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+    return bfedge::cli::close_stdout(app.exit(e));
   } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+    return bfedge::cli::close_stdout(app.exit(e));
   } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
+    return bfedge::cli::close_stdout(app.exit(e));
   } catch (const CLI::ParseError& e) {
     return bfedge::cli::report_error(std::string(e.what()) + " (see bfedge --help)",
                                      bfedge::cli::kExitUsageError);
   }
   try {
     for (const bfedge::cli::Command& command : commands) {
-      if (command.parser->parsed()) return command.run();
+      if (command.parser->parsed()) return bfedge::cli::close_stdout(command.run());
     }
   } catch (const std::bad_alloc&) {
     return bfedge::cli::report_error("out of memory");
