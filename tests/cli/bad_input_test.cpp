@@ -41,6 +41,12 @@ class CliBadInput : public ::testing::Test {
     b.write(path);
   }
 
+  static std::vector<std::string> with_value(std::vector<std::string> args,
+                                             const std::string& option, const std::string& value) {
+    args.insert(args.end(), {option, value});
+    return args;
+  }
+
   std::vector<std::string> generate_args(std::vector<std::string> extra = {}) const {
     std::vector<std::string> args = {
         "generate", "--model", model_, "--tokenizer", tokenizer_, "--temperature", "0", "-n", "8"};
@@ -211,7 +217,7 @@ TEST_F(CliBadInput, HugePromptIsRejectedBeforeEncoding) {
 
 TEST_F(CliBadInput, StepsBeyondSeqLen) {
   expect_clean_failure(generate_args({"-n", "33"}), {model_, "-n 33 is outside 1..32"});
-  expect_clean_failure(generate_args({"-n", "0"}), {model_, "-n 0 is outside 1..32"});
+  expect_clean_failure(generate_args({"-n", "0"}), {"-n 0 is outside 1..seq_len"});
 }
 
 TEST_F(CliBadInput, UnknownDtype) {
@@ -223,14 +229,113 @@ TEST_F(CliBadInput, UnknownDtype) {
 
 TEST_F(CliBadInput, UsageErrors) {
   expect_clean_failure({"generate", "--model", model_}, {"--tokenizer"});
-  expect_clean_failure(generate_args({"-n", "many"}), {"many"});
-  expect_clean_failure({"frobnicate"}, {"frobnicate"});
-  expect_clean_failure(generate_args({"--threads", "0"}), {"--threads 0"});
-  expect_clean_failure(generate_args({"--temperature", "-1"}), {"--temperature"});
-  expect_clean_failure(generate_args({"--topp", "nan"}), {"--topp"});
-  expect_clean_failure(generate_args({"--topp", "1.5"}), {"--topp must be in [0, 1]"});
-  expect_clean_failure(generate_args({"--seed", "99999999999999999999"}), {"--seed", "not an integer"});
-  expect_clean_failure(generate_args({"--seed", "-3"}), {"--seed"});
+  expect_clean_failure(generate_args({"-n", "many"}), {"-n 'many' is not an integer in 1..seq_len"});
+  expect_clean_failure(generate_args({"--threads", "0"}), {"--threads 0 is outside 1..256"});
+  expect_clean_failure(generate_args({"--temperature", "-1"}), {"--temperature -1 is outside"});
+  expect_clean_failure(generate_args({"--topp", "nan"}), {"--topp 'nan' is not a number in [0, 1]"});
+  expect_clean_failure(generate_args({"--topp", "1.5"}), {"--topp 1.5 is outside [0, 1]"});
+  expect_clean_failure(generate_args({"--seed", "99999999999999999999"}),
+                       {"--seed 99999999999999999999 is outside 0..18446744073709551615"});
+  expect_clean_failure(generate_args({"--seed", "-3"}), {"--seed -3 is outside 0.."});
+  expect_clean_failure(generate_args({"extra"}), {"extra", "not expected"});
+}
+
+TEST_F(CliBadInput, UnknownCommandsAreNamed) {
+  expect_clean_failure({"frobnicate"}, {"unknown command 'frobnicate'", "generate, inspect"});
+  expect_clean_failure({"--frobnicate"}, {"unknown option '--frobnicate'"});
+  expect_clean_failure({}, {"no command given", "generate, inspect"});
+  expect_clean_failure({""}, {"unknown command ''"});
+  expect_clean_failure({"bench", "frobnicate"},
+                       {"bench: unknown command 'frobnicate' (expected one of: mhsa, gemm)"});
+  expect_clean_failure({"bench"}, {"bench: no command given (expected one of: mhsa, gemm)"});
+}
+
+TEST_F(CliBadInput, EmptyFileNamesNameTheOption) {
+  // The loaders once said ": cannot open (No such file or directory)".
+  expect_clean_failure({"generate", "--model", "", "--tokenizer", tokenizer_},
+                       {"--model: empty file name"});
+  expect_clean_failure({"generate", "--model", model_, "--tokenizer", ""},
+                       {"--tokenizer: empty file name"});
+  expect_clean_failure({"perplexity", "--model", model_, "--tokenizer", tokenizer_, "--ids", ""},
+                       {"--ids: empty file name"});
+  expect_clean_failure({"inspect", ""}, {"model: empty file name"});
+}
+
+// Every numeric option of generate, perplexity and bench: '' (CLI11 made it 0 or the default),
+// signs, hex, trailing junk and out-of-range values (CLI11 wrapped -1 into a size) are each one
+// usage error naming the option and its range, exit 2.
+TEST_F(CliBadInput, NumericOptionsNameTheOptionAndItsRange) {
+  const std::string ids = dir_.file("ids.txt");
+  Bytes().raw("1 5 7").write(ids);
+  const std::vector<std::string> perplexity = {"perplexity", "--model", model_, "--tokenizer",
+                                               tokenizer_, "--ids", ids};
+  const std::vector<std::string> mhsa = {"bench", "mhsa", "--seq", "4", "--embed", "8",
+                                         "--heads", "2", "--repeat", "1"};
+  const std::vector<std::string> gemm = {"bench", "gemm", "--m", "4", "--n", "4", "--k", "4",
+                                         "--repeat", "1"};
+  struct Case {
+    std::vector<std::string> base;
+    std::string option, range;
+  };
+  const std::vector<Case> integers = {
+      {generate_args(), "--threads", "1..256"},     {generate_args(), "-n", "1..seq_len"},
+      {generate_args(), "--steps", "1..seq_len"},   {generate_args(), "--seed", "0..18446744073709551615"},
+      {perplexity, "--threads", "1..256"},          {mhsa, "--seq", "1..4096"},
+      {mhsa, "--embed", "1..8192"},                 {mhsa, "--heads", "1..8192"},
+      {mhsa, "--threads", "1..256"},                {mhsa, "--repeat", "1..10000"},
+      {mhsa, "--l1-budget", "1..1073741824"},       {gemm, "--m", "1..8192"},
+      {gemm, "--n", "1..8192"},                     {gemm, "--k", "1..8192"},
+      {gemm, "--threads", "1..256"},                {gemm, "--repeat", "1..10000"},
+  };
+  const std::string shown_as = "-n";  // -n,--steps is reported by its first name
+  for (const Case& c : integers) {
+    const std::string name = c.option == "--steps" ? shown_as : c.option;
+    auto with = [&c](const std::string& value) {
+      std::vector<std::string> args = c.base;
+      args.insert(args.end(), {c.option, value});
+      return args;
+    };
+    for (const char* junk : {"", " ", "abc", "1e3", "0x10", "1.5", "+3", " 3", "3 "}) {
+      expect_clean_failure(with(junk), {name + " '" + junk + "' is not an integer in " + c.range});
+    }
+    for (const char* far : {"-1", "-99999999999", "18446744073709551616"}) {
+      expect_clean_failure(with(far), {name + " " + far + " is outside " + c.range});
+    }
+    if (c.option != "--seed") {
+      expect_clean_failure(with("0"), {name + " 0 is outside " + c.range});
+      expect_clean_failure(with("99999999999"), {name + " 99999999999 is outside " + c.range});
+    }
+  }
+  for (const auto& [option, range] : {std::pair{"--temperature", "[0, 3.4e38]"},
+                                      std::pair{"--topp", "[0, 1]"}}) {
+    auto with = [option](const std::string& value) {
+      std::vector<std::string> args = {"generate", "--model", "m", "--tokenizer", "z"};
+      args.insert(args.end(), {option, value});
+      return args;
+    };
+    for (const char* junk : {"", " ", "abc", "nan", "-nan", "0x1p3", "1,5", "+1"}) {
+      expect_clean_failure(with(junk), {std::string(option) + " '" + junk + "' is not a number in " + range});
+    }
+    for (const char* far : {"-1", "inf", "-inf", "1e39", "1e400"}) {
+      expect_clean_failure(with(far), {std::string(option) + " " + far + " is outside " + range});
+    }
+  }
+  for (const auto& args : {with_value(mhsa, "--l1-budget", "16"), with_value(mhsa, "--heads", "3")}) {
+    const CommandResult r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+  }
+}
+
+TEST_F(CliBadInput, HelpShowsTheRangesValidationUses) {
+  const CommandResult r = run_cli({"generate", "--help"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("0 seeds from the clock (0..18446744073709551615)"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("<= 0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(1..256)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(1..seq_len)"), std::string::npos) << r.out;
+  // seed 0 (the clock) is accepted
+  EXPECT_EQ(run_cli(generate_args({"--seed", "0"})).exit_code, 0);
 }
 
 TEST_F(CliBadInput, WriteErrorsOnStdoutAreReported) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 
 namespace bfedge::cli {
@@ -33,18 +34,88 @@ int close_stdout(int exit_code) {
   return report_error(flushed);
 }
 
+bool looks_like_integer(std::string_view text) {
+  if (!text.empty() && text.front() == '-') text.remove_prefix(1);
+  return !text.empty() && std::all_of(text.begin(), text.end(),
+                                      [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::string integer_option_error(std::string_view option, const std::string& text,
+                                 const std::string& range) {
+  if (looks_like_integer(text)) return std::string(option) + " " + text + " is outside " + range;
+  return std::string(option) + " '" + text + "' is not an integer in " + range;
+}
+
+Result<float> parse_real(std::string_view option, const std::string& text, double lo, double hi,
+                         const std::string& range) {
+  double value = 0.0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, error] = std::from_chars(text.data(), end, value);
+  const bool number = ptr == end && !text.empty() &&
+                      (error == std::errc() || error == std::errc::result_out_of_range);
+  if (!number || std::isnan(value)) {
+    return invalid_argument(std::string(option) + " '" + text + "' is not a number in " + range);
+  }
+  if (error != std::errc() || !(value >= lo && value <= hi) ||
+      !std::isfinite(static_cast<float>(value))) {
+    return invalid_argument(std::string(option) + " " + text + " is outside " + range);
+  }
+  return static_cast<float>(value);
+}
+
+CLI::Option* add_optional_int_option(CLI::App& command, const std::string& names,
+                                     std::optional<int>& target, int lo, int hi,
+                                     const std::string& help, const std::string& range) {
+  const std::string option = names.substr(0, names.find(','));
+  return command
+      .add_option_function<std::string>(
+          names,
+          [&target, option, lo, hi, range](const std::string& text) {
+            Result<int> value = parse_integer<int>(option, text, lo, hi, range);
+            if (!value.is_ok()) throw CLI::ValidationError(value.status().message());
+            target = value.value();
+          },
+          help + " (" + range + ")")
+      ->type_name("INT");
+}
+
+CLI::Option* add_real_option(CLI::App& command, const std::string& names, float& target,
+                             double lo, double hi, const std::string& help,
+                             const std::string& range) {
+  const std::string option = names.substr(0, names.find(','));
+  return command
+      .add_option_function<std::string>(
+          names,
+          [&target, option, lo, hi, range](const std::string& text) {
+            Result<float> value = parse_real(option, text, lo, hi, range);
+            if (!value.is_ok()) throw CLI::ValidationError(value.status().message());
+            target = value.value();
+          },
+          help + " (" + range + ")")
+      ->type_name("FLOAT");
+}
+
 void add_model_options(CLI::App& command, ModelOptions& options) {
   command.add_option("--model,-m", options.model, "llama2.c checkpoint (.bin)")->required();
   command.add_option("--tokenizer,-z", options.tokenizer, "llama2.c tokenizer (.bin)")->required();
   command.add_option("--dtype", options.dtype, "bf16 or f32")->capture_default_str();
-  command.add_option("--threads", options.threads, "host threads")->capture_default_str();
+  add_integer_option(command, "--threads", options.threads, 1, kMaxThreads, "host threads")
+      ->default_str(std::to_string(options.threads));
+}
+
+Status check_file_name(std::string_view option, const std::string& path) {
+  if (path.empty()) return invalid_argument(std::string(option) + ": empty file name");
+  return Status::ok();
 }
 
 Result<LoadedModel> load_model(const ModelOptions& o) {
+  BFEDGE_RETURN_IF_ERROR(check_file_name("--model", o.model));
+  BFEDGE_RETURN_IF_ERROR(check_file_name("--tokenizer", o.tokenizer));
   Result<Dtype> dtype = parse_dtype(o.dtype);
   if (!dtype.is_ok()) return invalid_argument("--dtype: " + dtype.status().message());
-  if (o.threads < 1 || o.threads > 256) {
-    return invalid_argument("--threads " + std::to_string(o.threads) + " is outside 1..256");
+  if (o.threads < 1 || o.threads > kMaxThreads) {
+    return invalid_argument("--threads " + std::to_string(o.threads) + " is outside 1.." +
+                            std::to_string(kMaxThreads));
   }
   Result<kernels::Isa> cap = kernels::host_isa_cap();
   if (!cap.is_ok()) return cap.status();

@@ -63,8 +63,16 @@ const kernels::MhsaVariant& pick_mhsa(const char* kind, kernels::Isa cap) {
 }
 
 int run_bench_mhsa(const BenchOptions& o, kernels::Isa cap) {
-  if (o.seq < 1 || o.embed < 1 || o.heads < 1 || o.embed % o.heads != 0 || o.seq > 4096 || o.embed > 8192) {
-    return report_error("bench mhsa: need 1 <= seq <= 4096, 1 <= embed <= 8192 and heads dividing embed",
+  if (o.embed % o.heads != 0) {
+    return report_error("--heads " + std::to_string(o.heads) + " does not divide --embed " +
+                            std::to_string(o.embed),
+                        kExitUsageError);
+  }
+  const kernels::FusedTiles tiles = kernels::mhsa_fused_tiles(o.seq, o.embed / o.heads, o.budget);
+  if (tiles.bytes > o.budget) {
+    return report_error("--l1-budget " + std::to_string(o.budget) + " is below the smallest fused tile (" +
+                            std::to_string(tiles.bytes) + " bytes for head size " +
+                            std::to_string(o.embed / o.heads) + ")",
                         kExitUsageError);
   }
   const int L = o.seq, E = o.embed;
@@ -114,9 +122,7 @@ int run_bench_mhsa(const BenchOptions& o, kernels::Isa cap) {
   j["seq"] = L, j["embed"] = E, j["heads"] = o.heads, j["causal"] = o.causal;
   j["threads"] = o.threads, j["repeat"] = o.repeat, j["isa_cap"] = kernels::isa_name(cap);
   j["tiled_variant"] = tiled.name, j["fused_variant"] = fused.name;
-  j["fused_tile"] = {{"query_rows", kernels::mhsa_fused_tiles(L, E / o.heads, o.budget).query_rows},
-                     {"key_rows", kernels::mhsa_fused_tiles(L, E / o.heads, o.budget).key_rows},
-                     {"l1_budget_bytes", o.budget}};
+  j["fused_tile"] = {{"query_rows", tiles.query_rows}, {"key_rows", tiles.key_rows}, {"l1_budget_bytes", o.budget}};
   j["naive_us"] = naive_us, j["tiled_us"] = tiled_us, j["fused_us"] = fused_us;
   j["speedup_tiled_vs_naive"] = naive_us / tiled_us;
   j["speedup_fused_vs_naive"] = naive_us / fused_us;
@@ -153,9 +159,6 @@ int run_bench_mhsa(const BenchOptions& o, kernels::Isa cap) {
 }
 
 int run_bench_gemm(const BenchOptions& o, kernels::Isa cap) {
-  if (o.m < 1 || o.n < 1 || o.k < 1 || o.m > 8192 || o.n > 8192 || o.k > 8192) {
-    return report_error("bench gemm: --m, --n and --k must be in 1..8192", kExitUsageError);
-  }
   const auto a = random_bf16(static_cast<std::size_t>(o.m) * o.k, 1, 1.0f);
   const auto b = random_bf16(static_cast<std::size_t>(o.k) * o.n, 2, 1.0f);
   std::vector<float> c(static_cast<std::size_t>(o.m) * o.n);
@@ -169,7 +172,7 @@ int run_bench_gemm(const BenchOptions& o, kernels::Isa cap) {
   const kernels::MatmulVariant& best = kernels::select_variant(kernels::matmul_variants(), cap);
   kernels::PreparedCall call(best, p, o.threads);
   call.run(cluster);  // warm-up
-  const int reps = std::max(3, o.repeat);
+  const int reps = o.repeat;
   // Interleave bfedge with the peers: bfedge, dnnl, torch, bfedge, ...
   std::vector<double> ours;
   std::optional<peers::PeerTiming> dnnl, torch;
@@ -227,23 +230,23 @@ Command add_bench_command(CLI::App& app) {
   CLI::App* gemm = cmd->add_subcommand("gemm", "bfedge BF16 GEMM vs oneDNN and libtorch");
   for (CLI::App* sub : {mhsa, gemm}) {
     sub->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-    sub->add_option("--threads", o->threads, "host threads")->capture_default_str();
-    sub->add_option("--repeat", o->repeat, "timed repetitions (median)")->capture_default_str();
+    add_integer_option(*sub, "--threads", o->threads, 1, kMaxThreads, "host threads")
+        ->default_str(std::to_string(o->threads));
+    add_integer_option(*sub, "--repeat", o->repeat, 1, 10000, "timed repetitions (median)")
+        ->default_str(std::to_string(o->repeat));
     sub->add_flag("--json", o->json, "print one JSON object");
   }
-  mhsa->add_option("--seq", o->seq, "sequence length L")->capture_default_str();
-  mhsa->add_option("--embed", o->embed, "embedding width E")->capture_default_str();
-  mhsa->add_option("--heads", o->heads, "heads H (must divide E)")->capture_default_str();
+  add_integer_option(*mhsa, "--seq", o->seq, 1, 4096, "sequence length L")->default_str("64");
+  add_integer_option(*mhsa, "--embed", o->embed, 1, 8192, "embedding width E")->default_str("512");
+  add_integer_option(*mhsa, "--heads", o->heads, 1, 8192, "heads H, dividing E")->default_str("4");
   mhsa->add_flag("--causal", o->causal, "causal mask (no PyTorch peer then)");
-  mhsa->add_option("--l1-budget", o->budget, "fused tiles' per-core working set, bytes")->capture_default_str();
-  gemm->add_option("--m", o->m)->capture_default_str();
-  gemm->add_option("--n", o->n)->capture_default_str();
-  gemm->add_option("--k", o->k)->capture_default_str();
+  add_integer_option<std::size_t>(*mhsa, "--l1-budget", o->budget, 1, std::size_t{1} << 30,
+                                  "fused tiles' per-core working set, bytes")
+      ->default_str(std::to_string(o->budget));
+  for (auto [name, value] : {std::pair{"--m", &o->m}, {"--n", &o->n}, {"--k", &o->k}}) {
+    add_integer_option(*gemm, name, *value, 1, 8192, "GEMM size")->default_str("512");
+  }
   return {cmd, [o, mhsa] {
-            if (o->threads < 1 || o->threads > 256) {
-              return report_error("--threads " + std::to_string(o->threads) + " is outside 1..256", kExitUsageError);
-            }
-            if (o->repeat < 1 || o->repeat > 10000) return report_error("--repeat must be in 1..10000", kExitUsageError);
             Result<kernels::Isa> cap = kernels::host_isa_cap();
             if (!cap.is_ok()) return report_error(cap.status());
             return mhsa->parsed() ? run_bench_mhsa(*o, cap.value()) : run_bench_gemm(*o, cap.value());

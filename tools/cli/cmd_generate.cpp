@@ -1,11 +1,11 @@
 // bfedge generate: text generation, stdout byte-compatible with llama2.c run.c.
+#include <unistd.h>
+
 #include <algorithm>
-#include <charconv>
-#include <cmath>
-#include <limits>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
-#include <unistd.h>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,31 +17,19 @@
 namespace bfedge::cli {
 namespace {
 
+constexpr double kMaxTemperature = 3.4e38;  // below FLT_MAX: any larger float is infinite
+
 struct GenerateOptions {
   ModelOptions model;
   std::optional<std::string> prompt;
   std::optional<int> steps;  // default: min(256, seq_len), as run.c
   float temperature = 1.0f;
   float topp = 0.9f;
-  std::string seed = "0";
+  std::uint64_t seed = 0;  // 0: from the clock, as run.c
 };
 
 int run_generate(const GenerateOptions& o) {
-  if (!(o.temperature >= 0.0f) || std::isinf(o.temperature)) {
-    return report_error("--temperature must be a finite value >= 0", kExitUsageError);
-  }
-  // run.c silently replaces a top-p outside [0, 1] with 0.9; bfedge says so instead.
-  if (!(o.topp >= 0.0f && o.topp <= 1.0f)) {
-    return report_error("--topp must be in [0, 1] (0 or 1: sample from the whole distribution)",
-                        kExitUsageError);
-  }
-  std::uint64_t seed = 0;
-  const auto [seed_end, seed_error] = std::from_chars(o.seed.data(), o.seed.data() + o.seed.size(), seed);
-  if (seed_error != std::errc() || seed_end != o.seed.data() + o.seed.size()) {
-    return report_error("--seed '" + o.seed + "' is not an integer in 0.." +
-                            std::to_string(std::numeric_limits<std::uint64_t>::max()),
-                        kExitUsageError);
-  }
+  std::uint64_t seed = o.seed;
   if (o.prompt && o.prompt->empty()) {
     return report_error("--prompt: empty prompt (omit --prompt to start from BOS alone)",
                         kExitUsageError);
@@ -104,12 +92,21 @@ Command add_generate_command(CLI::App& app) {
   cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // last wins
   add_model_options(*cmd, options->model);
   cmd->add_option("--prompt,-i", options->prompt, "prompt text (default: start from BOS)");
-  cmd->add_option("-n,--steps", options->steps,
-                  "positions to run, prompt included (run.c -n; default min(256, seq_len))");
-  cmd->add_option("--temperature,-t", options->temperature, "0 = greedy")->capture_default_str();
-  cmd->add_option("--topp,-p", options->topp, "nucleus sampling threshold")->capture_default_str();
-  cmd->add_option("--seed,-s", options->seed, "RNG seed; <= 0 uses the clock")
-      ->capture_default_str();
+  add_optional_int_option(*cmd, "-n,--steps", options->steps, 1, std::numeric_limits<int>::max(),
+                          "positions to run, prompt included (run.c -n; default min(256, seq_len))",
+                          "1..seq_len");
+  add_real_option(*cmd, "--temperature,-t", options->temperature, 0.0, kMaxTemperature,
+                  "0 = greedy", "[0, 3.4e38]")
+      ->default_str("1.0");
+  // run.c silently replaces a top-p outside [0, 1] with 0.9; bfedge says so instead.
+  add_real_option(*cmd, "--topp,-p", options->topp, 0.0, 1.0,
+                  "nucleus sampling threshold; 0 or 1 sample from the whole distribution",
+                  "[0, 1]")
+      ->default_str("0.9");
+  add_integer_option<std::uint64_t>(*cmd, "--seed,-s", options->seed, 0,
+                                    std::numeric_limits<std::uint64_t>::max(),
+                                    "RNG seed; 0 seeds from the clock")
+      ->default_str("0");
   return {cmd, [options] { return run_generate(*options); }};
 }
 

@@ -32,6 +32,7 @@ int run_perplexity(const PerplexityOptions& o) {
       return report_error("--compare: " + parsed.status().message(), kExitUsageError);
     compare = parsed.value();
   }
+  if (Status s = check_file_name("--ids", o.ids); !s.is_ok()) return report_error(s);
   Result<LoadedModel> loaded = load_model(o.model);
   if (!loaded.is_ok()) return report_error(loaded.status());
   LoadedModel& m = loaded.value();

@@ -20,18 +20,35 @@ int main(int argc, char** argv) {
       bfedge::cli::add_mcu_command(app),
   };
 
-  if (argc > 1 && argv[1][0] != '-') {
-    bool known = false;
+  // CLI11 says only "A subcommand is required" for `bfedge frobnicate`, `bfedge bench frobnicate`
+  // or `bfedge --frobnicate`: name the word it did not know, and what it expected.
+  const CLI::App* level = &app;
+  std::string path;  // "bfedge", "bench", "mcu bench"
+  for (int i = 1; i <= argc && !level->get_subcommands({}).empty(); ++i) {
     std::string names;
-    for (const bfedge::cli::Command& command : commands) {
-      known |= command.parser->get_name() == argv[1];
-      names += (names.empty() ? "" : ", ") + command.parser->get_name();
+    const CLI::App* next = nullptr;
+    const std::string word = i < argc ? argv[i] : "";
+    for (const CLI::App* sub : level->get_subcommands({})) {
+      if (i < argc && sub->get_name() == word) next = sub;
+      names += (names.empty() ? "" : ", ") + sub->get_name();
     }
-    if (!known) {
+    const std::string where = path.empty() ? "" : path + ": ";
+    if (i == argc) {
+      return bfedge::cli::report_error(where + "no command given (expected one of: " + names + ")",
+                                       bfedge::cli::kExitUsageError);
+    }
+    if (word == "-h" || word == "--help" || word == "--help-all" ||
+        (level == &app && word == "--version")) {
+      break;
+    }
+    if (next == nullptr) {
       return bfedge::cli::report_error(
-          std::string("unknown command '") + argv[1] + "' (expected one of: " + names + ")",
+          where + (word.rfind('-', 0) == 0 ? "unknown option '" : "unknown command '") + word +
+              "' (expected one of: " + names + ")",
           bfedge::cli::kExitUsageError);
     }
+    path += (path.empty() ? "" : " ") + word;
+    level = next;
   }
   try {
     app.parse(argc, argv);
