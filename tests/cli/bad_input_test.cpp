@@ -375,6 +375,42 @@ TEST_F(CliBadInput, WriteErrorsOnStdoutAreReported) {
   }
 }
 
+TEST_F(CliBadInput, NonFiniteLogitsAreAnErrorNamingTheModel) {
+  // Finite weights (the loaders accept them) whose final norm overflows float: inf/NaN logits.
+  models::LlamaWeights<float> w = random_llama_weights(config_, 3);
+  for (float& x : w.rms_final) x = 3e38f;
+  ASSERT_TRUE(io::write_llama2c(bad_model_, config_, w, io::Llama2cFormat::legacy).is_ok());
+  const std::string ids = dir_.file("ids.txt");
+  Bytes().raw("1 5 7 9").write(ids);
+  const std::vector<std::string> perplexity = {"perplexity", "--model", bad_model_, "--tokenizer",
+                                               tokenizer_, "--ids", ids};
+  for (const char* dtype : {"bf16", "f32"}) {
+    const std::string at = std::string("the ") + dtype + " forward pass produced non-finite logits at position 0";
+    expect_clean_failure({"generate", "--model", bad_model_, "--tokenizer", tokenizer_, "--dtype",
+                          dtype, "-n", "8"},
+                         {bad_model_, at});
+    expect_clean_failure(with_value(perplexity, "--dtype", dtype), {bad_model_, at});
+  }
+  // --compare once printed "top-1 agreement 100 %" between two NaN argmaxes.
+  expect_clean_failure(with_value(perplexity, "--compare", "f32"),
+                       {bad_model_, "non-finite logits at position 0"});
+  std::vector<std::string> json = with_value(perplexity, "--compare", "f32");
+  json.push_back("--json");
+  expect_clean_failure(json, {bad_model_, "non-finite logits"});
+}
+
+TEST_F(CliBadInput, TinyTemperatureIsGreedy) {
+  // logit / 1e-45 overflows: the T -> 0 limit (greedy), not NaN probabilities and garbage ids.
+  const CommandResult greedy = run_cli(generate_args({"--prompt", "t261", "-n", "32"}));
+  ASSERT_EQ(greedy.exit_code, 0) << greedy.err;
+  for (const char* t : {"1e-45", "1e-38"}) {
+    const CommandResult tiny =
+        run_cli(generate_args({"--prompt", "t261", "-n", "32", "--temperature", t, "--seed", "7"}));
+    ASSERT_EQ(tiny.exit_code, 0) << tiny.err;
+    EXPECT_EQ(tiny.out, greedy.out) << t;
+  }
+}
+
 TEST_F(CliBadInput, BadIdsFile) {
   const std::string ids = dir_.file("ids.txt");
   Bytes().raw("1 5 300").write(ids);

@@ -41,6 +41,17 @@ TEST(CliGenerate, F32SeededTopPStdoutIsRunCsStdout) {
   EXPECT_EQ(r.out, read_text(p.golden + "/sampled_t1_p0.9_seed42_n256.txt"));
 }
 
+TEST(CliGenerate, TinyTemperatureIsRunCsGreedyOutput) {
+  // -t 1e-38 once printed <unk><unk>...: logits / T overflowed and softmax gave NaN.
+  BFEDGE_REQUIRE_SHARED(shared);
+  const StoriesPaths p = paths(shared);
+  const CommandResult r =
+      run_cli({"generate", "--model", p.model, "--tokenizer", p.tokenizer, "--dtype", "f32",
+               "--temperature", "1e-38", "-s", "42", "-n", "256", "--prompt", "Once upon a time"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, read_text(p.golden + "/greedy_once_upon_a_time_n256.txt"));
+}
+
 TEST(CliInspect, ReportsConfigAndFootprint) {
   BFEDGE_REQUIRE_SHARED(shared);
   const CommandResult r = run_cli({"inspect", paths(shared).model, "--json"});

@@ -71,7 +71,7 @@ int run_generate(const GenerateOptions& o) {
                          std::fwrite(piece.data(), 1, piece.size(), stdout);
                          if (interactive) std::fflush(stdout);
                        });
-  if (!result.is_ok()) return report_error(result.status());
+  if (!result.is_ok()) return report_error(o.model.model + ": " + result.status().message());
   std::fputc('\n', stdout);
   if (Status s = flush_stdout(); !s.is_ok()) return report_error(s);
   const models::GenerationResult& r = result.value();
