@@ -22,9 +22,9 @@ class CliBadInput : public ::testing::Test {
     write_tokenizer(tokenizer_, config_.vocab_size);
   }
 
-  static void write_tokenizer(const std::string& path, int vocab) {
+  static void write_tokenizer(const std::string& path, int vocab, int max_token_length = 8) {
     Bytes b;
-    b.i32(8);
+    b.i32(max_token_length);
     auto piece = [&b](const std::string& text) {
       b.f32(0.0f).i32(static_cast<int>(text.size())).raw(text);
     };
@@ -207,12 +207,26 @@ TEST_F(CliBadInput, PromptLongerThanSeqLen) {
   std::string prompt;
   for (int i = 0; i < 40; ++i) prompt += static_cast<char>('A' + i % 26);  // byte-fallback tokens
   expect_clean_failure(generate_args({"--prompt", prompt}),
-                       {model_, "prompt is", "longer than the model's seq_len 32"});
+                       {model_, "prompt is 42 tokens, more than 32 positions (the model's seq_len)"});
 }
 
 TEST_F(CliBadInput, HugePromptIsRejectedBeforeEncoding) {
   const std::string prompt(100000, 'a');  // below the kernel's 128 KiB argument limit
-  expect_clean_failure(generate_args({"--prompt", prompt}), {model_, "longer than the model's seq_len 32"});
+  expect_clean_failure(generate_args({"--prompt", prompt}),
+                       {model_, "prompt of 100000 bytes is at least", "more than 32 positions"});
+}
+
+TEST_F(CliBadInput, HugePromptIsRejectedWhateverTheHeaderClaims) {
+  // A header's max_token_length of 65536 once let this prompt into a quadratic 20 s encoding:
+  // the bound now comes from the longest piece actually present (6 bytes, "<0xFF>").
+  write_tokenizer(tokenizer_, config_.vocab_size, 65536);
+  const std::string prompt(100000, 'a');
+  expect_clean_failure(generate_args({"--prompt", prompt}),
+                       {model_, "prompt of 100000 bytes is at least 16668 tokens",
+                        "more than 32 positions"});
+  // A prompt that fits is still accepted: BOS, the dummy space and 20 one-byte tokens.
+  const CommandResult r = run_cli(generate_args({"--prompt", std::string(20, 'a'), "-n", "32"}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
 TEST_F(CliBadInput, StepsBeyondSeqLen) {

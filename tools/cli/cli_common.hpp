@@ -104,4 +104,11 @@ struct LoadedModel {
 // matches it. Errors name the option or file at fault.
 Result<LoadedModel> load_model(const ModelOptions& options);
 
+// Encodes `prompt` with BOS for a run of at most `max_positions` positions. BPE merges are
+// quadratic in the prompt, so a prompt whose bytes cannot fit (each token covers at most the
+// longest piece's bytes) is refused before encoding; errors name `files.model` or
+// `files.tokenizer`. Used by generate and mcu generate.
+Result<std::vector<int>> encode_prompt(const LoadedModel& m, std::string_view prompt,
+                                       int max_positions, const ModelOptions& files);
+
 }  // namespace bfedge::cli

@@ -39,22 +39,9 @@ int run_generate(const GenerateOptions& o) {
   LoadedModel& m = loaded.value();
   const models::LlamaConfig& config = m.runner.config();
   const int steps = o.steps.value_or(std::min(256, config.seq_len));
-  // BPE merges are quadratic in the prompt: reject prompts that cannot fit before encoding.
-  const std::size_t prompt_bytes = o.prompt.value_or("").size();
-  const std::size_t min_tokens = 1 + (prompt_bytes + 1 + m.tokenizer.max_token_length() - 1) /
-                                         static_cast<std::size_t>(m.tokenizer.max_token_length());
-  if (prompt_bytes > 0 && min_tokens > static_cast<std::size_t>(config.seq_len)) {
-    return report_error(o.model.model + ": prompt of " + std::to_string(prompt_bytes) +
-                            " bytes is at least " + std::to_string(min_tokens) +
-                            " tokens, longer than the model's seq_len " + std::to_string(config.seq_len),
-                        kExitUsageError);
-  }
-
   Result<std::vector<int>> prompt_tokens =
-      m.tokenizer.encode(o.prompt.value_or(""), /*bos=*/true, /*eos=*/false);
-  if (!prompt_tokens.is_ok()) {
-    return report_error(o.model.tokenizer + ": " + prompt_tokens.status().message());
-  }
+      encode_prompt(m, o.prompt.value_or(""), config.seq_len, o.model);
+  if (!prompt_tokens.is_ok()) return report_error(prompt_tokens.status());
   if (Status s = models::validate_generation(config, prompt_tokens.value(), steps); !s.is_ok()) {
     return report_error(o.model.model + ": " + s.message(), kExitUsageError);
   }
