@@ -6,6 +6,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -243,8 +244,10 @@ Command add_bench_command(CLI::App& app) {
   add_integer_option<std::size_t>(*mhsa, "--l1-budget", o->budget, 1, std::size_t{1} << 30,
                                   "fused tiles' per-core working set, bytes")
       ->default_str(std::to_string(o->budget));
-  for (auto [name, value] : {std::pair{"--m", &o->m}, {"--n", &o->n}, {"--k", &o->k}}) {
-    add_integer_option(*gemm, name, *value, 1, 8192, "GEMM size")->default_str("512");
+  for (auto [name, value, help] : {std::tuple{"--m", &o->m, "M: rows of A and C"},
+                                    {"--n", &o->n, "N: columns of B and C"},
+                                    {"--k", &o->k, "K: columns of A, rows of B"}}) {
+    add_integer_option(*gemm, name, *value, 1, 8192, help)->default_str("512");
   }
   return {cmd, [o, mhsa] {
             Result<kernels::Isa> cap = kernels::host_isa_cap();

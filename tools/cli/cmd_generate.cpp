@@ -80,7 +80,7 @@ Command add_generate_command(CLI::App& app) {
   add_model_options(*cmd, options->model);
   cmd->add_option("--prompt,-i", options->prompt, "prompt text (default: start from BOS)");
   add_optional_int_option(*cmd, "-n,--steps", options->steps, 1, std::numeric_limits<int>::max(),
-                          "positions to run, prompt included (run.c -n; default min(256, seq_len))",
+                          "positions to run, prompt included, as run.c -n; default min(256, seq_len)",
                           "1..seq_len");
   add_real_option(*cmd, "--temperature,-t", options->temperature, 0.0, kMaxTemperature,
                   "0 = greedy", "[0, 3.4e38]")
