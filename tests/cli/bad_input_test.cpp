@@ -413,6 +413,13 @@ TEST_F(CliBadInput, NonFiniteLogitsAreAnErrorNamingTheModel) {
   expect_clean_failure(json, {bad_model_, "non-finite logits"});
 }
 
+TEST_F(CliBadInput, UnderflowingTemperatureIsZero) {
+  const CommandResult greedy = run_cli(generate_args({"--prompt", "t261"}));
+  const CommandResult r = run_cli(generate_args({"--prompt", "t261", "--temperature", "1e-400"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, greedy.out);
+}
+
 TEST_F(CliBadInput, TinyTemperatureIsGreedy) {
   // logit / 1e-45 overflows: the T -> 0 limit (greedy), not NaN probabilities and garbage ids.
   const CommandResult greedy = run_cli(generate_args({"--prompt", "t261", "-n", "32"}));

@@ -50,9 +50,14 @@ Result<float> parse_real(std::string_view option, const std::string& text, doubl
                          const std::string& range) {
   double value = 0.0;
   const char* end = text.data() + text.size();
-  const auto [ptr, error] = std::from_chars(text.data(), end, value);
+  auto [ptr, error] = std::from_chars(text.data(), end, value);
   const bool number = ptr == end && !text.empty() &&
                       (error == std::errc() || error == std::errc::result_out_of_range);
+  if (error == std::errc::result_out_of_range &&
+      (text.find("e-") != std::string::npos || text.find("E-") != std::string::npos)) {
+    error = std::errc();  // underflow (1e-400): zero, as strtod gives
+    value = 0.0;
+  }
   if (!number || std::isnan(value)) {
     return invalid_argument(std::string(option) + " '" + text + "' is not a number in " + range);
   }
