@@ -340,6 +340,12 @@ TEST_F(CliBadInput, NumericOptionsNameTheOptionAndItsRange) {
   }
 }
 
+TEST_F(CliBadInput, BenchRefusesWhatCannotFitInMemory) {
+  // 8192 score matrices of 4096 x 4096 floats for the naive port: 516 GiB.
+  expect_clean_failure({"bench", "mhsa", "--seq", "4096", "--embed", "8192", "--heads", "8192"},
+                       {"bench mhsa: L=4096 E=8192 H=8192 needs 515.7 GiB", "more than half"});
+}
+
 TEST_F(CliBadInput, HelpShowsTheRangesValidationUses) {
   const CommandResult r = run_cli({"generate", "--help"});
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -1,5 +1,7 @@
 // bfedge bench mhsa | gemm: kernels timed side by side in one run (interleaved repetitions,
 // medians), with speedups as ratios measured in that run, and optional oneDNN/libtorch peers.
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -63,6 +65,28 @@ const kernels::MhsaVariant& pick_mhsa(const char* kind, kernels::Isa cap) {
   return *best;
 }
 
+double physical_memory_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 0.0;
+}
+
+std::string gib(double bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f", bytes / (1024.0 * 1024.0 * 1024.0));
+  return text;
+}
+
+// What run_bench_mhsa allocates: operands in bf16 and f32, three outputs, every variant's buffers.
+double mhsa_bench_bytes(const BenchOptions& o) {
+  const double L = o.seq, E = o.embed, H = o.heads;
+  const double operands = (L * E + 4 * E * E + 4 * E) * (sizeof(bf16) + sizeof(float));
+  const double outputs = L * E * (sizeof(float) + 2 * sizeof(bf16));
+  const double naive = (9 * L * E + H * L * L) * sizeof(float);        // mhsa__naive_port
+  const double tiled = 4 * L * E * sizeof(bf16) + L * L * (sizeof(float) + sizeof(bf16));
+  const double fused = 4 * L * E * sizeof(bf16);
+  return operands + outputs + naive + tiled + fused;
+}
+
 int run_bench_mhsa(const BenchOptions& o, kernels::Isa cap) {
   if (o.embed % o.heads != 0) {
     return report_error("--heads " + std::to_string(o.heads) + " does not divide --embed " +
@@ -74,6 +98,16 @@ int run_bench_mhsa(const BenchOptions& o, kernels::Isa cap) {
     return report_error("--l1-budget " + std::to_string(o.budget) + " is below the smallest fused tile (" +
                             std::to_string(tiles.bytes) + " bytes for head size " +
                             std::to_string(o.embed / o.heads) + ")",
+                        kExitUsageError);
+  }
+  // The naive port materializes H score matrices of L x L floats: refuse what cannot fit in memory
+  // (its zero-filled buffers would otherwise meet the OOM killer, after minutes of set-up).
+  const double bytes = mhsa_bench_bytes(o);
+  const double memory = physical_memory_bytes();
+  if (memory > 0 && bytes > memory / 2) {
+    return report_error("bench mhsa: L=" + std::to_string(o.seq) + " E=" + std::to_string(o.embed) +
+                            " H=" + std::to_string(o.heads) + " needs " + gib(bytes) +
+                            " GiB, more than half of this machine's " + gib(memory) + " GiB",
                         kExitUsageError);
   }
   const int L = o.seq, E = o.embed;
