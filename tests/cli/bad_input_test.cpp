@@ -199,6 +199,20 @@ TEST_F(CliBadInput, TokenizerRecordPastTheEnd) {
   expect_clean_failure(generate_args(), {tokenizer_, "token record 1 runs past the end"});
 }
 
+TEST_F(CliBadInput, TinyVocabularyWithoutBos) {
+  // vocab_size 1: BOS (id 1) is not a token. Once a segfault; the io branch makes the tokenizer
+  // say so at load, so only the contract is checked here (one line, exit != 0, no signal).
+  models::LlamaConfig c = config_;
+  c.vocab_size = 1;
+  ASSERT_TRUE(io::write_llama2c(bad_model_, c, random_llama_weights(c, 3), io::Llama2cFormat::legacy)
+                  .is_ok());
+  Bytes().i32(8).f32(0.0f).i32(1).raw(" ").write(tokenizer_);
+  expect_clean_failure({"generate", "--model", bad_model_, "--tokenizer", tokenizer_, "-t", "0"},
+                       {});
+  expect_clean_failure({"generate", "--model", bad_model_, "--tokenizer", tokenizer_, "-i", "a"},
+                       {});
+}
+
 TEST_F(CliBadInput, EmptyPrompt) {
   expect_clean_failure(generate_args({"--prompt", ""}), {"--prompt", "empty prompt"});
 }
