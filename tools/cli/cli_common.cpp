@@ -1,10 +1,11 @@
 #include "cli_common.hpp"
-#include "bfedge/kernels/host_isa.hpp"
 
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+
+#include "bfedge/kernels/host_isa.hpp"
 
 namespace bfedge::cli {
 
@@ -36,8 +37,8 @@ int close_stdout(int exit_code) {
 
 bool looks_like_integer(std::string_view text) {
   if (!text.empty() && text.front() == '-') text.remove_prefix(1);
-  return !text.empty() && std::all_of(text.begin(), text.end(),
-                                      [](char c) { return c >= '0' && c <= '9'; });
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 std::string integer_option_error(std::string_view option, const std::string& text,
@@ -84,9 +85,8 @@ CLI::Option* add_optional_int_option(CLI::App& command, const std::string& names
       ->type_name("INT");
 }
 
-CLI::Option* add_real_option(CLI::App& command, const std::string& names, float& target,
-                             double lo, double hi, const std::string& help,
-                             const std::string& range) {
+CLI::Option* add_real_option(CLI::App& command, const std::string& names, float& target, double lo,
+                             double hi, const std::string& help, const std::string& range) {
   const std::string option = names.substr(0, names.find(','));
   return command
       .add_option_function<std::string>(
@@ -124,7 +124,8 @@ Result<LoadedModel> load_model(const ModelOptions& o) {
   }
   Result<kernels::Isa> cap = kernels::host_isa_cap();
   if (!cap.is_ok()) return cap.status();
-  Result<models::LlamaRunner> runner = models::load_llama_runner(o.model, dtype.value(), cap.value());
+  Result<models::LlamaRunner> runner =
+      models::load_llama_runner(o.model, dtype.value(), cap.value());
   if (!runner.is_ok()) return runner.status();
   Result<io::Tokenizer> tokenizer = io::Tokenizer::load(o.tokenizer);
   if (!tokenizer.is_ok()) return tokenizer.status();
@@ -159,9 +160,9 @@ std::size_t longest_piece_bytes(const io::Tokenizer& tokenizer) {
 
 Result<std::vector<int>> encode_prompt(const LoadedModel& m, std::string_view prompt,
                                        int max_positions, const ModelOptions& files) {
-  const std::string limit = std::to_string(max_positions) + " positions" +
-                            (max_positions == m.runner.config().seq_len ? " (the model's seq_len)"
-                                                                        : "");
+  const std::string limit =
+      std::to_string(max_positions) + " positions" +
+      (max_positions == m.runner.config().seq_len ? " (the model's seq_len)" : "");
   // BOS, then the prompt with its dummy-prefix space, each token covering <= `longest` bytes.
   const std::size_t longest = longest_piece_bytes(m.tokenizer);
   const std::size_t min_tokens =

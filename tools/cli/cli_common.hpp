@@ -59,8 +59,8 @@ Result<float> parse_real(std::string_view option, const std::string& text, doubl
 // Registers a numeric option parsed as above; `range` (default "lo..hi") is shown in help and
 // errors. Parse errors surface as CLI::ValidationError (usage error, exit 2).
 template <class T>
-CLI::Option* add_integer_option(CLI::App& command, const std::string& names, T& target, T lo,
-                                T hi, const std::string& help, std::string range = {}) {
+CLI::Option* add_integer_option(CLI::App& command, const std::string& names, T& target, T lo, T hi,
+                                const std::string& help, std::string range = {}) {
   if (range.empty()) range = std::to_string(lo) + ".." + std::to_string(hi);
   const std::string option = names.substr(0, names.find(','));
   return command
@@ -77,9 +77,8 @@ CLI::Option* add_integer_option(CLI::App& command, const std::string& names, T& 
 CLI::Option* add_optional_int_option(CLI::App& command, const std::string& names,
                                      std::optional<int>& target, int lo, int hi,
                                      const std::string& help, const std::string& range);
-CLI::Option* add_real_option(CLI::App& command, const std::string& names, float& target,
-                             double lo, double hi, const std::string& help,
-                             const std::string& range);
+CLI::Option* add_real_option(CLI::App& command, const std::string& names, float& target, double lo,
+                             double hi, const std::string& help, const std::string& range);
 
 // An empty file name is a usage error naming the option (the loaders would say ": cannot open").
 Status check_file_name(std::string_view option, const std::string& path);

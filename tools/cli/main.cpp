@@ -13,10 +13,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "bfedge 0.1.0");
 
   const bfedge::cli::Command commands[] = {
-      bfedge::cli::add_generate_command(app),
-      bfedge::cli::add_inspect_command(app),
-      bfedge::cli::add_perplexity_command(app),
-      bfedge::cli::add_bench_command(app),
+      bfedge::cli::add_generate_command(app),   bfedge::cli::add_inspect_command(app),
+      bfedge::cli::add_perplexity_command(app), bfedge::cli::add_bench_command(app),
       bfedge::cli::add_mcu_command(app),
   };
 
