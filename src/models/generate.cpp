@@ -40,6 +40,7 @@ Result<GenerationResult> generate(LlamaRunner& model, const io::Tokenizer& token
   for (int pos = 0; pos < steps;) {
     std::span<float> logits = model.forward(token, pos, cluster);
     ++result.forward_passes;
+    if (!all_finite(logits)) return non_finite_logits(model, pos);
     int next;
     if (pos < n_prompt - 1) {
       next = prompt_tokens[static_cast<std::size_t>(pos) + 1];
@@ -95,19 +96,27 @@ SequenceScore finish_score(double nll_sum, int count) {
 
 }  // namespace
 
-SequenceScore score_sequence(LlamaRunner& model, std::span<const int> ids,
-                             runtime::HostCluster& cluster) {
+Status non_finite_logits(const LlamaRunner& model, int pos) {
+  return format_error(std::string("the ") + dtype_name(model.dtype()) +
+                      " forward pass produced non-finite logits at position " +
+                      std::to_string(pos));
+}
+
+Result<SequenceScore> score_sequence(LlamaRunner& model, std::span<const int> ids,
+                                     runtime::HostCluster& cluster) {
   double nll = 0.0;
   const int n = static_cast<int>(ids.size()) - 1;
   for (int pos = 0; pos < n; ++pos) {
     const std::span<const float> logits = model.forward(ids[pos], pos, cluster);
+    if (!all_finite(logits)) return non_finite_logits(model, pos);
     nll += negative_log_likelihood(logits, ids[pos + 1]);
   }
   return finish_score(nll, n);
 }
 
-LogitAgreement compare_on_sequence(LlamaRunner& a, LlamaRunner& b, std::span<const int> ids,
-                                   runtime::HostCluster& cluster) {
+Result<LogitAgreement> compare_on_sequence(LlamaRunner& a, LlamaRunner& b,
+                                           std::span<const int> ids,
+                                           runtime::HostCluster& cluster) {
   LogitAgreement out;
   double nll_a = 0.0, nll_b = 0.0, abs_sum = 0.0;
   long logit_count = 0;
@@ -115,7 +124,9 @@ LogitAgreement compare_on_sequence(LlamaRunner& a, LlamaRunner& b, std::span<con
   const int n = static_cast<int>(ids.size()) - 1;
   for (int pos = 0; pos < n; ++pos) {
     const std::span<const float> la = a.forward(ids[pos], pos, cluster);
+    if (!all_finite(la)) return non_finite_logits(a, pos);
     const std::span<const float> lb = b.forward(ids[pos], pos, cluster);
+    if (!all_finite(lb)) return non_finite_logits(b, pos);
     nll_a += negative_log_likelihood(la, ids[pos + 1]);
     nll_b += negative_log_likelihood(lb, ids[pos + 1]);
     agree += argmax(la) == argmax(lb) ? 1 : 0;

@@ -1,6 +1,7 @@
 #include "bfedge/models/sampler.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "bfedge/kernels/ref.hpp"
 
@@ -29,6 +30,10 @@ int argmax(std::span<const float> values) {
   return best;
 }
 
+bool all_finite(std::span<const float> values) {
+  return std::all_of(values.begin(), values.end(), [](float v) { return std::isfinite(v); });
+}
+
 Sampler::Sampler(int vocab_size, float temperature, float topp, std::uint64_t seed)
     : temperature_(temperature),
       topp_(topp),
@@ -37,6 +42,12 @@ Sampler::Sampler(int vocab_size, float temperature, float topp, std::uint64_t se
 
 int Sampler::sample(std::span<float> logits) {
   if (temperature_ == 0.0f) return argmax(logits);
+  float max_abs = 0.0f;
+  for (float logit : logits) max_abs = std::max(max_abs, std::fabs(logit));
+  if (!std::isfinite(max_abs / temperature_) || !all_finite(logits)) {
+    random_f32(rng_state_);  // the coin this step would have drawn
+    return argmax(logits);
+  }
   for (float& logit : logits) logit /= temperature_;
   kernels::ref::softmax(logits.data(), static_cast<int>(logits.size()));
   const float coin = random_f32(rng_state_);

@@ -41,6 +41,17 @@ TEST(CliGenerate, F32SeededTopPStdoutIsRunCsStdout) {
   EXPECT_EQ(r.out, read_text(p.golden + "/sampled_t1_p0.9_seed42_n256.txt"));
 }
 
+TEST(CliGenerate, TinyTemperatureIsRunCsGreedyOutput) {
+  // -t 1e-38 once printed <unk><unk>...: logits / T overflowed and softmax gave NaN.
+  BFEDGE_REQUIRE_SHARED(shared);
+  const StoriesPaths p = paths(shared);
+  const CommandResult r =
+      run_cli({"generate", "--model", p.model, "--tokenizer", p.tokenizer, "--dtype", "f32",
+               "--temperature", "1e-38", "-s", "42", "-n", "256", "--prompt", "Once upon a time"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, read_text(p.golden + "/greedy_once_upon_a_time_n256.txt"));
+}
+
 TEST(CliInspect, ReportsConfigAndFootprint) {
   BFEDGE_REQUIRE_SHARED(shared);
   const CommandResult r = run_cli({"inspect", paths(shared).model, "--json"});
@@ -67,6 +78,23 @@ TEST(CliPerplexity, ComparesBf16WithF32) {
   EXPECT_EQ(j["compare"]["dtype"], "f32");
   EXPECT_GE(j["top1_agreement"].get<double>(), 0.98);
   EXPECT_GT(j["compare"]["perplexity"].get<double>(), 1.0);
+}
+
+TEST(CliBench, MhsaRunsUnderEveryIsaCap) {
+  // BFEDGE_ISA=reference once dereferenced a missing tiled variant (there is none below portable).
+  for (const char* isa : {"reference", "portable", "avx2", "avx512bf16"}) {
+    const CommandResult r = run_cli({"bench", "mhsa", "--seq", "4", "--embed", "8", "--heads", "2",
+                                     "--repeat", "1", "--threads", "2"},
+                                    {{std::string("BFEDGE_ISA=") + isa}, ""});
+    if (r.exit_code == 2 && r.err.find("BFEDGE_ISA") != std::string::npos) continue;  // not here
+    EXPECT_EQ(r.exit_code, 0) << isa << ": " << r.err;
+    EXPECT_NE(r.out.find(std::string("ISA cap ") + isa), std::string::npos) << r.out;
+  }
+  const CommandResult ref = run_cli({"bench", "mhsa", "--seq", "4", "--embed", "8", "--heads", "2",
+                                     "--repeat", "1"},
+                                    {{"BFEDGE_ISA=reference"}, ""});
+  ASSERT_EQ(ref.exit_code, 0) << ref.err;
+  EXPECT_NE(ref.out.find("mhsa__ref"), std::string::npos) << ref.out;
 }
 
 }  // namespace

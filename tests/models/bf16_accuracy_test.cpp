@@ -18,7 +18,9 @@ TEST(Bf16Accuracy, TeacherForcedAgreementAndPerplexity) {
   LlamaRunner f32_model = test::load_runner(stories, Dtype::f32);
   ASSERT_TRUE(validate_scoring_ids(bf16_model.config(), ids, "golden").is_ok());
   runtime::HostCluster cluster(1);
-  const LogitAgreement a = compare_on_sequence(bf16_model, f32_model, ids, cluster);
+  const Result<LogitAgreement> compared = compare_on_sequence(bf16_model, f32_model, ids, cluster);
+  ASSERT_TRUE(compared.is_ok()) << compared.status().message();
+  const LogitAgreement& a = compared.value();
   std::printf(
       "[ bf16     ] %d tokens: perplexity bf16 %.6f f32 %.6f (%+.4f %%), top-1 agreement "
       "%.2f %%, |dlogit| mean %.5f max %.5f\n",
@@ -29,7 +31,9 @@ TEST(Bf16Accuracy, TeacherForcedAgreementAndPerplexity) {
   EXPECT_LT(std::fabs(a.score_a.perplexity / a.score_b.perplexity - 1.0), 0.01);
   // Scoring the f32 model alone gives the same perplexity as in the comparison.
   LlamaRunner f32_again = test::load_runner(stories, Dtype::f32);
-  EXPECT_DOUBLE_EQ(score_sequence(f32_again, ids, cluster).perplexity, a.score_b.perplexity);
+  const Result<SequenceScore> alone = score_sequence(f32_again, ids, cluster);
+  ASSERT_TRUE(alone.is_ok()) << alone.status().message();
+  EXPECT_DOUBLE_EQ(alone.value().perplexity, a.score_b.perplexity);
 }
 
 }  // namespace

@@ -62,5 +62,30 @@ TEST(Sampler, EmptyNucleusFallsBackToArgmax) {
   EXPECT_EQ(s.sample(logits), 7);
 }
 
+TEST(Sampler, TinyTemperatureIsGreedy) {
+  // 30 / 1e-38 overflows to inf: run.c's softmax then gives NaN and an arbitrary id. The T -> 0
+  // limit is argmax, for multinomial and top-p sampling alike, and for every seed.
+  const std::vector<float> v = {10.0f, 30.0f, -20.0f, 25.0f};
+  for (float t : {1e-38f, 1e-45f}) {
+    for (float topp : {0.9f, 1.0f}) {
+      for (std::uint64_t seed = 1; seed <= 50; ++seed) {
+        std::vector<float> logits = v;
+        Sampler s(4, t, topp, seed);
+        EXPECT_EQ(s.sample(logits), 1) << "T " << t << " topp " << topp << " seed " << seed;
+      }
+    }
+  }
+}
+
+TEST(Sampler, TinyTemperatureDrawsTheStepsCoinAsUsual) {
+  // One coin per sampled step whatever the path, so later steps see run.c's RNG sequence.
+  // Seed 42's coins are 0.339 then 0.782: a tie between two tokens goes 0 then 1.
+  Sampler s(2, 1e-38f, 1.0f, 42);
+  std::vector<float> overflowing = {10.0f, 30.0f};
+  EXPECT_EQ(s.sample(overflowing), 1);  // greedy, first coin drawn
+  std::vector<float> tie = {-0.5f, -0.5f};  // finite after / 1e-38: an ordinary 50/50 draw
+  EXPECT_EQ(s.sample(tie), 1) << "the second coin (0.782) decides";
+}
+
 }  // namespace
 }  // namespace bfedge::models

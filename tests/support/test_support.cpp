@@ -127,12 +127,25 @@ static std::string shell_quote(const std::string& s) {
   return q;
 }
 
-CommandResult run_cli(const std::vector<std::string>& args) {
+CommandResult run_cli(const std::vector<std::string>& args) { return run_cli(args, {}); }
+
+CommandResult run_cli(const std::vector<std::string>& args, const CliEnvironment& how) {
   TempDir dir;
-  std::string command = shell_quote(BFEDGE_CLI_PATH);
+  std::string command;
+  if (!how.env.empty()) {
+    command.append("env");
+    for (const std::string& e : how.env) command.append(" ").append(shell_quote(e));
+    command.append(" ");
+  }
+  command.append(shell_quote(BFEDGE_CLI_PATH));
   // Appends one piece at a time: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string.
   for (const std::string& a : args) command.append(" ").append(shell_quote(a));
-  command.append(" >").append(shell_quote(dir.file("out")));
+  if (how.stdout_redirect.empty()) {
+    command.append(" >").append(shell_quote(dir.file("out")));
+  } else {
+    command.append(" ").append(how.stdout_redirect);
+    write_bytes(dir.file("out"), {});
+  }
   command.append(" 2>").append(shell_quote(dir.file("err"))).append(" </dev/null");
   const int status = std::system(command.c_str());
   CommandResult r;

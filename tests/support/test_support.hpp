@@ -72,4 +72,12 @@ struct CommandResult {
 // Runs the bfedge CLI with `args` (no shell interpretation of the arguments).
 CommandResult run_cli(const std::vector<std::string>& args);
 
+// How to run it otherwise: extra environment ("NAME=value") and, when not empty, a shell
+// redirection that replaces capturing stdout (">/dev/full", ">&-"; `out` is then empty).
+struct CliEnvironment {
+  std::vector<std::string> env;
+  std::string stdout_redirect;
+};
+CommandResult run_cli(const std::vector<std::string>& args, const CliEnvironment& how);
+
 }  // namespace bfedge::test

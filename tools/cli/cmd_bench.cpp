@@ -1,11 +1,14 @@
 // bfedge bench mhsa | gemm: kernels timed side by side in one run (interleaved repetitions,
 // medians), with speedups as ratios measured in that run, and optional oneDNN/libtorch peers.
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -47,18 +50,64 @@ std::vector<float> widen(const std::vector<bf16>& v) {
   return out;
 }
 
-// The most specialized variant under `cap` whose name contains `kind`.
+// The most specialized variant under `cap` whose name contains `kind`. The tiled and fused
+// forms start at the portable level: under BFEDGE_ISA=reference both fall back to mhsa__ref (the
+// list's first entry, which every cap runs).
 const kernels::MhsaVariant& pick_mhsa(const char* kind, kernels::Isa cap) {
-  const kernels::MhsaVariant* best = nullptr;
+  const kernels::MhsaVariant* best = &kernels::mhsa_variants().front();
+  bool found = false;
   for (const kernels::MhsaVariant& v : kernels::mhsa_variants()) {
-    if (std::strstr(v.name, kind) != nullptr && v.isa <= cap && (best == nullptr || v.isa >= best->isa)) best = &v;
+    if (std::strstr(v.name, kind) != nullptr && v.isa <= cap && (!found || v.isa >= best->isa)) {
+      best = &v;
+      found = true;
+    }
   }
   return *best;
 }
 
+double physical_memory_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 0.0;
+}
+
+std::string gib(double bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f", bytes / (1024.0 * 1024.0 * 1024.0));
+  return text;
+}
+
+// What run_bench_mhsa allocates: operands in bf16 and f32, three outputs, every variant's buffers.
+double mhsa_bench_bytes(const BenchOptions& o) {
+  const double L = o.seq, E = o.embed, H = o.heads;
+  const double operands = (L * E + 4 * E * E + 4 * E) * (sizeof(bf16) + sizeof(float));
+  const double outputs = L * E * (sizeof(float) + 2 * sizeof(bf16));
+  const double naive = (9 * L * E + H * L * L) * sizeof(float);        // mhsa__naive_port
+  const double tiled = 4 * L * E * sizeof(bf16) + L * L * (sizeof(float) + sizeof(bf16));
+  const double fused = 4 * L * E * sizeof(bf16);
+  return operands + outputs + naive + tiled + fused;
+}
+
 int run_bench_mhsa(const BenchOptions& o, kernels::Isa cap) {
-  if (o.seq < 1 || o.embed < 1 || o.heads < 1 || o.embed % o.heads != 0 || o.seq > 4096 || o.embed > 8192) {
-    return report_error("bench mhsa: need 1 <= seq <= 4096, 1 <= embed <= 8192 and heads dividing embed",
+  if (o.embed % o.heads != 0) {
+    return report_error("--heads " + std::to_string(o.heads) + " does not divide --embed " +
+                            std::to_string(o.embed),
+                        kExitUsageError);
+  }
+  const kernels::FusedTiles tiles = kernels::mhsa_fused_tiles(o.seq, o.embed / o.heads, o.budget);
+  if (tiles.bytes > o.budget) {
+    return report_error("--l1-budget " + std::to_string(o.budget) + " is below the smallest fused tile (" +
+                            std::to_string(tiles.bytes) + " bytes for head size " +
+                            std::to_string(o.embed / o.heads) + ")",
+                        kExitUsageError);
+  }
+  // The naive port materializes H score matrices of L x L floats: refuse what cannot fit in memory
+  // (its zero-filled buffers would otherwise meet the OOM killer, after minutes of set-up).
+  const double bytes = mhsa_bench_bytes(o);
+  const double memory = physical_memory_bytes();
+  if (memory > 0 && bytes > memory / 2) {
+    return report_error("bench mhsa: L=" + std::to_string(o.seq) + " E=" + std::to_string(o.embed) +
+                            " H=" + std::to_string(o.heads) + " needs " + gib(bytes) +
+                            " GiB, more than half of this machine's " + gib(memory) + " GiB",
                         kExitUsageError);
   }
   const int L = o.seq, E = o.embed;
@@ -108,9 +157,7 @@ int run_bench_mhsa(const BenchOptions& o, kernels::Isa cap) {
   j["seq"] = L, j["embed"] = E, j["heads"] = o.heads, j["causal"] = o.causal;
   j["threads"] = o.threads, j["repeat"] = o.repeat, j["isa_cap"] = kernels::isa_name(cap);
   j["tiled_variant"] = tiled.name, j["fused_variant"] = fused.name;
-  j["fused_tile"] = {{"query_rows", kernels::mhsa_fused_tiles(L, E / o.heads, o.budget).query_rows},
-                     {"key_rows", kernels::mhsa_fused_tiles(L, E / o.heads, o.budget).key_rows},
-                     {"l1_budget_bytes", o.budget}};
+  j["fused_tile"] = {{"query_rows", tiles.query_rows}, {"key_rows", tiles.key_rows}, {"l1_budget_bytes", o.budget}};
   j["naive_us"] = naive_us, j["tiled_us"] = tiled_us, j["fused_us"] = fused_us;
   j["speedup_tiled_vs_naive"] = naive_us / tiled_us;
   j["speedup_fused_vs_naive"] = naive_us / fused_us;
@@ -147,9 +194,6 @@ int run_bench_mhsa(const BenchOptions& o, kernels::Isa cap) {
 }
 
 int run_bench_gemm(const BenchOptions& o, kernels::Isa cap) {
-  if (o.m < 1 || o.n < 1 || o.k < 1 || o.m > 8192 || o.n > 8192 || o.k > 8192) {
-    return report_error("bench gemm: --m, --n and --k must be in 1..8192", kExitUsageError);
-  }
   const auto a = random_bf16(static_cast<std::size_t>(o.m) * o.k, 1, 1.0f);
   const auto b = random_bf16(static_cast<std::size_t>(o.k) * o.n, 2, 1.0f);
   std::vector<float> c(static_cast<std::size_t>(o.m) * o.n);
@@ -163,7 +207,7 @@ int run_bench_gemm(const BenchOptions& o, kernels::Isa cap) {
   const kernels::MatmulVariant& best = kernels::select_variant(kernels::matmul_variants(), cap);
   kernels::PreparedCall call(best, p, o.threads);
   call.run(cluster);  // warm-up
-  const int reps = std::max(3, o.repeat);
+  const int reps = o.repeat;
   // Interleave bfedge with the peers: bfedge, dnnl, torch, bfedge, ...
   std::vector<double> ours;
   std::optional<peers::PeerTiming> dnnl, torch;
@@ -221,23 +265,25 @@ Command add_bench_command(CLI::App& app) {
   CLI::App* gemm = cmd->add_subcommand("gemm", "bfedge BF16 GEMM vs oneDNN and libtorch");
   for (CLI::App* sub : {mhsa, gemm}) {
     sub->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-    sub->add_option("--threads", o->threads, "host threads")->capture_default_str();
-    sub->add_option("--repeat", o->repeat, "timed repetitions (median)")->capture_default_str();
+    add_integer_option(*sub, "--threads", o->threads, 1, kMaxThreads, "host threads")
+        ->default_str(std::to_string(o->threads));
+    add_integer_option(*sub, "--repeat", o->repeat, 1, 10000, "timed repetitions (median)")
+        ->default_str(std::to_string(o->repeat));
     sub->add_flag("--json", o->json, "print one JSON object");
   }
-  mhsa->add_option("--seq", o->seq, "sequence length L")->capture_default_str();
-  mhsa->add_option("--embed", o->embed, "embedding width E")->capture_default_str();
-  mhsa->add_option("--heads", o->heads, "heads H (must divide E)")->capture_default_str();
+  add_integer_option(*mhsa, "--seq", o->seq, 1, 4096, "sequence length L")->default_str("64");
+  add_integer_option(*mhsa, "--embed", o->embed, 1, 8192, "embedding width E")->default_str("512");
+  add_integer_option(*mhsa, "--heads", o->heads, 1, 8192, "heads H, dividing E")->default_str("4");
   mhsa->add_flag("--causal", o->causal, "causal mask (no PyTorch peer then)");
-  mhsa->add_option("--l1-budget", o->budget, "fused tiles' per-core working set, bytes")->capture_default_str();
-  gemm->add_option("--m", o->m)->capture_default_str();
-  gemm->add_option("--n", o->n)->capture_default_str();
-  gemm->add_option("--k", o->k)->capture_default_str();
+  add_integer_option<std::size_t>(*mhsa, "--l1-budget", o->budget, 1, std::size_t{1} << 30,
+                                  "fused tiles' per-core working set, bytes")
+      ->default_str(std::to_string(o->budget));
+  for (auto [name, value, help] : {std::tuple{"--m", &o->m, "M: rows of A and C"},
+                                    {"--n", &o->n, "N: columns of B and C"},
+                                    {"--k", &o->k, "K: columns of A, rows of B"}}) {
+    add_integer_option(*gemm, name, *value, 1, 8192, help)->default_str("512");
+  }
   return {cmd, [o, mhsa] {
-            if (o->threads < 1 || o->threads > 256) {
-              return report_error("--threads " + std::to_string(o->threads) + " is outside 1..256", kExitUsageError);
-            }
-            if (o->repeat < 1 || o->repeat > 10000) return report_error("--repeat must be in 1..10000", kExitUsageError);
             Result<kernels::Isa> cap = kernels::host_isa_cap();
             if (!cap.is_ok()) return report_error(cap.status());
             return mhsa->parsed() ? run_bench_mhsa(*o, cap.value()) : run_bench_gemm(*o, cap.value());

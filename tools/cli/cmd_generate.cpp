@@ -1,11 +1,11 @@
 // bfedge generate: text generation, stdout byte-compatible with llama2.c run.c.
+#include <unistd.h>
+
 #include <algorithm>
-#include <charconv>
-#include <cmath>
-#include <limits>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
-#include <unistd.h>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,31 +17,19 @@
 namespace bfedge::cli {
 namespace {
 
+constexpr double kMaxTemperature = 3.4e38;  // below FLT_MAX: any larger float is infinite
+
 struct GenerateOptions {
   ModelOptions model;
   std::optional<std::string> prompt;
   std::optional<int> steps;  // default: min(256, seq_len), as run.c
   float temperature = 1.0f;
   float topp = 0.9f;
-  std::string seed = "0";
+  std::uint64_t seed = 0;  // 0: from the clock, as run.c
 };
 
 int run_generate(const GenerateOptions& o) {
-  if (!(o.temperature >= 0.0f) || std::isinf(o.temperature)) {
-    return report_error("--temperature must be a finite value >= 0", kExitUsageError);
-  }
-  // run.c silently replaces a top-p outside [0, 1] with 0.9; bfedge says so instead.
-  if (!(o.topp >= 0.0f && o.topp <= 1.0f)) {
-    return report_error("--topp must be in [0, 1] (0 or 1: sample from the whole distribution)",
-                        kExitUsageError);
-  }
-  std::uint64_t seed = 0;
-  const auto [seed_end, seed_error] = std::from_chars(o.seed.data(), o.seed.data() + o.seed.size(), seed);
-  if (seed_error != std::errc() || seed_end != o.seed.data() + o.seed.size()) {
-    return report_error("--seed '" + o.seed + "' is not an integer in 0.." +
-                            std::to_string(std::numeric_limits<std::uint64_t>::max()),
-                        kExitUsageError);
-  }
+  std::uint64_t seed = o.seed;
   if (o.prompt && o.prompt->empty()) {
     return report_error("--prompt: empty prompt (omit --prompt to start from BOS alone)",
                         kExitUsageError);
@@ -51,22 +39,9 @@ int run_generate(const GenerateOptions& o) {
   LoadedModel& m = loaded.value();
   const models::LlamaConfig& config = m.runner.config();
   const int steps = o.steps.value_or(std::min(256, config.seq_len));
-  // BPE merges are quadratic in the prompt: reject prompts that cannot fit before encoding.
-  const std::size_t prompt_bytes = o.prompt.value_or("").size();
-  const std::size_t min_tokens = 1 + (prompt_bytes + 1 + m.tokenizer.max_token_length() - 1) /
-                                         static_cast<std::size_t>(m.tokenizer.max_token_length());
-  if (prompt_bytes > 0 && min_tokens > static_cast<std::size_t>(config.seq_len)) {
-    return report_error(o.model.model + ": prompt of " + std::to_string(prompt_bytes) +
-                            " bytes is at least " + std::to_string(min_tokens) +
-                            " tokens, longer than the model's seq_len " + std::to_string(config.seq_len),
-                        kExitUsageError);
-  }
-
   Result<std::vector<int>> prompt_tokens =
-      m.tokenizer.encode(o.prompt.value_or(""), /*bos=*/true, /*eos=*/false);
-  if (!prompt_tokens.is_ok()) {
-    return report_error(o.model.tokenizer + ": " + prompt_tokens.status().message());
-  }
+      encode_prompt(m, o.prompt.value_or(""), config.seq_len, o.model);
+  if (!prompt_tokens.is_ok()) return report_error(prompt_tokens.status());
   if (Status s = models::validate_generation(config, prompt_tokens.value(), steps); !s.is_ok()) {
     return report_error(o.model.model + ": " + s.message(), kExitUsageError);
   }
@@ -83,9 +58,9 @@ int run_generate(const GenerateOptions& o) {
                          std::fwrite(piece.data(), 1, piece.size(), stdout);
                          if (interactive) std::fflush(stdout);
                        });
-  if (!result.is_ok()) return report_error(result.status());
+  if (!result.is_ok()) return report_error(o.model.model + ": " + result.status().message());
   std::fputc('\n', stdout);
-  std::fflush(stdout);
+  if (Status s = flush_stdout(); !s.is_ok()) return report_error(s);
   const models::GenerationResult& r = result.value();
   std::fprintf(stderr,
                "bfedge: %d prompt tokens, %d generated tokens, %.1f tok/s (%d forward passes in "
@@ -104,12 +79,21 @@ Command add_generate_command(CLI::App& app) {
   cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // last wins
   add_model_options(*cmd, options->model);
   cmd->add_option("--prompt,-i", options->prompt, "prompt text (default: start from BOS)");
-  cmd->add_option("-n,--steps", options->steps,
-                  "positions to run, prompt included (run.c -n; default min(256, seq_len))");
-  cmd->add_option("--temperature,-t", options->temperature, "0 = greedy")->capture_default_str();
-  cmd->add_option("--topp,-p", options->topp, "nucleus sampling threshold")->capture_default_str();
-  cmd->add_option("--seed,-s", options->seed, "RNG seed; <= 0 uses the clock")
-      ->capture_default_str();
+  add_optional_int_option(*cmd, "-n,--steps", options->steps, 1, std::numeric_limits<int>::max(),
+                          "positions to run, prompt included, as run.c -n; default min(256, seq_len)",
+                          "1..seq_len");
+  add_real_option(*cmd, "--temperature,-t", options->temperature, 0.0, kMaxTemperature,
+                  "0 = greedy", "[0, 3.4e38]")
+      ->default_str("1.0");
+  // run.c silently replaces a top-p outside [0, 1] with 0.9; bfedge says so instead.
+  add_real_option(*cmd, "--topp,-p", options->topp, 0.0, 1.0,
+                  "nucleus sampling threshold; 0 or 1 sample from the whole distribution",
+                  "[0, 1]")
+      ->default_str("0.9");
+  add_integer_option<std::uint64_t>(*cmd, "--seed,-s", options->seed, 0,
+                                    std::numeric_limits<std::uint64_t>::max(),
+                                    "RNG seed; 0 seeds from the clock")
+      ->default_str("0");
   return {cmd, [options] { return run_generate(*options); }};
 }
 

@@ -17,6 +17,7 @@ struct InspectOptions {
 };
 
 int run_inspect(const InspectOptions& o) {
+  if (Status s = check_file_name("model", o.model); !s.is_ok()) return report_error(s);
   Result<io::LlamaCheckpoint<float>> checkpoint = io::load_llama2c<float>(o.model);
   if (!checkpoint.is_ok()) return report_error(checkpoint.status());
   const models::LlamaConfig& c = checkpoint.value().config;

@@ -32,6 +32,7 @@ int run_perplexity(const PerplexityOptions& o) {
       return report_error("--compare: " + parsed.status().message(), kExitUsageError);
     compare = parsed.value();
   }
+  if (Status s = check_file_name("--ids", o.ids); !s.is_ok()) return report_error(s);
   Result<LoadedModel> loaded = load_model(o.model);
   if (!loaded.is_ok()) return report_error(loaded.status());
   LoadedModel& m = loaded.value();
@@ -48,13 +49,16 @@ int run_perplexity(const PerplexityOptions& o) {
   j["ids"] = o.ids;
   j["scored_tokens"] = static_cast<int>(ids.value().size()) - 1;
   if (!compare) {
-    const models::SequenceScore s = models::score_sequence(m.runner, ids.value(), cluster);
-    j["result"] = score_json(m.dtype, s);
+    const Result<models::SequenceScore> s = models::score_sequence(m.runner, ids.value(), cluster);
+    if (!s.is_ok()) return report_error(o.model.model + ": " + s.status().message());
+    j["result"] = score_json(m.dtype, s.value());
   } else {
     Result<models::LlamaRunner> other = models::load_llama_runner(o.model.model, *compare, m.isa_cap);
     if (!other.is_ok()) return report_error(other.status());
-    const models::LogitAgreement a =
+    const Result<models::LogitAgreement> compared =
         models::compare_on_sequence(m.runner, other.value(), ids.value(), cluster);
+    if (!compared.is_ok()) return report_error(o.model.model + ": " + compared.status().message());
+    const models::LogitAgreement& a = compared.value();
     j["result"] = score_json(m.dtype, a.score_a);
     j["compare"] = score_json(*compare, a.score_b);
     j["perplexity_relative_diff"] = a.score_a.perplexity / a.score_b.perplexity - 1.0;

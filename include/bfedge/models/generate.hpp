@@ -28,7 +28,8 @@ Status validate_generation(const LlamaConfig& config, std::span<const int> promp
                            int steps);
 
 // run.c's generate(): feeds the prompt, then samples until `steps` positions or BOS; each
-// printable piece is passed to `emit` as soon as it is decoded.
+// printable piece is passed to `emit` as soon as it is decoded. Non-finite logits (a model whose
+// finite weights overflow) are an error naming the position, not a garbage token.
 Result<GenerationResult> generate(LlamaRunner& model, const io::Tokenizer& tokenizer,
                                   Sampler& sampler, std::span<const int> prompt_tokens, int steps,
                                   runtime::HostCluster& cluster,
@@ -49,11 +50,17 @@ struct LogitAgreement {
 };
 
 // Teacher-forced: feeds ids[0..n-2] and scores ids[1..n-1]. ids must be valid and fit seq_len.
+// Non-finite logits in either model are an error (a NaN perplexity, or a "100 % top-1 agreement"
+// between two NaN argmaxes, would be a silent wrong result).
 Status validate_scoring_ids(const LlamaConfig& config, std::span<const int> ids,
                             const std::string& source);
-SequenceScore score_sequence(LlamaRunner& model, std::span<const int> ids,
-                             runtime::HostCluster& cluster);
-LogitAgreement compare_on_sequence(LlamaRunner& a, LlamaRunner& b, std::span<const int> ids,
-                                   runtime::HostCluster& cluster);
+Result<SequenceScore> score_sequence(LlamaRunner& model, std::span<const int> ids,
+                                     runtime::HostCluster& cluster);
+Result<LogitAgreement> compare_on_sequence(LlamaRunner& a, LlamaRunner& b,
+                                           std::span<const int> ids,
+                                           runtime::HostCluster& cluster);
+
+// "the bf16 forward pass produced non-finite logits at position 3"
+Status non_finite_logits(const LlamaRunner& model, int pos);
 
 }  // namespace bfedge::models

@@ -1,6 +1,7 @@
 // The SPMD execution interface kernels are written against: a core id, a core count and a
 // fork/join over all cores, the shape of a PULP cluster. This is the host backend: persistent
-// std::threads that spin briefly and then sleep on an atomic between forks.
+// std::threads that spin briefly and then sleep on an atomic between forks (no spinning when
+// there are more threads than CPUs to run them).
 #pragma once
 
 #include <atomic>
@@ -40,6 +41,7 @@ class HostCluster {
   void barrier();
 
   int core_count_;
+  bool spin_;  // false when oversubscribed: waits block at once (set before workers start)
   JobFn job_fn_ = nullptr;
   void* job_ctx_ = nullptr;
   std::atomic<std::uint32_t> generation_{0};
