@@ -64,13 +64,40 @@ TEST(McuCli, AnL1BudgetJustOverTheArenaDoesNotPrintAsTheArena) {
 
 TEST(McuCli, BadBenchOptionsGetOneUsageLine) {
   for (const std::vector<std::string>& extra : std::vector<std::vector<std::string>>{
-           {"--l1-kib", "-3"}, {"--embed", "2000000000", "--heads", "1"}, {"--seq", "0"}, {"--cores", "9"}}) {
+           {"--l1-kib", "-3"}, {"--embed", "2000000000", "--heads", "1"}, {"--seq", "0"}, {"--cores", "9"},
+           {"--seq", ""}, {"--cores", ""}, {"--seed", "-1"}, {"--seq", "0x10"}, {"--l1-kib", "0"},
+           {"--embed", "10", "--heads", "3"}}) {
     std::vector<std::string> args{"mcu", "bench", "mhsa"};
     args.insert(args.end(), extra.begin(), extra.end());
     const CommandResult r = run_cli(args);
     EXPECT_EQ(r.exit_code, 2) << extra[0];
     EXPECT_TRUE(r.out.empty()) << extra[0];
     EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find(extra[1] == "10" ? "--heads 3 does not divide --embed 10" : extra[0]),
+              std::string::npos)
+        << r.err;
+  }
+}
+
+TEST(McuCli, GenerateOptionsAreCheckedBeforeAnyWork) {
+  BFEDGE_REQUIRE_SHARED(shared);
+  const std::string model = (shared / "models/stories260K.bin").string(), tok = (shared / "models/tok512.bin").string();
+  const std::pair<std::vector<std::string>, std::string> cases[] = {
+      {{"-n", ""}, "-n '' is not an integer in 1..1024"},
+      {{"-n", "600"}, "-n 600 is outside 1..512 (the model's seq_len)"},
+      {{"--cores", "0"}, "--cores 0 is outside 1..8"},
+      {{"--threads", "2"}, "--threads"},  // the MCU has its own cores: not an option here
+      {{"--dtype", "f32"}, "--dtype"},
+      {{"--prompt", std::string(100000, 'x')}, "prompt of 100000 bytes is at least"},
+  };
+  for (const auto& [extra, expected] : cases) {
+    std::vector<std::string> args{"mcu", "generate", "--model", model, "--tokenizer", tok};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const CommandResult r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_TRUE(r.out.empty());
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find(expected), std::string::npos) << r.err;
   }
 }
 

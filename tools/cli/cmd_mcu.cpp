@@ -124,17 +124,11 @@ Status run_kernel(const mcu::FirmwareTools& tools, const mcu::MhsaProblem& probl
 }
 
 int run_mcu_bench_mhsa(const McuBenchOptions& o) {
-  if (o.seq < 1 || o.embed < 1 || o.heads < 1 || o.embed % o.heads != 0) {
-    return report_error("--seq, --embed, --heads must be positive and --heads must divide --embed", kExitUsageError);
-  }
-  if (o.seq > 65536 || o.embed > 65536) {
-    return report_error("--seq and --embed must be at most 65536 (far beyond any MCU memory)", kExitUsageError);
-  }
-  if (o.cores < 1 || o.cores > BFEDGE_MCU_WORKERS) {
-    return report_error("--cores " + std::to_string(o.cores) + " is outside 1.." + std::to_string(BFEDGE_MCU_WORKERS),
+  // The options' own ranges are checked while parsing (add_integer_option).
+  if (o.embed % o.heads != 0) {
+    return report_error("--heads " + std::to_string(o.heads) + " does not divide --embed " + std::to_string(o.embed),
                         kExitUsageError);
   }
-  if (o.l1_kib < 0) return report_error("--l1-kib must be positive (omit it for the whole L1 arena)", kExitUsageError);
   if (auto settings = mcu::mcu_run_settings(); !settings.is_ok()) return report_error(settings.status());
   auto tools = mcu::find_firmware_tools();
   if (!tools.is_ok()) return report_error(tools.status());
@@ -231,12 +225,13 @@ void add_mcu_bench_command(CLI::App& mcu_cmd, std::function<int()>& run) {
   bench->require_subcommand(1);
   CLI::App* mhsa = bench->add_subcommand("mhsa", "naive FP32 port vs tiled vs fused MHSA on the MCU");
   mhsa->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  mhsa->add_option("--seq", o->seq, "sequence length L")->capture_default_str();
-  mhsa->add_option("--embed", o->embed, "embedding width E")->capture_default_str();
-  mhsa->add_option("--heads", o->heads, "heads H (must divide E)")->capture_default_str();
-  mhsa->add_option("--cores", o->cores, "worker cores for tiled and fused")->capture_default_str();
-  mhsa->add_option("--l1-kib", o->l1_kib, "L1 budget for the fused tiles (default: all of the L1 arena)");
-  mhsa->add_option("--seed", o->seed, "seed of the random operands")->capture_default_str();
+  add_integer_option(*mhsa, "--seq", o->seq, 1, 65536, "sequence length L (default 64)");
+  add_integer_option(*mhsa, "--embed", o->embed, 1, 65536, "embedding width E (default 512)");
+  add_integer_option(*mhsa, "--heads", o->heads, 1, 65536, "heads H, dividing E (default 4)");
+  add_integer_option(*mhsa, "--cores", o->cores, 1, BFEDGE_MCU_WORKERS, "worker cores for tiled and fused (default 8)");
+  add_integer_option(*mhsa, "--l1-kib", o->l1_kib, 1, 1 << 20,
+                     "L1 budget for the fused tiles (default: all of the L1 arena)");
+  add_integer_option(*mhsa, "--seed", o->seed, 0u, 4294967295u, "seed of the random operands (default 1)");
   mhsa->add_flag("--causal", o->causal, "causal mask");
   mhsa->add_flag("--json", o->json, "print one JSON object");
   run = [o, mhsa]() { return mhsa->parsed() ? run_mcu_bench_mhsa(*o) : report_error("unknown mcu bench", kExitUsageError); };

@@ -10,6 +10,7 @@
 
 #include "bfedge/io/llama2c.hpp"
 #include "bfedge/mcu/firmware_run.hpp"
+#include "bfedge/mcu/job.hpp"
 #include "bfedge/mcu/llama_image.hpp"
 #include "bfedge/mcu/memory_map.h"
 #include "bfedge/models/generate.hpp"
@@ -56,10 +57,6 @@ Result<std::vector<int>> host_ids(LoadedModel& bf16, const std::string& model_pa
 }
 
 int run_mcu_generate(const McuGenerateOptions& o) {
-  if (o.cores < 1 || o.cores > BFEDGE_MCU_WORKERS) {
-    return report_error("--cores " + std::to_string(o.cores) + " is outside 1.." + std::to_string(BFEDGE_MCU_WORKERS),
-                        kExitUsageError);
-  }
   if (o.prompt && o.prompt->empty()) return report_error("--prompt: empty prompt (omit it to start from BOS)", kExitUsageError);
   if (auto settings = mcu::mcu_run_settings(); !settings.is_ok()) return report_error(settings.status());
   Result<LoadedModel> loaded = load_model(o.model);  // BF16: validates the files, and is the host path compared with
@@ -71,8 +68,8 @@ int run_mcu_generate(const McuGenerateOptions& o) {
                             std::to_string(config.seq_len) + " (the model's seq_len)",
                         kExitUsageError);
   }
-  Result<std::vector<int>> prompt = loaded.value().tokenizer.encode(o.prompt.value_or(""), true, false);
-  if (!prompt.is_ok()) return report_error(o.model.tokenizer + ": " + prompt.status().message());
+  Result<std::vector<int>> prompt = encode_prompt(loaded.value(), o.prompt.value_or(""), config.seq_len, o.model);
+  if (!prompt.is_ok()) return report_error(prompt.status());
   if (Status s = models::validate_generation(config, prompt.value(), o.steps); !s.is_ok()) {
     return report_error(o.model.model + ": " + s.message(), kExitUsageError);
   }
@@ -160,8 +157,9 @@ void add_mcu_generate_command(CLI::App& mcu_cmd, std::function<int()>& run) {
   cmd->add_option("--model,-m", o->model.model, "llama2.c checkpoint (.bin)")->required();
   cmd->add_option("--tokenizer,-z", o->model.tokenizer, "llama2.c tokenizer (.bin)")->required();
   cmd->add_option("--prompt,-i", o->prompt, "prompt text (default: start from BOS)");
-  cmd->add_option("-n,--steps", o->steps, "positions to run, prompt included (run.c -n)")->capture_default_str();
-  cmd->add_option("--cores", o->cores, "worker cores")->capture_default_str();
+  add_integer_option(*cmd, "-n,--steps", o->steps, 1, static_cast<int>(mcu::kMaxLlamaSteps),
+                     "positions to run, prompt included (run.c -n; default 64, at most the model's seq_len)");
+  add_integer_option(*cmd, "--cores", o->cores, 1, BFEDGE_MCU_WORKERS, "worker cores (default 8)");
   cmd->add_flag("--json", o->json, "also print one JSON object (stderr) with ids and the model's numbers");
   run = [o] { return run_mcu_generate(*o); };
 }
