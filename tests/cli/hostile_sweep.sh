@@ -1,5 +1,5 @@
 #!/bin/bash
-# Hostile-input sweep of bfedge generate|inspect|perplexity|bench (issue 8): ~460 cases, each
+# Hostile-input sweep of bfedge generate|inspect|perplexity|bench|mcu (issue 8): ~460 cases, each
 # flagged when it crashes or hangs (rc >= 124), fails messily (stdout output or not exactly one
 # stderr line) or succeeds with nan/inf/<unk> on stdout. Usage: tests/cli/hostile_sweep.sh
 # [bfedge binary] [shared dir]; prints one line per case and "cases=N flagged=M" last.
@@ -42,4 +42,18 @@ check $B bench mhsa --l1-budget 1 --seq 4 --embed 8 --heads 2
 check $B; check $B foo; check $B --foo; check $B ""; check $B -- generate; check $B generate; check $B perplexity
 for isa in "" reference portable avx2 avx512bf16 REFERENCE foo " avx2"; do
   check env BFEDGE_ISA="$isa" "${BM[@]}"; check env BFEDGE_ISA="$isa" "${BG[@]}"; check env BFEDGE_ISA="$isa" "${G[@]}"; done
+# bfedge mcu: options, files, environment (small shapes: each valid case is one short QEMU run).
+MB=($B mcu bench mhsa --seq 4 --embed 8 --heads 2)
+for opt in --seq --embed --heads --cores --l1-kib --seed; do for v in "${vals_int[@]}"; do check "${MB[@]}" $opt "$v"; done; done
+MG=($B mcu generate -m $M -z $Z -n 6)
+for opt in -n --steps --cores; do for v in "${vals_int[@]}"; do check "${MG[@]}" $opt "$v"; done; done
+for v in "" "/" "/dev/null" "/dev/zero" "/nonexistent" "$Z"; do check "${MG[@]}" --model "$v"; check "${MG[@]}" --tokenizer "$v"; done
+for v in "" "$(head -c 100000 /dev/zero | tr '\0' 'a')" $'\xff\xfe' "<0x41>"; do check "${MG[@]}" --prompt "$v"; done
+check "${MG[@]}" --dtype f32; check "${MG[@]}" --threads 2; check $B mcu; check $B mcu foo; check $B mcu bench foo
+for v in "" abc 0 -1 1.5 99999999999 "5; touch $T/pwned" '$(touch '$T'/pwned)'; do check env BFEDGE_MCU_TIMEOUT="$v" "${MB[@]}"; done
+for v in "x" ",pc=a:1" '$(touch '$T'/pwned)' ",out=/tmp/x"; do check env BFEDGE_MCU_PLUGIN_EXTRA="$v" "${MB[@]}"; done
+for var in BFEDGE_QEMU_RV32 BFEDGE_MCU_FIRMWARE BFEDGE_MCU_PLUGIN BFEDGE_MCU_KEEP_DIR; do
+  for v in "/nonexistent" "/bin/true" "/etc/hostname" "x; touch $T/pwned"; do check env $var="$v" "${MB[@]}"; done; done
+check env TMPDIR=/nonexistent "${MB[@]}"
+[ -e $T/pwned ] && { echo "SHELL_INJECTION: a variable reached a shell"; bad=$((bad+1)); }
 echo "cases=$n flagged=$bad"
