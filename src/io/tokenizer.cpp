@@ -31,50 +31,59 @@ bool is_utf8_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0
 }  // namespace
 
 Result<Tokenizer> Tokenizer::load(const std::string& path) {
+  Result<std::vector<std::byte>> bytes = read_file(path, kMaxTokenizerFileBytes);
+  if (!bytes.is_ok()) return bytes.status();
+  return parse(bytes.value(), path);
+}
+
+Result<Tokenizer> Tokenizer::parse(std::span<const std::byte> bytes, const std::string& name) {
   try {
-    return load_unguarded(path);
+    return parse_unguarded(bytes, name);
   } catch (const std::bad_alloc&) {
-    return Status(ErrorCode::capacity, path + ": not enough memory for the tokenizer");
+    return Status(ErrorCode::capacity, name + ": not enough memory for the tokenizer");
   }
 }
 
-Result<Tokenizer> Tokenizer::load_unguarded(const std::string& path) {
-  Result<std::vector<std::byte>> bytes = read_file(path, std::uint64_t{256} << 20);
-  if (!bytes.is_ok()) return bytes.status();
-  ByteCursor cursor(bytes.value().data(), bytes.value().size());
+Result<Tokenizer> Tokenizer::parse_unguarded(std::span<const std::byte> bytes,
+                                             const std::string& name) {
+  ByteCursor cursor(bytes.data(), bytes.size());
   Tokenizer t;
   std::int32_t max_len = 0;
   if (!cursor.read_i32(max_len)) {
-    return format_error(path + ": truncated: " + std::to_string(bytes.value().size()) +
+    return format_error(name + ": truncated: " + std::to_string(bytes.size()) +
                         " bytes, too short for a tokenizer header");
   }
   if (max_len <= 0 || max_len > kMaxTokenLength) {
-    return format_error(path + ": max_token_length is " + std::to_string(max_len) +
+    return format_error(name + ": max_token_length is " + std::to_string(max_len) +
                         ", expected 1.." + std::to_string(kMaxTokenLength));
   }
   t.max_token_length_ = max_len;
+  const auto record = [&t, &name] {
+    return name + ": token record " + std::to_string(t.pieces_.size());
+  };
   while (!cursor.at_end()) {
-    const std::string record = "token record " + std::to_string(t.pieces_.size());
     float score = 0.0f;
     std::int32_t length = 0;
     if (!cursor.read_f32(score) || !cursor.read_i32(length)) {
-      return format_error(path + ": " + record + " runs past the end of the file (" +
+      return format_error(record() + " runs past the end of the file (" +
                           std::to_string(cursor.remaining()) + " bytes left, header needs 8)");
     }
     if (length < 0 || length > max_len) {
-      return format_error(path + ": " + record + " has length " + std::to_string(length) +
-                          ", outside 0.." + std::to_string(max_len) + " (max_token_length)");
+      return format_error(record() + " has length " + std::to_string(length) + ", outside 0.." +
+                          std::to_string(max_len) + " (max_token_length)");
     }
-    std::string piece(static_cast<std::size_t>(length), '\0');
-    if (!cursor.read_bytes(piece.data(), piece.size())) {
-      return format_error(path + ": " + record + " runs past the end of the file (needs " +
-                          std::to_string(length) + " bytes, " + std::to_string(cursor.remaining()) +
-                          " left)");
+    // Checked before the piece is allocated: a length field alone never drives an allocation.
+    if (static_cast<std::size_t>(length) > cursor.remaining()) {
+      return format_error(record() + " runs past the end of the file (needs " +
+                          std::to_string(length) + " bytes, " +
+                          std::to_string(cursor.remaining()) + " left)");
     }
-    t.pieces_.push_back(std::move(piece));
+    const auto* chars = reinterpret_cast<const char*>(cursor.current());
+    t.pieces_.emplace_back(chars, static_cast<std::size_t>(length));
+    (void)cursor.skip(static_cast<std::size_t>(length));
     t.scores_.push_back(score);
   }
-  if (t.pieces_.empty()) return format_error(path + ": no token records");
+  if (t.pieces_.empty()) return format_error(name + ": no token records");
   t.build_index();
   return t;
 }

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "allocation_limit.hpp"
 #include "bfedge/io/token_ids.hpp"
 #include "support/test_support.hpp"
 
@@ -56,6 +57,30 @@ TEST(TokenizerLoad, RecordLengthOutsideLimits) {
   expect_load_error(path, "token record 0 has length 3");
   Bytes().i32(2).f32(0.0f).i32(-1).write(path);
   expect_load_error(path, "has length -1");
+}
+
+// A length field alone (here 60000, within max_token_length 65536, with 4 bytes left) must not
+// make the parser allocate the piece before checking the bytes are there.
+TEST(TokenizerLoad, HugeLengthFieldFailsBeforeAllocating) {
+  TempDir dir;
+  const std::string path = dir.file("tok.bin");
+  Bytes().i32(kMaxTokenLength).f32(0.0f).i32(60000).raw("abcd").write(path);
+  test::ScopedAllocationLimit limit(4096);
+  expect_load_error(path, "token record 0 runs past the end of the file (needs 60000 bytes, 4 left)");
+  EXPECT_LT(test::ScopedAllocationLimit::largest_request(), std::size_t{4096});
+}
+
+TEST(TokenizerParse, FromBytesNamesTheInput) {
+  const Bytes good = Bytes().i32(3).f32(0.0f).i32(1).raw("a").f32(-1.0f).i32(2).raw("ab");
+  const auto& d = good.data();
+  const auto bytes = std::as_bytes(std::span(d.data(), d.size()));
+  const auto t = Tokenizer::parse(bytes, "<memory>");
+  ASSERT_TRUE(t.is_ok()) << t.status().message();
+  EXPECT_EQ(t.value().piece(1), "ab");
+  const auto bad = Tokenizer::parse(bytes.first(bytes.size() - 1), "<memory>");
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_EQ(bad.status().message(),
+            "<memory>: token record 1 runs past the end of the file (needs 2 bytes, 1 left)");
 }
 
 TEST(TokenizerLoad, CountsRecordsAsVocabulary) {

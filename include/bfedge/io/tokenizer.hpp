@@ -10,6 +10,9 @@
 // UTF-8 code points looked up whole, byte fallback, greedy highest-score pair merges).
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,10 +24,15 @@ namespace bfedge::io {
 inline constexpr int kBosToken = 1;
 inline constexpr int kEosToken = 2;
 inline constexpr int kMaxTokenLength = 1 << 16;
+inline constexpr std::uint64_t kMaxTokenizerFileBytes = std::uint64_t{256} << 20;
 
 class Tokenizer {
  public:
+  // Reads a tokenizer file (at most kMaxTokenizerFileBytes) and parses it.
   static Result<Tokenizer> load(const std::string& path);
+  // Parses a tokenizer file held in memory; `name` (a path) prefixes every error. Allocates no
+  // more than the bytes justify: a length field is checked against the bytes left first.
+  static Result<Tokenizer> parse(std::span<const std::byte> bytes, const std::string& name);
   // Builds a tokenizer from pieces and scores (tests, converters). Scores and pieces same length.
   static Tokenizer from_pieces(std::vector<std::string> pieces, std::vector<float> scores);
 
@@ -44,7 +52,8 @@ class Tokenizer {
 
  private:
   Tokenizer() = default;
-  static Result<Tokenizer> load_unguarded(const std::string& path);
+  static Result<Tokenizer> parse_unguarded(std::span<const std::byte> bytes,
+                                           const std::string& name);
   void build_index();
 
   std::vector<std::string> pieces_;
