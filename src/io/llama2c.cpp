@@ -1,6 +1,7 @@
 #include "bfedge/io/llama2c.hpp"
 
 #include <array>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <new>
@@ -20,6 +21,7 @@ using models::LlamaWeights;
 // One stretch of the float payload: a tensor, or `skip_floats` unused values.
 template <class Tensor>
 struct Segment {
+  const char* name;
   Tensor* tensor;
   std::size_t skip_floats;
 };
@@ -29,20 +31,25 @@ template <class Weights,
           class Tensor = std::remove_reference_t<decltype((std::declval<Weights&>().wq))>>
 std::vector<Segment<Tensor>> segments_in_file_order(const LlamaConfig& c, Weights& w,
                                                     Llama2cFormat format) {
+  using Named = std::pair<const char*, Tensor*>;
+  const Named token_embedding{"token_embedding", &w.token_embedding}, rms_att{"rms_att", &w.rms_att},
+      wq{"wq", &w.wq}, wk{"wk", &w.wk}, wv{"wv", &w.wv}, wo{"wo", &w.wo},
+      rms_ffn{"rms_ffn", &w.rms_ffn}, w1{"w1", &w.w1}, w2{"w2", &w.w2}, w3{"w3", &w.w3},
+      rms_final{"rms_final", &w.rms_final};
   std::vector<Segment<Tensor>> s;
   if (format == Llama2cFormat::legacy) {
-    for (auto* t : {&w.token_embedding, &w.rms_att, &w.wq, &w.wk, &w.wv, &w.wo, &w.rms_ffn, &w.w1,
-                    &w.w2, &w.w3, &w.rms_final}) {
-      s.push_back({t, 0});
+    for (const Named& t :
+         {token_embedding, rms_att, wq, wk, wv, wo, rms_ffn, w1, w2, w3, rms_final}) {
+      s.push_back({t.first, t.second, 0});
     }
-    s.push_back({nullptr, static_cast<std::size_t>(c.seq_len) * c.head_size()});
+    s.push_back({"freq_cis", nullptr, static_cast<std::size_t>(c.seq_len) * c.head_size()});
   } else {
-    for (auto* t : {&w.rms_att, &w.rms_ffn, &w.rms_final, &w.token_embedding, &w.wq, &w.wk, &w.wv,
-                    &w.wo, &w.w1, &w.w2, &w.w3}) {
-      s.push_back({t, 0});
+    for (const Named& t :
+         {rms_att, rms_ffn, rms_final, token_embedding, wq, wk, wv, wo, w1, w2, w3}) {
+      s.push_back({t.first, t.second, 0});
     }
   }
-  if (!c.shared_classifier) s.push_back({&w.classifier, 0});
+  if (!c.shared_classifier) s.push_back({"classifier", &w.classifier, 0});
   return s;
 }
 
@@ -133,6 +140,13 @@ Result<Llama2cHeader> parse_llama2c_header(std::span<const std::byte> bytes,
 
 namespace {
 
+const char* non_finite_name(float f) {
+  if (std::isnan(f)) return "nan";
+  return f > 0 ? "inf" : "-inf";
+}
+
+// Converts the payload to T, refusing NaN and infinities (the unused freq_cis stretch is skipped
+// unread).
 template <class T>
 Status read_payload(const std::string& path, std::span<const std::byte> bytes,
                     const Llama2cHeader& header, LlamaWeights<T>& weights) {
@@ -144,10 +158,16 @@ Status read_payload(const std::string& path, std::span<const std::byte> bytes,
       if (!cursor.skip(segment.skip_floats * sizeof(float))) break;
       continue;
     }
-    for (T& value : *segment.tensor) {
+    std::vector<T>& tensor = *segment.tensor;
+    for (std::size_t i = 0; i < tensor.size(); ++i) {
       float f = 0.0f;
       if (!cursor.read_f32(f)) return format_error(path + ": truncated inside the weights");
-      value = from_f32<T>(f);
+      if (!std::isfinite(f)) {
+        return format_error(path + ": tensor " + segment.name +
+                            " holds a non-finite value (" + non_finite_name(f) + ") at element " +
+                            std::to_string(i));
+      }
+      tensor[i] = from_f32<T>(f);
     }
   }
   return Status::ok();

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <limits>
 
 #include "allocation_limit.hpp"
 #include "bfedge/core/bf16.hpp"
@@ -123,6 +124,35 @@ TEST(Llama2cParse, FromBytesEqualsLoadAndNamesTheInput) {
     ASSERT_FALSE(truncated.is_ok());
     EXPECT_EQ(truncated.status().message().rfind("<memory>: size mismatch", 0), 0u)
         << truncated.status().message();
+  }
+}
+
+template <class T>
+std::string load_error(const std::string& path) {
+  const auto result = load_llama2c<T>(path);
+  return result.is_ok() ? "(loaded)" : result.status().message();
+}
+
+// NaN or infinite weights used to load and run (printing <unk>s, exit 0): refused at load.
+TEST(Llama2cLoad, NonFiniteWeightsAreRefusedNamingTensorAndElement) {
+  TempDir dir;
+  const LlamaConfig c = test::tiny_llama_config();
+  const std::string path = dir.file("nan.bin");
+  for (Llama2cFormat format : {Llama2cFormat::legacy, Llama2cFormat::ak42_v1}) {
+    auto weights = test::random_llama_weights(c, 9);
+    weights.wq[123] = std::numeric_limits<float>::quiet_NaN();
+    ASSERT_TRUE(write_llama2c(path, c, weights, format).is_ok());
+    for (const auto& message : {load_error<float>(path), load_error<bf16>(path)}) {
+      EXPECT_EQ(message, path + ": tensor wq holds a non-finite value (nan) at element 123");
+    }
+    weights = test::random_llama_weights(c, 9);
+    weights.w2[7] = std::numeric_limits<float>::infinity();
+    weights.rms_final[0] = -std::numeric_limits<float>::infinity();
+    ASSERT_TRUE(write_llama2c(path, c, weights, format).is_ok());
+    const std::string first = format == Llama2cFormat::legacy
+                                  ? "tensor w2 holds a non-finite value (inf) at element 7"
+                                  : "tensor rms_final holds a non-finite value (-inf) at element 0";
+    EXPECT_EQ(load_error<bf16>(path), path + ": " + first);
   }
 }
 
