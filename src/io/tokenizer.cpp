@@ -48,6 +48,7 @@ Result<Tokenizer> Tokenizer::parse_unguarded(std::span<const std::byte> bytes,
                                              const std::string& name) {
   ByteCursor cursor(bytes.data(), bytes.size());
   Tokenizer t;
+  t.name_ = name;
   std::int32_t max_len = 0;
   if (!cursor.read_i32(max_len)) {
     return format_error(name + ": truncated: " + std::to_string(bytes.size()) +
@@ -93,10 +94,8 @@ Tokenizer Tokenizer::from_pieces(std::vector<std::string> pieces, std::vector<fl
   t.pieces_ = std::move(pieces);
   t.scores_ = std::move(scores);
   t.scores_.resize(t.pieces_.size(), 0.0f);
-  for (const std::string& p : t.pieces_) {
-    t.max_token_length_ = std::max(t.max_token_length_, static_cast<int>(p.size()));
-  }
   t.build_index();
+  t.max_token_length_ = t.longest_piece_bytes_;
   return t;
 }
 
@@ -105,6 +104,10 @@ void Tokenizer::build_index() {
   std::iota(sorted_ids_.begin(), sorted_ids_.end(), 0);
   std::stable_sort(sorted_ids_.begin(), sorted_ids_.end(),
                    [this](int a, int b) { return piece(a) < piece(b); });
+  longest_piece_bytes_ = 0;
+  for (const std::string& p : pieces_) {
+    longest_piece_bytes_ = std::max(longest_piece_bytes_, static_cast<int>(p.size()));
+  }
   byte_pieces_.resize(256);
   for (int i = 0; i < 256; ++i) byte_pieces_[static_cast<std::size_t>(i)] = static_cast<char>(i);
 }
@@ -116,12 +119,19 @@ int Tokenizer::find(std::string_view text) const {
   return *it;
 }
 
+Status Tokenizer::error(const std::string& message) const {
+  return format_error(name_.empty() ? message : name_ + ": " + message);
+}
+
 Result<std::vector<int>> Tokenizer::encode(std::string_view text, bool bos, bool eos) const {
+  const std::string vocabulary = "the vocabulary (" + std::to_string(vocab_size()) + " tokens)";
+  if (bos && kBosToken >= vocab_size()) return error(vocabulary + " has no BOS id 1");
+  if (eos && kEosToken >= vocab_size()) return error(vocabulary + " has no EOS id 2");
   std::vector<int> tokens;
   if (bos) tokens.push_back(kBosToken);
   if (!text.empty()) {
     const int space = find(" ");
-    if (space < 0) return format_error("tokenizer has no \" \" piece for the dummy prefix");
+    if (space < 0) return error("tokenizer has no \" \" piece for the dummy prefix");
     tokens.push_back(space);
   }
   // One lookup per UTF-8 code point (at most 4 bytes); unknown code points fall back to bytes.
@@ -137,8 +147,10 @@ Result<std::vector<int>> Tokenizer::encode(std::string_view text, bool bos, bool
       for (char byte : code_point) {
         const int fallback = static_cast<unsigned char>(byte) + 3;
         if (fallback >= vocab_size()) {
-          return format_error("tokenizer has no byte-fallback piece for byte " +
-                              std::to_string(static_cast<unsigned char>(byte)));
+          static constexpr char kHex[] = "0123456789ABCDEF";
+          const auto value = static_cast<unsigned char>(byte);
+          return error(vocabulary + " has no piece for byte 0x" + kHex[value >> 4] +
+                       kHex[value & 15] + " (byte fallback needs ids 3..258)");
         }
         tokens.push_back(fallback);
       }
@@ -170,6 +182,7 @@ Result<std::vector<int>> Tokenizer::encode(std::string_view text, bool bos, bool
 }
 
 std::string_view Tokenizer::decode(int prev_token, int token) const {
+  if (token < 0 || token >= vocab_size()) return {};
   std::string_view text = piece(token);
   if (prev_token == kBosToken && !text.empty() && text[0] == ' ') text.remove_prefix(1);
   const int byte = byte_fallback_value(text);

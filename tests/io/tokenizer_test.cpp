@@ -161,12 +161,68 @@ TEST(TokenizerEncode, MissingSpacePieceIsAnError) {
   EXPECT_TRUE(t.encode("", true, false).is_ok());
 }
 
+// A vocabulary too small for run.c's special ids: encode used ids 1, 2 and 3..258 regardless
+// (bfedge generate segfaulted); now it says what is missing, naming the file.
+TEST(TokenizerEncode, VocabularyWithoutSpecialIdsIsAnErrorNotACrash) {
+  TempDir dir;
+  const std::string path = dir.file("tiny.bin");
+  Bytes().i32(1).f32(0.0f).i32(1).raw(" ").f32(0.0f).i32(1).raw("a").write(path);
+  const auto loaded = Tokenizer::load(path);
+  ASSERT_TRUE(loaded.is_ok()) << loaded.status().message();
+  const Tokenizer& t = loaded.value();
+  const auto eos = t.encode("a", false, true);
+  ASSERT_FALSE(eos.is_ok());
+  EXPECT_EQ(eos.status().message(), path + ": the vocabulary (2 tokens) has no EOS id 2");
+  const auto fallback = t.encode("b", false, false);
+  ASSERT_FALSE(fallback.is_ok());
+  EXPECT_EQ(fallback.status().message(),
+            path + ": the vocabulary (2 tokens) has no piece for byte 0x62 (byte fallback needs "
+                   "ids 3..258)");
+  const auto ok = t.encode("a", false, false);
+  ASSERT_TRUE(ok.is_ok()) << ok.status().message();
+  EXPECT_EQ(ok.value(), (std::vector<int>{0, 1}));
+}
+
+TEST(TokenizerEncode, OneTokenVocabularyIsAnErrorNotACrash) {
+  TempDir dir;
+  const std::string path = dir.file("one.bin");
+  Bytes().i32(1).f32(0.0f).i32(1).raw(" ").write(path);
+  const auto t = Tokenizer::load(path);
+  ASSERT_TRUE(t.is_ok()) << t.status().message();
+  const auto ids = t.value().encode("Once upon a time", true, false);
+  ASSERT_FALSE(ids.is_ok());
+  EXPECT_EQ(ids.status().message(), path + ": the vocabulary (1 tokens) has no BOS id 1");
+  const auto unnamed = Tokenizer::from_pieces({" "}, {0.0f}).encode("", true, false);
+  ASSERT_FALSE(unnamed.is_ok());
+  EXPECT_EQ(unnamed.status().message(), "the vocabulary (1 tokens) has no BOS id 1");
+}
+
+TEST(TokenizerDecode, OutOfRangeIdsDecodeToNothing) {
+  const Tokenizer t = Tokenizer::from_pieces({"a", "b"}, {0.0f, 0.0f});
+  EXPECT_EQ(t.decode(0, 2), "");
+  EXPECT_EQ(t.decode(0, -1), "");
+  EXPECT_EQ(t.decode(7, 1), "b");
+}
+
+TEST(Tokenizer, LongestPieceBytesIsTheLongestActualPiece) {
+  TempDir dir;
+  const std::string path = dir.file("tok.bin");
+  Bytes().i32(1000).f32(0.0f).i32(1).raw("a").f32(0.0f).i32(5).raw("hello").f32(0.0f).i32(0)
+      .write(path);
+  const auto t = Tokenizer::load(path);
+  ASSERT_TRUE(t.is_ok()) << t.status().message();
+  EXPECT_EQ(t.value().max_token_length(), 1000);
+  EXPECT_EQ(t.value().longest_piece_bytes(), 5);
+  EXPECT_EQ(Tokenizer::from_pieces({"", "xyz"}, {}).longest_piece_bytes(), 3);
+}
+
 TEST(TokenizerTok512, EncodesGoldenPrompt) {
   BFEDGE_REQUIRE_SHARED(shared);
   const auto t = Tokenizer::load((shared / "models/tok512.bin").string());
   ASSERT_TRUE(t.is_ok()) << t.status().message();
   EXPECT_EQ(t.value().vocab_size(), 512);
   EXPECT_EQ(t.value().max_token_length(), 7);
+  EXPECT_LE(t.value().longest_piece_bytes(), 7);
   const auto golden = read_token_ids((shared / "golden/greedy_once_upon_a_time_n256.ids").string());
   ASSERT_TRUE(golden.is_ok());
   const auto ids = t.value().encode("Once upon a time", true, false);

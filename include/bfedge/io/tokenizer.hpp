@@ -6,7 +6,8 @@
 //
 // The file does not store the vocabulary size: it is the number of records, and must equal the
 // model's vocab_size. Id 1 is BOS, id 2 is EOS, ids 3..258 are the byte-fallback pieces
-// "<0x00>".."<0xFF>". Encoding and decoding follow llama2.c run.c exactly (dummy-prefix space,
+// "<0x00>".."<0xFF>". A smaller vocabulary loads, but encode refuses what it lacks (BOS, EOS, a
+// byte's fallback id) with an error naming it. Encoding and decoding follow llama2.c run.c exactly (dummy-prefix space,
 // UTF-8 code points looked up whole, byte fallback, greedy highest-score pair merges).
 #pragma once
 
@@ -37,17 +38,23 @@ class Tokenizer {
   static Tokenizer from_pieces(std::vector<std::string> pieces, std::vector<float> scores);
 
   int vocab_size() const { return static_cast<int>(pieces_.size()); }
+  // The header's bound on piece lengths (not necessarily reached).
   int max_token_length() const { return max_token_length_; }
+  // The length in bytes of the longest actual piece.
+  int longest_piece_bytes() const { return longest_piece_bytes_; }
   const std::string& piece(int id) const { return pieces_[static_cast<std::size_t>(id)]; }
   float score(int id) const { return scores_[static_cast<std::size_t>(id)]; }
 
   // The id whose piece is exactly `text`, or -1.
   int find(std::string_view text) const;
 
+  // Errors (naming the file) when the text needs an id the vocabulary lacks: BOS (bos), EOS (eos),
+  // the " " dummy prefix, a byte's fallback id 3 + byte. Every id returned is < vocab_size().
   Result<std::vector<int>> encode(std::string_view text, bool bos, bool eos) const;
 
   // The text printed for `token` after `prev_token` (run.c decode): the leading space is dropped
-  // after BOS and "<0xXX>" pieces become the raw byte. Valid until the tokenizer is destroyed.
+  // after BOS and "<0xXX>" pieces become the raw byte; an id outside 0..vocab_size()-1 decodes
+  // to "". Valid until the tokenizer is destroyed.
   std::string_view decode(int prev_token, int token) const;
 
  private:
@@ -55,12 +62,16 @@ class Tokenizer {
   static Result<Tokenizer> parse_unguarded(std::span<const std::byte> bytes,
                                            const std::string& name);
   void build_index();
+  // `message` prefixed with the file's name (when the tokenizer came from one).
+  Status error(const std::string& message) const;
 
   std::vector<std::string> pieces_;
   std::vector<float> scores_;
   std::vector<int> sorted_ids_;  // ids ordered by piece bytes, for binary search
   std::string byte_pieces_;      // 256 one-byte strings for the "<0xXX>" pieces
   int max_token_length_ = 0;
+  int longest_piece_bytes_ = 0;
+  std::string name_;  // the file it was parsed from; empty for from_pieces
 };
 
 // run.c's safe_printf filter: false for empty pieces and single non-printable, non-space bytes.
