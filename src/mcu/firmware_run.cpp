@@ -67,90 +67,6 @@ struct TempDir {
 
 const char* const kMarkNames[] = {"fork", "barrier", "join"};
 
-Status parse_uart(const std::string& path, FirmwareResult& result) {
-  std::ifstream in(path);
-  if (!in) return io_error(path + ": no UART output");
-  std::string line;
-  std::map<std::uint64_t, std::pair<std::uint64_t, std::uint64_t>> dma;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    std::istringstream fields(line);
-    std::string tag;
-    fields >> tag;
-    if (tag == "OUT") {
-      std::size_t count = 0;
-      fields >> count;
-      result.out.reserve(count);
-      while (result.out.size() < count && std::getline(in, line)) {
-        std::istringstream words(line);
-        std::string word;
-        while (words >> word) result.out.push_back(static_cast<std::uint32_t>(std::stoul(word, nullptr, 16)));
-      }
-      if (result.out.size() != count) return format_error("the firmware printed fewer result words than announced");
-    } else if (tag == "MEASURE") {
-      Window w;
-      fields >> w.first >> w.last;
-      result.windows.push_back(w);
-    } else if (tag == "DMA") {
-      std::uint64_t phase = 0, bytes = 0, rows = 0;
-      fields >> phase >> bytes >> rows;
-      dma[phase].first += bytes;
-      dma[phase].second += rows;
-    } else {
-      result.lines.push_back(line);
-    }
-  }
-  for (const auto& [phase, totals] : dma) {
-    if (phase >= result.phases.size()) return format_error("a DMA transfer was logged after the last phase mark");
-    result.phases[phase].dma_bytes += totals.first;
-    result.phases[phase].dma_rows += totals.second;
-  }
-  return Status::ok();
-}
-
-Status parse_counts(const std::string& path, FirmwareResult& result) {
-  auto text = io::read_file(path, std::size_t{1} << 31);
-  if (!text.is_ok()) return text.status();
-  const auto& bytes = text.value();
-  const auto json = nlohmann::json::parse(reinterpret_cast<const char*>(bytes.data()),
-                                          reinterpret_cast<const char*>(bytes.data()) + bytes.size(), nullptr, false);
-  if (json.is_discarded() || !json.contains("harts")) return format_error(path + ": the plugin's counts are not JSON");
-  const auto& harts = json["harts"];
-  if (harts.size() < static_cast<std::size_t>(BFEDGE_MCU_WORKERS)) return format_error(path + ": fewer harts than workers");
-  if (json["regions"] != nlohmann::json{"L1", "L2", "L3"} || json["marks"] != nlohmann::json{"fork", "barrier", "join"}) {
-    return format_error(path + ": the plugin did not count the regions L1, L2, L3 and the marks fork, barrier, join");
-  }
-  // Worker 0 takes part in every phase; a worker outside a fork's team marks only its fork and
-  // join, and counts as idle for the phases in between.
-  const auto& reference = harts[0]["phases"];
-  result.phases.assign(reference.size(), Phase{});
-  for (std::size_t k = 0; k < reference.size(); ++k) result.phases[k].end = static_cast<PhaseEnd>(reference[k][0].get<int>());
-  for (int h = 0; h < BFEDGE_MCU_WORKERS; ++h) {
-    const auto& snaps = harts[h]["phases"];
-    std::vector<std::uint64_t> previous(10, 0);
-    std::size_t j = 0;
-    for (std::size_t k = 0; k < reference.size(); ++k) {
-      CoreCounts c;
-      if (j < snaps.size() && snaps[j][0].get<int>() == reference[k][0].get<int>()) {
-        std::vector<std::uint64_t> now(10, 0);
-        for (std::size_t w = 0; w < 10 && w + 1 < snaps[j].size(); ++w) now[w] = snaps[j][w + 1].get<std::uint64_t>();
-        c.instructions = now[0] - previous[0];
-        c.idle = now[1] - previous[1];
-        c.taken = now[2] - previous[2];
-        for (int r = 0; r < 3; ++r) {
-          c.loads[r] = now[3 + 2 * r] - previous[3 + 2 * r];
-          c.stores[r] = now[4 + 2 * r] - previous[4 + 2 * r];
-        }
-        previous = now;
-        ++j;
-      }
-      result.phases[k].cores.push_back(c);
-    }
-    if (j != snaps.size()) return format_error("worker " + std::to_string(h) + "'s phase marks do not follow worker 0's");
-  }
-  return Status::ok();
-}
-
 }  // namespace
 
 Result<FirmwareTools> find_firmware_tools() {
@@ -206,11 +122,16 @@ Result<FirmwareResult> run_firmware(const FirmwareTools& tools, const std::vecto
     std::error_code ignored;
     fs::copy_file(counts, keep, fs::copy_options::overwrite_existing, ignored);
   }
-  BFEDGE_RETURN_IF_ERROR(parse_counts(counts, result));
-  BFEDGE_RETURN_IF_ERROR(parse_uart(uart, result));
-  for (const std::string& line : result.lines) {
-    if (line.rfind("FAIL", 0) == 0) return Status(ErrorCode::io, "MCU firmware: " + line.substr(5));
-  }
+  auto counts_text = io::read_file(counts, std::size_t{1} << 31);
+  if (!counts_text.is_ok()) return counts_text.status();
+  const auto& cb = counts_text.value();
+  BFEDGE_RETURN_IF_ERROR(parse_plugin_counts(std::string_view(reinterpret_cast<const char*>(cb.data()), cb.size()),
+                                             counts, BFEDGE_MCU_WORKERS, result));
+  auto uart_text = io::read_file(uart, std::size_t{1} << 31);
+  if (!uart_text.is_ok()) return uart_text.status();
+  const auto& ub = uart_text.value();
+  BFEDGE_RETURN_IF_ERROR(parse_uart_text(std::string_view(reinterpret_cast<const char*>(ub.data()), ub.size()), result));
+  if (const std::string why = firmware_failure(result); !why.empty()) return Status(ErrorCode::io, "MCU firmware: " + why);
   if (exit_code != 0) return Status(ErrorCode::io, "the MCU firmware exited with status " + std::to_string(exit_code));
   return result;
 }

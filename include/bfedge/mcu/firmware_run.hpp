@@ -11,6 +11,7 @@
 
 #include "bfedge/core/status.hpp"
 #include "bfedge/mcu/cycle_model.hpp"
+#include "bfedge/mcu/firmware_output.hpp"
 
 namespace bfedge::mcu {
 
@@ -27,18 +28,6 @@ struct ArenaSizes {
   std::size_t l1 = 0, l2 = 0;
 };
 Result<ArenaSizes> firmware_arenas(const FirmwareTools& tools);
-
-struct Window {
-  std::uint32_t first = 0, last = 0;  // snapshot indices (hart 0's marks) of a measured run
-};
-
-struct FirmwareResult {
-  std::vector<std::uint32_t> out;  // the OUT words
-  std::vector<Window> windows;
-  std::vector<Phase> phases;       // phases[k] ends at snapshot k
-  std::vector<std::string> lines;  // every other UART line (for messages)
-  double wall_seconds = 0;
-};
 
 struct FirmwareOptions {
   int timeout_seconds = 600;
