@@ -102,8 +102,13 @@ Tokenizer Tokenizer::from_pieces(std::vector<std::string> pieces, std::vector<fl
 void Tokenizer::build_index() {
   sorted_ids_.resize(pieces_.size());
   std::iota(sorted_ids_.begin(), sorted_ids_.end(), 0);
-  std::stable_sort(sorted_ids_.begin(), sorted_ids_.end(),
-                   [this](int a, int b) { return piece(a) < piece(b); });
+  // Equal pieces keep id order (find returns the lowest id, as run.c's bsearch on a stable
+  // order would). std::sort with the id as tie-break: libstdc++'s stable_sort trips clang's
+  // deprecation warning (get_temporary_buffer).
+  std::sort(sorted_ids_.begin(), sorted_ids_.end(), [this](int a, int b) {
+    const int order = piece(a).compare(piece(b));
+    return order != 0 ? order < 0 : a < b;
+  });
   longest_piece_bytes_ = 0;
   for (const std::string& p : pieces_) {
     longest_piece_bytes_ = std::max(longest_piece_bytes_, static_cast<int>(p.size()));
