@@ -48,7 +48,6 @@ Result<Tokenizer> Tokenizer::parse_unguarded(std::span<const std::byte> bytes,
                                              const std::string& name) {
   ByteCursor cursor(bytes.data(), bytes.size());
   Tokenizer t;
-  t.name_ = name;
   std::int32_t max_len = 0;
   if (!cursor.read_i32(max_len)) {
     return format_error(name + ": truncated: " + std::to_string(bytes.size()) +
@@ -124,19 +123,15 @@ int Tokenizer::find(std::string_view text) const {
   return *it;
 }
 
-Status Tokenizer::error(const std::string& message) const {
-  return format_error(name_.empty() ? message : name_ + ": " + message);
-}
-
 Result<std::vector<int>> Tokenizer::encode(std::string_view text, bool bos, bool eos) const {
   const std::string vocabulary = "the vocabulary (" + std::to_string(vocab_size()) + " tokens)";
-  if (bos && kBosToken >= vocab_size()) return error(vocabulary + " has no BOS id 1");
-  if (eos && kEosToken >= vocab_size()) return error(vocabulary + " has no EOS id 2");
+  if (bos && kBosToken >= vocab_size()) return format_error(vocabulary + " has no BOS id 1");
+  if (eos && kEosToken >= vocab_size()) return format_error(vocabulary + " has no EOS id 2");
   std::vector<int> tokens;
   if (bos) tokens.push_back(kBosToken);
   if (!text.empty()) {
     const int space = find(" ");
-    if (space < 0) return error("tokenizer has no \" \" piece for the dummy prefix");
+    if (space < 0) return format_error("tokenizer has no \" \" piece for the dummy prefix");
     tokens.push_back(space);
   }
   // One lookup per UTF-8 code point (at most 4 bytes); unknown code points fall back to bytes.
@@ -154,7 +149,7 @@ Result<std::vector<int>> Tokenizer::encode(std::string_view text, bool bos, bool
         if (fallback >= vocab_size()) {
           static constexpr char kHex[] = "0123456789ABCDEF";
           const auto value = static_cast<unsigned char>(byte);
-          return error(vocabulary + " has no piece for byte 0x" + kHex[value >> 4] +
+          return format_error(vocabulary + " has no piece for byte 0x" + kHex[value >> 4] +
                        kHex[value & 15] + " (byte fallback needs ids 3..258)");
         }
         tokens.push_back(fallback);

@@ -48,8 +48,9 @@ class Tokenizer {
   // The id whose piece is exactly `text`, or -1.
   int find(std::string_view text) const;
 
-  // Errors (naming the file) when the text needs an id the vocabulary lacks: BOS (bos), EOS (eos),
-  // the " " dummy prefix, a byte's fallback id 3 + byte. Every id returned is < vocab_size().
+  // An error when the text needs an id the vocabulary lacks: BOS (bos), EOS (eos), the " " dummy
+  // prefix, a byte's fallback id 3 + byte. The message does not repeat the tokenizer's path: the
+  // caller, which knows it, prefixes it. Every id returned is < vocab_size().
   Result<std::vector<int>> encode(std::string_view text, bool bos, bool eos) const;
 
   // The text printed for `token` after `prev_token` (run.c decode): the leading space is dropped
@@ -62,8 +63,6 @@ class Tokenizer {
   static Result<Tokenizer> parse_unguarded(std::span<const std::byte> bytes,
                                            const std::string& name);
   void build_index();
-  // `message` prefixed with the file's name (when the tokenizer came from one).
-  Status error(const std::string& message) const;
 
   std::vector<std::string> pieces_;
   std::vector<float> scores_;
@@ -71,7 +70,6 @@ class Tokenizer {
   std::string byte_pieces_;      // 256 one-byte strings for the "<0xXX>" pieces
   int max_token_length_ = 0;
   int longest_piece_bytes_ = 0;
-  std::string name_;  // the file it was parsed from; empty for from_pieces
 };
 
 // run.c's safe_printf filter: false for empty pieces and single non-printable, non-space bytes.
