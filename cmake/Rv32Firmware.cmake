@@ -66,7 +66,7 @@ if(BFEDGE_BUILD_TESTS)
   set_tests_properties(rv32_kernel_tests_8_harts PROPERTIES TIMEOUT 120 FAIL_REGULAR_EXPRESSION "FAIL")
   if(TARGET bfedge_counters)
     add_executable(rv32_plugin_tests ${PROJECT_SOURCE_DIR}/tests/rv32/plugin_counts_test.cpp)
-    target_link_libraries(rv32_plugin_tests PRIVATE bfedge_test_support GTest::gtest_main
+    target_link_libraries(rv32_plugin_tests PRIVATE bfedge_test_support bfedge_process GTest::gtest_main
                           nlohmann_json::nlohmann_json bfedge_warnings)
     target_compile_definitions(rv32_plugin_tests PRIVATE
       BFEDGE_QEMU_RV32="${BFEDGE_QEMU_RV32}"

@@ -1,50 +1,88 @@
 #include "bfedge/mcu/firmware_run.hpp"
 
-#include <unistd.h>
-
-#include <chrono>
+#include <cctype>
+#include <charconv>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "bfedge/io/file.hpp"
 #include "bfedge/mcu/memory_map.h"
+#include "bfedge/process/memory_file.hpp"
+#include "bfedge/process/subprocess.hpp"
 
 namespace bfedge::mcu {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string from_env_or(const char* name, const char* fallback) {
+// An environment variable's value; unset and empty are the same.
+std::string env_value(const char* name) {
   const char* value = std::getenv(name);
-  return value != nullptr && *value != '\0' ? value : fallback;
+  return value != nullptr ? value : "";
 }
 
 std::string hex(std::uint64_t v) {
-  std::ostringstream out;
-  out << std::hex << v;
-  return out.str();
+  char text[20];
+  const auto [end, error] = std::to_chars(text, text + sizeof text, v, 16);
+  (void)error;
+  return std::string(text, end);
 }
 
-std::string shell_quoted(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
+// QEMU option values double their commas.
+std::string qemu_escaped(const std::string& s) {
+  std::string out;
+  for (char c : s) out += c == ',' ? std::string(",,") : std::string(1, c);
+  return out;
+}
+
+bool is_hex_number(std::string_view s) {
+  if (s.rfind("0x", 0) == 0) s.remove_prefix(2);
+  if (s.empty() || s.size() > 8) return false;
+  for (char c : s) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+// BFEDGE_MCU_PLUGIN_EXTRA: ",pc=NAME:LO:HI" repeated (NAME letters, digits, '_', '.'; LO, HI hex).
+Status check_plugin_extra(const std::string& extra) {
+  const std::string bad = "BFEDGE_MCU_PLUGIN_EXTRA='" + extra + "' is not a list of ,pc=NAME:LO:HI code ranges";
+  std::string_view rest = extra;
+  while (!rest.empty()) {
+    if (rest.rfind(",pc=", 0) != 0) return invalid_argument(bad);
+    rest.remove_prefix(4);
+    const std::size_t end = std::min(rest.find(','), rest.size());
+    const std::string_view item = rest.substr(0, end);
+    rest.remove_prefix(end);
+    const std::size_t c1 = item.find(':'), c2 = c1 == std::string_view::npos ? c1 : item.find(':', c1 + 1);
+    if (c1 == 0 || c2 == std::string_view::npos) return invalid_argument(bad);
+    for (char c : item.substr(0, c1)) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.') return invalid_argument(bad);
+    }
+    if (!is_hex_number(item.substr(c1 + 1, c2 - c1 - 1)) || !is_hex_number(item.substr(c2 + 1))) {
+      return invalid_argument(bad);
+    }
+  }
+  return Status::ok();
 }
 
 Result<std::map<std::string, std::uint64_t>> read_symbols(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return io_error(path + ": cannot read the firmware's symbol table");
+  auto bytes = io::read_file(path, std::uint64_t{64} << 20);
+  if (!bytes.is_ok()) return bytes.status();
+  const std::string_view text(reinterpret_cast<const char*>(bytes.value().data()), bytes.value().size());
   std::map<std::string, std::uint64_t> symbols;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string addr, type, name;
-    if (fields >> addr >> type >> name) symbols[name] = std::stoull(addr, nullptr, 16);
+  std::size_t begin = 0;
+  while (begin < text.size()) {  // nm lines: "<hex address> <type> <name>"
+    const std::size_t end = std::min(text.find('\n', begin), text.size());
+    const std::string_view line = text.substr(begin, end - begin);
+    begin = end + 1;
+    const std::size_t s1 = line.find(' '), s2 = s1 == std::string_view::npos ? s1 : line.find(' ', s1 + 1);
+    if (s2 == std::string_view::npos) continue;  // undefined symbols have no address
+    std::uint64_t address = 0;
+    const auto [p, error] = std::from_chars(line.data(), line.data() + s1, address, 16);
+    if (error != std::errc() || p != line.data() + s1) continue;
+    symbols[std::string(line.substr(s2 + 1))] = address;
   }
   for (const char* needed : {"__idle_start", "__idle_end", "bfedge_rv32_mark_fork", "bfedge_rv32_mark_barrier",
                              "bfedge_rv32_mark_join"}) {
@@ -53,30 +91,66 @@ Result<std::map<std::string, std::uint64_t>> read_symbols(const std::string& pat
   return symbols;
 }
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "bfedge-mcu-XXXXXX").string();
-    if (mkdtemp(pattern.data()) != nullptr) path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path.empty() && from_env_or("BFEDGE_MCU_KEEP_DIR", "").empty()) fs::remove_all(path, ignored);
-  }
-};
-
 const char* const kMarkNames[] = {"fork", "barrier", "join"};
+
+// BFEDGE_MCU_KEEP_DIR: copies of the run's files, for debugging.
+Status keep_run_files(const std::string& dir, const std::vector<unsigned char>& image, const std::string& uart,
+                      const std::string& counts, const std::string& qemu_output) {
+  BFEDGE_RETURN_IF_ERROR(io::write_file_atomically(dir + "/image.bin", image.data(), image.size()));
+  BFEDGE_RETURN_IF_ERROR(io::write_file_atomically(dir + "/uart.txt", uart.data(), uart.size()));
+  BFEDGE_RETURN_IF_ERROR(io::write_file_atomically(dir + "/counts.json", counts.data(), counts.size()));
+  return io::write_file_atomically(dir + "/qemu.log", qemu_output.data(), qemu_output.size());
+}
+
+std::string last_line(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  const std::size_t cut = text.find_last_of('\n');
+  return cut == std::string::npos ? text : text.substr(cut + 1);
+}
 
 }  // namespace
 
+Result<McuRunSettings> mcu_run_settings() {
+  McuRunSettings s;
+  if (const std::string t = env_value("BFEDGE_MCU_TIMEOUT"); !t.empty()) {
+    int seconds = 0;
+    const auto [end, error] = std::from_chars(t.data(), t.data() + t.size(), seconds);
+    if (error != std::errc() || end != t.data() + t.size() || seconds < 1 || seconds > 86400) {
+      return invalid_argument("BFEDGE_MCU_TIMEOUT='" + t + "' is not a whole number of seconds in 1..86400");
+    }
+    s.timeout_seconds = seconds;
+  }
+  s.plugin_extra = env_value("BFEDGE_MCU_PLUGIN_EXTRA");
+  BFEDGE_RETURN_IF_ERROR(check_plugin_extra(s.plugin_extra));
+  s.keep_dir = env_value("BFEDGE_MCU_KEEP_DIR");
+  if (!s.keep_dir.empty() && !fs::is_directory(s.keep_dir)) {
+    return invalid_argument("BFEDGE_MCU_KEEP_DIR='" + s.keep_dir + "' is not an existing directory");
+  }
+  return s;
+}
+
 Result<FirmwareTools> find_firmware_tools() {
 #if defined(BFEDGE_MCU_FIRMWARE_ELF) && defined(BFEDGE_MCU_COUNTERS_PLUGIN) && defined(BFEDGE_MCU_QEMU)
-  FirmwareTools tools{from_env_or("BFEDGE_QEMU_RV32", BFEDGE_MCU_QEMU),
-                      from_env_or("BFEDGE_MCU_FIRMWARE", BFEDGE_MCU_FIRMWARE_ELF), "",
-                      from_env_or("BFEDGE_MCU_PLUGIN", BFEDGE_MCU_COUNTERS_PLUGIN)};
-  tools.symbols = tools.firmware.substr(0, tools.firmware.rfind('.')) + ".syms";
-  for (const std::string* path : {&tools.qemu, &tools.firmware, &tools.symbols, &tools.plugin}) {
-    if (!fs::is_regular_file(*path)) return io_error(*path + ": not found (build bfedge with the RV32 toolchain)");
+  const auto chosen = [](const char* variable, const char* built) {
+    const std::string value = env_value(variable);
+    return value.empty() ? std::string(built) : value;
+  };
+  FirmwareTools tools{chosen("BFEDGE_QEMU_RV32", BFEDGE_MCU_QEMU), chosen("BFEDGE_MCU_FIRMWARE", BFEDGE_MCU_FIRMWARE_ELF),
+                      "", chosen("BFEDGE_MCU_PLUGIN", BFEDGE_MCU_COUNTERS_PLUGIN)};
+  const std::size_t dot = tools.firmware.rfind('.'), slash = tools.firmware.rfind('/');
+  const bool has_suffix = dot != std::string::npos && (slash == std::string::npos || dot > slash);
+  tools.symbols = (has_suffix ? tools.firmware.substr(0, dot) : tools.firmware) + ".syms";
+  const std::pair<const std::string*, const char*> paths[] = {{&tools.qemu, "BFEDGE_QEMU_RV32"},
+                                                              {&tools.firmware, "BFEDGE_MCU_FIRMWARE"},
+                                                              {&tools.symbols, "BFEDGE_MCU_FIRMWARE"},
+                                                              {&tools.plugin, "BFEDGE_MCU_PLUGIN"}};
+  for (const auto& [path, variable] : paths) {
+    std::error_code ec;
+    if (!fs::is_regular_file(*path, ec)) {
+      return io_error(*path + ": not found (" + (env_value(variable).empty()
+                                                     ? std::string("build bfedge with the RV32 toolchain")
+                                                     : std::string("set by ") + variable) + ")");
+    }
   }
   return tools;
 #else
@@ -87,52 +161,68 @@ Result<FirmwareTools> find_firmware_tools() {
 
 Result<FirmwareResult> run_firmware(const FirmwareTools& tools, const std::vector<unsigned char>& image,
                                     const FirmwareOptions& options) {
+  Result<McuRunSettings> settings = mcu_run_settings();
+  if (!settings.is_ok()) return settings.status();
+  const McuRunSettings& s = settings.value();
   auto symbols = read_symbols(tools.symbols);
   if (!symbols.is_ok()) return symbols.status();
   auto& sym = symbols.value();
-  TempDir dir;
-  if (dir.path.empty()) return io_error("cannot create a temporary directory for the MCU run");
-  const std::string image_path = dir.path + "/image.bin", uart = dir.path + "/uart.txt", counts = dir.path + "/counts.json";
-  BFEDGE_RETURN_IF_ERROR(io::write_file_atomically(image_path, image.data(), image.size()));
+  // The run's files live in memory: nothing is left on disk on any exit, and no TMPDIR is needed.
+  auto image_file = process::MemoryFile::create("MCU job image");
+  auto uart_file = process::MemoryFile::create("MCU UART output");
+  auto counts_file = process::MemoryFile::create("plugin counts");
+  for (const auto* f : {&image_file, &uart_file, &counts_file}) {
+    if (!f->is_ok()) return f->status();
+  }
+  BFEDGE_RETURN_IF_ERROR(image_file.value().write_all(image.data(), image.size()));
   const auto region = [](const char* name, std::uint64_t base, std::uint64_t bytes) {
     return std::string(",mem=") + name + ":" + hex(base) + ":" + hex(base + bytes);
   };
-  std::string plugin = tools.plugin + region("L1", BFEDGE_MCU_L1_BASE, BFEDGE_MCU_L1_BYTES) +
+  std::string plugin = qemu_escaped(tools.plugin) + region("L1", BFEDGE_MCU_L1_BASE, BFEDGE_MCU_L1_BYTES) +
                        region("L2", BFEDGE_MCU_L2_BASE, BFEDGE_MCU_L2_MAX_BYTES) +
                        region("L3", BFEDGE_MCU_L3_BASE, BFEDGE_MCU_L3_MAX_BYTES) + ",idle=" + hex(sym["__idle_start"]) +
                        ":" + hex(sym["__idle_end"]);
   for (const char* mark : kMarkNames) plugin += std::string(",mark=") + mark + ":" + hex(sym[std::string("bfedge_rv32_mark_") + mark]);
-  // For profiling: extra plugin arguments (e.g. pc=NAME:LO:HI ranges) and a place to keep the counts.
-  plugin += from_env_or("BFEDGE_MCU_PLUGIN_EXTRA", "") + ",out=" + counts;
-  const std::string timeout = from_env_or("BFEDGE_MCU_TIMEOUT", std::to_string(options.timeout_seconds).c_str());
-  const std::string command = "timeout " + timeout + " " + shell_quoted(tools.qemu) +
-                              " -machine virt -smp " + std::to_string(BFEDGE_MCU_WORKERS + 1) +
-                              " -m 256M -bios none -nographic -monitor none -serial file:" + shell_quoted(uart) +
-                              " -kernel " + shell_quoted(tools.firmware) + " -device loader,file=" + shell_quoted(image_path) +
-                              ",addr=0x" + hex(BFEDGE_MCU_L3_BASE) + ",force-raw=on -plugin " + shell_quoted(plugin) +
-                              " </dev/null >" + shell_quoted(dir.path + "/qemu.log") + " 2>&1";
-  const auto start = std::chrono::steady_clock::now();
-  const int rc = std::system(command.c_str());
+  plugin += s.plugin_extra + ",out=" + counts_file.value().child_path();
+
+  process::SubprocessOptions run;
+  run.argv = {tools.qemu, "-machine", "virt", "-smp", std::to_string(BFEDGE_MCU_WORKERS + 1), "-m", "256M",
+              "-bios", "none", "-nographic", "-monitor", "none", "-serial", "file:" + uart_file.value().child_path(),
+              "-kernel", tools.firmware, "-device",
+              "loader,file=" + image_file.value().child_path() + ",addr=0x" + hex(BFEDGE_MCU_L3_BASE) + ",force-raw=on",
+              "-plugin", plugin};
+  run.inherit_fds = {image_file.value().fd(), uart_file.value().fd(), counts_file.value().fd()};
+  run.timeout_seconds = static_cast<double>(s.timeout_seconds > 0 ? s.timeout_seconds : options.timeout_seconds);
+  auto ran = process::run_subprocess(run);
+  if (!ran.is_ok()) return ran.status();
+  const process::SubprocessResult& qemu = ran.value();
+
   FirmwareResult result;
-  result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const int exit_code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  if (exit_code == 124) return Status(ErrorCode::io, "the MCU firmware did not finish within " + timeout + " s under QEMU");
-  const std::string keep = from_env_or("BFEDGE_MCU_KEEP_COUNTS", "");
-  if (!keep.empty()) {
-    std::error_code ignored;
-    fs::copy_file(counts, keep, fs::copy_options::overwrite_existing, ignored);
+  result.wall_seconds = qemu.wall_seconds;
+  auto uart = uart_file.value().read_all(std::size_t{1} << 30);
+  if (!uart.is_ok()) return uart.status();
+  auto counts = counts_file.value().read_all(std::size_t{1} << 31);
+  if (!counts.is_ok()) return counts.status();
+  if (!s.keep_dir.empty()) {
+    BFEDGE_RETURN_IF_ERROR(keep_run_files(s.keep_dir, image, uart.value(), counts.value(), qemu.output_tail));
   }
-  auto counts_text = io::read_file(counts, std::size_t{1} << 31);
-  if (!counts_text.is_ok()) return counts_text.status();
-  const auto& cb = counts_text.value();
-  BFEDGE_RETURN_IF_ERROR(parse_plugin_counts(std::string_view(reinterpret_cast<const char*>(cb.data()), cb.size()),
-                                             counts, BFEDGE_MCU_WORKERS, result));
-  auto uart_text = io::read_file(uart, std::size_t{1} << 31);
-  if (!uart_text.is_ok()) return uart_text.status();
-  const auto& ub = uart_text.value();
-  BFEDGE_RETURN_IF_ERROR(parse_uart_text(std::string_view(reinterpret_cast<const char*>(ub.data()), ub.size()), result));
-  if (const std::string why = firmware_failure(result); !why.empty()) return Status(ErrorCode::io, "MCU firmware: " + why);
-  if (exit_code != 0) return Status(ErrorCode::io, "the MCU firmware exited with status " + std::to_string(exit_code));
+  if (qemu.timed_out) {
+    return Status(ErrorCode::io, "the MCU firmware did not finish within " +
+                                     std::to_string(static_cast<long>(run.timeout_seconds)) +
+                                     " s under QEMU (BFEDGE_MCU_TIMEOUT sets the limit)");
+  }
+  // The firmware's own reason first: QEMU exits non-zero after a FAIL, and counts may be partial.
+  FirmwareResult failure;
+  if (parse_uart_text(uart.value(), failure).is_ok() || !failure.lines.empty()) {
+    if (const std::string why = firmware_failure(failure); !why.empty()) return Status(ErrorCode::io, "MCU firmware: " + why);
+  }
+  if (!qemu.succeeded()) {
+    const std::string said = last_line(qemu.output_tail);
+    return Status(ErrorCode::io, tools.qemu + " " + qemu.how_it_ended() + (said.empty() ? "" : ": " + said));
+  }
+  if (counts.value().empty()) return format_error(tools.plugin + ": the counting plugin wrote no counts");
+  BFEDGE_RETURN_IF_ERROR(parse_plugin_counts(counts.value(), "the counting plugin's output", BFEDGE_MCU_WORKERS, result));
+  BFEDGE_RETURN_IF_ERROR(parse_uart_text(uart.value(), result));
   return result;
 }
 
@@ -142,6 +232,9 @@ Result<ArenaSizes> firmware_arenas(const FirmwareTools& tools) {
   auto& sym = symbols.value();
   for (const char* needed : {"__l1_arena_start", "__l1_arena_end", "__l2_arena_start", "__l2_arena_end"}) {
     if (sym.count(needed) == 0) return format_error(tools.symbols + ": symbol " + needed + " is missing");
+  }
+  if (sym["__l1_arena_end"] < sym["__l1_arena_start"] || sym["__l2_arena_end"] < sym["__l2_arena_start"]) {
+    return format_error(tools.symbols + ": an arena ends before it starts");
   }
   return ArenaSizes{sym["__l1_arena_end"] - sym["__l1_arena_start"], sym["__l2_arena_end"] - sym["__l2_arena_start"]};
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
+#include <utility>
 
 #include "bfedge/kernels/attention_decode.hpp"
 #include "bfedge/kernels/matvec.hpp"
@@ -51,6 +53,31 @@ std::size_t l1_bytes(const models::LlamaConfig& c, std::size_t chunk, int steps,
          2 * r16(kv_window) + per_core * cores + 64;
 }
 
+// "needs A, has B" with A rounded up and B down to KiB, or in bytes when those would look equal.
+std::pair<std::string, std::string> need_and_have(std::size_t need, std::size_t have) {
+  const std::size_t need_kib = (need + 1023) / 1024, have_kib = have / 1024;
+  if (need_kib > have_kib) return {std::to_string(need_kib) + " KiB", std::to_string(have_kib) + " KiB"};
+  return {std::to_string(need) + " bytes", std::to_string(have) + " bytes"};
+}
+
+// An upper bound of the phases (barriers, fork, join) of one token: each group streams in pieces
+// of whole 16-row blocks (as many as fit a chunk, a multiple of 4 when at least 4: the firmware's
+// rows_per_piece), each piece ends with a barrier; the rest is a fixed count per layer.
+std::size_t phases_per_token_bound(const models::LlamaConfig& c, std::size_t chunk) {
+  const auto pieces = [chunk](std::size_t rows, int cols) {
+    std::size_t per_piece = chunk / block_bytes(cols);
+    per_piece = std::max<std::size_t>(1, per_piece >= 4 ? per_piece / 4 * 4 : per_piece);
+    return ((rows + 15) / 16 + per_piece - 1) / per_piece;
+  };
+  const auto rup16 = [](int v) { return static_cast<std::size_t>((v + 15) / 16 * 16); };
+  const auto kv = static_cast<std::size_t>(c.kv_dim());
+  const std::size_t layer = pieces(rup16(c.dim) + rup16(c.kv_dim()) + kv, c.dim) +
+                            pieces(static_cast<std::size_t>(c.dim), c.dim) +
+                            pieces(rup16(c.hidden_dim) + static_cast<std::size_t>(c.hidden_dim), c.dim) +
+                            pieces(static_cast<std::size_t>(c.dim), c.hidden_dim);
+  return static_cast<std::size_t>(c.n_layers) * (16 + layer) + pieces(static_cast<std::size_t>(c.vocab_size), c.dim) + 8;
+}
+
 void put(std::vector<unsigned char>& blob, std::size_t at, const void* data, std::size_t bytes) {
   std::memcpy(blob.data() + at, data, bytes);
 }
@@ -79,19 +106,25 @@ Result<LlamaMcuPlan> plan_llama_mcu(const models::LlamaConfig& c, int steps, int
     if (chunk != 0) break;
   }
   if (chunk == 0) {
-    return Status(ErrorCode::capacity,
-                  "does not fit: L1 needs " + std::to_string(l1_bytes(c, min_chunk, steps, cores, false) / 1024) +
-                      " KiB (two weight pieces, the KV window of " + std::to_string(steps) +
-                      " positions, activations), the firmware's L1 arena has " + std::to_string(l1_arena / 1024) + " KiB");
+    const auto [need, have] = need_and_have(l1_bytes(c, min_chunk, steps, cores, false), l1_arena);
+    return Status(ErrorCode::capacity, "does not fit: L1 needs " + need + " (two weight pieces, the KV window of " +
+                                           std::to_string(steps) + " positions, activations), the firmware's L1 arena has " +
+                                           have);
   }
   plan.chunk_bytes = chunk / block_bytes(c.hidden_dim) * block_bytes(c.hidden_dim);
   plan.chunk_bytes = std::max(plan.chunk_bytes, min_chunk);
   plan.l1_bytes = l1_bytes(c, plan.chunk_bytes, steps, cores, !plan.logits_in_l2);
+  if (const std::size_t phases = phases_per_token_bound(c, plan.chunk_bytes); phases > kDmaLogEntries) {
+    return Status(ErrorCode::capacity, "does not fit: a token may run " + std::to_string(phases) +
+                                           " phases, more than the firmware's DMA log holds (" +
+                                           std::to_string(kDmaLogEntries) + ")");
+  }
   const std::size_t logits = plan.logits_in_l2 ? static_cast<std::size_t>(c.vocab_size) * 4 + 64 : 0;
   if (cache + logits > l2_arena) {
-    return Status(ErrorCode::capacity, "does not fit: the KV cache for " + std::to_string(steps) + " positions needs " +
-                                           std::to_string(cache / 1024) + " KiB of L2, the firmware leaves " +
-                                           std::to_string(l2_arena / 1024) + " KiB");
+    const auto [need, have] = need_and_have(cache + logits, l2_arena);
+    const std::string what = "the KV cache for " + std::to_string(steps) + " positions" +
+                             (logits > 0 ? " and the logits (" + std::to_string(c.vocab_size) + " floats)" : "");
+    return Status(ErrorCode::capacity, "does not fit: " + what + " need " + need + " of L2, the firmware leaves " + have);
   }
   plan.weights_in_l2 = cache + logits + plan.weights_bytes + 64 <= l2_arena;
   plan.l2_bytes = cache + logits + (plan.weights_in_l2 ? plan.weights_bytes : 0);

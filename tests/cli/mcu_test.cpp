@@ -46,6 +46,22 @@ TEST(McuCli, MhsaThatCannotFitL1FailsBeforeRunning) {
   EXPECT_NE(r.err.find("L1"), std::string::npos) << r.err;
 }
 
+TEST(McuCli, MhsaWithMorePhasesThanTheDmaLogFailsBeforeRunning) {
+  SKIP_WITHOUT_MCU();
+  const CommandResult r = run_cli({"mcu", "bench", "mhsa", "--seq", "4", "--embed", "2048", "--heads", "4", "--l1-kib", "32"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(r.out.empty());
+  EXPECT_EQ(r.err, "bfedge: error: MHSA L=4 E=2048 does not fit: its 21927 phases exceed the firmware's DMA log (16384 phases a run)\n");
+}
+
+TEST(McuCli, AnL1BudgetJustOverTheArenaDoesNotPrintAsTheArena) {
+  SKIP_WITHOUT_MCU();
+  const CommandResult r = run_cli({"mcu", "bench", "mhsa", "--l1-kib", "111"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err.find("(111 KiB)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--l1-kib 111 exceeds the firmware's L1 arena (110.7 KiB)"), std::string::npos) << r.err;
+}
+
 TEST(McuCli, BadBenchOptionsGetOneUsageLine) {
   for (const std::vector<std::string>& extra : std::vector<std::vector<std::string>>{
            {"--l1-kib", "-3"}, {"--embed", "2000000000", "--heads", "1"}, {"--seq", "0"}, {"--cores", "9"}}) {
@@ -67,6 +83,17 @@ TEST(McuCli, GenerateStories260KMatchesTheHostBf16Path) {
   EXPECT_EQ(r.out.rfind("Once upon a time", 0), 0u) << r.out;
   EXPECT_NE(r.err.find("ids identical to the host bf16 path"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("cycles/token"), std::string::npos) << r.err;
+}
+
+TEST(McuCli, GenerateRunsTheReferencesLengthOf256Steps) {
+  // 238..511 steps used to pass the plan and overflow the firmware's DMA log after the run.
+  SKIP_WITHOUT_MCU();
+  BFEDGE_REQUIRE_SHARED(shared);
+  const CommandResult r = run_cli({"mcu", "generate", "--model", (shared / "models/stories260K.bin").string(), "--tokenizer",
+                                   (shared / "models/tok512.bin").string(), "--prompt", "Once upon a time", "-n", "256"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("252 generated tokens"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("ids identical to the host bf16 path"), std::string::npos) << r.err;
 }
 
 TEST(McuCli, GenerateThatCannotFitL1FailsBeforeRunning) {

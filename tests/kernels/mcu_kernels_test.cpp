@@ -116,7 +116,24 @@ TEST_P(McuMhsa, MatchesMhsaRef) {
   test::CanaryMatrix<bf16> got(c.seq, c.embed, c.embed);
   args.y = got.data();
   runtime::HostCluster cluster(c.cores);
-  cluster.fork([&](const runtime::Team& team) { mhsa__mcu_fused(args, team); });
+  // Core 0 counts the barriers: the firmware logs DMA per phase, and the host plan bounds them.
+  struct Counted {
+    runtime::Team inner;
+    int* barriers;
+  };
+  int barriers = 0;
+  cluster.fork([&](const runtime::Team& team) {
+    Counted counted{team, &barriers};
+    runtime::Team counting = team;
+    counting.barrier_ctx = &counted;
+    counting.barrier_fn = [](void* ctx) {
+      auto* k = static_cast<Counted*>(ctx);
+      if (k->inner.core == 0) ++*k->barriers;
+      k->inner.barrier();
+    };
+    mhsa__mcu_fused(args, counting);
+  });
+  EXPECT_LE(static_cast<std::size_t>(barriers) + 2, mhsa_mcu_phase_bound(args.plan, c.seq, c.embed, c.heads));
 
   test::CanaryMatrix<bf16> want(c.seq, c.embed, c.embed);
   MhsaParams ref;

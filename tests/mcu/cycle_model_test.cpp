@@ -86,6 +86,33 @@ TEST(LlamaMcuPlan, DoesNotFitReasonsNameTheMemoryLevel) {
             std::string::npos);  // a 512-position KV window
   EXPECT_NE(reason(plan_llama_mcu(config(64, 172, 5, 512, 512), 64, 8, kL1, 16 * 1024, kL3)).find("KV cache"),
             std::string::npos);
+  // 1200 thin layers: each token runs more phases than the firmware's DMA log holds.
+  EXPECT_NE(reason(plan_llama_mcu(config(16, 32, 1200, 64, 64), 8, 8, kL1, kL2, kL3)).find("DMA log holds (16384)"),
+            std::string::npos);
+  EXPECT_EQ(reason(plan_llama_mcu(config(16, 32, 500, 64, 64), 8, 8, kL1, kL2, kL3)), "fits");
+}
+
+TEST(LlamaMcuPlan, Stories260KFitsUpTo511Positions) {
+  // The firmware's L1 arena today: 128 KiB - 8 worker stacks of 2 KiB - 1344 bytes of static L1 data.
+  const std::size_t arena = 113344;
+  const models::LlamaConfig stories = config(64, 172, 5, 512, 512);
+  EXPECT_TRUE(plan_llama_mcu(stories, 511, 8, arena, kL2, kL3).is_ok());
+  EXPECT_FALSE(plan_llama_mcu(stories, 512, 8, arena, kL2, kL3).is_ok());
+}
+
+TEST(LlamaMcuPlan, SizesInReasonsNeverLookEqual) {
+  // Needs and has within the same KiB: the reason gives bytes, not "needs 110 KiB, has 110 KiB".
+  const auto plan = plan_llama_mcu(config(64, 172, 5, 512, 512), 512, 8, kL1, kL2, kL3);
+  ASSERT_FALSE(plan.is_ok());
+  const std::string& m = plan.status().message();
+  const std::size_t needs = m.find("L1 needs "), has = m.find("arena has ");
+  ASSERT_NE(needs, std::string::npos);
+  ASSERT_NE(has, std::string::npos);
+  EXPECT_NE(m.substr(needs + 9, m.find(' ', needs + 9) - needs - 9), m.substr(has + 10, m.find(' ', has + 10) - has - 10)) << m;
+  // An L2 overflow caused by the logits names them.
+  const auto l2 = plan_llama_mcu(config(64, 172, 5, 30000, 512), 8, 8, kL1, 64 * 1024, kL3);
+  ASSERT_FALSE(l2.is_ok());
+  EXPECT_NE(l2.status().message().find("logits"), std::string::npos) << l2.status().message();
 }
 
 }  // namespace

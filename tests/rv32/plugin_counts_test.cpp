@@ -3,12 +3,14 @@
 // per-hart number the plugin reports can be checked exactly.
 #include <cstdio>
 #include <map>
+#include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include <gtest/gtest.h>
 
+#include "bfedge/process/subprocess.hpp"
 #include "support/test_support.hpp"
 
 namespace bfedge::test {
@@ -16,16 +18,19 @@ namespace {
 
 std::map<std::string, unsigned long> symbols(const std::string& elf) {
   std::map<std::string, unsigned long> out;
-  FILE* pipe = popen((std::string(BFEDGE_RV32_NM) + " " + elf).c_str(), "r");
-  if (pipe == nullptr) return out;
-  char line[512];
-  while (std::fgets(line, sizeof line, pipe) != nullptr) {
+  process::SubprocessOptions nm;
+  nm.argv = {BFEDGE_RV32_NM, elf};
+  nm.capture_stdout_bytes = 16 << 20;
+  auto listed = process::run_subprocess(nm);
+  if (!listed.is_ok() || !listed.value().succeeded()) return out;
+  std::istringstream lines(listed.value().stdout_text);
+  std::string line;
+  while (std::getline(lines, line)) {
     unsigned long addr = 0;
     char type = 0;
     char name[256];
-    if (std::sscanf(line, "%lx %c %255s", &addr, &type, name) == 3) out[name] = addr;
+    if (std::sscanf(line.c_str(), "%lx %c %255s", &addr, &type, name) == 3) out[name] = addr;
   }
-  pclose(pipe);
   return out;
 }
 
@@ -48,10 +53,13 @@ TEST(Rv32CountingPlugin, PerHartCountsOfAKnownLoopAreExact) {
                              ",mark=fork:" + hex(sym["bfedge_rv32_mark_fork"]) +
                              ",mark=join:" + hex(sym["bfedge_rv32_mark_join"]) + ",idle=" +
                              hex(sym["__idle_start"]) + ":" + hex(sym["__idle_end"]) + ",out=" + out;
-  const std::string command = std::string(BFEDGE_QEMU_RV32) +
-                              " -machine virt -smp 9 -m 256M -bios none -nographic -kernel " +
-                              BFEDGE_COUNT_PROBE_ELF + " -plugin " + plugin + " >/dev/null 2>&1";
-  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  process::SubprocessOptions qemu;
+  qemu.argv = {BFEDGE_QEMU_RV32, "-machine", "virt", "-smp", "9", "-m", "256M", "-bios", "none", "-nographic",
+               "-kernel", BFEDGE_COUNT_PROBE_ELF, "-plugin", plugin};
+  qemu.timeout_seconds = 120;
+  auto ran = process::run_subprocess(qemu);
+  ASSERT_TRUE(ran.is_ok()) << ran.status().message();
+  ASSERT_TRUE(ran.value().succeeded()) << ran.value().how_it_ended() << ": " << ran.value().output_tail;
   const auto j = nlohmann::json::parse(read_text(out));
   ASSERT_EQ(j["harts"].size(), 9u);  // 8 workers and the DMA engine
   for (unsigned h = 0; h < 8; ++h) {

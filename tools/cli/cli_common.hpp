@@ -8,6 +8,7 @@
 
 #include "bfedge/core/status.hpp"
 #include "bfedge/io/tokenizer.hpp"
+#include "bfedge/process/subprocess.hpp"
 #include "bfedge/models/llama_runner.hpp"
 
 namespace bfedge::cli {
@@ -17,7 +18,9 @@ inline constexpr int kExitUsageError = 2;
 
 // Prints "bfedge: error: <message>" as one line on stderr and returns the exit code to use.
 int report_error(const std::string& message, int exit_code = kExitRuntimeError);
+// Usage errors exit 2; an interruption (SIGINT, SIGTERM, SIGHUP during a subprocess) 128 + signal.
 inline int report_error(const Status& status) {
+  if (status.code() == ErrorCode::interrupted) return report_error(status.message(), process::interrupted_exit_code());
   return report_error(status.message(), status.code() == ErrorCode::invalid_argument
                                             ? kExitUsageError
                                             : kExitRuntimeError);

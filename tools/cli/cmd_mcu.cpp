@@ -11,6 +11,7 @@
 #include "bfedge/kernels/mcu.hpp"
 #include "bfedge/kernels/mhsa.hpp"
 #include "bfedge/mcu/firmware_run.hpp"
+#include "bfedge/mcu/job.hpp"
 #include "bfedge/mcu/memory_map.h"
 #include "bfedge/mcu/mhsa_image.hpp"
 #include "cli_common.hpp"
@@ -86,6 +87,14 @@ std::vector<float> decode(const std::vector<std::uint32_t>& words, bool f32) {
   return out;
 }
 
+// Bytes as KiB with one decimal when not whole ("110.7 KiB"), so a limit and a value never print alike.
+std::string kib(std::size_t bytes) {
+  if (bytes % 1024 == 0) return std::to_string(bytes / 1024) + " KiB";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f KiB", static_cast<double>(bytes) / 1024.0);
+  return text;
+}
+
 struct KernelRun {
   const char* name;
   mcu::MhsaKernel kernel;
@@ -126,6 +135,7 @@ int run_mcu_bench_mhsa(const McuBenchOptions& o) {
                         kExitUsageError);
   }
   if (o.l1_kib < 0) return report_error("--l1-kib must be positive (omit it for the whole L1 arena)", kExitUsageError);
+  if (auto settings = mcu::mcu_run_settings(); !settings.is_ok()) return report_error(settings.status());
   auto tools = mcu::find_firmware_tools();
   if (!tools.is_ok()) return report_error(tools.status());
   auto arenas = mcu::firmware_arenas(tools.value());
@@ -133,20 +143,25 @@ int run_mcu_bench_mhsa(const McuBenchOptions& o) {
   const std::size_t l1_budget = o.l1_kib > 0 ? static_cast<std::size_t>(o.l1_kib) * 1024 : arenas.value().l1;
   if (l1_budget > arenas.value().l1) {
     return report_error("--l1-kib " + std::to_string(o.l1_kib) + " exceeds the firmware's L1 arena (" +
-                            std::to_string(arenas.value().l1 / 1024) + " KiB)",
+                            kib(arenas.value().l1) + ")",
                         kExitUsageError);
   }
   // Build time: the plan must fit before anything is run.
   const kernels::McuMhsaPlan plan = kernels::plan_mhsa_mcu(o.seq, o.embed, o.heads, o.cores, l1_budget);
   if (!plan.ok) {
     return report_error("MHSA L=" + std::to_string(o.seq) + " E=" + std::to_string(o.embed) + " does not fit: " +
-                        plan.reason + " (" + std::to_string(l1_budget / 1024) + " KiB)");
+                        plan.reason + " (" + kib(l1_budget) + ")");
+  }
+  if (const std::size_t phases = kernels::mhsa_mcu_phase_bound(plan, o.seq, o.embed, o.heads); phases > mcu::kDmaLogEntries) {
+    return report_error("MHSA L=" + std::to_string(o.seq) + " E=" + std::to_string(o.embed) + " does not fit: its " +
+                        std::to_string(phases) + " phases exceed the firmware's DMA log (" +
+                        std::to_string(mcu::kDmaLogEntries) + " phases a run)");
   }
   const std::size_t l2_needed = plan.l2_bytes + static_cast<std::size_t>(o.seq) * o.embed * 6;
   if (l2_needed > arenas.value().l2) {
     return report_error("MHSA L=" + std::to_string(o.seq) + " E=" + std::to_string(o.embed) +
-                        " does not fit: its L2 workspace and output need " + std::to_string(l2_needed / 1024) +
-                        " KiB, the firmware leaves " + std::to_string(arenas.value().l2 / 1024) + " KiB of L2");
+                        " does not fit: its L2 workspace and output need " + kib(l2_needed) + ", the firmware leaves " +
+                        kib(arenas.value().l2) + " of L2");
   }
   const mcu::MhsaProblem problem = mcu::random_mhsa_problem(o.seq, o.embed, o.heads, o.causal, o.seed);
   const std::size_t image_bytes = mcu::mhsa_image(problem, mcu::MhsaKernel::naive, 1, 0).size();
@@ -190,8 +205,8 @@ int run_mcu_bench_mhsa(const McuBenchOptions& o) {
     std::printf("%s\n", j.dump(2).c_str());
     return verified ? 0 : 1;
   }
-  std::printf("MCU MHSA L=%d E=%d H=%d%s on the emulated RV32 cluster (%d cores, L1 budget %zu KiB)\n", o.seq, o.embed,
-              o.heads, o.causal ? " causal" : "", o.cores, l1_budget / 1024);
+  std::printf("MCU MHSA L=%d E=%d H=%d%s on the emulated RV32 cluster (%d cores, L1 budget %s)\n", o.seq, o.embed,
+              o.heads, o.causal ? " causal" : "", o.cores, kib(l1_budget).c_str());
   for (const KernelRun& run : runs) {
     std::printf("\n");
     print_mcu_cores(run.name, run.report, params);

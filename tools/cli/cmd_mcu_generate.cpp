@@ -2,6 +2,7 @@
 // firmware runs every forward pass and the argmax; the host prints the text (stdout, as bfedge
 // generate does) and, on stderr, the modeled cycles per token, tokens/s at the cluster clock, the
 // cluster's MAC/cycle, and whether the token ids equal the host BF16 path's.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -35,11 +36,21 @@ double macs_per_token(const models::LlamaConfig& c, int pos) {
   return c.n_layers * (layer + attention) + static_cast<double>(c.vocab_size) * c.dim;
 }
 
-// The host BF16 path (the default ISA level), greedy, for the comparison of ids.
-Result<std::vector<int>> host_ids(LoadedModel& bf16, const std::vector<int>& prompt, int steps) {
-  models::Sampler greedy(bf16.runner.config().vocab_size, 0.0f, 0.9f, 1);
+// The host BF16 path, greedy, for the comparison of ids: at most the portable kernels, whose
+// arithmetic the MCU kernels reproduce bit for bit (AVX-512 BF16 dot products round differently,
+// and a near-tie hundreds of tokens in can then pick another id).
+Result<std::vector<int>> host_ids(LoadedModel& bf16, const std::string& model_path, const std::vector<int>& prompt,
+                                  int steps) {
+  std::optional<models::LlamaRunner> portable;
+  if (bf16.isa_cap > kernels::Isa::portable) {
+    auto runner = models::load_llama_runner(model_path, Dtype::bf16, kernels::Isa::portable);
+    if (!runner.is_ok()) return runner.status();
+    portable.emplace(std::move(runner).value());
+  }
+  models::LlamaRunner& runner = portable ? *portable : bf16.runner;
+  models::Sampler greedy(runner.config().vocab_size, 0.0f, 0.9f, 1);
   runtime::HostCluster cluster(1);
-  auto result = models::generate(bf16.runner, bf16.tokenizer, greedy, prompt, steps, cluster, [](std::string_view) {});
+  auto result = models::generate(runner, bf16.tokenizer, greedy, prompt, steps, cluster, [](std::string_view) {});
   if (!result.is_ok()) return result.status();
   return result.value().ids;
 }
@@ -50,10 +61,16 @@ int run_mcu_generate(const McuGenerateOptions& o) {
                         kExitUsageError);
   }
   if (o.prompt && o.prompt->empty()) return report_error("--prompt: empty prompt (omit it to start from BOS)", kExitUsageError);
-  if (o.model.dtype != "bf16") return report_error("--dtype: the MCU runs BF16 only", kExitUsageError);
+  if (auto settings = mcu::mcu_run_settings(); !settings.is_ok()) return report_error(settings.status());
   Result<LoadedModel> loaded = load_model(o.model);  // BF16: validates the files, and is the host path compared with
   if (!loaded.is_ok()) return report_error(loaded.status());
   const models::LlamaConfig config = loaded.value().runner.config();
+  // The length checks come before any work: tokenizing, planning, loading the image.
+  if (o.steps < 1 || o.steps > config.seq_len) {
+    return report_error(o.model.model + ": -n " + std::to_string(o.steps) + " is outside 1.." +
+                            std::to_string(config.seq_len) + " (the model's seq_len)",
+                        kExitUsageError);
+  }
   Result<std::vector<int>> prompt = loaded.value().tokenizer.encode(o.prompt.value_or(""), true, false);
   if (!prompt.is_ok()) return report_error(o.model.tokenizer + ": " + prompt.status().message());
   if (Status s = models::validate_generation(config, prompt.value(), o.steps); !s.is_ok()) {
@@ -101,16 +118,17 @@ int run_mcu_generate(const McuGenerateOptions& o) {
     if (o.json) all.insert(all.end(), phases.begin(), phases.end());
   }
   const auto passes = static_cast<double>(r.windows.size());
-  auto host = host_ids(loaded.value(), prompt.value(), o.steps);
+  auto host = host_ids(loaded.value(), o.model.model, prompt.value(), o.steps);
   if (!host.is_ok()) return report_error(host.status());
   const bool identical = host.value() == ids;
   const int generated = static_cast<int>(ids.size()) - static_cast<int>(prompt.value().size());
   std::fprintf(stderr,
                "bfedge mcu: %zu prompt tokens, %d generated tokens on %d cores; modeled %.0f cycles/token = %.0f tok/s "
-               "at %.0f MHz; %.2f MAC/cycle; busiest core %.0f instructions/token; ids %s the host bf16 path\n",
+               "at %.0f MHz; %.2f MAC/cycle; busiest core %.0f instructions/token; ids %s the host bf16 path (%s kernels)\n",
                prompt.value().size(), generated, o.cores, cycles / passes, params.clock_hz * passes / cycles,
                params.clock_hz / 1e6, macs / cycles, static_cast<double>(instructions) / passes,
-               identical ? "identical to" : "DIFFER from");
+               identical ? "identical to" : "DIFFER from",
+               kernels::isa_name(std::min(loaded.value().isa_cap, kernels::Isa::portable)));
   if (o.json) {
     nlohmann::ordered_json j;
     j["ids"] = ids;
@@ -138,7 +156,9 @@ void add_mcu_generate_command(CLI::App& mcu_cmd, std::function<int()>& run) {
   auto o = std::make_shared<McuGenerateOptions>();
   CLI::App* cmd = mcu_cmd.add_subcommand("generate", "Greedy generation with a llama2.c checkpoint on the MCU");
   cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  add_model_options(*cmd, o->model);
+  // The MCU runs BF16 on its own cores: no --dtype or --threads here.
+  cmd->add_option("--model,-m", o->model.model, "llama2.c checkpoint (.bin)")->required();
+  cmd->add_option("--tokenizer,-z", o->model.tokenizer, "llama2.c tokenizer (.bin)")->required();
   cmd->add_option("--prompt,-i", o->prompt, "prompt text (default: start from BOS)");
   cmd->add_option("-n,--steps", o->steps, "positions to run, prompt included (run.c -n)")->capture_default_str();
   cmd->add_option("--cores", o->cores, "worker cores")->capture_default_str();

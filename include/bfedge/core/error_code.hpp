@@ -10,6 +10,7 @@ enum class ErrorCode : unsigned char {
   invalid_argument,  // a caller passed a value outside the accepted range
   unsupported,       // a valid request this build or target cannot serve
   capacity,          // a buffer, arena or memory level is too small
+  interrupted,       // the user stopped the work (SIGINT, SIGTERM, SIGHUP)
 };
 
 constexpr const char* error_code_name(ErrorCode code) {
@@ -26,6 +27,8 @@ constexpr const char* error_code_name(ErrorCode code) {
       return "unsupported";
     case ErrorCode::capacity:
       return "capacity";
+    case ErrorCode::interrupted:
+      return "interrupted";
   }
   return "unknown";
 }

@@ -116,6 +116,9 @@ struct McuMhsaPlan {
   std::size_t l2_bytes = 0;      // workspace: qkv, attention output, partial sums
 };
 McuMhsaPlan plan_mhsa_mcu(int seq, int embed, int heads, int cores, std::size_t l1_budget);
+// An upper bound of the barriers mhsa__mcu_fused runs with this plan (linear: 1 + 2 per panel and
+// K chunk; attention: 1 + at most 8 per head): what the firmware's per-run logs must hold.
+std::size_t mhsa_mcu_phase_bound(const McuMhsaPlan& plan, int seq, int embed, int heads);
 
 struct McuMhsaArgs {
   int seq = 0, embed = 0, heads = 0;

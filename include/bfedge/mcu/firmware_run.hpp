@@ -16,7 +16,8 @@
 namespace bfedge::mcu {
 
 // Where the firmware, its symbol table, the plugin and QEMU are: fixed at build time, each
-// overridable by an environment variable (BFEDGE_MCU_FIRMWARE, BFEDGE_MCU_PLUGIN, BFEDGE_QEMU_RV32).
+// overridable by an environment variable (BFEDGE_MCU_FIRMWARE, BFEDGE_MCU_PLUGIN, BFEDGE_QEMU_RV32;
+// unset and empty are the same). QEMU is started with an argv (process/subprocess.hpp), never a shell.
 struct FirmwareTools {
   std::string qemu, firmware, symbols, plugin;
 };
@@ -32,6 +33,17 @@ Result<ArenaSizes> firmware_arenas(const FirmwareTools& tools);
 struct FirmwareOptions {
   int timeout_seconds = 600;
 };
+
+// The run's settings from the environment, each parsed and range-checked (an error names the
+// variable): BFEDGE_MCU_TIMEOUT (whole seconds, 1..86400), BFEDGE_MCU_PLUGIN_EXTRA (",pc=NAME:LO:HI"
+// code ranges for profiling), BFEDGE_MCU_KEEP_DIR (an existing directory that receives the run's
+// image.bin, uart.txt, counts.json and qemu.log).
+struct McuRunSettings {
+  int timeout_seconds = 0;  // 0: FirmwareOptions' default
+  std::string plugin_extra;
+  std::string keep_dir;
+};
+Result<McuRunSettings> mcu_run_settings();
 
 Result<FirmwareResult> run_firmware(const FirmwareTools& tools, const std::vector<unsigned char>& image,
                                     const FirmwareOptions& options = {});

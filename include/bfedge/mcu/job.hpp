@@ -36,6 +36,9 @@ struct MhsaJob {
 // the classifier; every matrix in matvec_pack layout. The firmware copies the blob to L2 when it
 // fits (weights_in_l2) and streams chunks of at most chunk_bytes into L1 slots by DMA.
 inline constexpr std::uint32_t kMaxLlamaSteps = 1024;  // the firmware keeps the ids in a fixed array
+// The DMA engine's transfer log: one entry per phase with transfers, printed and emptied after each
+// measured run (each token of a decoder). Plans check that one run cannot need more.
+inline constexpr std::uint32_t kDmaLogEntries = 16384;
 
 struct LlamaJob {
   JobHeader header;

@@ -75,4 +75,16 @@ void mhsa__mcu_fused(const McuMhsaArgs& p, const runtime::Team& team) {
                   team);
 }
 
+std::size_t mhsa_mcu_phase_bound(const McuMhsaPlan& plan, int seq, int embed, int heads) {
+  (void)seq;
+  const auto linear = [](const McuLinearPlan& l, int n, int k) {
+    const std::size_t panels = static_cast<std::size_t>((n + l.tn - 1) / l.tn);
+    const std::size_t chunks = static_cast<std::size_t>((k + l.tk - 1) / l.tk);
+    return 1 + 2 * panels * chunks;
+  };
+  if (!plan.ok) return 0;
+  return linear(plan.in_proj, 3 * embed, embed) + linear(plan.out_proj, embed, embed) +
+         1 + 8 * static_cast<std::size_t>(heads) + 4;
+}
+
 }  // namespace bfedge::kernels

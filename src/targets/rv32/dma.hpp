@@ -32,7 +32,9 @@ inline void dma_copy(const DmaCopy& copy) { dma_wait(dma_start(copy)); }
 // The engine as the MCU kernels see it (kernels::DmaOps).
 kernels::DmaOps dma_ops();
 
-// Prints the transfer log as "DMA <phase> <bytes> <rows>" lines (merged per phase), then clears it.
+// Waits until every transfer issued so far is done, prints the transfer log as
+// "DMA <phase> <bytes> <rows>" lines (merged per phase), then clears it. Called after each
+// measured run, outside it.
 void dma_report();
 
 [[noreturn]] void dma_engine_loop();

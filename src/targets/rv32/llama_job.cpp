@@ -296,6 +296,7 @@ int run_llama_job(const unsigned char* image) {
     const std::uint32_t first = marks_made();
     fork([&](const runtime::Team& team) { Forward{m, s, team}.token(token, pos); }, static_cast<int>(j.cores));
     print_measure(first, marks_made() - 1);
+    dma_report();  // per token: the log holds one token's phases (mcu::kDmaLogEntries, planned on the host)
     int next;
     if (pos < n_prompt - 1) {
       std::memcpy(&next, image + j.prompt + static_cast<std::size_t>(pos + 1) * 4, 4);
