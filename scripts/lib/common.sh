@@ -3,12 +3,16 @@
 
 BFEDGE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
+# The fuzz preset: clang 19, libFuzzer, and the sanitizer runtimes clang links with.
+BFEDGE_FUZZ_PACKAGES=(clang-19 libfuzzer-19-dev libclang-rt-19-dev)
+
 # Debian 12 packages the host build and tests need.
 BFEDGE_PACKAGES=(cmake ninja-build g++ libgtest-dev libcli11-dev nlohmann-json3-dev libbenchmark-dev
   # the RV32 firmware: bare-metal GCC + picolibc, libstdc++ headers from the cross package, QEMU
   gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf
   g++-riscv64-linux-gnu qemu-system-misc
-  xz-utils)  # unpacks qemu-plugin.h from the qemu source tarball
+  xz-utils  # unpacks qemu-plugin.h from the qemu source tarball
+  "${BFEDGE_FUZZ_PACKAGES[@]}")
 
 bfedge_log() { printf 'bfedge: %s\n' "$*" >&2; }
 

@@ -31,50 +31,59 @@ bool is_utf8_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0
 }  // namespace
 
 Result<Tokenizer> Tokenizer::load(const std::string& path) {
+  Result<std::vector<std::byte>> bytes = read_file(path, kMaxTokenizerFileBytes);
+  if (!bytes.is_ok()) return bytes.status();
+  return parse(bytes.value(), path);
+}
+
+Result<Tokenizer> Tokenizer::parse(std::span<const std::byte> bytes, const std::string& name) {
   try {
-    return load_unguarded(path);
+    return parse_unguarded(bytes, name);
   } catch (const std::bad_alloc&) {
-    return Status(ErrorCode::capacity, path + ": not enough memory for the tokenizer");
+    return Status(ErrorCode::capacity, name + ": not enough memory for the tokenizer");
   }
 }
 
-Result<Tokenizer> Tokenizer::load_unguarded(const std::string& path) {
-  Result<std::vector<std::byte>> bytes = read_file(path, std::uint64_t{256} << 20);
-  if (!bytes.is_ok()) return bytes.status();
-  ByteCursor cursor(bytes.value().data(), bytes.value().size());
+Result<Tokenizer> Tokenizer::parse_unguarded(std::span<const std::byte> bytes,
+                                             const std::string& name) {
+  ByteCursor cursor(bytes.data(), bytes.size());
   Tokenizer t;
   std::int32_t max_len = 0;
   if (!cursor.read_i32(max_len)) {
-    return format_error(path + ": truncated: " + std::to_string(bytes.value().size()) +
+    return format_error(name + ": truncated: " + std::to_string(bytes.size()) +
                         " bytes, too short for a tokenizer header");
   }
   if (max_len <= 0 || max_len > kMaxTokenLength) {
-    return format_error(path + ": max_token_length is " + std::to_string(max_len) +
+    return format_error(name + ": max_token_length is " + std::to_string(max_len) +
                         ", expected 1.." + std::to_string(kMaxTokenLength));
   }
   t.max_token_length_ = max_len;
+  const auto record = [&t, &name] {
+    return name + ": token record " + std::to_string(t.pieces_.size());
+  };
   while (!cursor.at_end()) {
-    const std::string record = "token record " + std::to_string(t.pieces_.size());
     float score = 0.0f;
     std::int32_t length = 0;
     if (!cursor.read_f32(score) || !cursor.read_i32(length)) {
-      return format_error(path + ": " + record + " runs past the end of the file (" +
+      return format_error(record() + " runs past the end of the file (" +
                           std::to_string(cursor.remaining()) + " bytes left, header needs 8)");
     }
     if (length < 0 || length > max_len) {
-      return format_error(path + ": " + record + " has length " + std::to_string(length) +
-                          ", outside 0.." + std::to_string(max_len) + " (max_token_length)");
+      return format_error(record() + " has length " + std::to_string(length) + ", outside 0.." +
+                          std::to_string(max_len) + " (max_token_length)");
     }
-    std::string piece(static_cast<std::size_t>(length), '\0');
-    if (!cursor.read_bytes(piece.data(), piece.size())) {
-      return format_error(path + ": " + record + " runs past the end of the file (needs " +
-                          std::to_string(length) + " bytes, " + std::to_string(cursor.remaining()) +
-                          " left)");
+    // Checked before the piece is allocated: a length field alone never drives an allocation.
+    if (static_cast<std::size_t>(length) > cursor.remaining()) {
+      return format_error(record() + " runs past the end of the file (needs " +
+                          std::to_string(length) + " bytes, " +
+                          std::to_string(cursor.remaining()) + " left)");
     }
-    t.pieces_.push_back(std::move(piece));
+    const auto* chars = reinterpret_cast<const char*>(cursor.current());
+    t.pieces_.emplace_back(chars, static_cast<std::size_t>(length));
+    (void)cursor.skip(static_cast<std::size_t>(length));
     t.scores_.push_back(score);
   }
-  if (t.pieces_.empty()) return format_error(path + ": no token records");
+  if (t.pieces_.empty()) return format_error(name + ": no token records");
   t.build_index();
   return t;
 }
@@ -84,18 +93,25 @@ Tokenizer Tokenizer::from_pieces(std::vector<std::string> pieces, std::vector<fl
   t.pieces_ = std::move(pieces);
   t.scores_ = std::move(scores);
   t.scores_.resize(t.pieces_.size(), 0.0f);
-  for (const std::string& p : t.pieces_) {
-    t.max_token_length_ = std::max(t.max_token_length_, static_cast<int>(p.size()));
-  }
   t.build_index();
+  t.max_token_length_ = t.longest_piece_bytes_;
   return t;
 }
 
 void Tokenizer::build_index() {
   sorted_ids_.resize(pieces_.size());
   std::iota(sorted_ids_.begin(), sorted_ids_.end(), 0);
-  std::stable_sort(sorted_ids_.begin(), sorted_ids_.end(),
-                   [this](int a, int b) { return piece(a) < piece(b); });
+  // Equal pieces keep id order (find returns the lowest id, as run.c's bsearch on a stable
+  // order would). std::sort with the id as tie-break: libstdc++'s stable_sort trips clang's
+  // deprecation warning (get_temporary_buffer).
+  std::sort(sorted_ids_.begin(), sorted_ids_.end(), [this](int a, int b) {
+    const int order = piece(a).compare(piece(b));
+    return order != 0 ? order < 0 : a < b;
+  });
+  longest_piece_bytes_ = 0;
+  for (const std::string& p : pieces_) {
+    longest_piece_bytes_ = std::max(longest_piece_bytes_, static_cast<int>(p.size()));
+  }
   byte_pieces_.resize(256);
   for (int i = 0; i < 256; ++i) byte_pieces_[static_cast<std::size_t>(i)] = static_cast<char>(i);
 }
@@ -108,6 +124,9 @@ int Tokenizer::find(std::string_view text) const {
 }
 
 Result<std::vector<int>> Tokenizer::encode(std::string_view text, bool bos, bool eos) const {
+  const std::string vocabulary = "the vocabulary (" + std::to_string(vocab_size()) + " tokens)";
+  if (bos && kBosToken >= vocab_size()) return format_error(vocabulary + " has no BOS id 1");
+  if (eos && kEosToken >= vocab_size()) return format_error(vocabulary + " has no EOS id 2");
   std::vector<int> tokens;
   if (bos) tokens.push_back(kBosToken);
   if (!text.empty()) {
@@ -128,8 +147,10 @@ Result<std::vector<int>> Tokenizer::encode(std::string_view text, bool bos, bool
       for (char byte : code_point) {
         const int fallback = static_cast<unsigned char>(byte) + 3;
         if (fallback >= vocab_size()) {
-          return format_error("tokenizer has no byte-fallback piece for byte " +
-                              std::to_string(static_cast<unsigned char>(byte)));
+          static constexpr char kHex[] = "0123456789ABCDEF";
+          const auto value = static_cast<unsigned char>(byte);
+          return format_error(vocabulary + " has no piece for byte 0x" + kHex[value >> 4] +
+                       kHex[value & 15] + " (byte fallback needs ids 3..258)");
         }
         tokens.push_back(fallback);
       }
@@ -161,6 +182,7 @@ Result<std::vector<int>> Tokenizer::encode(std::string_view text, bool bos, bool
 }
 
 std::string_view Tokenizer::decode(int prev_token, int token) const {
+  if (token < 0 || token >= vocab_size()) return {};
   std::string_view text = piece(token);
   if (prev_token == kBosToken && !text.empty() && text[0] == ' ') text.remove_prefix(1);
   const int byte = byte_fallback_value(text);

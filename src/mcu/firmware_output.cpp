@@ -82,6 +82,15 @@ Status read_out_words(Lines& lines, std::string_view header, FirmwareResult& res
   return Status::ok();
 }
 
+// A mark or a counter: nlohmann's get<int>/get<uint64_t> convert floats and negative numbers
+// unchecked (1e300 to int is undefined behaviour, found by tests/fuzz), so only non-negative
+// integers are read; anything else is a layout error.
+struct NotACount {};
+std::uint64_t count_value(const nlohmann::json& value) {
+  if (!value.is_number_unsigned()) throw NotACount{};
+  return value.get<std::uint64_t>();
+}
+
 Status parse_counts_json(const nlohmann::json& json, const std::string& name, int workers, FirmwareResult& result) {
   if (!json.is_object() || !json.contains("harts") || !json["harts"].is_array()) {
     return format_error(name + ": the plugin's counts have no \"harts\" array");
@@ -104,8 +113,8 @@ Status parse_counts_json(const nlohmann::json& json, const std::string& name, in
   }
   result.phases.assign(reference.size(), Phase{});
   for (std::size_t k = 0; k < reference.size(); ++k) {
-    const int mark = reference[k].at(0).get<int>();
-    if (mark < 0 || mark > 2) return format_error(name + ": phase " + std::to_string(k) + " ends at an unknown mark");
+    const std::uint64_t mark = count_value(reference[k].at(0));
+    if (mark > 2) return format_error(name + ": phase " + std::to_string(k) + " ends at an unknown mark");
     result.phases[k].end = static_cast<PhaseEnd>(mark);
   }
   constexpr std::size_t kCounters = 9;  // INSNS IDLE TAKEN, then loads and stores of L1, L2, L3
@@ -116,10 +125,10 @@ Status parse_counts_json(const nlohmann::json& json, const std::string& name, in
     std::size_t j = 0;
     for (std::size_t k = 0; k < reference.size(); ++k) {
       CoreCounts c;
-      if (j < snaps.size() && snaps[j].at(0).get<int>() == reference[k].at(0).get<int>()) {
+      if (j < snaps.size() && count_value(snaps[j].at(0)) == count_value(reference[k].at(0))) {
         std::uint64_t now[kCounters] = {};
         for (std::size_t w = 0; w < kCounters && w + 1 < snaps[j].size(); ++w) {
-          now[w] = snaps[j][w + 1].get<std::uint64_t>();
+          now[w] = count_value(snaps[j][w + 1]);
           if (now[w] < previous[w]) {
             return format_error(name + ": hart " + std::to_string(h) + "'s counters decrease at phase " +
                                 std::to_string(k));
@@ -150,6 +159,8 @@ Status parse_plugin_counts(std::string_view json_text, const std::string& name, 
   try {
     return parse_counts_json(json, name, workers, result);
   } catch (const nlohmann::json::exception&) {  // a field of the wrong type or a missing index
+    return format_error(name + ": the plugin's counts do not have the expected layout");
+  } catch (const NotACount&) {
     return format_error(name + ": the plugin's counts do not have the expected layout");
   }
 }

@@ -4,7 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <limits>
+
+#include "allocation_limit.hpp"
 #include "bfedge/core/bf16.hpp"
+#include "bfedge/io/file.hpp"
 #include "support/test_support.hpp"
 
 namespace bfedge::io {
@@ -63,6 +68,102 @@ TEST(Llama2cLoad, PayloadShorterOrLongerThanHeaderImplies) {
   expect_load_error(write_legacy(dir, test::tiny_llama_config(), -4), "truncated");
   expect_load_error(write_legacy(dir, test::tiny_llama_config(), +4), "trailing bytes");
   expect_load_error(write_legacy(dir, test::tiny_llama_config(), -1), "size mismatch");
+}
+
+// A valid header followed by gigabytes of (sparse) padding: the loader must compare the size the
+// header implies with the file's size before reading or allocating anything like the file.
+TEST(Llama2cLoad, HugePaddingAfterValidHeaderFailsBeforeReading) {
+  TempDir dir;
+  const LlamaConfig c = test::tiny_llama_config();
+  const std::string path = write_legacy(dir, c);
+  const std::uint64_t huge = std::uint64_t{4} << 30;
+  std::filesystem::resize_file(path, huge);
+  const std::uint64_t expected = kLegacyHeaderBytes + legacy_payload_bytes(c);
+  {
+    test::ScopedAllocationLimit limit(std::size_t{1} << 20);
+    const auto result = load_llama2c<float>(path);
+    ASSERT_FALSE(result.is_ok());
+    EXPECT_EQ(result.status().message(),
+              path + ": size mismatch: header implies " + std::to_string(expected) +
+                  " bytes, file has " + std::to_string(huge) + " (trailing bytes)");
+    EXPECT_LT(test::ScopedAllocationLimit::largest_request(), std::size_t{1} << 20);
+  }
+}
+
+// The weights are read (and allocated) only up to what the header and the file size agree on.
+TEST(Llama2cLoad, AllocatesNoMoreThanTheFileJustifies) {
+  TempDir dir;
+  const LlamaConfig c = test::tiny_llama_config();
+  const std::string path = dir.file("model.bin");
+  ASSERT_TRUE(write_llama2c(path, c, test::random_llama_weights(c, 3), Llama2cFormat::legacy)
+                  .is_ok());
+  const std::size_t file_bytes = std::filesystem::file_size(path);
+  test::ScopedAllocationLimit limit(file_bytes);
+  EXPECT_TRUE(load_llama2c<float>(path).is_ok());
+  EXPECT_TRUE(load_llama2c<bf16>(path).is_ok());
+  EXPECT_LE(test::ScopedAllocationLimit::largest_request(), file_bytes);
+}
+
+TEST(Llama2cParse, FromBytesEqualsLoadAndNamesTheInput) {
+  TempDir dir;
+  LlamaConfig c = test::tiny_llama_config();
+  c.shared_classifier = false;
+  const auto weights = test::random_llama_weights(c, 5);
+  for (Llama2cFormat format : {Llama2cFormat::legacy, Llama2cFormat::ak42_v1}) {
+    const std::string path = dir.file("m.bin");
+    ASSERT_TRUE(write_llama2c(path, c, weights, format).is_ok());
+    const auto bytes = read_file(path);
+    ASSERT_TRUE(bytes.is_ok());
+    const auto parsed = parse_llama2c<float>(bytes.value(), "<memory>");
+    ASSERT_TRUE(parsed.is_ok()) << parsed.status().message();
+    EXPECT_EQ(parsed.value().format, format);
+    models::zip_llama_tensors(parsed.value().weights, weights,
+                              [](const auto& got, const auto& want) { EXPECT_EQ(got, want); });
+    const std::span<const std::byte> cut(bytes.value().data(), bytes.value().size() - 4);
+    const auto truncated = parse_llama2c<bf16>(cut, "<memory>");
+    ASSERT_FALSE(truncated.is_ok());
+    EXPECT_EQ(truncated.status().message().rfind("<memory>: size mismatch", 0), 0u)
+        << truncated.status().message();
+  }
+}
+
+template <class T>
+std::string load_error(const std::string& path) {
+  const auto result = load_llama2c<T>(path);
+  return result.is_ok() ? "(loaded)" : result.status().message();
+}
+
+// NaN or infinite weights used to load and run (printing <unk>s, exit 0): refused at load.
+TEST(Llama2cLoad, NonFiniteWeightsAreRefusedNamingTensorAndElement) {
+  TempDir dir;
+  const LlamaConfig c = test::tiny_llama_config();
+  const std::string path = dir.file("nan.bin");
+  for (Llama2cFormat format : {Llama2cFormat::legacy, Llama2cFormat::ak42_v1}) {
+    auto weights = test::random_llama_weights(c, 9);
+    weights.wq[123] = std::numeric_limits<float>::quiet_NaN();
+    ASSERT_TRUE(write_llama2c(path, c, weights, format).is_ok());
+    for (const auto& message : {load_error<float>(path), load_error<bf16>(path)}) {
+      EXPECT_EQ(message, path + ": tensor wq holds a non-finite value (nan) at element 123");
+    }
+    weights = test::random_llama_weights(c, 9);
+    weights.w2[7] = std::numeric_limits<float>::infinity();
+    weights.rms_final[0] = -std::numeric_limits<float>::infinity();
+    ASSERT_TRUE(write_llama2c(path, c, weights, format).is_ok());
+    const std::string first = format == Llama2cFormat::legacy
+                                  ? "tensor w2 holds a non-finite value (inf) at element 7"
+                                  : "tensor rms_final holds a non-finite value (-inf) at element 0";
+    EXPECT_EQ(load_error<bf16>(path), path + ": " + first);
+  }
+}
+
+TEST(Llama2cParse, HeaderAloneGivesTheExactFileSize) {
+  const LlamaConfig c = test::tiny_llama_config();
+  const auto header_bytes = legacy_header(c).data();
+  const auto header = parse_llama2c_header(
+      std::as_bytes(std::span(header_bytes.data(), header_bytes.size())), "h");
+  ASSERT_TRUE(header.is_ok()) << header.status().message();
+  EXPECT_EQ(header.value().file_bytes, kLegacyHeaderBytes + legacy_payload_bytes(c));
+  EXPECT_EQ(header.value().config.dim, c.dim);
 }
 
 TEST(Llama2cLoad, NonPositiveDimensions) {

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "allocation_limit.hpp"
 #include "bfedge/io/token_ids.hpp"
 #include "support/test_support.hpp"
 
@@ -56,6 +57,30 @@ TEST(TokenizerLoad, RecordLengthOutsideLimits) {
   expect_load_error(path, "token record 0 has length 3");
   Bytes().i32(2).f32(0.0f).i32(-1).write(path);
   expect_load_error(path, "has length -1");
+}
+
+// A length field alone (here 60000, within max_token_length 65536, with 4 bytes left) must not
+// make the parser allocate the piece before checking the bytes are there.
+TEST(TokenizerLoad, HugeLengthFieldFailsBeforeAllocating) {
+  TempDir dir;
+  const std::string path = dir.file("tok.bin");
+  Bytes().i32(kMaxTokenLength).f32(0.0f).i32(60000).raw("abcd").write(path);
+  test::ScopedAllocationLimit limit(4096);
+  expect_load_error(path, "token record 0 runs past the end of the file (needs 60000 bytes, 4 left)");
+  EXPECT_LT(test::ScopedAllocationLimit::largest_request(), std::size_t{4096});
+}
+
+TEST(TokenizerParse, FromBytesNamesTheInput) {
+  const Bytes good = Bytes().i32(3).f32(0.0f).i32(1).raw("a").f32(-1.0f).i32(2).raw("ab");
+  const auto& d = good.data();
+  const auto bytes = std::as_bytes(std::span(d.data(), d.size()));
+  const auto t = Tokenizer::parse(bytes, "<memory>");
+  ASSERT_TRUE(t.is_ok()) << t.status().message();
+  EXPECT_EQ(t.value().piece(1), "ab");
+  const auto bad = Tokenizer::parse(bytes.first(bytes.size() - 1), "<memory>");
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_EQ(bad.status().message(),
+            "<memory>: token record 1 runs past the end of the file (needs 2 bytes, 1 left)");
 }
 
 TEST(TokenizerLoad, CountsRecordsAsVocabulary) {
@@ -136,12 +161,67 @@ TEST(TokenizerEncode, MissingSpacePieceIsAnError) {
   EXPECT_TRUE(t.encode("", true, false).is_ok());
 }
 
+// A vocabulary too small for run.c's special ids: encode used ids 1, 2 and 3..258 regardless
+// (bfedge generate segfaulted); now it says what is missing (the CLI prefixes the file's path).
+TEST(TokenizerEncode, VocabularyWithoutSpecialIdsIsAnErrorNotACrash) {
+  TempDir dir;
+  const std::string path = dir.file("tiny.bin");
+  Bytes().i32(1).f32(0.0f).i32(1).raw(" ").f32(0.0f).i32(1).raw("a").write(path);
+  const auto loaded = Tokenizer::load(path);
+  ASSERT_TRUE(loaded.is_ok()) << loaded.status().message();
+  const Tokenizer& t = loaded.value();
+  const auto eos = t.encode("a", false, true);
+  ASSERT_FALSE(eos.is_ok());
+  EXPECT_EQ(eos.status().message(), "the vocabulary (2 tokens) has no EOS id 2");
+  const auto fallback = t.encode("b", false, false);
+  ASSERT_FALSE(fallback.is_ok());
+  EXPECT_EQ(fallback.status().message(),
+            "the vocabulary (2 tokens) has no piece for byte 0x62 (byte fallback needs ids 3..258)");
+  const auto ok = t.encode("a", false, false);
+  ASSERT_TRUE(ok.is_ok()) << ok.status().message();
+  EXPECT_EQ(ok.value(), (std::vector<int>{0, 1}));
+}
+
+TEST(TokenizerEncode, OneTokenVocabularyIsAnErrorNotACrash) {
+  TempDir dir;
+  const std::string path = dir.file("one.bin");
+  Bytes().i32(1).f32(0.0f).i32(1).raw(" ").write(path);
+  const auto t = Tokenizer::load(path);
+  ASSERT_TRUE(t.is_ok()) << t.status().message();
+  const auto ids = t.value().encode("Once upon a time", true, false);
+  ASSERT_FALSE(ids.is_ok());
+  EXPECT_EQ(ids.status().message(), "the vocabulary (1 tokens) has no BOS id 1");
+  const auto empty = Tokenizer::from_pieces({" "}, {0.0f}).encode("", true, false);
+  ASSERT_FALSE(empty.is_ok());
+  EXPECT_EQ(empty.status().message(), "the vocabulary (1 tokens) has no BOS id 1");
+}
+
+TEST(TokenizerDecode, OutOfRangeIdsDecodeToNothing) {
+  const Tokenizer t = Tokenizer::from_pieces({"a", "b"}, {0.0f, 0.0f});
+  EXPECT_EQ(t.decode(0, 2), "");
+  EXPECT_EQ(t.decode(0, -1), "");
+  EXPECT_EQ(t.decode(7, 1), "b");
+}
+
+TEST(Tokenizer, LongestPieceBytesIsTheLongestActualPiece) {
+  TempDir dir;
+  const std::string path = dir.file("tok.bin");
+  Bytes().i32(1000).f32(0.0f).i32(1).raw("a").f32(0.0f).i32(5).raw("hello").f32(0.0f).i32(0)
+      .write(path);
+  const auto t = Tokenizer::load(path);
+  ASSERT_TRUE(t.is_ok()) << t.status().message();
+  EXPECT_EQ(t.value().max_token_length(), 1000);
+  EXPECT_EQ(t.value().longest_piece_bytes(), 5);
+  EXPECT_EQ(Tokenizer::from_pieces({"", "xyz"}, {}).longest_piece_bytes(), 3);
+}
+
 TEST(TokenizerTok512, EncodesGoldenPrompt) {
   BFEDGE_REQUIRE_SHARED(shared);
   const auto t = Tokenizer::load((shared / "models/tok512.bin").string());
   ASSERT_TRUE(t.is_ok()) << t.status().message();
   EXPECT_EQ(t.value().vocab_size(), 512);
   EXPECT_EQ(t.value().max_token_length(), 7);
+  EXPECT_LE(t.value().longest_piece_bytes(), 7);
   const auto golden = read_token_ids((shared / "golden/greedy_once_upon_a_time_n256.ids").string());
   ASSERT_TRUE(golden.is_ok());
   const auto ids = t.value().encode("Once upon a time", true, false);

@@ -37,6 +37,12 @@ TEST(PluginCounts, MalformedCountsGetOneClearError) {
       {R"({"regions":["L1"],"marks":["fork","barrier","join"],"harts":[{},{}]})", "regions L1, L2, L3"},
       {R"({"regions":["L1","L2","L3"],"marks":["fork","barrier","join"],"harts":[{"phases":[["x"]]},{}]})",
        "expected layout"},
+      // Found by tests/fuzz (fuzz_plugin_counts): a float mark or counter was cast to int unchecked.
+      {R"({"regions":["L1","L2","L3"],"marks":["fork","barrier","join"],"harts":[{"phases":[[1e300]]},{}]})",
+       "expected layout"},
+      {R"({"regions":["L1","L2","L3"],"marks":["fork","barrier","join"],"harts":[{"phases":[[0,-1]]},)"
+       R"({"phases":[]}]})",
+       "expected layout"},
       {R"({"regions":["L1","L2","L3"],"marks":["fork","barrier","join"],"harts":[{"phases":[[7]]},{"phases":[]}]})",
        "unknown mark"},
       {R"({"regions":["L1","L2","L3"],"marks":["fork","barrier","join"],"harts":[{"phases":[[0,5],[2,3]]},)"

@@ -16,6 +16,14 @@ namespace bfedge::io {
 Result<std::vector<std::byte>> read_file(const std::string& path,
                                          std::uint64_t max_bytes = std::uint64_t{16} << 30);
 
+// The first `max_bytes` bytes of a regular file (all of it when shorter) and the file's size, so
+// a loader can validate a header against the size before reading, allocating or mapping more.
+struct FilePrefix {
+  std::vector<std::byte> bytes;
+  std::uint64_t file_size = 0;
+};
+Result<FilePrefix> read_file_prefix(const std::string& path, std::size_t max_bytes);
+
 // Writes `bytes` to `path` atomically: a temporary file beside it, then rename, so a failure
 // never leaves a half-written file behind.
 Status write_file_atomically(const std::string& path, const void* bytes, std::size_t size);

@@ -19,9 +19,12 @@
 //     | w1 | w2 | w3 | classifier (only when not shared)
 // Versions 2 (int8 groups) and 3 (HF layout) are rejected with a clear error.
 //
-// The file size must equal exactly what the header implies.
+// The file size must equal exactly what the header implies. load_llama2c reads the header
+// alone first and compares that size with the file's (stat) before reading any weights.
 #pragma once
 
+#include <cstdint>
+#include <span>
 #include <string>
 
 #include "bfedge/core/status.hpp"
@@ -42,7 +45,25 @@ struct LlamaCheckpoint {
   Llama2cFormat format = Llama2cFormat::legacy;
 };
 
-// Loads and validates a checkpoint; weights are converted to T (float or bf16) as they are read.
+// What a header says, with the exact file size it implies.
+struct Llama2cHeader {
+  models::LlamaConfig config;
+  Llama2cFormat format = Llama2cFormat::legacy;
+  std::size_t header_bytes = 0;
+  std::uint64_t file_bytes = 0;
+};
+
+// Parses and validates a header from the first bytes of a checkpoint (kAk42HeaderBytes suffice;
+// `prefix` is the whole input when it is shorter). `name` (a path) prefixes every error.
+Result<Llama2cHeader> parse_llama2c_header(std::span<const std::byte> prefix,
+                                           const std::string& name);
+
+// Parses a whole checkpoint held in memory; weights are converted to T (float or bf16).
+template <class T>
+Result<LlamaCheckpoint<T>> parse_llama2c(std::span<const std::byte> bytes, const std::string& name);
+
+// Loads a checkpoint: the header first, then (only when the file's size is exactly what the header
+// implies) the weights, through parse_llama2c.
 template <class T>
 Result<LlamaCheckpoint<T>> load_llama2c(const std::string& path);
 

@@ -1,0 +1,188 @@
+// Writes the seed corpora under <dir>/<harness>/: tiny valid inputs of every format and a bad
+// variant of each failure mode. Run by scripts/fuzz-corpus; the output is committed (small).
+//   fuzz_make_corpus tests/fuzz/corpus
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "bfedge/io/llama2c.hpp"
+#include "bfedge/io/file.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using bfedge::io::Llama2cFormat;
+using bfedge::models::LlamaConfig;
+using bfedge::models::LlamaWeights;
+
+class Bytes {
+ public:
+  Bytes& i32(std::int32_t v) { return raw(&v, 4); }
+  Bytes& f32(float v) { return raw(&v, 4); }
+  Bytes& str(const std::string& s) { return raw(s.data(), s.size()); }
+  Bytes& raw(const void* p, std::size_t n) {
+    data.append(static_cast<const char*>(p), n);
+    return *this;
+  }
+  std::string data;
+};
+
+void write(const fs::path& path, const std::string& bytes) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+std::string read(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// dim 4, 2 heads (head size 2), 1 KV head, hidden 4, 1 layer, vocab 4, seq 2: ~100 floats.
+LlamaConfig tiny_config(bool shared) {
+  LlamaConfig c;
+  c.dim = 4;
+  c.hidden_dim = 4;
+  c.n_layers = 1;
+  c.n_heads = 2;
+  c.n_kv_heads = 1;
+  c.vocab_size = 4;
+  c.seq_len = 2;
+  c.shared_classifier = shared;
+  return c;
+}
+
+LlamaWeights<float> weights_for(const LlamaConfig& c) {
+  LlamaWeights<float> w;
+  bfedge::models::resize_llama_weights(c, w);
+  float x = 0.25f;
+  bfedge::models::zip_llama_tensors(w, w, [&x](std::vector<float>& t, std::vector<float>&) {
+    for (float& v : t) v = (x = -x * 1.5f + 0.125f);
+  });
+  return w;
+}
+
+std::string checkpoint(const fs::path& tmp, const LlamaConfig& c, const LlamaWeights<float>& w,
+                       Llama2cFormat format) {
+  if (!bfedge::io::write_llama2c(tmp.string(), c, w, format).is_ok()) std::abort();
+  return read(tmp);
+}
+
+void llama2c_corpus(const fs::path& dir) {
+  fs::create_directories(dir);
+  const fs::path tmp = dir / ".tmp.bin";
+  for (const bool shared : {true, false}) {
+    for (const Llama2cFormat format : {Llama2cFormat::legacy, Llama2cFormat::ak42_v1}) {
+      const LlamaConfig c = tiny_config(shared);
+      const std::string name = std::string(format == Llama2cFormat::legacy ? "legacy" : "ak42") +
+                               (shared ? "_shared" : "_unshared");
+      const std::string good = checkpoint(tmp, c, weights_for(c), format);
+      write(dir / (name + ".bin"), good);
+      write(dir / (name + "_truncated.bin"), good.substr(0, good.size() - 3));
+      write(dir / (name + "_trailing.bin"), good + "pad");
+      write(dir / (name + "_header_only.bin"),
+            good.substr(0, format == Llama2cFormat::legacy ? 28 : 256));
+      LlamaWeights<float> bad = weights_for(c);
+      bad.wq[3] = std::numeric_limits<float>::quiet_NaN();
+      write(dir / (name + "_nan.bin"), checkpoint(tmp, c, bad, format));
+      bad = weights_for(c);
+      bad.w2.back() = -std::numeric_limits<float>::infinity();
+      write(dir / (name + "_inf.bin"), checkpoint(tmp, c, bad, format));
+    }
+  }
+  fs::remove(tmp);
+  // Headers only: a bad version, a bad flag, an odd head size, a huge size, INT32_MIN vocab.
+  std::string ak42_v2 = Bytes().i32(0x616b3432).i32(2).data;
+  ak42_v2.resize(256, '\0');
+  write(dir / "ak42_version2.bin", ak42_v2);
+  std::string flag = Bytes().i32(0x616b3432).i32(1).i32(4).i32(4).i32(1).i32(2).i32(1).i32(4).i32(2).data;
+  flag.push_back('\x07');
+  flag.resize(256, '\0');
+  write(dir / "ak42_bad_flag.bin", flag);
+  write(dir / "legacy_odd_head.bin", Bytes().i32(6).i32(4).i32(1).i32(2).i32(1).i32(4).i32(2).data);
+  write(dir / "legacy_huge.bin", Bytes().i32(1 << 20).i32(1 << 20).i32(1 << 20).i32(1 << 19)
+                                     .i32(1 << 19).i32(1 << 20).i32(1 << 20).data);
+  write(dir / "legacy_int_min_vocab.bin",
+        Bytes().i32(4).i32(4).i32(1).i32(2).i32(1).i32(std::numeric_limits<std::int32_t>::min()).i32(2).data);
+  write(dir / "empty.bin", "");
+}
+
+void tokenizer_corpus(const fs::path& dir) {
+  // run.c's layout: <unk>, BOS, EOS, 256 byte pieces, then a few merges.
+  Bytes full;
+  full.i32(7).f32(0).i32(5).str("<unk>").f32(0).i32(5).str("\n<s>\n").f32(0).i32(6).str("\n</s>\n");
+  char hex[8];
+  for (int b = 0; b < 256; ++b) {
+    std::snprintf(hex, sizeof hex, "<0x%02X>", b);
+    full.f32(0).i32(6).str(hex);
+  }
+  const std::pair<const char*, float> merges[] = {{" ", -1}, {"O", -2}, {"n", -3}, {"c", -4}, {"e", -5},
+                                                  {"On", -6}, {"ce", -7}, {"Once", -8}, {" Once", -9},
+                                                  {"\xc3\xa9", -10}, {"a", -11}, {" a", -12}};
+  for (const auto& [piece, score] : merges) full.f32(score).i32(static_cast<std::int32_t>(std::strlen(piece))).str(piece);
+  write(dir / "run_c_layout.bin", full.data);
+  write(dir / "run_c_layout_truncated.bin", full.data.substr(0, full.data.size() - 2));
+  write(dir / "one_token.bin", Bytes().i32(1).f32(0).i32(1).str(" ").data);
+  write(dir / "two_tokens.bin", Bytes().i32(1).f32(0).i32(1).str(" ").f32(1).i32(1).str("a").data);
+  write(dir / "no_space.bin", Bytes().i32(2).f32(0).i32(1).str("a").f32(0).i32(2).str("ab").f32(0).i32(0).data);
+  write(dir / "huge_length.bin", Bytes().i32(1 << 16).f32(0).i32(60000).str("abcd").data);
+  write(dir / "negative_length.bin", Bytes().i32(4).f32(0).i32(-1).data);
+  write(dir / "bad_max_length.bin", Bytes().i32(0).data);
+  write(dir / "nan_score.bin", Bytes().i32(2).f32(std::nanf("")).i32(1).str(" ").f32(INFINITY).i32(1).str("x").data);
+}
+
+void token_ids_corpus(const fs::path& dir) {
+  write(dir / "prompt.ids", "1 403 407 261 378 \n");
+  write(dir / "tabs_newlines.ids", "\t1\n\n2\r\n3");
+  write(dir / "negative.ids", "-1 -2147483648 2147483647");
+  write(dir / "overflow.ids", "1 99999999999999999999");
+  write(dir / "garbage.ids", "1 2 x3");
+  write(dir / "decimal.ids", "1 2.5");
+  write(dir / "blank.ids", " \n");
+}
+
+void uart_corpus(const fs::path& dir) {
+  // First byte: how many phases the plugin reported (mod 8).
+  write(dir / "measured_run.txt", std::string("\x03") +
+                                      "bfedge firmware\r\nMEASURE 0 2\nDMA 1 4096 64\nDMA 2 128 2\n"
+                                      "OUT 10\n00000001 00000002 3f800000 deadbeef 0 1 2 3\n4 5\n");
+  write(dir / "fail.txt", std::string("\x01") + "FAIL plan does not fit L1\n");
+  write(dir / "bad_out.txt", std::string("\x00", 1) + "OUT 3\n1 2\n");
+  write(dir / "dma_past_end.txt", std::string("\x02") + "DMA 9 1 1\n");
+  write(dir / "huge_out.txt", std::string("\x00", 1) + "OUT 999999999999\n");
+}
+
+void plugin_corpus(const fs::path& dir) {
+  // First byte: the worker count minus one (mod 8).
+  const std::string head = R"({"regions":["L1","L2","L3"],"marks":["fork","barrier","join"],"harts":[)";
+  write(dir / "two_harts.json",
+        std::string("\x01") + head +
+            R"({"phases":[[0,10,1,2,3,0,0,0,0,0],[1,30,2,4,5,1,0,0,0,0],[2,35,3,5,6,1,0,0,0,0]]},)"
+            R"({"phases":[[0,7,0,0,1,0,0,0,0,0],[2,9,0,1,1,0,0,0,0,0]]}]})");
+  write(dir / "decreasing.json", std::string("\x00", 1) + head + R"({"phases":[[0,5],[2,3]]}]})");
+  write(dir / "wrong_types.json", std::string("\x00", 1) + head + R"({"phases":[["x"]]}]})");
+  write(dir / "no_harts.json", std::string("\x00", 1) + R"({"harts":5})");
+  write(dir / "big_numbers.json",
+        std::string("\x00", 1) + head + R"({"phases":[[1e300,-1,18446744073709551616]]}]})");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s <corpus dir>\n", argv[0]);
+    return 2;
+  }
+  const fs::path root = argv[1];
+  llama2c_corpus(root / "llama2c");
+  tokenizer_corpus(root / "tokenizer");
+  token_ids_corpus(root / "token_ids");
+  uart_corpus(root / "uart_text");
+  plugin_corpus(root / "plugin_counts");
+  return 0;
+}
