@@ -143,28 +143,13 @@ Result<LoadedModel> load_model(const ModelOptions& o) {
 
 namespace bfedge::cli {
 
-namespace {
-
-// The longest piece in bytes: the header's max_token_length is only an upper bound a crafted file
-// sets as high as 65536. TODO: io::Tokenizer::longest_piece_bytes() (in review on the io branch)
-// replaces this loop once it is on main.
-std::size_t longest_piece_bytes(const io::Tokenizer& tokenizer) {
-  std::size_t longest = 1;
-  for (int id = 0; id < tokenizer.vocab_size(); ++id) {
-    longest = std::max(longest, tokenizer.piece(id).size());
-  }
-  return longest;
-}
-
-}  // namespace
-
 Result<std::vector<int>> encode_prompt(const LoadedModel& m, std::string_view prompt,
                                        int max_positions, const ModelOptions& files) {
   const std::string limit =
       std::to_string(max_positions) + " positions" +
       (max_positions == m.runner.config().seq_len ? " (the model's seq_len)" : "");
   // BOS, then the prompt with its dummy-prefix space, each token covering <= `longest` bytes.
-  const std::size_t longest = longest_piece_bytes(m.tokenizer);
+  const auto longest = static_cast<std::size_t>(std::max(1, m.tokenizer.longest_piece_bytes()));
   const std::size_t min_tokens =
       prompt.empty() ? 1 : 1 + (prompt.size() + 1 + longest - 1) / longest;
   if (min_tokens > static_cast<std::size_t>(max_positions)) {
