@@ -14,6 +14,7 @@
 #include <fstream>
 #include <thread>
 
+#include "cli/mcu_cli_support.hpp"
 #include "support/test_support.hpp"
 
 extern char** environ;
@@ -24,17 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-#ifndef BFEDGE_HAVE_MCU
-#define SKIP_WITHOUT_MCU() GTEST_SKIP() << "built without the RV32 firmware or the QEMU plugin: skipped"
-#else
-#define SKIP_WITHOUT_MCU() (void)0
-#endif
-
-int lines(const std::string& text) {
-  int n = 0;
-  for (char c : text) n += c == '\n';
-  return n;
-}
 
 // The first child of `parent` whose command name starts with `name`, or 0.
 pid_t child_named(pid_t parent, const std::string& name) {
@@ -139,7 +129,7 @@ TEST(McuProcess, StopSignalsEndARunWithinASecondWithNoQemuLeft) {
     kill(bfedge.pid(), signo);
     const int exit_code = bfedge.wait(10);  // a guard against a hang, not a timing assertion
     EXPECT_EQ(exit_code, 128 + signo) << bfedge.err();
-    EXPECT_EQ(lines(bfedge.err()), 1) << bfedge.err();
+    EXPECT_EQ(count_lines(bfedge.err()), 1) << bfedge.err();
     EXPECT_NE(bfedge.err().find("interrupted by SIG"), std::string::npos) << bfedge.err();
     EXPECT_TRUE(bfedge.out().empty());
     EXPECT_TRUE(gone(qemu, 3)) << "QEMU outlived bfedge";
@@ -185,7 +175,7 @@ TEST(McuProcess, EnvironmentVariablesAreRangeCheckedAndNeverReachAShell) {
     for (const std::string& value : values) {
       const CommandResult r = with_env(name, value);
       EXPECT_EQ(r.exit_code, 2) << name << "=" << value << ": " << r.err;
-      EXPECT_EQ(lines(r.err), 1) << r.err;
+      EXPECT_EQ(count_lines(r.err), 1) << r.err;
       EXPECT_NE(r.err.find(std::string(name) + "='" + value + "'"), std::string::npos) << r.err;
       EXPECT_TRUE(r.out.empty());
     }
@@ -193,7 +183,7 @@ TEST(McuProcess, EnvironmentVariablesAreRangeCheckedAndNeverReachAShell) {
   for (const char* name : {"BFEDGE_QEMU_RV32", "BFEDGE_MCU_FIRMWARE", "BFEDGE_MCU_PLUGIN"}) {
     const CommandResult r = with_env(name, "/bin/true; touch " + marker.string());
     EXPECT_EQ(r.exit_code, 1) << r.err;
-    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_EQ(count_lines(r.err), 1) << r.err;
     EXPECT_NE(r.err.find("not found (set by " + std::string(name) + ")"), std::string::npos) << r.err;
   }
   EXPECT_FALSE(fs::exists(marker)) << "an environment variable reached a shell";

@@ -5,22 +5,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/mcu_cli_support.hpp"
 #include "support/test_support.hpp"
 
 namespace bfedge::test {
 namespace {
 
-#ifndef BFEDGE_HAVE_MCU
-#define SKIP_WITHOUT_MCU() GTEST_SKIP() << "built without the RV32 firmware or the QEMU plugin: skipped"
-#else
-#define SKIP_WITHOUT_MCU() (void)0
-#endif
-
-int lines(const std::string& text) {
-  int n = 0;
-  for (char c : text) n += c == '\n';
-  return n;
-}
 
 TEST(McuCli, BenchMhsaIsVerifiedAndReportsEveryCore) {
   SKIP_WITHOUT_MCU();
@@ -41,7 +31,7 @@ TEST(McuCli, MhsaThatCannotFitL1FailsBeforeRunning) {
   const CommandResult r = run_cli({"mcu", "bench", "mhsa", "--seq", "64", "--embed", "8192", "--heads", "4"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_TRUE(r.out.empty());
-  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
   EXPECT_NE(r.err.find("does not fit"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("L1"), std::string::npos) << r.err;
 }
@@ -72,7 +62,7 @@ TEST(McuCli, BadBenchOptionsGetOneUsageLine) {
     const CommandResult r = run_cli(args);
     EXPECT_EQ(r.exit_code, 2) << extra[0];
     EXPECT_TRUE(r.out.empty()) << extra[0];
-    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_EQ(count_lines(r.err), 1) << r.err;
     EXPECT_NE(r.err.find(extra[1] == "10" ? "--heads 3 does not divide --embed 10" : extra[0]),
               std::string::npos)
         << r.err;
@@ -96,7 +86,7 @@ TEST(McuCli, GenerateOptionsAreCheckedBeforeAnyWork) {
     const CommandResult r = run_cli(args);
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_TRUE(r.out.empty());
-    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_EQ(count_lines(r.err), 1) << r.err;
     EXPECT_NE(r.err.find(expected), std::string::npos) << r.err;
   }
 }
@@ -130,7 +120,7 @@ TEST(McuCli, GenerateThatCannotFitL1FailsBeforeRunning) {
                                    (shared / "models/tok512.bin").string(), "-n", "512"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_TRUE(r.out.empty());
-  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
   EXPECT_NE(r.err.find("does not fit: L1 needs"), std::string::npos) << r.err;
 }
 

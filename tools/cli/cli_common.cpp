@@ -72,17 +72,7 @@ Result<float> parse_real(std::string_view option, const std::string& text, doubl
 CLI::Option* add_optional_int_option(CLI::App& command, const std::string& names,
                                      std::optional<int>& target, int lo, int hi,
                                      const std::string& help, const std::string& range) {
-  const std::string option = names.substr(0, names.find(','));
-  return command
-      .add_option_function<std::string>(
-          names,
-          [&target, option, lo, hi, range](const std::string& text) {
-            Result<int> value = parse_integer<int>(option, text, lo, hi, range);
-            if (!value.is_ok()) throw CLI::ValidationError(value.status().message());
-            target = value.value();
-          },
-          help + " (" + range + ")")
-      ->type_name("INT");
+  return add_integer_option<int>(command, names, target, lo, hi, help, range);
 }
 
 CLI::Option* add_real_option(CLI::App& command, const std::string& names, float& target, double lo,

@@ -61,8 +61,9 @@ Result<float> parse_real(std::string_view option, const std::string& text, doubl
 
 // Registers a numeric option parsed as above; `range` (default "lo..hi") is shown in help and
 // errors. Parse errors surface as CLI::ValidationError (usage error, exit 2).
-template <class T>
-CLI::Option* add_integer_option(CLI::App& command, const std::string& names, T& target, T lo, T hi,
+// `Target` is T, or std::optional<T> for an option whose absence means something.
+template <class T, class Target>
+CLI::Option* add_integer_option(CLI::App& command, const std::string& names, Target& target, T lo, T hi,
                                 const std::string& help, std::string range = {}) {
   if (range.empty()) range = std::to_string(lo) + ".." + std::to_string(hi);
   const std::string option = names.substr(0, names.find(','));
