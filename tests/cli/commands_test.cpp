@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bfedge/io/file.hpp"
+#include "bfedge/io/safetensors.hpp"
 #include "support/test_support.hpp"
 
 namespace bfedge::test {
@@ -63,6 +65,42 @@ TEST(CliInspect, ReportsConfigAndFootprint) {
   EXPECT_EQ(j["n_kv_heads"], 4);
   const CommandResult text = run_cli({"inspect", paths(shared).model});
   EXPECT_NE(text.out.find("parameters           260032"), std::string::npos) << text.out;
+}
+
+// A safetensors file written by bfedge's encoder, without the .safetensors suffix: found by its bytes.
+TEST(CliInspect, ListsASafetensorsFilesTensors) {
+  TempDir dir;
+  std::vector<std::byte> four(16, std::byte{0}), two(4, std::byte{0});
+  auto file = io::encode_safetensors({{"bert.embeddings.word_embeddings.weight", io::TensorDtype::f32, {2, 2}, four},
+                                      {"bert.pooler.dense.bias", io::TensorDtype::bf16, {2}, two}},
+                                     {{"format", "pt"}});
+  ASSERT_TRUE(file.is_ok());
+  const std::string path = dir.file("model");
+  ASSERT_TRUE(io::write_file_atomically(path, file.value().data(), file.value().size()).is_ok());
+  const CommandResult r = run_cli({"inspect", path, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["format"], "safetensors");
+  EXPECT_EQ(j["tensors"], 2);
+  EXPECT_EQ(j["parameters"], 6);
+  EXPECT_EQ(j["bytes"], 20);
+  EXPECT_EQ(j["metadata"]["format"], "pt");
+  EXPECT_EQ(j["tensor_list"][1]["name"], "bert.pooler.dense.bias");
+  EXPECT_EQ(j["tensor_list"][1]["dtype"], "BF16");
+  EXPECT_EQ(j["tensor_list"][0]["shape"], nlohmann::json::array({2, 2}));
+  const CommandResult text = run_cli({"inspect", path});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("bert.pooler.dense.bias                 BF16  [2]"), std::string::npos) << text.out;
+
+  auto bad = file.value();
+  bad[0] = std::byte{0xff};  // the header length now runs past the end
+  const std::string bad_path = dir.file("bad.safetensors");
+  ASSERT_TRUE(io::write_file_atomically(bad_path, bad.data(), bad.size()).is_ok());
+  const CommandResult broken = run_cli({"inspect", bad_path});
+  EXPECT_EQ(broken.exit_code, 1);
+  EXPECT_TRUE(broken.out.empty());
+  EXPECT_EQ(broken.err.rfind("bfedge: error: " + bad_path + ": header length ", 0), 0u) << broken.err;
+  EXPECT_NE(broken.err.find("runs past the end of the file"), std::string::npos) << broken.err;
 }
 
 TEST(CliPerplexity, ComparesBf16WithF32) {

@@ -1,10 +1,14 @@
-// bfedge inspect: a checkpoint's configuration, parameter count and footprint per dtype.
+// bfedge inspect: a llama2.c checkpoint's configuration, parameter count and footprint per dtype,
+// or a safetensors file's tensors (name, dtype, shape, bytes) and totals.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "bfedge/io/file.hpp"
 #include "bfedge/io/llama2c.hpp"
+#include "bfedge/io/safetensors.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
 
@@ -16,8 +20,68 @@ struct InspectOptions {
   bool json = false;
 };
 
+std::string shape_text(const std::vector<std::int64_t>& shape) {
+  std::string text = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + "]";
+}
+
+int inspect_safetensors(const InspectOptions& o) {
+  Result<io::TensorTable> table = io::load_safetensors(o.model);
+  if (!table.is_ok()) return report_error(table.status());
+  const io::TensorTable& t = table.value();
+  nlohmann::ordered_json j;
+  j["model"] = o.model;
+  j["format"] = "safetensors";
+  j["tensors"] = t.entries().size();
+  j["parameters"] = t.total_elements();
+  j["bytes"] = t.data_bytes();
+  j["metadata"] = t.metadata();
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const io::TensorEntry& e : t.entries()) {
+    list.push_back({{"name", e.name}, {"dtype", io::tensor_dtype_name(e.dtype)}, {"shape", e.shape},
+                    {"offset", e.offset}, {"bytes", e.bytes}});
+  }
+  // Names and values as they are, unless a control byte would garble the terminal: then escaped.
+  const auto shown = [](const std::string& text) {
+    for (char c : text) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+        return nlohmann::ordered_json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      }
+    }
+    return text;
+  };
+  int width = 6;
+  for (const io::TensorEntry& e : t.entries()) width = std::max(width, static_cast<int>(shown(e.name).size()));
+  if (o.json) {
+    j["tensor_list"] = list;
+    std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    return 0;
+  }
+  std::printf("%-20s %s\n%-20s safetensors\n%-20s %zu\n%-20s %lld\n%-20s %llu\n", "model", o.model.c_str(), "format",
+              "tensors", t.entries().size(), "parameters", static_cast<long long>(t.total_elements()), "bytes",
+              static_cast<unsigned long long>(t.data_bytes()));
+  for (const auto& [key, value] : t.metadata()) {
+    std::printf("%-20s %s\n", shown("metadata." + key).c_str(), shown(value).c_str());
+  }
+  std::printf("\n%-*s %-5s %-20s %12s\n", width, "tensor", "dtype", "shape", "bytes");
+  for (const io::TensorEntry& e : t.entries()) {
+    std::printf("%-*s %-5s %-20s %12llu\n", width, shown(e.name).c_str(), io::tensor_dtype_name(e.dtype),
+                shape_text(e.shape).c_str(), static_cast<unsigned long long>(e.bytes));
+  }
+  return 0;
+}
+
+// A safetensors file by its extension or its first bytes (a header length within the file, '{').
+bool is_safetensors(const std::string& path) {
+  if (path.size() >= 12 && path.compare(path.size() - 12, 12, ".safetensors") == 0) return true;
+  Result<io::FilePrefix> prefix = io::read_file_prefix(path, 9);
+  return prefix.is_ok() && io::looks_like_safetensors(prefix.value().bytes, prefix.value().file_size);
+}
+
 int run_inspect(const InspectOptions& o) {
   if (Status s = check_file_name("model", o.model); !s.is_ok()) return report_error(s);
+  if (is_safetensors(o.model)) return inspect_safetensors(o);
   Result<io::LlamaCheckpoint<float>> checkpoint = io::load_llama2c<float>(o.model);
   if (!checkpoint.is_ok()) return report_error(checkpoint.status());
   const models::LlamaConfig& c = checkpoint.value().config;
@@ -56,9 +120,9 @@ int run_inspect(const InspectOptions& o) {
 
 Command add_inspect_command(CLI::App& app) {
   auto options = std::make_shared<InspectOptions>();
-  CLI::App* cmd = app.add_subcommand("inspect", "Show a checkpoint's config and footprint");
+  CLI::App* cmd = app.add_subcommand("inspect", "Show a checkpoint's config and footprint, or a safetensors file's tensors");
   cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // last wins
-  cmd->add_option("model", options->model, "llama2.c checkpoint (.bin)")->required();
+  cmd->add_option("model", options->model, "llama2.c checkpoint (.bin) or safetensors file")->required();
   cmd->add_flag("--json", options->json, "print one JSON object");
   return {cmd, [options] { return run_inspect(*options); }};
 }
