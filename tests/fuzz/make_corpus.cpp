@@ -171,6 +171,34 @@ void plugin_corpus(const fs::path& dir) {
         std::string("\x00", 1) + head + R"({"phases":[[1e300,-1,18446744073709551616]]}]})");
 }
 
+// A safetensors file from a raw header and `data_bytes` zero bytes of data.
+std::string safetensors(const std::string& header, std::size_t data_bytes) {
+  const std::uint64_t length = header.size();
+  std::string out(reinterpret_cast<const char*>(&length), 8);
+  return out + header + std::string(data_bytes, '\0');
+}
+
+void safetensors_corpus(const fs::path& dir) {
+  const std::string f32 = R"("dtype":"F32","shape":[2,3],"data_offsets":)";
+  write(dir / "two_tensors.safetensors",
+        safetensors(R"({"__metadata__":{"format":"pt"},"w":{)" + f32 + R"([0,24]},"b":{"dtype":"BF16","shape":[4],)"
+                    R"("data_offsets":[24,32]}})", 32));
+  write(dir / "scalar_f16_and_empty.safetensors",
+        safetensors(R"({"s":{"dtype":"F16","shape":[],"data_offsets":[0,2]},"e":{"dtype":"F32","shape":[0,3],)"
+                    R"("data_offsets":[2,2]}}    )", 2));
+  write(dir / "empty_header.safetensors", safetensors("{}", 0));
+  write(dir / "overlap.safetensors", safetensors(R"({"a":{)" + f32 + R"([0,24]},"b":{)" + f32 + "[8,32]}}", 32));
+  write(dir / "hole.safetensors", safetensors(R"({"a":{)" + f32 + "[0,24]}}", 30));
+  write(dir / "size_mismatch.safetensors", safetensors(R"({"a":{)" + f32 + "[0,20]}}", 20));
+  write(dir / "unknown_dtype.safetensors", safetensors(R"({"a":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}})", 8));
+  write(dir / "duplicate.safetensors", safetensors(R"({"a":{)" + f32 + R"([0,24]},"a":{)" + f32 + "[0,24]}}", 24));
+  write(dir / "bad_json.safetensors", safetensors(R"({"a":{"dtype":)", 0));
+  write(dir / "deep.safetensors", safetensors(R"({"a":{"dtype":{"x":[[[1]]]}}})", 0));
+  std::string past_end = safetensors("{}", 0);
+  past_end[1] = '\x10';  // the header length runs past the end
+  write(dir / "length_past_end.safetensors", past_end);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -184,5 +212,6 @@ int main(int argc, char** argv) {
   token_ids_corpus(root / "token_ids");
   uart_corpus(root / "uart_text");
   plugin_corpus(root / "plugin_counts");
+  safetensors_corpus(root / "safetensors");
   return 0;
 }
