@@ -179,6 +179,10 @@ Status parse_uart_text(std::string_view text, FirmwareResult& result) {
       if (!parse_fields(rest, fields) || fields[0] > fields[1]) {
         return format_error(lines.where() + ": MEASURE needs two snapshot indices, first <= last");
       }
+      if (fields[1] >= result.phases.size()) {
+        return format_error(lines.where() + ": MEASURE ends at snapshot " + std::to_string(fields[1]) +
+                            ", after the last phase mark");
+      }
       result.windows.push_back(Window{fields[0], fields[1]});
     } else if (tag == "DMA") {
       std::uint64_t fields[3] = {};
@@ -201,6 +205,15 @@ Status parse_uart_text(std::string_view text, FirmwareResult& result) {
     result.phases[phase].dma_rows += totals.second;
   }
   return Status::ok();
+}
+
+std::string firmware_failure_in(std::string_view text) {
+  Lines lines(text);
+  std::string_view line;
+  while (lines.next(line)) {
+    if (line.rfind("FAIL", 0) == 0) return line.size() > 5 ? std::string(line.substr(5)) : "(no reason given)";
+  }
+  return {};
 }
 
 std::string firmware_failure(const FirmwareResult& result) {

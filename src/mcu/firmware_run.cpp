@@ -94,6 +94,9 @@ Result<std::map<std::string, std::uint64_t>> read_symbols(const std::string& pat
 
 const char* const kMarkNames[] = {"fork", "barrier", "join"};
 
+// The most the UART output or the plugin's counts may grow to (far beyond any job's).
+constexpr std::size_t kMaxRunFileBytes = std::size_t{1} << 30;
+
 // QEMU runs any file given as a kernel (a non-ELF one as raw code, which may spin until the
 // timeout): the firmware must be a 32-bit little-endian RISC-V ELF executable.
 Status check_rv32_elf(const std::string& path) {
@@ -208,6 +211,7 @@ Result<FirmwareResult> run_firmware(const FirmwareTools& tools, const std::vecto
               "loader,file=" + image_file.value().child_path() + ",addr=0x" + hex(BFEDGE_MCU_L3_BASE) + ",force-raw=on",
               "-plugin", plugin};
   run.inherit_fds = {image_file.value().fd(), uart_file.value().fd(), counts_file.value().fd()};
+  run.max_file_bytes = kMaxRunFileBytes;  // a firmware printing without end is stopped, not kept in memory
   run.timeout_seconds = static_cast<double>(s.timeout_seconds > 0 ? s.timeout_seconds : options.timeout_seconds);
   auto ran = process::run_subprocess(run);
   if (!ran.is_ok()) return ran.status();
@@ -215,22 +219,21 @@ Result<FirmwareResult> run_firmware(const FirmwareTools& tools, const std::vecto
 
   FirmwareResult result;
   result.wall_seconds = qemu.wall_seconds;
-  auto uart = uart_file.value().read_all(std::size_t{1} << 30);
-  if (!uart.is_ok()) return uart.status();
-  auto counts = counts_file.value().read_all(std::size_t{1} << 31);
-  if (!counts.is_ok()) return counts.status();
-  if (!s.keep_dir.empty()) {
-    BFEDGE_RETURN_IF_ERROR(keep_run_files(s.keep_dir, image, uart.value(), counts.value(), qemu.output_tail));
-  }
   if (qemu.timed_out) {
     return Status(ErrorCode::io, "the MCU firmware did not finish within " +
                                      std::to_string(static_cast<long>(run.timeout_seconds)) +
                                      " s under QEMU (BFEDGE_MCU_TIMEOUT sets the limit)");
   }
+  auto uart = uart_file.value().read_all(kMaxRunFileBytes);
+  if (!uart.is_ok()) return uart.status();
+  auto counts = counts_file.value().read_all(kMaxRunFileBytes);
+  if (!counts.is_ok()) return counts.status();
+  if (!s.keep_dir.empty()) {
+    BFEDGE_RETURN_IF_ERROR(keep_run_files(s.keep_dir, image, uart.value(), counts.value(), qemu.output_tail));
+  }
   // The firmware's own reason first: QEMU exits non-zero after a FAIL, and counts may be partial.
-  FirmwareResult failure;
-  if (parse_uart_text(uart.value(), failure).is_ok() || !failure.lines.empty()) {
-    if (const std::string why = firmware_failure(failure); !why.empty()) return Status(ErrorCode::io, "MCU firmware: " + why);
+  if (const std::string why = firmware_failure_in(uart.value()); !why.empty()) {
+    return Status(ErrorCode::io, "MCU firmware: " + why);
   }
   if (!qemu.succeeded()) {
     const std::string said = last_line(qemu.output_tail);
@@ -257,7 +260,9 @@ Result<ArenaSizes> firmware_arenas(const FirmwareTools& tools) {
 
 std::vector<Phase> window_phases(const FirmwareResult& result, const Window& window) {
   std::vector<Phase> out;
-  for (std::uint32_t k = window.first + 1; k <= window.last && k < result.phases.size(); ++k) out.push_back(result.phases[k]);
+  for (std::uint64_t k = std::uint64_t{window.first} + 1; k <= window.last && k < result.phases.size(); ++k) {
+    out.push_back(result.phases[k]);
+  }
   return out;
 }
 

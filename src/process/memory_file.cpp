@@ -1,5 +1,6 @@
 #include "bfedge/process/memory_file.hpp"
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,7 +11,12 @@
 namespace bfedge::process {
 
 Result<MemoryFile> MemoryFile::create(const std::string& purpose) {
-  const int fd = memfd_create(("bfedge " + purpose).c_str(), MFD_CLOEXEC);
+  int fd = memfd_create(("bfedge " + purpose).c_str(), MFD_CLOEXEC);
+  if (fd >= 0 && fd <= 2) {  // bfedge started with a standard stream closed: keep 0..2 for the child's
+    const int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    close(fd);
+    fd = moved;
+  }
   if (fd < 0) return io_error("cannot create a memory file for " + purpose + " (" + std::strerror(errno) + ")");
   return MemoryFile(fd, purpose);
 }
@@ -25,7 +31,8 @@ Status MemoryFile::write_all(const void* bytes, std::size_t size) {
   while (done < size) {
     const ssize_t wrote = pwrite(fd_, p + done, size - done, static_cast<off_t>(done));
     if (wrote < 0 && errno == EINTR) continue;
-    if (wrote <= 0) return io_error("cannot write the " + purpose_ + " memory file (" + std::strerror(errno) + ")");
+    if (wrote < 0) return io_error("cannot write the " + purpose_ + " memory file (" + std::strerror(errno) + ")");
+    if (wrote == 0) return io_error("cannot write the " + purpose_ + " memory file (no progress)");
     done += static_cast<std::size_t>(wrote);
   }
   return Status::ok();
@@ -44,7 +51,8 @@ Result<std::string> MemoryFile::read_all(std::size_t max_bytes) const {
   while (done < size) {
     const ssize_t got = pread(fd_, text.data() + done, size - done, static_cast<off_t>(done));
     if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) break;
+    if (got < 0) return io_error("cannot read the " + purpose_ + " memory file (" + std::strerror(errno) + ")");
+    if (got == 0) break;
     done += static_cast<std::size_t>(got);
   }
   text.resize(done);

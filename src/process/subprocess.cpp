@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,23 +54,39 @@ struct Fd {
   }
 };
 
+// Moves a new descriptor above 0..2 (CLOEXEC kept): when bfedge was started with its standard
+// streams closed, a pipe landing on fd 1 would be the child's stdout and its stderr at once.
+int above_standard_streams(int fd) {
+  if (fd < 0 || fd > 2) return fd;
+  const int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  close(fd);
+  return moved;
+}
+
 struct Pipe {
   Fd read, write;
   Status open(int flags) {
     int fds[2];
     if (pipe2(fds, flags) != 0) return io_error(std::string("cannot create a pipe (") + errno_text(errno) + ")");
-    read.fd = fds[0], write.fd = fds[1];
+    read.fd = above_standard_streams(fds[0]), write.fd = above_standard_streams(fds[1]);
+    if (read.fd < 0 || write.fd < 0) return io_error(std::string("cannot create a pipe (") + errno_text(errno) + ")");
     return Status::ok();
   }
 };
 
 // Catches the stop signals for the run's duration (a signal bfedge was told to ignore, as under
-// nohup, stays ignored), and puts the previous handlers back afterwards.
+// nohup, is not caught), and puts the previous handlers back afterwards. Process-wide: one run at
+// a time (bfedge never runs two subprocesses at once).
 class StopSignalScope {
  public:
   explicit StopSignalScope(int wake_fd) {
     g_caught = 0;
     g_wake_fd = wake_fd;
+    // A SIGCHLD bfedge inherited as ignored would reap the child before waitpid can see it.
+    struct sigaction child_default {};
+    child_default.sa_handler = SIG_DFL;
+    sigemptyset(&child_default.sa_mask);
+    sigaction(SIGCHLD, &child_default, &previous_child_);
     for (std::size_t i = 0; i < std::size(kStopSignals); ++i) {
       struct sigaction previous {};
       sigaction(kStopSignals[i], nullptr, &previous);
@@ -77,6 +94,7 @@ class StopSignalScope {
       if (!installed_[i]) continue;
       struct sigaction action {};
       action.sa_handler = on_stop_signal;
+      action.sa_flags = SA_RESTART;  // other threads' reads and writes are not cut short
       sigemptyset(&action.sa_mask);
       sigaction(kStopSignals[i], &action, &previous_[i]);
     }
@@ -85,6 +103,7 @@ class StopSignalScope {
     for (std::size_t i = 0; i < std::size(kStopSignals); ++i) {
       if (installed_[i]) sigaction(kStopSignals[i], &previous_[i], nullptr);
     }
+    sigaction(SIGCHLD, &previous_child_, nullptr);
     g_wake_fd = -1;
   }
   StopSignalScope(const StopSignalScope&) = delete;
@@ -92,6 +111,7 @@ class StopSignalScope {
 
  private:
   struct sigaction previous_[std::size(kStopSignals)] {};
+  struct sigaction previous_child_ {};
   bool installed_[std::size(kStopSignals)] = {};
 };
 
@@ -118,15 +138,22 @@ Result<std::string> resolve_program(const std::string& program) {
 
 // In the forked child: only async-signal-safe calls until execv.
 [[noreturn]] void exec_child(const char* path, char* const* argv, pid_t parent, int stdout_fd, int stderr_fd,
-                             int error_fd, const std::vector<int>& inherit_fds) {
+                             int error_fd, const std::vector<int>& inherit_fds, std::uint64_t max_file_bytes) {
   setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != parent) _exit(127);  // bfedge died before the line above took effect
   struct sigaction default_action {};
   default_action.sa_handler = SIG_DFL;
   sigemptyset(&default_action.sa_mask);
-  for (int signo : kStopSignals) sigaction(signo, &default_action, nullptr);
+  // bfedge's handler must not run here once the mask is lifted below; signals bfedge was told to
+  // ignore (nohup) stay ignored.
+  for (int signo : kStopSignals) {
+    struct sigaction current {};
+    sigaction(signo, nullptr, &current);
+    if (current.sa_handler == on_stop_signal) sigaction(signo, &default_action, nullptr);
+  }
   sigaction(SIGPIPE, &default_action, nullptr);
+  sigaction(SIGCHLD, &default_action, nullptr);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -140,6 +167,10 @@ Result<std::string> resolve_program(const std::string& program) {
   close_range(3, ~0u, CLOSE_RANGE_CLOEXEC);  // bfedge's other descriptors stay out of the child
 #endif
   for (int fd : inherit_fds) fcntl(fd, F_SETFD, 0);
+  if (max_file_bytes > 0) {
+    const rlimit limit{static_cast<rlim_t>(max_file_bytes), static_cast<rlim_t>(max_file_bytes)};
+    setrlimit(RLIMIT_FSIZE, &limit);
+  }
   execv(path, argv);
   const int error = errno;
   [[maybe_unused]] const ssize_t ignored = write(error_fd, &error, sizeof error);
@@ -215,7 +246,7 @@ Result<SubprocessResult> run_subprocess(const SubprocessOptions& options) {
   const pid_t pid = fork();
   if (pid == 0) {
     exec_child(path.value().c_str(), argv.data(), parent, separate ? standard_out.write.fd : output.write.fd,
-               output.write.fd, exec_error.write.fd, options.inherit_fds);
+               output.write.fd, exec_error.write.fd, options.inherit_fds, options.max_file_bytes);
   }
   const int fork_error = errno;
   if (pid > 0) setpgid(pid, pid);  // also in the parent: the group exists before any kill below
@@ -243,10 +274,16 @@ Result<SubprocessResult> run_subprocess(const SubprocessOptions& options) {
   bool output_open = true, stdout_open = separate, stdout_overflow = false, stopping = false;
   Clock::time_point kill_at{};
   int status = 0;
+  bool wait_failed = false;
   for (;;) {
-    const pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done == pid) break;
-    if (done < 0 && errno != EINTR) break;
+    // Seen but not reaped: the group keeps its id until the kill below has reached any stragglers.
+    siginfo_t info{};
+    if (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0) {
+      if (info.si_pid == pid) break;
+    } else if (errno != EINTR) {
+      wait_failed = true;
+      break;
+    }
     pollfd fds[3] = {{output_open ? output.read.fd : -1, POLLIN, 0}, {wake.read.fd, POLLIN, 0},
                      {stdout_open ? standard_out.read.fd : -1, POLLIN, 0}};
     poll(fds, 3, kPollMilliseconds);
@@ -273,6 +310,10 @@ Result<SubprocessResult> run_subprocess(const SubprocessOptions& options) {
     }
   }
   kill(-pid, SIGKILL);  // anything the child left in its group
+  while (!wait_failed && waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) wait_failed = true;
+  }
+  if (wait_failed) return io_error("lost track of " + name + " (" + errno_text(errno) + ")");
   if (output_open) drain(output.read.fd, result.output_tail, options.output_tail_bytes);
   if (stdout_open) drain(standard_out.read.fd, result.stdout_text, options.capture_stdout_bytes, true, &stdout_overflow);
   if (result.output_tail.size() > options.output_tail_bytes) {

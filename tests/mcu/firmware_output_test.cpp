@@ -90,6 +90,8 @@ TEST(UartText, MalformedRecordsGetOneClearError) {
       {"DMA 9 1 1\n", "after the last phase mark"},
       {"DMA 1 1\n", "DMA needs"},
       {"DMA 1 99999999999 1\n", "DMA needs"},
+      {"MEASURE 0 3\n", "MEASURE ends at snapshot 3, after the last phase mark"},
+      {"MEASURE 4294967295 4294967295\n", "after the last phase mark"},
   };
   for (const auto& [text, expected] : cases) {
     FirmwareResult r = parsed_counts();
@@ -97,6 +99,14 @@ TEST(UartText, MalformedRecordsGetOneClearError) {
     ASSERT_FALSE(s.is_ok()) << text;
     EXPECT_NE(s.message().find(expected), std::string::npos) << text << " -> " << s.message();
   }
+}
+
+TEST(UartText, AFailLineIsFoundWhateverPrecedesIt) {
+  // A DMA line before the FAIL is not parseable without the plugin's phases: the failure is
+  // still what the run reports.
+  EXPECT_EQ(firmware_failure_in("DMA 0 64 1\nFAIL DMA log overflow\r\n"), "DMA log overflow");
+  EXPECT_EQ(firmware_failure_in("OUT 1\n1\nFAIL\n"), "(no reason given)");
+  EXPECT_EQ(firmware_failure_in("MEASURE 0 1\nOUT 1\n1\n"), "");
 }
 
 }  // namespace

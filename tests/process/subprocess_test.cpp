@@ -191,6 +191,53 @@ TEST(Subprocess, MemoryFilesAreSharedWithTheChildByName) {
   EXPECT_FALSE(r.value().succeeded());
 }
 
+// Runs `body` in a forked copy of this test process and returns its exit status (0: passed).
+template <class Body>
+int in_child_process(Body body) {
+  const pid_t child = fork();
+  if (child == 0) _exit(body() ? 0 : 1);
+  int status = 0;
+  waitpid(child, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+TEST(Subprocess, WorksWhenBfedgeStartedWithItsStandardStreamsClosed) {
+  EXPECT_EQ(in_child_process([] {
+              close(0), close(1), close(2);
+              SubprocessOptions o;
+              o.argv = {"/bin/sh", "-c", "echo out; echo err >&2; cat /dev/fd/0"};
+              auto r = run_subprocess(o);
+              return r.is_ok() && r.value().succeeded() && r.value().output_tail == "out\nerr\n";
+            }),
+            0);
+}
+
+TEST(Subprocess, AnIgnoredSigchldDoesNotTurnAFailureIntoSuccess) {
+  EXPECT_EQ(in_child_process([] {
+              signal(SIGCHLD, SIG_IGN);
+              SubprocessOptions o;
+              o.argv = {"/bin/sh", "-c", "exit 3"};
+              auto r = run_subprocess(o);
+              return r.is_ok() && r.value().exit_code == 3;
+            }),
+            0);
+}
+
+TEST(Subprocess, MaxFileBytesStopsAChildFillingAMemoryFile) {
+  auto sink = MemoryFile::create("sink");
+  ASSERT_TRUE(sink.is_ok());
+  SubprocessOptions o;
+  o.argv = {"/bin/sh", "-c", "exec head -c 1000000 /dev/zero > " + sink.value().child_path()};
+  o.inherit_fds = {sink.value().fd()};
+  o.max_file_bytes = 4096;
+  auto r = run_subprocess(o);
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  EXPECT_EQ(r.value().signal, SIGXFSZ) << r.value().how_it_ended();
+  auto text = sink.value().read_all(1 << 20);
+  ASSERT_TRUE(text.is_ok());
+  EXPECT_LE(text.value().size(), 4096u);
+}
+
 TEST(TempDirectory, IsRemovedWithItsContentsAndNamesABadTmpdir) {
   std::string path;
   {

@@ -2,7 +2,8 @@
 // are fuzzed: tests/fuzz):
 //
 // The UART protocol of src/targets/rv32/mcu_main.cpp, one record a line ('\r' before '\n' allowed):
-//   MEASURE <first snapshot> <last snapshot>   the phases of a measured run (hart 0's marks)
+//   MEASURE <first snapshot> <last snapshot>   the phases of a measured run (hart 0's marks; the
+//                                              last must be a phase the plugin reported)
 //   DMA <phase> <bytes> <rows>                 transfers issued in that phase (dma.hpp)
 //   OUT <count>                                the result: then <count> hex words, 8 a line
 //   FAIL <reason>                              the firmware's error (kept in `lines`)
@@ -47,7 +48,9 @@ Status parse_plugin_counts(std::string_view json, const std::string& name, int w
 // plugin's phases: a transfer logged in a phase that does not exist is an error).
 Status parse_uart_text(std::string_view text, FirmwareResult& result);
 
-// The first "FAIL <reason>" line's reason, or empty.
+// The first "FAIL <reason>" line's reason, or empty: from parsed lines, or straight from the UART
+// text (whatever else it holds, so a run that failed is reported as such before anything is parsed).
 std::string firmware_failure(const FirmwareResult& result);
+std::string firmware_failure_in(std::string_view uart_text);
 
 }  // namespace bfedge::mcu

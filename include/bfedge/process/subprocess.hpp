@@ -10,6 +10,7 @@
 // - The child's stdout and stderr are collected; their last bytes go into error messages.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,9 @@ struct SubprocessOptions {
   // When set: stdout is kept whole in SubprocessResult::stdout_text (up to this many bytes, an
   // error beyond) and output_tail holds stderr alone.
   std::size_t capture_stdout_bytes = 0;
+  // When set: the largest file the child may write (RLIMIT_FSIZE; memory files included). A
+  // child writing past it is killed by SIGXFSZ.
+  std::uint64_t max_file_bytes = 0;
 };
 
 struct SubprocessResult {
