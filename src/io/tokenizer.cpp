@@ -123,6 +123,64 @@ int Tokenizer::find(std::string_view text) const {
   return *it;
 }
 
+// run.c's merge rule: repeatedly merge the adjacent pair whose concatenation is a piece with the
+// highest score (above -1e10; the leftmost pair on ties) until no pair is a piece. run.c rescans
+// every pair after each merge, O(n^2) lookups for n tokens; here each pair is looked up once when
+// it forms, kept in a max-heap ordered by (score, leftmost position), and skipped when a merge has
+// changed either side since: the same merges in the same order in O(n log n).
+void Tokenizer::merge_pairs(std::vector<int>& tokens) const {
+  const std::size_t n = tokens.size();
+  if (n < 2) return;
+  std::vector<std::size_t> next(n), prev(n);
+  std::vector<std::uint32_t> version(n, 0);
+  for (std::size_t i = 0; i < n; ++i) next[i] = i + 1, prev[i] = i - 1;  // prev[0] wraps: never read
+  struct Candidate {
+    float score;
+    int id;
+    std::size_t left, right;
+    std::uint32_t left_version, right_version;
+  };
+  const auto lower = [](const Candidate& a, const Candidate& b) {  // heap top: highest, then leftmost
+    return a.score != b.score ? a.score < b.score : a.left > b.left;
+  };
+  std::vector<Candidate> heap;
+  std::string merged;
+  const auto consider = [&](std::size_t left, std::size_t right) {
+    merged = piece(tokens[left]);
+    merged += piece(tokens[right]);
+    const int id = find(merged);
+    if (id < 0 || !(score(id) > -1e10f)) return;
+    heap.push_back({score(id), id, left, right, version[left], version[right]});
+    std::push_heap(heap.begin(), heap.end(), lower);
+  };
+  for (std::size_t i = 0; i + 1 < n; ++i) consider(i, i + 1);
+  std::vector<bool> alive(n, true);
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), lower);
+    const Candidate c = heap.back();
+    heap.pop_back();
+    if (!alive[c.left] || !alive[c.right] || next[c.left] != c.right || version[c.left] != c.left_version ||
+        version[c.right] != c.right_version) {
+      continue;  // a merge since has changed this pair
+    }
+    tokens[c.left] = c.id;
+    ++version[c.left];
+    alive[c.right] = false;
+    next[c.left] = next[c.right];
+    if (next[c.left] < n) prev[next[c.left]] = c.left;
+    if (c.left > 0) {
+      std::size_t before = prev[c.left];
+      consider(before, c.left);
+    }
+    if (next[c.left] < n) consider(c.left, next[c.left]);
+  }
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (alive[i]) tokens[kept++] = tokens[i];
+  }
+  tokens.resize(kept);
+}
+
 Result<std::vector<int>> Tokenizer::encode(std::string_view text, bool bos, bool eos) const {
   const std::string vocabulary = "the vocabulary (" + std::to_string(vocab_size()) + " tokens)";
   if (bos && kBosToken >= vocab_size()) return format_error(vocabulary + " has no BOS id 1");
@@ -157,26 +215,7 @@ Result<std::vector<int>> Tokenizer::encode(std::string_view text, bool bos, bool
     }
     code_point.clear();
   }
-  // Greedily merge the adjacent pair whose concatenation has the highest score.
-  std::string merged;
-  for (;;) {
-    float best_score = -1e10f;
-    int best_id = -1;
-    std::size_t best_index = 0;
-    for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
-      merged = piece(tokens[i]);
-      merged += piece(tokens[i + 1]);
-      const int id = find(merged);
-      if (id >= 0 && score(id) > best_score) {
-        best_score = score(id);
-        best_id = id;
-        best_index = i;
-      }
-    }
-    if (best_id < 0) break;
-    tokens[best_index] = best_id;
-    tokens.erase(tokens.begin() + static_cast<std::ptrdiff_t>(best_index) + 1);
-  }
+  merge_pairs(tokens);
   if (eos) tokens.push_back(kEosToken);
   return tokens;
 }

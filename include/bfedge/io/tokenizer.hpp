@@ -63,6 +63,7 @@ class Tokenizer {
   static Result<Tokenizer> parse_unguarded(std::span<const std::byte> bytes,
                                            const std::string& name);
   void build_index();
+  void merge_pairs(std::vector<int>& tokens) const;
 
   std::vector<std::string> pieces_;
   std::vector<float> scores_;
