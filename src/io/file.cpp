@@ -1,7 +1,12 @@
 #include "bfedge/io/file.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -17,26 +22,42 @@ using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
 
 std::string errno_text() { return std::strerror(errno); }
 
+mode_t current_umask() {
+  const mode_t mask = umask(0);
+  umask(mask);
+  return mask;
+}
+
 struct OpenFile {
   FilePtr file;
   std::uint64_t size = 0;
 };
 
-// Opens a regular file for reading and reports its size (from stat): nothing is read yet.
+// Opens a regular file for reading and reports its size: nothing is read yet. The checks are made
+// on the opened descriptor (fstat), so nothing swapped in after a check is read; O_NONBLOCK keeps
+// the open itself from waiting on a FIFO.
 Result<OpenFile> open_regular_file(const std::string& path) {
-  std::error_code ec;
-  const auto status = std::filesystem::status(path, ec);
-  if (std::filesystem::is_directory(status)) {
-    return io_error(path + ": is a directory, expected a file");
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return io_error(path + ": cannot open (" + errno_text() + ")");
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    const std::string reason = errno_text();
+    close(fd);
+    return io_error(path + ": cannot read its size (" + reason + ")");
   }
-  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
-    return io_error(path + ": not a regular file");
+  if (S_ISDIR(st.st_mode) || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return io_error(path + (S_ISDIR(st.st_mode) ? ": is a directory, expected a file" : ": not a regular file"));
   }
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   OpenFile open;
-  open.file.reset(std::fopen(path.c_str(), "rb"));
-  if (!open.file) return io_error(path + ": cannot open (" + errno_text() + ")");
-  open.size = std::filesystem::file_size(path, ec);
-  if (ec) return io_error(path + ": cannot read its size (" + ec.message() + ")");
+  open.file.reset(fdopen(fd, "rb"));
+  if (!open.file) {
+    const std::string reason = errno_text();
+    close(fd);
+    return io_error(path + ": cannot open (" + reason + ")");
+  }
+  open.size = static_cast<std::uint64_t>(st.st_size);
   return open;
 }
 
@@ -82,22 +103,29 @@ Result<FilePrefix> read_file_prefix(const std::string& path, std::size_t max_byt
 }
 
 Status write_file_atomically(const std::string& path, const void* bytes, std::size_t size) {
-  const std::string temp = path + ".tmp-bfedge";
-  {
-    FilePtr file(std::fopen(temp.c_str(), "wb"));
-    if (!file) return io_error(path + ": cannot create (" + errno_text() + ")");
-    const bool written = std::fwrite(bytes, 1, size, file.get()) == size;
-    const bool flushed = std::fflush(file.get()) == 0;
-    if (!written || !flushed) {
-      const std::string reason = errno_text();
-      file.reset();
-      std::remove(temp.c_str());
-      return io_error(path + ": write failed (" + reason + ")");
-    }
+  // A unique temporary beside the target (two writers never share one), flushed to disk, renamed.
+  std::string temp = path + ".tmp-bfedge-XXXXXX";
+  const int fd = mkstemp(temp.data());
+  if (fd < 0) return io_error(path + ": cannot create (" + errno_text() + ")");
+  const auto* p = static_cast<const unsigned char*>(bytes);
+  std::size_t done = 0;
+  while (done < size) {
+    const ssize_t wrote = ::write(fd, p + done, size - done);
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote <= 0) break;
+    done += static_cast<std::size_t>(wrote);
   }
+  if (done != size || fsync(fd) != 0) {
+    const std::string reason = done != size && errno == 0 ? "short write" : errno_text();
+    close(fd);
+    unlink(temp.c_str());
+    return io_error(path + ": write failed (" + reason + ")");
+  }
+  fchmod(fd, 0644 & ~current_umask());
+  close(fd);
   if (std::rename(temp.c_str(), path.c_str()) != 0) {
     const std::string reason = errno_text();
-    std::remove(temp.c_str());
+    unlink(temp.c_str());
     return io_error(path + ": cannot rename into place (" + reason + ")");
   }
   return Status::ok();

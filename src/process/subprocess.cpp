@@ -14,6 +14,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 namespace bfedge::process {
 namespace {
@@ -235,7 +236,8 @@ Result<SubprocessResult> run_subprocess(const SubprocessOptions& options) {
   BFEDGE_RETURN_IF_ERROR(wake.open(O_CLOEXEC | O_NONBLOCK));
   fcntl(output.read.fd, F_SETFL, O_NONBLOCK);
 
-  StopSignalScope signals(wake.write.fd);
+  std::optional<StopSignalScope> signals;
+  signals.emplace(wake.write.fd);
   // Block the stop signals across fork so the child never runs bfedge's handler.
   sigset_t stop_set, previous_mask;
   sigemptyset(&stop_set);
@@ -322,6 +324,7 @@ Result<SubprocessResult> run_subprocess(const SubprocessOptions& options) {
   result.wall_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
+  signals.reset();  // from here a stop signal has its usual effect; one caught until now is reported
   if (g_caught != 0) {
     g_last_stop = g_caught;
     const char* abbrev = sigabbrev_np(g_last_stop);
