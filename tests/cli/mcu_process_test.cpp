@@ -38,17 +38,6 @@ pid_t child_named(pid_t parent, const std::string& name) {
   return 0;
 }
 
-bool gone(pid_t pid, double seconds) {
-  const auto until = Clock::now() + std::chrono::duration<double>(seconds);
-  do {
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string p, comm, state;
-    if (!(stat >> p >> comm >> state) || state == "Z") return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  } while (Clock::now() < until);
-  return false;
-}
-
 // bfedge started in the background with stdout and stderr in files and TMPDIR a fresh directory.
 class Background {
  public:
@@ -132,7 +121,7 @@ TEST(McuProcess, StopSignalsEndARunWithinASecondWithNoQemuLeft) {
     EXPECT_EQ(count_lines(bfedge.err()), 1) << bfedge.err();
     EXPECT_NE(bfedge.err().find("interrupted by SIG"), std::string::npos) << bfedge.err();
     EXPECT_TRUE(bfedge.out().empty());
-    EXPECT_TRUE(gone(qemu, 3)) << "QEMU outlived bfedge";
+    EXPECT_TRUE(process_gone(qemu, 3)) << "QEMU outlived bfedge";
     EXPECT_TRUE(bfedge.tmpdir_is_empty());
   }
 }
@@ -144,7 +133,7 @@ TEST(McuProcess, ASigkilledBfedgeTakesQemuWithIt) {
   ASSERT_GT(qemu, 0) << bfedge.err();
   kill(bfedge.pid(), SIGKILL);
   EXPECT_EQ(bfedge.wait(10), 128 + SIGKILL);
-  EXPECT_TRUE(gone(qemu, 3)) << "QEMU outlived a SIGKILLed bfedge";
+  EXPECT_TRUE(process_gone(qemu, 3)) << "QEMU outlived a SIGKILLed bfedge";
   EXPECT_TRUE(bfedge.tmpdir_is_empty()) << "files left in TMPDIR";
 }
 

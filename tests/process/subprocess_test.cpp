@@ -16,34 +16,15 @@
 
 #include "bfedge/process/memory_file.hpp"
 #include "bfedge/process/temp_dir.hpp"
+#include "support/test_support.hpp"
 
 namespace bfedge::process {
 namespace {
 
 namespace fs = std::filesystem;
 
-// True once `pid` is gone (or a zombie nobody reaps yet), polling up to `seconds`.
-bool process_gone(pid_t pid, double seconds = 3.0) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  do {
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string pid_field, comm, state;
-    if (!(stat >> pid_field >> comm >> state) || state == "Z") return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  } while (std::chrono::steady_clock::now() < until);
-  return false;
-}
-
-pid_t read_pid(const std::string& path, double seconds = 5.0) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  do {
-    std::ifstream in(path);
-    pid_t pid = 0;
-    if (in >> pid && pid > 0) return pid;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  } while (std::chrono::steady_clock::now() < until);
-  return 0;
-}
+using test::process_gone;
+using test::read_pid;
 
 TEST(Subprocess, ReportsTheExitStatusAndTheTailOfItsOutput) {
   SubprocessOptions o;

@@ -37,6 +37,11 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// True once process `pid` is gone (or a zombie nobody reaps yet), polling up to `seconds`.
+bool process_gone(int pid, double seconds = 3.0);
+// The pid a process wrote to `path`, polling up to `seconds` for it to appear; 0 if it never did.
+int read_pid(const std::string& path, double seconds = 5.0);
+
 void write_bytes(const std::string& path, const std::vector<std::uint8_t>& bytes);
 std::string read_text(const std::string& path);
 
