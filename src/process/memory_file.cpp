@@ -1,5 +1,7 @@
 #include "bfedge/process/memory_file.hpp"
 
+#include "descriptors.hpp"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -11,12 +13,7 @@
 namespace bfedge::process {
 
 Result<MemoryFile> MemoryFile::create(const std::string& purpose) {
-  int fd = memfd_create(("bfedge " + purpose).c_str(), MFD_CLOEXEC);
-  if (fd >= 0 && fd <= 2) {  // bfedge started with a standard stream closed: keep 0..2 for the child's
-    const int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-    close(fd);
-    fd = moved;
-  }
+  const int fd = above_standard_streams(memfd_create(("bfedge " + purpose).c_str(), MFD_CLOEXEC));
   if (fd < 0) return io_error("cannot create a memory file for " + purpose + " (" + std::strerror(errno) + ")");
   return MemoryFile(fd, purpose);
 }

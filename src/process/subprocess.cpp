@@ -1,5 +1,7 @@
 #include "bfedge/process/subprocess.hpp"
 
+#include "descriptors.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -54,15 +56,6 @@ struct Fd {
     fd = -1;
   }
 };
-
-// Moves a new descriptor above 0..2 (CLOEXEC kept): when bfedge was started with its standard
-// streams closed, a pipe landing on fd 1 would be the child's stdout and its stderr at once.
-int above_standard_streams(int fd) {
-  if (fd < 0 || fd > 2) return fd;
-  const int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-  close(fd);
-  return moved;
-}
 
 struct Pipe {
   Fd read, write;
