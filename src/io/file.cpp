@@ -33,31 +33,18 @@ struct OpenFile {
   std::uint64_t size = 0;
 };
 
-// Opens a regular file for reading and reports its size: nothing is read yet. The checks are made
-// on the opened descriptor (fstat), so nothing swapped in after a check is read; O_NONBLOCK keeps
-// the open itself from waiting on a FIFO.
+// Opens a regular file for reading and reports its size: nothing is read yet.
 Result<OpenFile> open_regular_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return io_error(path + ": cannot open (" + errno_text() + ")");
-  struct stat st {};
-  if (fstat(fd, &st) != 0) {
-    const std::string reason = errno_text();
-    close(fd);
-    return io_error(path + ": cannot read its size (" + reason + ")");
-  }
-  if (S_ISDIR(st.st_mode) || !S_ISREG(st.st_mode)) {
-    close(fd);
-    return io_error(path + (S_ISDIR(st.st_mode) ? ": is a directory, expected a file" : ": not a regular file"));
-  }
-  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  Result<RegularFile> regular = open_regular_descriptor(path);
+  if (!regular.is_ok()) return regular.status();
   OpenFile open;
-  open.file.reset(fdopen(fd, "rb"));
+  open.file.reset(fdopen(regular.value().fd, "rb"));
   if (!open.file) {
     const std::string reason = errno_text();
-    close(fd);
+    close(regular.value().fd);
     return io_error(path + ": cannot open (" + reason + ")");
   }
-  open.size = static_cast<std::uint64_t>(st.st_size);
+  open.size = regular.value().size;
   return open;
 }
 
@@ -78,6 +65,23 @@ Result<std::vector<std::byte>> read_bytes(std::FILE* file, const std::string& pa
 }
 
 }  // namespace
+
+Result<RegularFile> open_regular_descriptor(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return io_error(path + ": cannot open (" + errno_text() + ")");
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    const std::string reason = errno_text();
+    close(fd);
+    return io_error(path + ": cannot read its size (" + reason + ")");
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    return io_error(path + (S_ISDIR(st.st_mode) ? ": is a directory, expected a file" : ": not a regular file"));
+  }
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  return RegularFile{fd, static_cast<std::uint64_t>(st.st_size)};
+}
 
 Result<std::vector<std::byte>> read_file(const std::string& path, std::uint64_t max_bytes) {
   Result<OpenFile> open = open_regular_file(path);

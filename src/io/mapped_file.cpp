@@ -1,8 +1,8 @@
 #include "bfedge/io/mapped_file.hpp"
 
-#include <fcntl.h>
+#include "bfedge/io/file.hpp"
+
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,23 +11,10 @@
 namespace bfedge::io {
 
 Result<MappedFile> MappedFile::open(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return io_error(path + ": cannot open (" + std::strerror(errno) + ")");
-  struct stat st {};
-  if (fstat(fd, &st) != 0) {
-    const int error = errno;
-    close(fd);
-    return io_error(path + ": cannot read its size (" + std::strerror(error) + ")");
-  }
-  if (S_ISDIR(st.st_mode)) {
-    close(fd);
-    return io_error(path + ": is a directory, expected a file");
-  }
-  if (!S_ISREG(st.st_mode)) {
-    close(fd);
-    return io_error(path + ": not a regular file");
-  }
-  const auto size = static_cast<std::size_t>(st.st_size);
+  Result<RegularFile> file = open_regular_descriptor(path);
+  if (!file.is_ok()) return file.status();
+  const int fd = file.value().fd;
+  const auto size = static_cast<std::size_t>(file.value().size);
   if (size == 0) {
     close(fd);
     return MappedFile(nullptr, 0);

@@ -11,6 +11,16 @@
 
 namespace bfedge::io {
 
+// A regular file opened for reading (close-on-exec; the caller closes fd) and its size. The checks
+// are made on the opened descriptor (fstat), so nothing swapped in after a check is read, and the
+// open itself never waits on a FIFO (O_NONBLOCK, cleared afterwards). Errors name the path:
+// "<path>: cannot open (...)", "<path>: is a directory, expected a file", "<path>: not a regular file".
+struct RegularFile {
+  int fd = -1;
+  std::uint64_t size = 0;
+};
+Result<RegularFile> open_regular_descriptor(const std::string& path);
+
 // Reads the whole of a regular file of at most max_bytes. Errors name the path, e.g.
 // "<path>: cannot open (No such file or directory)", "<path>: not a regular file".
 Result<std::vector<std::byte>> read_file(const std::string& path,
