@@ -137,7 +137,11 @@ bool looks_like_safetensors(std::span<const std::byte> prefix, std::uint64_t fil
   return header >= 2 && header <= file_size - 8 && header <= kSafetensorsMaxHeaderBytes && prefix[8] == std::byte{'{'};
 }
 
-Result<TensorTable> parse_safetensors(std::span<const std::byte> bytes, const std::string& name) {
+namespace {
+
+// The table views `bytes`; `owner` (a mapped file, or null) keeps them alive.
+Result<TensorTable> parse_owned(std::span<const std::byte> bytes, const std::string& name,
+                                std::shared_ptr<const void> owner) {
   if (bytes.size() < 8) {
     return format_error(name + ": truncated: " + std::to_string(bytes.size()) +
                         " bytes, a safetensors file starts with an 8-byte header length");
@@ -192,18 +196,21 @@ Result<TensorTable> parse_safetensors(std::span<const std::byte> bytes, const st
     return a.offset != b.offset ? a.offset < b.offset : a.bytes < b.bytes;
   });
   BFEDGE_RETURN_IF_ERROR(check_coverage(entries, data.size(), name));
-  return TensorTable(std::move(entries), std::move(metadata), data, nullptr);
+  return TensorTable(std::move(entries), std::move(metadata), data, std::move(owner));
+}
+
+}  // namespace
+
+Result<TensorTable> parse_safetensors(std::span<const std::byte> bytes, const std::string& name) {
+  return parse_owned(bytes, name, nullptr);
 }
 
 Result<TensorTable> load_safetensors(const std::string& path) {
   Result<MappedFile> mapped = MappedFile::open(path);
   if (!mapped.is_ok()) return mapped.status();
   auto owner = std::make_shared<MappedFile>(std::move(mapped).value());
-  Result<TensorTable> table = parse_safetensors(owner->bytes(), path);
-  if (!table.is_ok()) return table.status();
-  const TensorTable& t = table.value();
-  const std::span<const std::byte> data = owner->bytes().subspan(owner->bytes().size() - t.data_bytes());
-  return TensorTable(t.entries(), t.metadata(), data, owner);
+  const std::span<const std::byte> bytes = owner->bytes();
+  return parse_owned(bytes, path, std::move(owner));
 }
 
 Result<std::vector<std::byte>> encode_safetensors(const std::vector<SafetensorsTensor>& tensors,
