@@ -128,8 +128,8 @@ std::string last_line(std::string text) {
 
 }  // namespace
 
-Result<McuRunSettings> mcu_run_settings() {
-  McuRunSettings s;
+Result<FirmwareOptions> firmware_options() {
+  FirmwareOptions s;
   if (const std::string t = env_value("BFEDGE_MCU_TIMEOUT"); !t.empty()) {
     int seconds = 0;
     const auto [end, error] = std::from_chars(t.data(), t.data() + t.size(), seconds);
@@ -179,10 +179,7 @@ Result<FirmwareTools> find_firmware_tools() {
 }
 
 Result<FirmwareResult> run_firmware(const FirmwareTools& tools, const std::vector<unsigned char>& image,
-                                    const FirmwareOptions& options) {
-  Result<McuRunSettings> settings = mcu_run_settings();
-  if (!settings.is_ok()) return settings.status();
-  const McuRunSettings& s = settings.value();
+                                    const FirmwareOptions& s) {
   auto symbols = read_symbols(tools.symbols);
   if (!symbols.is_ok()) return symbols.status();
   auto& sym = symbols.value();
@@ -212,7 +209,7 @@ Result<FirmwareResult> run_firmware(const FirmwareTools& tools, const std::vecto
               "-plugin", plugin};
   run.inherit_fds = {image_file.value().fd(), uart_file.value().fd(), counts_file.value().fd()};
   run.max_file_bytes = kMaxRunFileBytes;  // a firmware printing without end is stopped, not kept in memory
-  run.timeout_seconds = static_cast<double>(s.timeout_seconds > 0 ? s.timeout_seconds : options.timeout_seconds);
+  run.timeout_seconds = s.timeout_seconds;
   auto ran = process::run_subprocess(run);
   if (!ran.is_ok()) return ran.status();
   const process::SubprocessResult& qemu = ran.value();

@@ -103,10 +103,11 @@ struct KernelRun {
   bool verified = false;
 };
 
-Status run_kernel(const mcu::FirmwareTools& tools, const mcu::MhsaProblem& problem, const References& refs,
-                  int cores, std::uint32_t l1_budget, const mcu::CycleModelParams& params, KernelRun& run) {
+Status run_kernel(const mcu::FirmwareTools& tools, const mcu::FirmwareOptions& options, const mcu::MhsaProblem& problem,
+                  const References& refs, int cores, std::uint32_t l1_budget, const mcu::CycleModelParams& params,
+                  KernelRun& run) {
   const bool naive = run.kernel == mcu::MhsaKernel::naive;
-  auto result = mcu::run_firmware(tools, mcu::mhsa_image(problem, run.kernel, naive ? 1 : cores, l1_budget));
+  auto result = mcu::run_firmware(tools, mcu::mhsa_image(problem, run.kernel, naive ? 1 : cores, l1_budget), options);
   if (!result.is_ok()) return result.status();
   const mcu::FirmwareResult& r = result.value();
   if (r.windows.size() != 1) return format_error("the MCU firmware reported no measured run");
@@ -129,7 +130,8 @@ int run_mcu_bench_mhsa(const McuBenchOptions& o) {
     return report_error("--heads " + std::to_string(o.heads) + " does not divide --embed " + std::to_string(o.embed),
                         kExitUsageError);
   }
-  if (auto settings = mcu::mcu_run_settings(); !settings.is_ok()) return report_error(settings.status());
+  const Result<mcu::FirmwareOptions> firmware = mcu::firmware_options();
+  if (!firmware.is_ok()) return report_error(firmware.status());
   auto tools = mcu::find_firmware_tools();
   if (!tools.is_ok()) return report_error(tools.status());
   auto arenas = mcu::firmware_arenas(tools.value());
@@ -169,8 +171,8 @@ int run_mcu_bench_mhsa(const McuBenchOptions& o) {
                       {"tiled (BF16, blocked, operands in L2)", mcu::MhsaKernel::tiled, {}, 0, 0, false},
                       {"fused (BF16, L1 tiles, DMA overlapped)", mcu::MhsaKernel::fused, {}, 0, 0, false}};
   for (KernelRun& run : runs) {
-    const Status status = run_kernel(tools.value(), problem, refs, o.cores, static_cast<std::uint32_t>(l1_budget),
-                                     params, run);
+    const Status status = run_kernel(tools.value(), firmware.value(), problem, refs, o.cores,
+                                     static_cast<std::uint32_t>(l1_budget), params, run);
     if (!status.is_ok()) return report_error(status);
   }
   const mcu::ModelReport& naive = runs[0].report;

@@ -58,7 +58,8 @@ Result<std::vector<int>> host_ids(LoadedModel& bf16, const std::string& model_pa
 
 int run_mcu_generate(const McuGenerateOptions& o) {
   if (o.prompt && o.prompt->empty()) return report_error("--prompt: empty prompt (omit it to start from BOS)", kExitUsageError);
-  if (auto settings = mcu::mcu_run_settings(); !settings.is_ok()) return report_error(settings.status());
+  const Result<mcu::FirmwareOptions> firmware = mcu::firmware_options();
+  if (!firmware.is_ok()) return report_error(firmware.status());
   Result<LoadedModel> loaded = load_model(o.model);  // BF16: validates the files, and is the host path compared with
   if (!loaded.is_ok()) return report_error(loaded.status());
   const models::LlamaConfig config = loaded.value().runner.config();
@@ -84,7 +85,7 @@ int run_mcu_generate(const McuGenerateOptions& o) {
   if (!checkpoint.is_ok()) return report_error(checkpoint.status());
   const auto image = mcu::llama_image(config, checkpoint.value().weights, plan.value(), prompt.value(), o.steps, o.cores,
                                       io::kBosToken);
-  auto run = mcu::run_firmware(tools.value(), image);
+  auto run = mcu::run_firmware(tools.value(), image, firmware.value());
   if (!run.is_ok()) return report_error(run.status());
   const mcu::FirmwareResult& r = run.value();
   std::vector<int> ids(r.out.begin(), r.out.end());

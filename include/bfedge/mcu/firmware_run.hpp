@@ -30,20 +30,17 @@ struct ArenaSizes {
 };
 Result<ArenaSizes> firmware_arenas(const FirmwareTools& tools);
 
+// How to run the firmware. firmware_options() reads them from the environment, each parsed and
+// range-checked (an error names the variable): BFEDGE_MCU_TIMEOUT (whole seconds, 1..86400; default
+// 600), BFEDGE_MCU_PLUGIN_EXTRA (",pc=NAME:LO:HI" code ranges for profiling), BFEDGE_MCU_KEEP_DIR
+// (an existing directory that receives the run's image.bin, uart.txt, counts.json and qemu.log).
+// Commands read them once, before any work.
 struct FirmwareOptions {
   int timeout_seconds = 600;
-};
-
-// The run's settings from the environment, each parsed and range-checked (an error names the
-// variable): BFEDGE_MCU_TIMEOUT (whole seconds, 1..86400), BFEDGE_MCU_PLUGIN_EXTRA (",pc=NAME:LO:HI"
-// code ranges for profiling), BFEDGE_MCU_KEEP_DIR (an existing directory that receives the run's
-// image.bin, uart.txt, counts.json and qemu.log).
-struct McuRunSettings {
-  int timeout_seconds = 0;  // 0: FirmwareOptions' default
   std::string plugin_extra;
   std::string keep_dir;
 };
-Result<McuRunSettings> mcu_run_settings();
+Result<FirmwareOptions> firmware_options();
 
 Result<FirmwareResult> run_firmware(const FirmwareTools& tools, const std::vector<unsigned char>& image,
                                     const FirmwareOptions& options = {});
