@@ -54,13 +54,9 @@ std::vector<float> widen(const std::vector<bf16>& v) {
 // forms start at the portable level: under BFEDGE_ISA=reference both fall back to mhsa__ref (the
 // list's first entry, which every cap runs).
 const kernels::MhsaVariant& pick_mhsa(const char* kind, kernels::Isa cap) {
-  const kernels::MhsaVariant* best = &kernels::mhsa_variants().front();
-  bool found = false;
+  const kernels::MhsaVariant* best = &kernels::mhsa_variants().front();  // the reference level
   for (const kernels::MhsaVariant& v : kernels::mhsa_variants()) {
-    if (std::strstr(v.name, kind) != nullptr && v.isa <= cap && (!found || v.isa >= best->isa)) {
-      best = &v;
-      found = true;
-    }
+    if (std::strstr(v.name, kind) != nullptr && v.isa <= cap && v.isa >= best->isa) best = &v;
   }
   return *best;
 }
@@ -271,9 +267,9 @@ Command add_bench_command(CLI::App& app) {
         ->default_str(std::to_string(o->repeat));
     sub->add_flag("--json", o->json, "print one JSON object");
   }
-  add_integer_option(*mhsa, "--seq", o->seq, 1, 4096, "sequence length L")->default_str("64");
-  add_integer_option(*mhsa, "--embed", o->embed, 1, 8192, "embedding width E")->default_str("512");
-  add_integer_option(*mhsa, "--heads", o->heads, 1, 8192, "heads H, dividing E")->default_str("4");
+  add_integer_option(*mhsa, "--seq", o->seq, 1, 4096, "sequence length L")->default_str(std::to_string(o->seq));
+  add_integer_option(*mhsa, "--embed", o->embed, 1, 8192, "embedding width E")->default_str(std::to_string(o->embed));
+  add_integer_option(*mhsa, "--heads", o->heads, 1, 8192, "heads H, dividing E")->default_str(std::to_string(o->heads));
   mhsa->add_flag("--causal", o->causal, "causal mask (no PyTorch peer then)");
   add_integer_option<std::size_t>(*mhsa, "--l1-budget", o->budget, 1, std::size_t{1} << 30,
                                   "fused tiles' per-core working set, bytes")
@@ -281,7 +277,7 @@ Command add_bench_command(CLI::App& app) {
   for (auto [name, value, help] : {std::tuple{"--m", &o->m, "M: rows of A and C"},
                                     {"--n", &o->n, "N: columns of B and C"},
                                     {"--k", &o->k, "K: columns of A, rows of B"}}) {
-    add_integer_option(*gemm, name, *value, 1, 8192, help)->default_str("512");
+    add_integer_option(*gemm, name, *value, 1, 8192, help)->default_str(std::to_string(*value));
   }
   return {cmd, [o, mhsa] {
             Result<kernels::Isa> cap = kernels::host_isa_cap();

@@ -227,13 +227,15 @@ void add_mcu_bench_command(CLI::App& mcu_cmd, std::function<int()>& run) {
   bench->require_subcommand(1);
   CLI::App* mhsa = bench->add_subcommand("mhsa", "naive FP32 port vs tiled vs fused MHSA on the MCU");
   mhsa->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  add_integer_option(*mhsa, "--seq", o->seq, 1, 65536, "sequence length L (default 64)");
-  add_integer_option(*mhsa, "--embed", o->embed, 1, 65536, "embedding width E (default 512)");
-  add_integer_option(*mhsa, "--heads", o->heads, 1, 65536, "heads H, dividing E (default 4)");
-  add_integer_option(*mhsa, "--cores", o->cores, 1, BFEDGE_MCU_WORKERS, "worker cores for tiled and fused (default 8)");
+  add_integer_option(*mhsa, "--seq", o->seq, 1, 65536, "sequence length L")->default_str(std::to_string(o->seq));
+  add_integer_option(*mhsa, "--embed", o->embed, 1, 65536, "embedding width E")->default_str(std::to_string(o->embed));
+  add_integer_option(*mhsa, "--heads", o->heads, 1, 65536, "heads H, dividing E")->default_str(std::to_string(o->heads));
+  add_integer_option(*mhsa, "--cores", o->cores, 1, BFEDGE_MCU_WORKERS, "worker cores for tiled and fused")
+      ->default_str(std::to_string(o->cores));
   add_integer_option(*mhsa, "--l1-kib", o->l1_kib, 1, 1 << 20,
                      "L1 budget for the fused tiles (default: all of the L1 arena)");
-  add_integer_option(*mhsa, "--seed", o->seed, 0u, 4294967295u, "seed of the random operands (default 1)");
+  add_integer_option(*mhsa, "--seed", o->seed, 0u, 4294967295u, "seed of the random operands")
+      ->default_str(std::to_string(o->seed));
   mhsa->add_flag("--causal", o->causal, "causal mask");
   mhsa->add_flag("--json", o->json, "print one JSON object");
   run = [o, mhsa]() { return mhsa->parsed() ? run_mcu_bench_mhsa(*o) : report_error("unknown mcu bench", kExitUsageError); };

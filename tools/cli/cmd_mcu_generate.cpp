@@ -159,8 +159,9 @@ void add_mcu_generate_command(CLI::App& mcu_cmd, std::function<int()>& run) {
   cmd->add_option("--tokenizer,-z", o->model.tokenizer, "llama2.c tokenizer (.bin)")->required();
   cmd->add_option("--prompt,-i", o->prompt, "prompt text (default: start from BOS)");
   add_integer_option(*cmd, "-n,--steps", o->steps, 1, static_cast<int>(mcu::kMaxLlamaSteps),
-                     "positions to run, prompt included (run.c -n; default 64, at most the model's seq_len)");
-  add_integer_option(*cmd, "--cores", o->cores, 1, BFEDGE_MCU_WORKERS, "worker cores (default 8)");
+                     "positions to run, prompt included (run.c -n; at most the model's seq_len)")
+      ->default_str(std::to_string(o->steps));
+  add_integer_option(*cmd, "--cores", o->cores, 1, BFEDGE_MCU_WORKERS, "worker cores")->default_str(std::to_string(o->cores));
   cmd->add_flag("--json", o->json, "also print one JSON object (stderr) with ids and the model's numbers");
   run = [o] { return run_mcu_generate(*o); };
 }
