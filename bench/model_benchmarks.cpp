@@ -19,7 +19,7 @@ std::string model_path() {
 }
 
 void decode(benchmark::State& state, Dtype dtype, kernels::Isa isa, int threads) {
-  auto runner = models::load_llama_runner(model_path(), dtype, isa);
+  auto runner = models::load_llama_runner(model_path(), dtype, isa, threads);
   if (!runner.is_ok()) {
     state.SkipWithError(runner.status().message().c_str());
     return;

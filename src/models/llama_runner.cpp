@@ -31,13 +31,13 @@ Result<io::LlamaCheckpoint<T>> load_checked(const std::string& path) {
   return checkpoint;
 }
 
-Result<LlamaRunner> load_in(const std::string& path, Dtype dtype, kernels::Isa cap);
+Result<LlamaRunner> load_in(const std::string& path, Dtype dtype, kernels::Isa cap, int cores);
 
 }  // namespace
 
-Result<LlamaRunner> load_llama_runner(const std::string& path, Dtype dtype, kernels::Isa cap) {
+Result<LlamaRunner> load_llama_runner(const std::string& path, Dtype dtype, kernels::Isa cap, int cores) {
   try {
-    return load_in(path, dtype, cap);
+    return load_in(path, dtype, cap, cores);
   } catch (const std::bad_alloc&) {
     return Status(ErrorCode::capacity, path + ": not enough memory for the model and its state");
   }
@@ -45,7 +45,7 @@ Result<LlamaRunner> load_llama_runner(const std::string& path, Dtype dtype, kern
 
 namespace {
 
-Result<LlamaRunner> load_in(const std::string& path, Dtype dtype, kernels::Isa cap) {
+Result<LlamaRunner> load_in(const std::string& path, Dtype dtype, kernels::Isa cap, int cores) {
   if (dtype == Dtype::f32) {
     auto checkpoint = load_checked<float>(path);
     if (!checkpoint.is_ok()) return checkpoint.status();
@@ -54,7 +54,10 @@ Result<LlamaRunner> load_in(const std::string& path, Dtype dtype, kernels::Isa c
   }
   auto checkpoint = load_checked<bf16>(path);
   if (!checkpoint.is_ok()) return checkpoint.status();
-  return LlamaRunner(LlamaBf16(checkpoint.value().config, checkpoint.value().weights, cap));
+  auto& ck = checkpoint.value();
+  Result<LlamaBf16> model = LlamaBf16::create(ck.config, std::move(ck.weights), cap, cores);
+  if (!model.is_ok()) return Status(model.status().code(), path + ": " + model.status().message());
+  return LlamaRunner(std::move(model).value());
 }
 
 }  // namespace

@@ -167,7 +167,9 @@ TEST_P(LlamaBf16Deployed, MatchesReferenceModelAndOracle) {
   const std::vector<int> tokens = {1, 17, 250, 3, 299, 42, 42, 8, 100, 0, 64, 65, 7, 7, 7, 9, 10};
   const auto want = oracle_logits(c, w, tokens);
   Llama<bf16> reference(c, wb);
-  LlamaBf16 deployed(c, wb, isa);
+  auto created = LlamaBf16::create(c, wb, isa, threads);
+  ASSERT_TRUE(created.is_ok()) << created.status().message();
+  LlamaBf16& deployed = created.value();
   runtime::HostCluster one(1), cluster(threads);
   for (std::size_t pos = 0; pos < tokens.size(); ++pos) {
     const int p = static_cast<int>(pos);

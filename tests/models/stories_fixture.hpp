@@ -30,8 +30,8 @@ inline Stories load_stories(const std::filesystem::path& shared) {
   if (!::bfedge::kernels::host_isa_cap().is_ok())                                   \
   GTEST_SKIP() << ::bfedge::kernels::host_isa_cap().status().message() << ": skipped"
 
-inline models::LlamaRunner load_runner(const Stories& s, Dtype dtype) {
-  auto runner = models::load_llama_runner(s.model_path, dtype, kernels::host_isa_cap().value());
+inline models::LlamaRunner load_runner(const Stories& s, Dtype dtype, int threads = 1) {
+  auto runner = models::load_llama_runner(s.model_path, dtype, kernels::host_isa_cap().value(), threads);
   EXPECT_TRUE(runner.is_ok()) << runner.status().message();
   return std::move(runner).value();
 }
@@ -49,7 +49,7 @@ struct Generated {
 
 inline Generated generate_text(const Stories& s, Dtype dtype, const std::string& prompt, int steps,
                                float temperature, float topp, std::uint64_t seed, int threads) {
-  models::LlamaRunner runner = load_runner(s, dtype);
+  models::LlamaRunner runner = load_runner(s, dtype, threads);
   models::Sampler sampler(runner.config().vocab_size, temperature, topp, seed);
   runtime::HostCluster cluster(threads);
   const std::vector<int> prompt_ids = s.tokenizer.encode(prompt, true, false).value();

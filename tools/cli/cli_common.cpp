@@ -115,7 +115,7 @@ Result<LoadedModel> load_model(const ModelOptions& o) {
   Result<kernels::Isa> cap = kernels::host_isa_cap();
   if (!cap.is_ok()) return cap.status();
   Result<models::LlamaRunner> runner =
-      models::load_llama_runner(o.model, dtype.value(), cap.value());
+      models::load_llama_runner(o.model, dtype.value(), cap.value(), o.threads);
   if (!runner.is_ok()) return runner.status();
   Result<io::Tokenizer> tokenizer = io::Tokenizer::load(o.tokenizer);
   if (!tokenizer.is_ok()) return tokenizer.status();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -11,6 +12,7 @@
 #include "bfedge/io/safetensors.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "inspect_graph.hpp"
 
 namespace bfedge::cli {
 namespace {
@@ -18,6 +20,8 @@ namespace {
 struct InspectOptions {
   std::string model;
   bool json = false;
+  bool graph = false;
+  std::optional<int> position;
 };
 
 std::string shape_text(const std::vector<std::int64_t>& shape) {
@@ -81,7 +85,11 @@ bool is_safetensors(const std::string& path) {
 
 int run_inspect(const InspectOptions& o) {
   if (Status s = check_file_name("model", o.model); !s.is_ok()) return report_error(s);
-  if (is_safetensors(o.model)) return inspect_safetensors(o);
+  if (is_safetensors(o.model)) {
+    if (o.graph) return report_error(o.model + ": --graph needs a model bfedge can build; safetensors files show their tensors", kExitUsageError);
+    return inspect_safetensors(o);
+  }
+  if (o.graph) return inspect_graph(o.model, o.position, o.json);
   Result<io::LlamaCheckpoint<float>> checkpoint = io::load_llama2c<float>(o.model);
   if (!checkpoint.is_ok()) return report_error(checkpoint.status());
   const models::LlamaConfig& c = checkpoint.value().config;
@@ -124,6 +132,9 @@ Command add_inspect_command(CLI::App& app) {
   cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // last wins
   cmd->add_option("model", options->model, "llama2.c checkpoint (.bin) or safetensors file")->required();
   cmd->add_flag("--json", options->json, "print one JSON object");
+  cmd->add_flag("--graph", options->graph, "show the model's graph: per node output shape, MACs, bytes, kernel; totals");
+  add_integer_option(*cmd, "--position", options->position, 0, 1 << 30,
+                     "with --graph: the decoder position to cost (default: the last, seq_len - 1)");
   return {cmd, [options] { return run_inspect(*options); }};
 }
 

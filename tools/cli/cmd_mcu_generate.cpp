@@ -44,7 +44,7 @@ Result<std::vector<int>> host_ids(LoadedModel& bf16, const std::string& model_pa
                                   int steps) {
   std::optional<models::LlamaRunner> portable;
   if (bf16.isa_cap > kernels::Isa::portable) {
-    auto runner = models::load_llama_runner(model_path, Dtype::bf16, kernels::Isa::portable);
+    auto runner = models::load_llama_runner(model_path, Dtype::bf16, kernels::Isa::portable, 1);
     if (!runner.is_ok()) return runner.status();
     portable.emplace(std::move(runner).value());
   }

@@ -53,7 +53,7 @@ int run_perplexity(const PerplexityOptions& o) {
     if (!s.is_ok()) return report_error(o.model.model + ": " + s.status().message());
     j["result"] = score_json(m.dtype, s.value());
   } else {
-    Result<models::LlamaRunner> other = models::load_llama_runner(o.model.model, *compare, m.isa_cap);
+    Result<models::LlamaRunner> other = models::load_llama_runner(o.model.model, *compare, m.isa_cap, o.model.threads);
     if (!other.is_ok()) return report_error(other.status());
     const Result<models::LogitAgreement> compared =
         models::compare_on_sequence(m.runner, other.value(), ids.value(), cluster);

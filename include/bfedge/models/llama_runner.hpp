@@ -25,7 +25,8 @@ class LlamaRunner {
   std::variant<Llama<float>, LlamaBf16> model_;
 };
 
-// Loads a llama2.c checkpoint straight into `dtype` storage (no f32 copy kept for bf16).
-Result<LlamaRunner> load_llama_runner(const std::string& path, Dtype dtype, kernels::Isa cap);
+// Loads a llama2.c checkpoint straight into `dtype` storage (no f32 copy kept for bf16), ready
+// to run on clusters of up to `cores` cores.
+Result<LlamaRunner> load_llama_runner(const std::string& path, Dtype dtype, kernels::Isa cap, int cores);
 
 }  // namespace bfedge::models

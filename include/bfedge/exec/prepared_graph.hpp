@@ -1,0 +1,69 @@
+// Runs a graph on the host. Prepare does all the work that does not depend on the data:
+//   - chooses each node's kernel variant from the variant lists for this CPU (under an ISA cap),
+//   - packs the weights once into the layout the chosen variant reads (matvec row blocks),
+//   - plans the activations into one arena by liveness (graph/memory_plan.hpp) and allocates it,
+//     the state (KV caches, zeroed) and the largest per-core scratch any node needs,
+//   - binds every node's params to those buffers and places barriers only where a node reads or
+//     overwrites bytes an earlier node of the same barrier-free group writes or reads.
+// Run allocates nothing: it sets the position-dependent params (RoPE angles, KV positions) and
+// forks once over the host cluster; every core walks the nodes SPMD.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "bfedge/core/status.hpp"
+#include "bfedge/graph/graph.hpp"
+#include "bfedge/graph/memory_plan.hpp"
+#include "bfedge/kernels/isa.hpp"
+#include "bfedge/runtime/aligned_buffer.hpp"
+#include "bfedge/runtime/cluster.hpp"
+
+namespace bfedge::exec {
+
+struct PreparedStep;  // one node, bound (prepared_graph.cpp)
+
+class PreparedGraph {
+ public:
+  // `cores`: the most cores any run's cluster will have (per-core scratch is sized for them).
+  static Result<PreparedGraph> prepare(graph::Graph graph, kernels::Isa cap, int cores);
+
+  PreparedGraph(PreparedGraph&&) noexcept;
+  PreparedGraph& operator=(PreparedGraph&&) noexcept;
+  ~PreparedGraph();
+
+  const graph::Graph& graph() const { return graph_; }
+  const graph::MemoryPlan& plan() const { return plan_; }
+  // The variant chosen for node `node` ("matvec__avx512bf16_16row", "kv_write__builtin").
+  const char* variant_name(graph::NodeId node) const;
+  int barrier_count() const;
+
+  // The caller's view of an input tensor (write before run) and an output tensor (read after),
+  // in the tensor's element type (checked by the caller: graph().tensor(id).type).
+  std::span<std::int32_t> input_i32(graph::TensorId id);
+  std::span<bf16> input_bf16(graph::TensorId id);
+  std::span<const float> output_f32(graph::TensorId id) const;
+  std::span<const bf16> output_bf16(graph::TensorId id) const;
+
+  // One run at `position` (decoders: 0 <= position < max_positions; others: 0).
+  Status run(int position, runtime::HostCluster& cluster);
+  // Forgets the state (zeroes the KV caches).
+  void reset_state();
+
+ private:
+  PreparedGraph() = default;
+  void* address(graph::TensorId id) const;
+  void run_on_core(const runtime::Team& team) const;
+
+  graph::Graph graph_;
+  graph::MemoryPlan plan_;
+  std::vector<PreparedStep> steps_;
+  std::vector<std::vector<bf16>> packed_;  // packed weights, owned
+  runtime::AlignedBuffer arena_, state_, scratch_;
+  int cores_ = 1;
+};
+
+}  // namespace bfedge::exec

@@ -1,0 +1,59 @@
+// Builds a Graph one op at a time. Each op method takes its input tensors, derives the output's
+// shape and the op's typed params from them, and returns the output tensor. Nothing is checked
+// until finish(), which validates the whole graph (validate.hpp) and returns the first problem
+// as one line naming the node.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "bfedge/core/status.hpp"
+#include "bfedge/graph/graph.hpp"
+
+namespace bfedge::graph {
+
+class GraphBuilder {
+ public:
+  TensorId input(std::string name, Shape shape, ElementType type);
+  TensorId weight(std::string name, Shape shape, ElementType type, const void* data);
+  TensorId state(std::string name, Shape shape, ElementType type);
+
+  TensorId embedding(std::string name, TensorId ids, TensorId table);
+  TensorId rmsnorm(std::string name, TensorId x, TensorId gamma, float eps = 1e-5f);
+  TensorId layernorm(std::string name, TensorId x, TensorId gamma, TensorId beta, float eps = 1e-5f);
+  // y (rows) = w (rows, cols) · x (cols): the decoder's projections.
+  TensorId matvec(std::string name, TensorId x, TensorId w, ElementType out = ElementType::bf16);
+  // y (m, n) = x (m, k) · wᵀ + bias, w (n, k) in PyTorch's Linear layout.
+  TensorId linear(std::string name, TensorId x, TensorId w, TensorId bias = kNone,
+                  ElementType out = ElementType::bf16);
+  // Rotates q and k in place by the angles of the run's position (rows of cos / sin).
+  std::pair<TensorId, TensorId> rope(std::string name, TensorId q, TensorId k, TensorId cos,
+                                     TensorId sin, int head_size);
+  // Writes k and v at the run's position; returns the caches after the write.
+  std::pair<TensorId, TensorId> kv_write(std::string name, TensorId k, TensorId v, TensorId k_cache,
+                                         TensorId v_cache);
+  TensorId attention_decode(std::string name, TensorId q, TensorId k_cache, TensorId v_cache,
+                            int n_heads);
+  TensorId add(std::string name, TensorId a, TensorId b);
+  TensorId swiglu(std::string name, TensorId gate, TensorId up);  // in place on gate
+  TensorId unary(Op op, std::string name, TensorId x);            // gelu_erf, relu
+
+  void mark_output(TensorId id);
+  void set_max_positions(int positions) { graph_.max_positions = positions; }
+
+  // Validates and hands over the graph; `owner` keeps the weights' bytes alive.
+  Result<Graph> finish(std::shared_ptr<const void> owner) &&;
+
+ private:
+  TensorId add_tensor(Tensor tensor);
+  NodeId add_node(std::string name, Op op, NodeParams params, std::vector<TensorId> inputs);
+  TensorId add_output(NodeId node, std::string name, Shape shape, ElementType type,
+                      TensorId alias_of = kNone);
+  const Tensor& at(TensorId id) const;
+
+  Graph graph_;
+  Tensor invalid_;  // what at() returns for an id that does not exist (validate reports it)
+};
+
+}  // namespace bfedge::graph

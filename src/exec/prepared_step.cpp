@@ -1,0 +1,200 @@
+#include "prepared_step.hpp"
+
+#include <algorithm>
+#include <type_traits>
+
+#include "bfedge/kernels/variants.hpp"
+
+namespace bfedge::exec {
+
+namespace k = kernels;
+using graph::Op;
+using graph::TensorId;
+
+namespace {
+
+template <class P>
+void invoke_variant(const PreparedStep& step, const runtime::Team& team) {
+  static_cast<const k::Variant<P>*>(step.variant)->run(*std::get_if<P>(&step.params), team);
+}
+
+// Keys and values of one position into the caches, KV heads split over the cores.
+void invoke_kv_write(const PreparedStep& step, const runtime::Team& team) {
+  const auto& p = *std::get_if<graph::KvWriteParams>(&step.params);
+  const KvWriteBinding& b = step.kv;
+  const runtime::Range heads = runtime::split_range(p.n_kv_heads, team.core, team.cores);
+  for (int g = heads.begin; g < heads.end; ++g) {
+    for (int i = 0; i < p.head_size; ++i) {
+      const std::size_t at = static_cast<std::size_t>(g) * p.head_size + i;
+      b.k_cache[at * p.seq_cap + b.position] = b.k[at];
+      b.v_cache[(static_cast<std::size_t>(g) * p.seq_cap + b.position) * p.head_size + i] = b.v[at];
+    }
+  }
+}
+
+template <class P>
+void choose(PreparedStep& step, std::span<const k::Variant<P>> list, k::Isa cap) {
+  const k::Variant<P>& v = k::select_variant(list, cap);
+  step.variant = &v;
+  step.variant_name = v.name;
+  step.invoke = &invoke_variant<P>;
+  step.scratch_per_core = v.scratch_bytes(*std::get_if<P>(&step.params));
+}
+
+const bf16* packed_matvec_weight(const graph::Graph& g, TensorId w, std::vector<std::vector<bf16>>& packed) {
+  const graph::Tensor& t = g.tensor(w);
+  const int rows = static_cast<int>(t.shape[0]), cols = static_cast<int>(t.shape[1]);
+  std::vector<bf16>& out = packed.emplace_back(k::matvec_packed_elements(rows, cols));
+  k::matvec_pack(static_cast<const bf16*>(t.data), rows, cols, cols, out.data());
+  return out.data();
+}
+
+}  // namespace
+
+Result<PreparedStep> bind_step(const graph::Graph& g, graph::NodeId id, k::Isa cap, const AddressOf& address,
+                               std::vector<std::vector<bf16>>& packed) {
+  const graph::Node& node = g.node(id);
+  PreparedStep s;
+  s.node = id;
+  s.op = node.op;
+  s.params = node.params;
+  auto in = [&](std::size_t i) { return address(node.inputs[i]); };
+  auto out = [&](std::size_t i) { return address(node.outputs[i]); };
+  auto bf = [](void* p) { return static_cast<bf16*>(p); };
+  switch (node.op) {
+    case Op::embedding: {
+      auto& p = *std::get_if<k::EmbeddingParams>(&s.params);
+      p.ids = static_cast<const int*>(in(0)), p.table = bf(in(1)), p.out = bf(out(0));
+      choose(s, k::embedding_variants(), cap);
+      break;
+    }
+    case Op::rmsnorm:
+    case Op::layernorm: {
+      auto& p = *std::get_if<k::NormParams>(&s.params);
+      p.x = bf(in(0)), p.gamma = bf(in(1)), p.out = bf(out(0));
+      if (node.op == Op::layernorm) p.beta = bf(in(2));
+      choose(s, node.op == Op::rmsnorm ? k::rmsnorm_variants() : k::layernorm_variants(), cap);
+      break;
+    }
+    case Op::matvec: {
+      auto& p = *std::get_if<k::MatvecParams>(&s.params);
+      p.x = bf(in(0)), p.y = out(0), p.w_packed = packed_matvec_weight(g, node.inputs[1], packed);
+      choose(s, k::matvec_variants(), cap);
+      break;
+    }
+    case Op::linear: {
+      auto& p = *std::get_if<k::MatmulParams>(&s.params);
+      p.a = bf(in(0)), p.b = bf(in(1)), p.c = out(0);
+      if (node.inputs.size() == 3) p.bias = bf(in(2));
+      choose(s, k::matmul_variants(), cap);
+      break;
+    }
+    case Op::rope: {
+      auto& p = *std::get_if<k::RopeParams>(&s.params);
+      p.q = bf(in(0)), p.k = bf(in(1));
+      s.rope_cos = static_cast<const float*>(in(2)), s.rope_sin = static_cast<const float*>(in(3));
+      choose(s, k::rope_variants(), cap);
+      break;
+    }
+    case Op::kv_write: {
+      s.kv.k = bf(in(0)), s.kv.v = bf(in(1)), s.kv.k_cache = bf(out(0)), s.kv.v_cache = bf(out(1));
+      s.variant_name = "kv_write__builtin";
+      s.invoke = &invoke_kv_write;
+      break;
+    }
+    case Op::attention_decode: {
+      auto& p = *std::get_if<k::AttentionDecodeParams>(&s.params);
+      p.q = bf(in(0)), p.k_cache = bf(in(1)), p.v_cache = bf(in(2)), p.out = bf(out(0));
+      choose(s, k::attention_decode_variants(), cap);
+      break;
+    }
+    case Op::add: {
+      auto& p = *std::get_if<k::AddParams>(&s.params);
+      p.a = bf(in(0)), p.b = bf(in(1)), p.out = bf(out(0));
+      choose(s, k::add_variants(), cap);
+      break;
+    }
+    case Op::swiglu: {
+      auto& p = *std::get_if<k::SwigluParams>(&s.params);
+      p.gate = bf(in(0)), p.up = bf(in(1));
+      choose(s, k::swiglu_variants(), cap);
+      break;
+    }
+    case Op::gelu_erf:
+    case Op::relu: {
+      auto& p = *std::get_if<k::UnaryParams>(&s.params);
+      p.x = bf(in(0)), p.out = bf(out(0));
+      choose(s, node.op == Op::relu ? k::relu_variants() : k::gelu_erf_variants(), cap);
+      break;
+    }
+  }
+  if (s.invoke == nullptr) return invalid_argument("node '" + node.name + "': no kernel for this op");
+  return s;
+}
+
+void set_scratch(PreparedStep& step, void* scratch) {
+  std::visit(
+      [&](auto& p) {
+        if constexpr (requires { p.scratch; }) p.scratch = scratch;
+      },
+      step.params);
+}
+
+void set_position(PreparedStep& step, int position) {
+  switch (step.op) {
+    case Op::rope: {
+      auto& p = *std::get_if<k::RopeParams>(&step.params);
+      const std::size_t row = static_cast<std::size_t>(position) * static_cast<std::size_t>(p.head_size / 2);
+      p.cos = step.rope_cos + row, p.sin = step.rope_sin + row;
+      break;
+    }
+    case Op::kv_write: step.kv.position = position; break;
+    case Op::attention_decode: std::get_if<k::AttentionDecodeParams>(&step.params)->n_positions = position + 1; break;
+    default: break;
+  }
+}
+
+namespace {
+
+struct Span {
+  graph::MemoryRegion region;
+  std::int64_t begin, end;
+  bool overlaps(const Span& o) const { return region == o.region && begin < o.end && o.begin < end; }
+};
+
+void add_span(const graph::Graph& g, const graph::MemoryPlan& plan, TensorId t, std::vector<Span>& spans) {
+  const graph::TensorPlacement& at = plan.tensors[static_cast<std::size_t>(t)];
+  if (at.region == graph::MemoryRegion::none) return;
+  spans.push_back({at.region, at.offset, at.offset + g.tensor(t).bytes()});
+}
+
+bool any_overlap(const std::vector<Span>& a, const std::vector<Span>& b) {
+  for (const Span& x : a) {
+    for (const Span& y : b) {
+      if (x.overlaps(y)) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+void place_barriers(const graph::Graph& g, const graph::MemoryPlan& plan, std::vector<PreparedStep>& steps) {
+  std::vector<Span> group_reads, group_writes;
+  for (PreparedStep& s : steps) {
+    const graph::Node& node = g.node(s.node);
+    std::vector<Span> reads, writes;
+    for (TensorId t : node.inputs) add_span(g, plan, t, reads);
+    for (TensorId t : node.outputs) add_span(g, plan, t, writes);
+    const bool hazard = any_overlap(reads, group_writes) || any_overlap(writes, group_writes) ||
+                        any_overlap(writes, group_reads);
+    if (hazard && &s != &steps.front()) {
+      s.barrier_before = true;
+      group_reads.clear(), group_writes.clear();
+    }
+    group_reads.insert(group_reads.end(), reads.begin(), reads.end());
+    group_writes.insert(group_writes.end(), writes.begin(), writes.end());
+  }
+}
+
+}  // namespace bfedge::exec

@@ -1,0 +1,54 @@
+// One graph node bound to buffers and to a kernel variant (private to exec).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <vector>
+
+#include "bfedge/core/bf16.hpp"
+#include "bfedge/core/status.hpp"
+#include "bfedge/graph/graph.hpp"
+#include "bfedge/graph/memory_plan.hpp"
+#include "bfedge/kernels/isa.hpp"
+#include "bfedge/runtime/team.hpp"
+
+namespace bfedge::exec {
+
+// The built-in KV write's bound pointers (graph::KvWriteParams has the sizes).
+struct KvWriteBinding {
+  const bf16* k = nullptr;
+  const bf16* v = nullptr;
+  bf16* k_cache = nullptr;  // (n_kv_heads, head_size, seq_cap)
+  bf16* v_cache = nullptr;  // (n_kv_heads, seq_cap, head_size)
+  int position = 0;
+};
+
+struct PreparedStep {
+  graph::NodeId node = 0;
+  graph::Op op = graph::Op::add;
+  const char* variant_name = "";
+  const void* variant = nullptr;  // const kernels::Variant<P>* for the node's params type P
+  void (*invoke)(const PreparedStep& step, const runtime::Team& team) = nullptr;
+  graph::NodeParams params;  // bound: every pointer set
+  std::size_t scratch_per_core = 0;
+  bool barrier_before = false;
+  // Position-dependent parts, set by set_position before each run.
+  const float* rope_cos = nullptr;  // (max_positions, head_size / 2)
+  const float* rope_sin = nullptr;
+  KvWriteBinding kv;
+};
+
+using AddressOf = std::function<void*(graph::TensorId)>;
+
+// Chooses the node's variant under `cap`, packs its weights into `packed` when the variant
+// reads a packed layout, and binds its params to the tensors' addresses.
+Result<PreparedStep> bind_step(const graph::Graph& graph, graph::NodeId node, kernels::Isa cap,
+                               const AddressOf& address, std::vector<std::vector<bf16>>& packed);
+void set_scratch(PreparedStep& step, void* scratch);
+void set_position(PreparedStep& step, int position);
+// Sets barrier_before where a step touches bytes the steps since the last barrier wrote, or
+// writes bytes they read.
+void place_barriers(const graph::Graph& graph, const graph::MemoryPlan& plan,
+                    std::vector<PreparedStep>& steps);
+
+}  // namespace bfedge::exec

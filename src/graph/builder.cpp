@@ -1,0 +1,191 @@
+#include "bfedge/graph/builder.hpp"
+
+#include "bfedge/graph/validate.hpp"
+
+namespace bfedge::graph {
+
+namespace {
+
+Tensor make_tensor(std::string name, const Shape& shape, ElementType type, TensorRole role) {
+  Tensor t;
+  t.name = std::move(name), t.shape = shape, t.type = type, t.role = role;
+  return t;
+}
+
+int last_dim(const Shape& s) { return s.rank == 0 ? 0 : static_cast<int>(s[s.rank - 1]); }
+int leading_rows(const Shape& s) {
+  return s.rank == 0 ? 0 : static_cast<int>(s.element_count() / (s[s.rank - 1] == 0 ? 1 : s[s.rank - 1]));
+}
+
+}  // namespace
+
+const Tensor& GraphBuilder::at(TensorId id) const {
+  if (id < 0 || id >= static_cast<TensorId>(graph_.tensors.size())) return invalid_;
+  return graph_.tensor(id);
+}
+
+TensorId GraphBuilder::add_tensor(Tensor tensor) {
+  graph_.tensors.push_back(std::move(tensor));
+  return static_cast<TensorId>(graph_.tensors.size() - 1);
+}
+
+TensorId GraphBuilder::input(std::string name, Shape shape, ElementType type) {
+  const TensorId id = add_tensor(make_tensor(std::move(name), shape, type, TensorRole::input));
+  graph_.inputs.push_back(id);
+  return id;
+}
+
+TensorId GraphBuilder::weight(std::string name, Shape shape, ElementType type, const void* data) {
+  Tensor t = make_tensor(std::move(name), shape, type, TensorRole::weight);
+  t.data = data;
+  return add_tensor(std::move(t));
+}
+
+TensorId GraphBuilder::state(std::string name, Shape shape, ElementType type) {
+  return add_tensor(make_tensor(std::move(name), shape, type, TensorRole::state));
+}
+
+NodeId GraphBuilder::add_node(std::string name, Op op, NodeParams params, std::vector<TensorId> inputs) {
+  const NodeId id = static_cast<NodeId>(graph_.nodes.size());
+  for (TensorId t : inputs) {
+    if (t >= 0 && t < static_cast<TensorId>(graph_.tensors.size())) {
+      graph_.tensors[static_cast<std::size_t>(t)].consumers.push_back(id);
+    }
+  }
+  graph_.nodes.push_back({std::move(name), op, std::move(params), std::move(inputs), {}});
+  return id;
+}
+
+TensorId GraphBuilder::add_output(NodeId node, std::string name, Shape shape, ElementType type,
+                                  TensorId alias_of) {
+  Tensor t = make_tensor(std::move(name), shape, type, TensorRole::activation);
+  t.producer = node;
+  t.alias_of = alias_of;
+  if (alias_of != kNone && at(alias_of).role == TensorRole::state) t.role = TensorRole::state;
+  const TensorId id = add_tensor(std::move(t));
+  graph_.nodes[static_cast<std::size_t>(node)].outputs.push_back(id);
+  return id;
+}
+
+TensorId GraphBuilder::embedding(std::string name, TensorId ids, TensorId table) {
+  kernels::EmbeddingParams p;
+  p.count = static_cast<int>(at(ids).shape.element_count());
+  p.vocab = static_cast<int>(at(table).shape[0]);
+  p.dim = last_dim(at(table).shape);
+  const NodeId n = add_node(name, Op::embedding, p, {ids, table});
+  return add_output(n, name, Shape{p.count, p.dim}, at(table).type);
+}
+
+TensorId GraphBuilder::rmsnorm(std::string name, TensorId x, TensorId gamma, float eps) {
+  kernels::NormParams p;
+  p.rows = leading_rows(at(x).shape), p.n = last_dim(at(x).shape), p.eps = eps;
+  const NodeId n = add_node(name, Op::rmsnorm, p, {x, gamma});
+  return add_output(n, name, at(x).shape, at(x).type);
+}
+
+TensorId GraphBuilder::layernorm(std::string name, TensorId x, TensorId gamma, TensorId beta, float eps) {
+  kernels::NormParams p;
+  p.rows = leading_rows(at(x).shape), p.n = last_dim(at(x).shape), p.eps = eps;
+  const NodeId n = add_node(name, Op::layernorm, p, {x, gamma, beta});
+  return add_output(n, name, at(x).shape, at(x).type);
+}
+
+TensorId GraphBuilder::matvec(std::string name, TensorId x, TensorId w, ElementType out) {
+  kernels::MatvecParams p;
+  p.rows = static_cast<int>(at(w).shape[0]);
+  p.cols = last_dim(at(w).shape);
+  p.y_type = out == ElementType::f32 ? kernels::OutType::f32 : kernels::OutType::bf16;
+  const NodeId n = add_node(name, Op::matvec, p, {x, w});
+  return add_output(n, name, Shape{p.rows}, out);
+}
+
+TensorId GraphBuilder::linear(std::string name, TensorId x, TensorId w, TensorId bias, ElementType out) {
+  kernels::MatmulParams p;
+  p.m = leading_rows(at(x).shape), p.k = last_dim(at(x).shape);
+  p.n = static_cast<int>(at(w).shape[0]);
+  p.lda = p.k, p.ldb = p.k, p.ldc = p.n, p.b_transposed = true;
+  p.c_type = out == ElementType::f32 ? kernels::OutType::f32 : kernels::OutType::bf16;
+  std::vector<TensorId> inputs{x, w};
+  if (bias != kNone) inputs.push_back(bias);
+  Shape shape = at(x).shape;
+  if (shape.rank > 0) shape.dims[static_cast<std::size_t>(shape.rank - 1)] = p.n;
+  const NodeId n = add_node(name, Op::linear, p, std::move(inputs));
+  return add_output(n, name, shape, out);
+}
+
+std::pair<TensorId, TensorId> GraphBuilder::rope(std::string name, TensorId q, TensorId k, TensorId cos,
+                                                 TensorId sin, int head_size) {
+  kernels::RopeParams p;
+  p.dim = static_cast<int>(at(q).shape.element_count());
+  p.kv_dim = static_cast<int>(at(k).shape.element_count());
+  p.head_size = head_size;
+  const NodeId n = add_node(name, Op::rope, p, {q, k, cos, sin});
+  const TensorId q_out = add_output(n, name + ".q", at(q).shape, at(q).type, q);
+  const TensorId k_out = add_output(n, name + ".k", at(k).shape, at(k).type, k);
+  return {q_out, k_out};
+}
+
+std::pair<TensorId, TensorId> GraphBuilder::kv_write(std::string name, TensorId k, TensorId v,
+                                                     TensorId k_cache, TensorId v_cache) {
+  KvWriteParams p;
+  const Shape& cache = at(k_cache).shape;
+  if (cache.rank == 3) {
+    p.n_kv_heads = static_cast<int>(cache[0]), p.head_size = static_cast<int>(cache[1]);
+    p.seq_cap = static_cast<int>(cache[2]);
+  }
+  const NodeId n = add_node(name, Op::kv_write, p, {k, v, k_cache, v_cache});
+  const TensorId k_out = add_output(n, at(k_cache).name, cache, at(k_cache).type, k_cache);
+  const TensorId v_out = add_output(n, at(v_cache).name, at(v_cache).shape, at(v_cache).type, v_cache);
+  return {k_out, v_out};
+}
+
+TensorId GraphBuilder::attention_decode(std::string name, TensorId q, TensorId k_cache, TensorId v_cache,
+                                        int n_heads) {
+  kernels::AttentionDecodeParams p;
+  const Shape& cache = at(k_cache).shape;
+  p.n_heads = n_heads;
+  if (cache.rank == 3) {
+    p.n_kv_heads = static_cast<int>(cache[0]), p.head_size = static_cast<int>(cache[1]);
+    p.seq_cap = static_cast<int>(cache[2]);
+  }
+  p.n_positions = p.seq_cap;  // the largest; the executor sets position + 1 at each run
+  const NodeId n = add_node(name, Op::attention_decode, p, {q, k_cache, v_cache});
+  return add_output(n, name, at(q).shape, at(q).type);
+}
+
+TensorId GraphBuilder::add(std::string name, TensorId a, TensorId b) {
+  kernels::AddParams p;
+  p.n = static_cast<int>(at(a).shape.element_count());
+  const NodeId n = add_node(name, Op::add, p, {a, b});
+  return add_output(n, name, at(a).shape, at(a).type);
+}
+
+TensorId GraphBuilder::swiglu(std::string name, TensorId gate, TensorId up) {
+  kernels::SwigluParams p;
+  p.n = static_cast<int>(at(gate).shape.element_count());
+  const NodeId n = add_node(name, Op::swiglu, p, {gate, up});
+  return add_output(n, name, at(gate).shape, at(gate).type, gate);
+}
+
+TensorId GraphBuilder::unary(Op op, std::string name, TensorId x) {
+  kernels::UnaryParams p;
+  p.n = static_cast<int>(at(x).shape.element_count());
+  const NodeId n = add_node(name, op, p, {x});
+  return add_output(n, name, at(x).shape, at(x).type);
+}
+
+void GraphBuilder::mark_output(TensorId id) {
+  graph_.outputs.push_back(id);
+  if (id >= 0 && id < static_cast<TensorId>(graph_.tensors.size()) &&
+      graph_.tensors[static_cast<std::size_t>(id)].role == TensorRole::activation) {
+    graph_.tensors[static_cast<std::size_t>(id)].role = TensorRole::output;
+  }
+}
+
+Result<Graph> GraphBuilder::finish(std::shared_ptr<const void> owner) && {
+  graph_.owner = std::move(owner);
+  BFEDGE_RETURN_IF_ERROR(validate(graph_));
+  return std::move(graph_);
+}
+
+}  // namespace bfedge::graph

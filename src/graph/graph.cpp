@@ -1,0 +1,48 @@
+#include "bfedge/graph/graph.hpp"
+
+namespace bfedge::graph {
+
+const char* tensor_role_name(TensorRole role) {
+  switch (role) {
+    case TensorRole::input: return "input";
+    case TensorRole::weight: return "weight";
+    case TensorRole::activation: return "activation";
+    case TensorRole::state: return "state";
+    case TensorRole::output: return "output";
+  }
+  return "unknown";
+}
+
+const char* op_name(Op op) {
+  switch (op) {
+    case Op::embedding: return "embedding";
+    case Op::rmsnorm: return "rmsnorm";
+    case Op::layernorm: return "layernorm";
+    case Op::matvec: return "matvec";
+    case Op::linear: return "linear";
+    case Op::rope: return "rope";
+    case Op::kv_write: return "kv_write";
+    case Op::attention_decode: return "attention_decode";
+    case Op::add: return "add";
+    case Op::swiglu: return "swiglu";
+    case Op::gelu_erf: return "gelu_erf";
+    case Op::relu: return "relu";
+  }
+  return "unknown";
+}
+
+TensorId Graph::storage_of(TensorId id) const {
+  while (tensor(id).alias_of != kNone) id = tensor(id).alias_of;
+  return id;
+}
+
+std::string shape_text(const Shape& shape) {
+  std::string text = "(";
+  for (int i = 0; i < shape.rank; ++i) {
+    if (i > 0) text += ", ";
+    text += std::to_string(shape[i]);
+  }
+  return text + ")";
+}
+
+}  // namespace bfedge::graph

@@ -1,0 +1,130 @@
+// The graph IR: validation names the node at fault, the memory plan never lets two live tensors
+// share bytes, and the summary's MACs and bytes match a count from the model's configuration.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "bfedge/graph/builder.hpp"
+#include "bfedge/graph/memory_plan.hpp"
+#include "bfedge/graph/summary.hpp"
+#include "bfedge/models/llama_graph.hpp"
+#include "support/test_support.hpp"
+
+namespace bfedge::graph {
+namespace {
+
+const std::vector<bf16> kZeros(4096);
+
+models::LlamaGraph tiny_llama(bool shared = true) {
+  models::LlamaConfig c = test::tiny_llama_config();
+  c.shared_classifier = shared;
+  auto built = models::build_llama_graph(c, models::convert_llama_weights<bf16>(test::random_llama_weights(c, 3)));
+  EXPECT_TRUE(built.is_ok()) << built.status().message();
+  return std::move(built).value();
+}
+
+std::string finish_error(GraphBuilder&& b) {
+  auto g = std::move(b).finish(nullptr);
+  return g.is_ok() ? std::string("(no error)") : g.status().message();
+}
+
+TEST(GraphValidate, NamesTheNodeWhoseInputHasTheWrongSize) {
+  GraphBuilder b;
+  const TensorId ids = b.input("token", Shape{1}, ElementType::i32);
+  const TensorId table = b.weight("table", Shape{10, 8}, ElementType::bf16, kZeros.data());
+  const TensorId x = b.embedding("embed", ids, table);
+  const TensorId w = b.weight("w", Shape{4, 6}, ElementType::bf16, kZeros.data());
+  b.mark_output(b.matvec("proj", x, w, ElementType::f32));
+  EXPECT_EQ(finish_error(std::move(b)), "node 'proj' (matvec): embed has shape (1, 8) (8 elements), expected 6 elements");
+}
+
+TEST(GraphValidate, RefusesAWeightWithoutBytes) {
+  GraphBuilder b;
+  const TensorId ids = b.input("token", Shape{1}, ElementType::i32);
+  b.mark_output(b.embedding("embed", ids, b.weight("table", Shape{10, 8}, ElementType::bf16, nullptr)));
+  EXPECT_EQ(finish_error(std::move(b)), "node 'embed' (embedding): weight table has no data");
+}
+
+TEST(GraphValidate, RefusesReadingATensorAfterAnInPlaceOpOverwroteIt) {
+  GraphBuilder b;
+  const TensorId ids = b.input("token", Shape{1}, ElementType::i32);
+  const TensorId x = b.embedding("embed", ids, b.weight("table", Shape{10, 8}, ElementType::bf16, kZeros.data()));
+  const TensorId gate = b.swiglu("act", x, x);
+  b.mark_output(b.add("late", gate, x));  // reads x after swiglu wrote over it
+  EXPECT_EQ(finish_error(std::move(b)), "node 'act' (swiglu): overwrites embed in place, but node 'late' reads it later");
+}
+
+TEST(GraphValidate, RefusesAKvCacheThatIsNotState) {
+  GraphBuilder b;
+  b.set_max_positions(4);
+  const TensorId ids = b.input("token", Shape{1}, ElementType::i32);
+  const TensorId k = b.embedding("embed", ids, b.weight("table", Shape{10, 8}, ElementType::bf16, kZeros.data()));
+  const TensorId k_cache = b.weight("k_cache", Shape{2, 4, 4}, ElementType::bf16, kZeros.data());
+  const TensorId v_cache = b.state("v_cache", Shape{2, 4, 4}, ElementType::bf16);
+  b.kv_write("write", k, k, k_cache, v_cache);
+  b.mark_output(k);
+  EXPECT_EQ(finish_error(std::move(b)), "node 'write' (kv_write): the KV caches must be state tensors");
+}
+
+TEST(GraphValidate, RefusesAGraphWithoutOutputs) {
+  GraphBuilder b;
+  const TensorId ids = b.input("token", Shape{1}, ElementType::i32);
+  b.embedding("embed", ids, b.weight("table", Shape{10, 8}, ElementType::bf16, kZeros.data()));
+  EXPECT_EQ(finish_error(std::move(b)), "graph has no outputs");
+}
+
+TEST(MemoryPlan, LiveTensorsNeverShareBytes) {
+  for (bool shared : {true, false}) {
+    const models::LlamaGraph lg = tiny_llama(shared);
+    const Graph& g = lg.graph;
+    const MemoryPlan plan = plan_memory(g);
+    EXPECT_GT(plan.arena_bytes, 0);
+    EXPECT_LT(plan.arena_bytes, plan.activation_bytes);  // reuse happened
+    for (TensorId a = 0; a < static_cast<TensorId>(g.tensors.size()); ++a) {
+      const TensorPlacement& pa = plan.tensors[a];
+      if (pa.region != MemoryRegion::arena) continue;
+      EXPECT_LE(pa.offset + g.tensor(a).bytes(), plan.arena_bytes);
+      EXPECT_EQ(pa.offset % kPlanAlignment, 0);
+      for (TensorId b = a + 1; b < static_cast<TensorId>(g.tensors.size()); ++b) {
+        const TensorPlacement& pb = plan.tensors[b];
+        if (pb.region != MemoryRegion::arena || g.storage_of(a) == g.storage_of(b)) continue;
+        const bool live_together = pa.first <= pb.last && pb.first <= pa.last;
+        const bool share_bytes = pa.offset < pb.offset + g.tensor(b).bytes() && pb.offset < pa.offset + g.tensor(a).bytes();
+        EXPECT_FALSE(live_together && share_bytes) << g.tensor(a).name << " and " << g.tensor(b).name;
+      }
+    }
+    // The logits live to the end; the KV caches are state.
+    EXPECT_EQ(plan.tensors[lg.logits].last, static_cast<NodeId>(g.nodes.size()) - 1);
+    const models::LlamaConfig c = test::tiny_llama_config();
+    EXPECT_EQ(plan.state_bytes, 2LL * c.n_layers * c.kv_dim() * c.seq_len * 2);  // keys and values, bf16
+  }
+}
+
+// The table `bfedge inspect --graph` prints, against a count from the configuration.
+TEST(GraphSummary, MacsAndBytesMatchTheConfiguration) {
+  for (bool shared : {true, false}) {
+    const models::LlamaConfig c = [&] {
+      models::LlamaConfig config = test::tiny_llama_config();
+      config.shared_classifier = shared;
+      return config;
+    }();
+    const models::LlamaGraph lg = tiny_llama(shared);
+    const std::int64_t dim = c.dim, kv = c.kv_dim(), hidden = c.hidden_dim, hs = c.head_size();
+    for (int position : {0, 7, c.seq_len - 1}) {
+      const GraphSummary s = summarize(lg.graph, position);
+      const std::int64_t matvec = c.n_layers * (2 * dim * dim + 2 * kv * dim + 3 * hidden * dim) + c.vocab_size * dim;
+      const std::int64_t attention = c.n_layers * 2 * c.n_heads * hs * (position + 1);
+      EXPECT_EQ(s.macs, matvec + attention) << position;
+      const std::int64_t params = c.parameter_count();
+      const std::int64_t rope_tables = 2 * c.seq_len * (hs / 2) * 4;
+      EXPECT_EQ(s.weight_bytes, 2 * params + rope_tables);
+      std::int64_t sum = 0;
+      for (const NodeCost& n : s.nodes) sum += n.macs;
+      EXPECT_EQ(sum, s.macs);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace bfedge::graph
