@@ -174,6 +174,14 @@ TensorId GraphBuilder::unary(Op op, std::string name, TensorId x) {
   return add_output(n, name, at(x).shape, at(x).type);
 }
 
+TensorId GraphBuilder::view(std::string name, TensorId base, std::int64_t offset, Shape shape) {
+  Tensor t = make_tensor(std::move(name), shape, at(base).type, TensorRole::activation);
+  t.producer = at(base).producer;
+  t.view_of = base;
+  t.view_offset = offset;
+  return add_tensor(std::move(t));
+}
+
 void GraphBuilder::mark_output(TensorId id) {
   graph_.outputs.push_back(id);
   if (id >= 0 && id < static_cast<TensorId>(graph_.tensors.size()) &&

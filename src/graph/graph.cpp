@@ -32,8 +32,31 @@ const char* op_name(Op op) {
 }
 
 TensorId Graph::storage_of(TensorId id) const {
-  while (tensor(id).alias_of != kNone) id = tensor(id).alias_of;
-  return id;
+  for (;;) {
+    const Tensor& t = tensor(id);
+    if (t.alias_of != kNone) {
+      id = t.alias_of;
+    } else if (t.view_of != kNone) {
+      id = t.view_of;
+    } else {
+      return id;
+    }
+  }
+}
+
+std::int64_t Graph::byte_offset_in_storage(TensorId id) const {
+  std::int64_t offset = 0;
+  for (;;) {
+    const Tensor& t = tensor(id);
+    if (t.alias_of != kNone) {
+      id = t.alias_of;
+    } else if (t.view_of != kNone) {
+      offset += t.view_offset * element_bytes(t.type);
+      id = t.view_of;
+    } else {
+      return offset;
+    }
+  }
 }
 
 std::string shape_text(const Shape& shape) {

@@ -84,7 +84,8 @@ MemoryPlan plan_memory(const Graph& g) {
     const int index = buffer_of[static_cast<std::size_t>(g.storage_of(id))];
     if (index < 0) continue;
     const Buffer& b = buffers[static_cast<std::size_t>(index)];
-    plan.tensors[static_cast<std::size_t>(id)] = {MemoryRegion::arena, b.offset, b.first, b.last};
+    plan.tensors[static_cast<std::size_t>(id)] = {MemoryRegion::arena, b.offset + g.byte_offset_in_storage(id),
+                                                  b.first, b.last};
   }
   return plan;
 }

@@ -203,6 +203,13 @@ Status check_structure(const Graph& g, NodeId id) {
     if (t < 0 || t >= count) return c.fail("reads tensor id " + std::to_string(t) + ", which does not exist");
     const Tensor& in = g.tensor(t);
     if (in.role == TensorRole::weight && in.data == nullptr) return c.fail("weight " + in.name + " has no data");
+    if (in.view_of != kNone) {
+      const Tensor& base = g.tensor(in.view_of);
+      if (in.view_of >= t || base.role != TensorRole::activation || base.type != in.type ||
+          in.view_offset < 0 || in.view_offset + in.shape.element_count() > base.shape.element_count()) {
+        return c.fail("view " + in.name + " is not inside an earlier activation of its type");
+      }
+    }
     const bool produced = in.role == TensorRole::activation || in.role == TensorRole::output ||
                           (in.role == TensorRole::state && in.alias_of != kNone);
     if (produced && (in.producer == kNone || in.producer >= id)) {

@@ -12,11 +12,32 @@ namespace {
 using graph::ElementType;
 using graph::TensorId;
 
-// What the graph's weight tensors point into.
+// What the graph's weight tensors point into: the checkpoint's weights, with each layer's
+// projections that read the same input stacked into one matrix (wq|wk|wv and w1|w3, as the
+// firmware does) so that each group is one matvec.
 struct LlamaGraphStorage {
   LlamaWeights<bf16> weights;
+  std::vector<bf16> wqkv;  // (n_layers, dim + 2 * kv_dim, dim)
+  std::vector<bf16> w13;   // (n_layers, 2 * hidden_dim, dim)
   RopeTable rope;
 };
+
+// Per layer, the rows of each part one after the other; the parts are freed.
+std::vector<bf16> stack_layers(int layers, std::initializer_list<std::vector<bf16>*> parts) {
+  std::vector<bf16> out;
+  std::size_t total = 0;
+  for (const std::vector<bf16>* part : parts) total += part->size();
+  out.reserve(total);
+  for (int l = 0; l < layers; ++l) {
+    for (const std::vector<bf16>* part : parts) {
+      const std::size_t per_layer = part->size() / static_cast<std::size_t>(layers);
+      out.insert(out.end(), part->begin() + static_cast<std::ptrdiff_t>(l * per_layer),
+                 part->begin() + static_cast<std::ptrdiff_t>((l + 1) * per_layer));
+    }
+  }
+  for (std::vector<bf16>* part : parts) std::vector<bf16>().swap(*part);
+  return out;
+}
 
 }  // namespace
 
@@ -24,7 +45,9 @@ Result<LlamaGraph> build_llama_graph(const LlamaConfig& c, LlamaWeights<bf16> we
   auto storage = std::make_shared<LlamaGraphStorage>();
   storage->weights = std::move(weights);
   storage->rope = make_rope_table(c.seq_len, c.head_size());
-  const LlamaWeights<bf16>& w = storage->weights;
+  LlamaWeights<bf16>& w = storage->weights;
+  storage->wqkv = stack_layers(c.n_layers, {&w.wq, &w.wk, &w.wv});
+  storage->w13 = stack_layers(c.n_layers, {&w.w1, &w.w3});
   const int dim = c.dim, kv = c.kv_dim(), hidden = c.hidden_dim, hs = c.head_size();
   const auto bf = ElementType::bf16;
 
@@ -44,9 +67,10 @@ Result<LlamaGraph> build_llama_graph(const LlamaConfig& c, LlamaWeights<bf16> we
   for (int l = 0; l < c.n_layers; ++l) {
     const std::string p = "layer" + std::to_string(l) + ".";
     TensorId xb = b.rmsnorm(p + "rms_att", x, layer_weight(p + "rms_att.weight", l, w.rms_att, dim, 1));
-    TensorId q = b.matvec(p + "wq", xb, layer_weight(p + "wq.weight", l, w.wq, dim, dim));
-    TensorId k = b.matvec(p + "wk", xb, layer_weight(p + "wk.weight", l, w.wk, kv, dim));
-    const TensorId v = b.matvec(p + "wv", xb, layer_weight(p + "wv.weight", l, w.wv, kv, dim));
+    const TensorId qkv = b.matvec(p + "wqkv", xb, layer_weight(p + "wqkv.weight", l, storage->wqkv, dim + 2 * kv, dim));
+    TensorId q = b.view(p + "q", qkv, 0, Shape{dim});
+    TensorId k = b.view(p + "k", qkv, dim, Shape{kv});
+    const TensorId v = b.view(p + "v", qkv, dim + kv, Shape{kv});
     std::tie(q, k) = b.rope(p + "rope", q, k, cos, sin, hs);
     const TensorId k_cache = b.state(p + "key_cache", Shape{c.n_kv_heads, hs, c.seq_len}, bf);
     const TensorId v_cache = b.state(p + "value_cache", Shape{c.n_kv_heads, c.seq_len, hs}, bf);
@@ -55,8 +79,9 @@ Result<LlamaGraph> build_llama_graph(const LlamaConfig& c, LlamaWeights<bf16> we
     const TensorId o = b.matvec(p + "wo", att, layer_weight(p + "wo.weight", l, w.wo, dim, dim));
     x = b.add(p + "residual_att", x, o);
     xb = b.rmsnorm(p + "rms_ffn", x, layer_weight(p + "rms_ffn.weight", l, w.rms_ffn, dim, 1));
-    TensorId gate = b.matvec(p + "w1", xb, layer_weight(p + "w1.weight", l, w.w1, hidden, dim));
-    const TensorId up = b.matvec(p + "w3", xb, layer_weight(p + "w3.weight", l, w.w3, hidden, dim));
+    const TensorId h13 = b.matvec(p + "w13", xb, layer_weight(p + "w13.weight", l, storage->w13, 2 * hidden, dim));
+    TensorId gate = b.view(p + "gate", h13, 0, Shape{hidden});
+    const TensorId up = b.view(p + "up", h13, hidden, Shape{hidden});
     gate = b.swiglu(p + "swiglu", gate, up);
     const TensorId down = b.matvec(p + "w2", gate, layer_weight(p + "w2.weight", l, w.w2, dim, hidden));
     x = b.add(p + "residual_ffn", x, down);

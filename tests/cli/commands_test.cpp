@@ -73,14 +73,14 @@ TEST(CliInspect, GraphTotalsMatchAHandCount) {
   const CommandResult r = run_cli({"inspect", paths(shared).model, "--graph", "--json", "--position", "9"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
-  const std::int64_t per_layer_matvec = 64 * 64 + 2 * 32 * 64 + 64 * 64 + 3 * 172 * 64;  // q, k+v, o, w1 w2 w3
+  const std::int64_t per_layer_matvec = (64 + 2 * 32) * 64 + 64 * 64 + 2 * 172 * 64 + 64 * 172;  // wq|wk|wv, wo, w1|w3, w2
   const std::int64_t attention = 2 * 8 * 8 * 10;                                         // q·k and p·v, 10 positions
   EXPECT_EQ(j["totals"]["macs"], 5 * (per_layer_matvec + attention) + 512 * 64);
   EXPECT_EQ(j["totals"]["weight_bytes"], 520064 + 2 * 512 * 4 * 4);  // BF16 parameters + RoPE cos/sin (f32)
   EXPECT_EQ(j["totals"]["state_bytes"], 5 * 2 * 32 * 512 * 2);       // keys and values, BF16
-  EXPECT_EQ(j["totals"]["nodes"], 1 + 5 * 15 + 2);
-  EXPECT_EQ(j["nodes"][7]["name"], "layer0.attention");
-  EXPECT_EQ(j["nodes"][7]["macs"], attention);
+  EXPECT_EQ(j["totals"]["nodes"], 1 + 5 * 12 + 2);
+  EXPECT_EQ(j["nodes"][5]["name"], "layer0.attention");
+  EXPECT_EQ(j["nodes"][5]["macs"], attention);
   const CommandResult text = run_cli({"inspect", paths(shared).model, "--graph"});
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("total MACs                                   587,008"), std::string::npos) << text.out;

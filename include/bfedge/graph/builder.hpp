@@ -39,6 +39,9 @@ class GraphBuilder {
   TensorId swiglu(std::string name, TensorId gate, TensorId up);  // in place on gate
   TensorId unary(Op op, std::string name, TensorId x);            // gelu_erf, relu
 
+  // `shape` elements of activation `base` from element `offset` on, as their own tensor.
+  TensorId view(std::string name, TensorId base, std::int64_t offset, Shape shape);
+
   void mark_output(TensorId id);
   void set_max_positions(int positions) { graph_.max_positions = positions; }
 

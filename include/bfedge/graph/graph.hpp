@@ -3,7 +3,8 @@
 //   tensor: name, shape, element type, role (input, weight, activation, state, output), the node
 //           that produces it and the nodes that consume it; weights point at their bytes, kept
 //           alive by the graph's owner. An activation may alias an input of its producer (an
-//           in-place op such as RoPE or SwiGLU): it is the same memory after that node.
+//           in-place op such as RoPE or SwiGLU): it is the same memory after that node. A view
+//           names a contiguous part of an activation (q, k and v in one fused projection).
 //   node:   an op and its typed parameters — the kernels' *Params structs with their sizes set
 //           and their pointers left null (the executor binds them) — plus the tensors it reads
 //           and writes. State tensors (a KV cache) persist across runs and are written in place.
@@ -57,6 +58,8 @@ struct Tensor {
   NodeId producer = kNone;         // activations and outputs; state's last writer
   std::vector<NodeId> consumers;   // in node order
   TensorId alias_of = kNone;       // in-place result: the same memory as this earlier tensor
+  TensorId view_of = kNone;        // a view: `shape` elements of view_of from view_offset on
+  std::int64_t view_offset = 0;    // (elements); read and written through like any activation
   const void* data = nullptr;      // weights only
 
   std::int64_t bytes() const { return shape.element_count() * element_bytes(type); }
@@ -106,8 +109,10 @@ struct Graph {
 
   const Tensor& tensor(TensorId id) const { return tensors[static_cast<std::size_t>(id)]; }
   const Node& node(NodeId id) const { return nodes[static_cast<std::size_t>(id)]; }
-  // The tensor whose memory `id` uses (follows alias_of to its root).
+  // The tensor whose memory `id` uses (follows alias_of and view_of to its root), and where in
+  // that root's bytes `id` starts.
   TensorId storage_of(TensorId id) const;
+  std::int64_t byte_offset_in_storage(TensorId id) const;
 };
 
 std::string shape_text(const Shape& shape);  // "(8, 64)"

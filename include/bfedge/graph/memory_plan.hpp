@@ -18,7 +18,7 @@ enum class MemoryRegion : unsigned char { none, arena, state };
 
 struct TensorPlacement {
   MemoryRegion region = MemoryRegion::none;  // none: a weight
-  std::int64_t offset = 0;                   // bytes into the region (in-place results: the root's)
+  std::int64_t offset = 0;                   // bytes into the region (in-place results: the root's; views: within it)
   NodeId first = 0, last = 0;                // lifetime in node indices (inclusive)
 };
 
