@@ -115,16 +115,16 @@ TEST_P(MatmulVariants, MatchesReference) {
   check_case(GetParam());
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    TileEdges, MatmulVariants, ::testing::ValuesIn(cases()),
-    [](const ::testing::TestParamInfo<Case>& param) {
-      const Case& c = param.param;
-      return test::param_name(std::string(c.variant->name) + "_vs_matmul__ref_" + std::to_string(c.shape.m) + "x" +
-                              std::to_string(c.shape.n) + "x" + std::to_string(c.shape.k) +
-                              (c.b_transposed ? "_bt" : "_bn") + (c.bias ? "_bias" : "") +
-                              (c.out == OutType::f32 ? "_f32" : "_bf16") + "_c" +
-                              std::to_string(c.cores) + "_" + std::to_string(param.index));
-    });
+std::string case_name(const ::testing::TestParamInfo<Case>& param) {
+  const Case& c = param.param;
+  return test::param_name(std::string(c.variant->name) + (c.pack == PackWeights::yes ? "_packed" : "") +
+                          "_vs_matmul__ref_" + std::to_string(c.shape.m) + "x" + std::to_string(c.shape.n) + "x" +
+                          std::to_string(c.shape.k) + (c.b_transposed ? "_bt" : "_bn") + (c.bias ? "_bias" : "") +
+                          (c.out == OutType::f32 ? "_f32" : "_bf16") + "_c" + std::to_string(c.cores) + "_" +
+                          std::to_string(param.index));
+}
+
+INSTANTIATE_TEST_SUITE_P(TileEdges, MatmulVariants, ::testing::ValuesIn(cases()), case_name);
 
 // The packed path (B packed once by the variant's pack_weights, then run from the packed
 // panels) of every variant that has one, at the edges of its tiles: m around 1, 8 (AVX-512 rows)
@@ -152,23 +152,7 @@ std::vector<Case> packed_cases() {
   return out;
 }
 
-class MatmulPackedVariants : public ::testing::TestWithParam<Case> {};
-
-TEST_P(MatmulPackedVariants, MatchesReference) {
-  BFEDGE_SKIP_UNLESS_RUNNABLE(*GetParam().variant);
-  check_case(GetParam());
-}
-
-INSTANTIATE_TEST_SUITE_P(
-    PackedTileEdges, MatmulPackedVariants, ::testing::ValuesIn(packed_cases()),
-    [](const ::testing::TestParamInfo<Case>& param) {
-      const Case& c = param.param;
-      return test::param_name(std::string(c.variant->name) + "_packed_vs_matmul__ref_" +
-                              std::to_string(c.shape.m) + "x" + std::to_string(c.shape.n) + "x" +
-                              std::to_string(c.shape.k) + (c.b_transposed ? "_bt" : "_bn") + (c.bias ? "_bias" : "") +
-                              (c.out == OutType::f32 ? "_f32" : "_bf16") + "_c" + std::to_string(c.cores) + "_" +
-                              std::to_string(param.index));
-    });
+INSTANTIATE_TEST_SUITE_P(PackedTileEdges, MatmulVariants, ::testing::ValuesIn(packed_cases()), case_name);
 
 // Packing is a layout change only: the packed and unpacked calls of a variant give the same bits.
 TEST(MatmulPacked, SameBitsAsUnpackedCall) {

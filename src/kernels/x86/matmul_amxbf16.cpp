@@ -54,15 +54,7 @@ BFEDGE_TARGET_AMXBF16 void store_tile_rows(const MatmulParams& p, const float* t
                                            int j0, int cols) {
   if (cols <= 0) return;
   const __mmask16 mask = cols >= kTile ? __mmask16(0xffff) : __mmask16((1u << cols) - 1);
-  for (int r = 0; r < rows; ++r) {
-    const __m512 v = _mm512_load_ps(tile + r * kTile);
-    const std::size_t at = static_cast<std::size_t>(i0 + r) * p.ldc + j0;
-    if (p.c_type == OutType::f32) {
-      _mm512_mask_storeu_ps(static_cast<float*>(p.c) + at, mask, v);
-    } else {
-      _mm256_mask_storeu_epi16(static_cast<bf16*>(p.c) + at, mask, x86::round_to_bf16_avx512(v));
-    }
-  }
+  for (int r = 0; r < rows; ++r) x86::matmul_pack::store_c_row(p, i0 + r, j0, mask, _mm512_load_ps(tile + r * kTile));
 }
 
 // GCC's tile intrinsics paste their tile number into the assembly text, so a template's tile

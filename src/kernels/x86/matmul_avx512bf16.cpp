@@ -38,15 +38,7 @@ BFEDGE_TARGET_AVX512BF16 void store_block(const MatmulParams& p, __m512 acc[][2]
     if (p.bias != nullptr) {
       bias = x86::widen_bf16_avx512(_mm256_maskz_loadu_epi16(mask, p.bias + jb));
     }
-    for (int r = 0; r < rows; ++r) {
-      const __m512 v = _mm512_add_ps(acc[r][half], bias);
-      const std::size_t at = static_cast<std::size_t>(i0 + r) * p.ldc + jb;
-      if (p.c_type == OutType::f32) {
-        _mm512_mask_storeu_ps(static_cast<float*>(p.c) + at, mask, v);
-      } else {
-        _mm256_mask_storeu_epi16(static_cast<bf16*>(p.c) + at, mask, x86::round_to_bf16_avx512(v));
-      }
-    }
+    for (int r = 0; r < rows; ++r) x86::matmul_pack::store_c_row(p, i0 + r, jb, mask, _mm512_add_ps(acc[r][half], bias));
   }
 }
 

@@ -1,4 +1,4 @@
-// op(B) packing shared by the AVX-512 BF16 and AMX BF16 matmuls: panels of kNr = 32 columns,
+// op(B) packing (and the C row store) shared by the AVX-512 BF16 and AMX BF16 matmuls: panels of kNr = 32 columns,
 // k-pairs interleaved by column, [pairs][32][2] bf16 — a vdpbf16ps B operand is one 16-column
 // half of a pair row, an AMX B tile (16 pairs × 16 columns × 2) is 16 pair rows of one half
 // (stride 128 bytes). Columns past n and pairs past k are zeros. Whole-B packing lays the
@@ -97,6 +97,17 @@ BFEDGE_TARGET_AVX512BF16 inline void pack_panel(const MatmulParams& p, int j0, i
     } else {
       pack_pair_nn(p, j0, kp, row);
     }
+  }
+}
+
+// Finished values (bias included) into C row i from column j, the lanes in `mask`: FP32, or BF16
+// rounded to nearest even.
+BFEDGE_TARGET_AVX512BF16 inline void store_c_row(const MatmulParams& p, int i, int j, __mmask16 mask, __m512 v) {
+  const std::size_t at = static_cast<std::size_t>(i) * p.ldc + j;
+  if (p.c_type == OutType::f32) {
+    _mm512_mask_storeu_ps(static_cast<float*>(p.c) + at, mask, v);
+  } else {
+    _mm256_mask_storeu_epi16(static_cast<bf16*>(p.c) + at, mask, x86::round_to_bf16_avx512(v));
   }
 }
 
