@@ -12,6 +12,7 @@ BFEDGE_PACKAGES=(cmake ninja-build g++ libgtest-dev libcli11-dev nlohmann-json3-
   gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf
   g++-riscv64-linux-gnu qemu-system-misc
   xz-utils  # unpacks qemu-plugin.h from the qemu source tarball
+  libdnnl-dev  # oneDNN, the peer bfedge bench gemm compares with
   "${BFEDGE_FUZZ_PACKAGES[@]}")
 
 bfedge_log() { printf 'bfedge: %s\n' "$*" >&2; }

@@ -7,11 +7,11 @@
 namespace bfedge::kernels {
 
 Result<Isa> parse_isa(std::string_view name) {
-  for (Isa isa : {Isa::reference, Isa::portable, Isa::avx2, Isa::avx512bf16}) {
+  for (Isa isa : {Isa::reference, Isa::portable, Isa::avx2, Isa::avx512bf16, Isa::amxbf16}) {
     if (name == isa_name(isa)) return isa;
   }
   return invalid_argument("unknown ISA '" + std::string(name) +
-                          "' (expected reference, portable, avx2 or avx512bf16)");
+                          "' (expected reference, portable, avx2, avx512bf16 or amxbf16)");
 }
 
 Result<Isa> host_isa_cap() {

@@ -14,7 +14,10 @@ BFEDGE_VARIANT_LIST(matmul_variants, MatmulVariant,
     {"matmul__ref", Isa::reference, &matmul__ref, nullptr},
     {"matmul__portable_4x4", Isa::portable, &matmul__portable_4x4, &matmul__portable_4x4_scratch},
     {"matmul__avx2_6x16", Isa::avx2, &matmul__avx2_6x16, &matmul__avx2_6x16_scratch},
-    {"matmul__avx512bf16_8x32", Isa::avx512bf16, &matmul__avx512bf16_8x32, &matmul__avx512bf16_8x32_scratch})
+    {"matmul__avx512bf16_8x32", Isa::avx512bf16, &matmul__avx512bf16_8x32, &matmul__avx512bf16_8x32_scratch,
+     nullptr, &matmul__avx512bf16_8x32_packed_bytes, &matmul__avx512bf16_8x32_pack},
+    {"matmul__amxbf16_32x32", Isa::amxbf16, &matmul__amxbf16_32x32, &matmul__amxbf16_32x32_scratch,
+     nullptr, &matmul__amxbf16_32x32_packed_bytes, &matmul__amxbf16_32x32_pack})
 
 BFEDGE_VARIANT_LIST(matvec_variants, MatvecVariant,
     {"matvec__ref", Isa::reference, &matvec__ref, nullptr},

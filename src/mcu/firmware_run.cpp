@@ -99,7 +99,7 @@ constexpr std::size_t kMaxRunFileBytes = std::size_t{1} << 30;
 
 // QEMU runs any file given as a kernel (a non-ELF one as raw code, which may spin until the
 // timeout): the firmware must be a 32-bit little-endian RISC-V ELF executable.
-Status check_rv32_elf(const std::string& path) {
+[[maybe_unused]] Status check_rv32_elf(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   unsigned char header[20] = {};
   in.read(reinterpret_cast<char*>(header), sizeof header);

@@ -79,10 +79,12 @@ class CanaryMatrix {
   std::vector<T> data_;
 };
 
-// Runs `variant` with freshly allocated per-core scratch on `cores` host threads.
+// Runs `variant` with freshly allocated per-core scratch on `cores` host threads (with
+// PackWeights::yes, after packing its weights the way a prepare step does).
 template <class Params>
-void run_variant(const kernels::Variant<Params>& variant, Params params, int cores) {
-  kernels::PreparedCall<Params> call(variant, params, cores);
+void run_variant(const kernels::Variant<Params>& variant, Params params, int cores,
+                 kernels::PackWeights pack = kernels::PackWeights::no) {
+  kernels::PreparedCall<Params> call(variant, params, cores, pack);
   runtime::HostCluster cluster(cores);
   call.run(cluster);
 }

@@ -21,6 +21,7 @@ struct Case {
   bool bias;
   OutType out;
   int cores;
+  PackWeights pack = PackWeights::no;
 };
 
 std::vector<Shape> shapes() {
@@ -55,11 +56,17 @@ std::vector<Case> cases() {
   return out;
 }
 
-class MatmulVariants : public ::testing::TestWithParam<Case> {};
+// One BF16 ULP of the reference: 2^-8 |ref| for FP32 outputs; for BF16 outputs the ULP itself
+// (up to 2^-7 |ref| at the bottom of a binade), since a last-bit difference in FP32 sums that sit
+// on a rounding midpoint moves the rounded value by a whole ULP.
+double bf16_ulp_tolerance(double ref, OutType out) {
+  if (out == OutType::f32 || ref == 0.0) return std::ldexp(std::fabs(ref), -8);
+  return std::ldexp(1.0, std::ilogb(ref) - 7);
+}
 
-TEST_P(MatmulVariants, MatchesReference) {
-  const Case& c = GetParam();
-  BFEDGE_SKIP_UNLESS_RUNNABLE(*c.variant);
+// Runs the case's variant (packing B first when the case says so) and the reference on the same
+// operands (strides past every width) and compares every output, and the canaries past them.
+void check_case(const Case& c) {
   const auto [m, n, k] = c.shape;
   const int lda = k + 3, ldb = (c.b_transposed ? k : n) + 1, ldc = n + 2;
   const auto a = test::random_bf16(static_cast<std::size_t>(m) * lda, 1);
@@ -78,7 +85,7 @@ TEST_P(MatmulVariants, MatchesReference) {
     using Out = decltype(tag);
     test::CanaryMatrix<Out> got(m, n, ldc), want(m, n, ldc);
     p.c = got.data();
-    test::run_variant(*c.variant, p, c.cores);
+    test::run_variant(*c.variant, p, c.cores, c.pack);
     p.c = want.data();
     test::run_variant(matmul_variants().front(), p, 1);
     EXPECT_EQ(got.damaged_canaries(), 0);
@@ -89,7 +96,7 @@ TEST_P(MatmulVariants, MatchesReference) {
           scale += std::fabs(to_f32(a[i * lda + kk]) * to_f32(matmul_b_at(p, kk, j)));
         }
         const double g = to_f32(got.at(i, j)), w = to_f32(want.at(i, j));
-        ASSERT_LE(std::fabs(g - w), std::ldexp(std::fabs(w), -8) + std::ldexp(scale, -14))
+        ASSERT_LE(std::fabs(g - w), bf16_ulp_tolerance(w, c.out) + std::ldexp(scale, -14))
             << "at (" << i << ", " << j << ")";
       }
     }
@@ -101,16 +108,73 @@ TEST_P(MatmulVariants, MatchesReference) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    TileEdges, MatmulVariants, ::testing::ValuesIn(cases()),
-    [](const ::testing::TestParamInfo<Case>& param) {
-      const Case& c = param.param;
-      return test::param_name(std::string(c.variant->name) + "_vs_matmul__ref_" + std::to_string(c.shape.m) + "x" +
-                              std::to_string(c.shape.n) + "x" + std::to_string(c.shape.k) +
-                              (c.b_transposed ? "_bt" : "_bn") + (c.bias ? "_bias" : "") +
-                              (c.out == OutType::f32 ? "_f32" : "_bf16") + "_c" +
-                              std::to_string(c.cores) + "_" + std::to_string(param.index));
-    });
+class MatmulVariants : public ::testing::TestWithParam<Case> {};
+
+TEST_P(MatmulVariants, MatchesReference) {
+  BFEDGE_SKIP_UNLESS_RUNNABLE(*GetParam().variant);
+  check_case(GetParam());
+}
+
+std::string case_name(const ::testing::TestParamInfo<Case>& param) {
+  const Case& c = param.param;
+  return test::param_name(std::string(c.variant->name) + (c.pack == PackWeights::yes ? "_packed" : "") +
+                          "_vs_matmul__ref_" + std::to_string(c.shape.m) + "x" + std::to_string(c.shape.n) + "x" +
+                          std::to_string(c.shape.k) + (c.b_transposed ? "_bt" : "_bn") + (c.bias ? "_bias" : "") +
+                          (c.out == OutType::f32 ? "_f32" : "_bf16") + "_c" + std::to_string(c.cores) + "_" +
+                          std::to_string(param.index));
+}
+
+INSTANTIATE_TEST_SUITE_P(TileEdges, MatmulVariants, ::testing::ValuesIn(cases()), case_name);
+
+// The packed path (B packed once by the variant's pack_weights, then run from the packed
+// panels) of every variant that has one, at the edges of its tiles: m around 1, 8 (AVX-512 rows)
+// and 16/32 (AMX tile rows, block rows), n around 16/32 (tile and panel columns), k around 2
+// (pairs) and 32 (AMX tile depth), plus the model shapes bench gemm times.
+std::vector<Case> packed_cases() {
+  std::vector<Case> out;
+  std::vector<Shape> s;
+  for (int m : {1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 49})
+    for (int n : {1, 15, 16, 17, 31, 32, 33, 63})
+      for (int k : {1, 2, 31, 32, 33, 64}) s.push_back({m, n, k});
+  for (Shape model : {Shape{64, 1536, 512}, Shape{16, 172, 64}, Shape{128, 512, 128}, Shape{49, 192, 64},
+                      Shape{196, 480, 160}}) {
+    s.push_back(model);
+  }
+  for (const MatmulVariant& v : matmul_variants()) {
+    if (v.pack_weights == nullptr) continue;
+    int index = 0;
+    for (const Shape& sh : s) {
+      ++index;
+      out.push_back({&v, sh, index % 2 == 1, index % 3 == 0, index % 4 < 2 ? OutType::f32 : OutType::bf16,
+                     1 + index % 3, PackWeights::yes});
+    }
+  }
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(PackedTileEdges, MatmulVariants, ::testing::ValuesIn(packed_cases()), case_name);
+
+// Packing is a layout change only: the packed and unpacked calls of a variant give the same bits.
+TEST(MatmulPacked, SameBitsAsUnpackedCall) {
+  for (const MatmulVariant& v : matmul_variants()) {
+    if (v.pack_weights == nullptr || !isa_runs_on_host(v.isa)) continue;
+    for (bool transposed : {false, true}) {
+      const int m = 37, n = 70, k = 96;
+      const auto a = test::random_bf16(static_cast<std::size_t>(m) * k, 7);
+      const auto b = test::random_bf16(static_cast<std::size_t>(n) * k, 8);
+      const auto bias = test::random_bf16(static_cast<std::size_t>(n), 9);
+      std::vector<float> packed(static_cast<std::size_t>(m) * n), unpacked(packed.size());
+      MatmulParams p;
+      p.m = m, p.n = n, p.k = k, p.a = a.data(), p.lda = k, p.b = b.data(), p.ldb = transposed ? k : n;
+      p.b_transposed = transposed, p.bias = bias.data(), p.ldc = n, p.c_type = OutType::f32;
+      p.c = packed.data();
+      test::run_variant(v, p, 2, PackWeights::yes);
+      p.c = unpacked.data();
+      test::run_variant(v, p, 2, PackWeights::no);
+      EXPECT_EQ(packed, unpacked) << v.name << (transposed ? " b_transposed" : "");
+    }
+  }
+}
 
 // The oracle itself against double precision on a small case.
 TEST(MatmulReference, MatchesDoublePrecision) {

@@ -186,7 +186,7 @@ TEST_P(LlamaBf16Deployed, MatchesReferenceModelAndOracle) {
 INSTANTIATE_TEST_SUITE_P(
     IsaThreadsClassifier, LlamaBf16Deployed,
     ::testing::Combine(::testing::Values(kernels::Isa::reference, kernels::Isa::portable,
-                                         kernels::Isa::avx2, kernels::Isa::avx512bf16),
+                                         kernels::Isa::avx2, kernels::Isa::avx512bf16, kernels::Isa::amxbf16),
                        ::testing::Values(1, 3), ::testing::Bool()));
 
 }  // namespace

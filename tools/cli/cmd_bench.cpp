@@ -34,6 +34,7 @@ struct BenchOptions {
   bool causal = false;
   std::size_t budget = 64 * 1024;
   bool json = false;
+  bool unpacked = false;
 };
 
 std::vector<bf16> random_bf16(std::size_t n, std::uint32_t seed, float stddev) {
@@ -192,7 +193,7 @@ int run_bench_mhsa(const BenchOptions& o, kernels::Isa cap) {
 int run_bench_gemm(const BenchOptions& o, kernels::Isa cap) {
   const auto a = random_bf16(static_cast<std::size_t>(o.m) * o.k, 1, 1.0f);
   const auto b = random_bf16(static_cast<std::size_t>(o.k) * o.n, 2, 1.0f);
-  std::vector<float> c(static_cast<std::size_t>(o.m) * o.n);
+  std::vector<float> c(static_cast<std::size_t>(o.m) * o.n), c_unpacked(c.size());
   kernels::MatmulParams p;
   p.m = o.m, p.n = o.n, p.k = o.k, p.a = a.data(), p.lda = o.k, p.b = b.data(), p.ldb = o.n;
   p.c = c.data(), p.ldc = o.n, p.c_type = kernels::OutType::f32;
@@ -201,24 +202,38 @@ int run_bench_gemm(const BenchOptions& o, kernels::Isa cap) {
   nlohmann::ordered_json j;
   j["m"] = o.m, j["n"] = o.n, j["k"] = o.k, j["threads"] = o.threads, j["isa_cap"] = kernels::isa_name(cap);
   const kernels::MatmulVariant& best = kernels::select_variant(kernels::matmul_variants(), cap);
-  kernels::PreparedCall call(best, p, o.threads);
+  // The prepared path, as a model runs it: B packed once into the variant's layout, outside the
+  // timed loop. The unpacked call (B packed on every call) is timed too with --unpacked.
+  kernels::PreparedCall call(best, p, o.threads, kernels::PackWeights::yes);
+  p.c = c_unpacked.data();
+  kernels::PreparedCall unpacked(best, p, o.threads, kernels::PackWeights::no);
   call.run(cluster);  // warm-up
+  if (o.unpacked) unpacked.run(cluster);
   const int reps = o.repeat;
   // Interleave bfedge with the peers: bfedge, dnnl, torch, bfedge, ...
-  std::vector<double> ours;
+  std::vector<double> ours, ours_unpacked;
   std::optional<peers::PeerTiming> dnnl, torch;
   std::vector<double> dnnl_t, torch_t;
   for (int r = 0; r < reps; ++r) {
     ours.push_back(median_microseconds(3, [&] { call.run(cluster); }));
-    if ((dnnl = peers::dnnl_matmul_bf16(o.m, o.n, o.k, 3))) dnnl_t.push_back(dnnl->microseconds);
-    if ((torch = peers::torch_matmul_bf16(o.m, o.n, o.k, 3))) torch_t.push_back(torch->microseconds);
+    if (o.unpacked) ours_unpacked.push_back(median_microseconds(3, [&] { unpacked.run(cluster); }));
+    if ((dnnl = peers::dnnl_matmul_bf16(o.m, o.n, o.k, o.threads, 3))) dnnl_t.push_back(dnnl->microseconds);
+    if ((torch = peers::torch_matmul_bf16(o.m, o.n, o.k, o.threads, 3))) torch_t.push_back(torch->microseconds);
   }
   auto median = [](std::vector<double> v) {
     std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
     return v[v.size() / 2];
   };
   const double ours_us = median(ours);
-  j["bfedge_variant"] = best.name, j["bfedge_us"] = ours_us, j["bfedge_gflops"] = flops / ours_us * 1e-3;
+  j["bfedge_variant"] = best.name, j["bfedge_packed_b"] = best.pack_weights != nullptr;
+  j["bfedge_us"] = ours_us, j["bfedge_gflops"] = flops / ours_us * 1e-3;
+  if (o.unpacked) {
+    j["bfedge_unpacked_us"] = median(ours_unpacked);
+    j["bfedge_unpacked_gflops"] = flops / median(ours_unpacked) * 1e-3;
+    double max_diff = 0.0;  // the two paths must agree exactly: same blocks, same order
+    for (std::size_t i = 0; i < c.size(); ++i) max_diff = std::max(max_diff, std::fabs(double{c[i]} - c_unpacked[i]));
+    j["max_abs_diff_packed_vs_unpacked"] = max_diff;
+  }
   if (!dnnl_t.empty()) {
     j["onednn_impl"] = dnnl->detail, j["onednn_us"] = median(dnnl_t);
     j["onednn_gflops"] = flops / median(dnnl_t) * 1e-3, j["ratio_bfedge_vs_onednn"] = median(dnnl_t) / ours_us;
@@ -233,11 +248,17 @@ int run_bench_gemm(const BenchOptions& o, kernels::Isa cap) {
   }
   std::printf("GEMM %dx%dx%d bf16 -> f32, %d thread%s (median of %d interleaved rounds)\n", o.m, o.n, o.k,
               o.threads, o.threads == 1 ? "" : "s", reps);
-  std::printf("  %-28s %10.1f us %8.1f GFLOP/s\n", best.name, ours_us, j["bfedge_gflops"].get<double>());
+  std::printf("  %-28s %10.1f us %8.1f GFLOP/s   %s\n", best.name, ours_us, j["bfedge_gflops"].get<double>(),
+              best.pack_weights != nullptr ? "(B packed once)" : "(B as given)");
+  if (o.unpacked) {
+    std::printf("  %-28s %10.1f us %8.1f GFLOP/s   (B packed per call; max |diff| %.3g)\n", "  unpacked call",
+                j["bfedge_unpacked_us"].get<double>(), j["bfedge_unpacked_gflops"].get<double>(),
+                j["max_abs_diff_packed_vs_unpacked"].get<double>());
+  }
   if (j.contains("onednn_us")) {
-    std::printf("  %-28s %10.1f us %8.1f GFLOP/s   bfedge/oneDNN %.2fx\n", "oneDNN matmul",
+    std::printf("  %-28s %10.1f us %8.1f GFLOP/s   bfedge/oneDNN %.2fx   %s\n", "oneDNN matmul",
                 j["onednn_us"].get<double>(), j["onednn_gflops"].get<double>(),
-                j["ratio_bfedge_vs_onednn"].get<double>());
+                j["ratio_bfedge_vs_onednn"].get<double>(), dnnl->detail.c_str());
   } else {
     std::printf("  oneDNN: not built in (install libdnnl-dev and rebuild)\n");
   }
@@ -279,6 +300,7 @@ Command add_bench_command(CLI::App& app) {
                                     {"--k", &o->k, "K: columns of A, rows of B"}}) {
     add_integer_option(*gemm, name, *value, 1, 8192, help)->default_str(std::to_string(*value));
   }
+  gemm->add_flag("--unpacked", o->unpacked, "also time the call that packs B on every call");
   return {cmd, [o, mhsa] {
             Result<kernels::Isa> cap = kernels::host_isa_cap();
             if (!cap.is_ok()) return report_error(cap.status());

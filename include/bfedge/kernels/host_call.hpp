@@ -8,12 +8,20 @@
 
 namespace bfedge::kernels {
 
+// Whether PreparedCall packs the variant's weights once (as a model's prepare step would) or
+// leaves the variant to read them as given on every call.
+enum class PackWeights : bool { no, yes };
+
 template <class Params>
 class PreparedCall {
  public:
-  PreparedCall(const Variant<Params>& variant, Params params, int cores)
+  PreparedCall(const Variant<Params>& variant, Params params, int cores, PackWeights pack = PackWeights::no)
       : variant_(variant), params_(params) {
-    scratch_.resize(aligned_scratch_bytes(variant.scratch_bytes(params)) * cores + 64);
+    if (pack == PackWeights::yes && variant.pack_weights != nullptr) {
+      packed_.resize(variant.packed_weights_bytes(params) + 64);
+      variant.pack_weights(params_, packed_.data());
+    }
+    scratch_.resize(aligned_scratch_bytes(variant.scratch_bytes(params_)) * cores + 64);
     params_.scratch = scratch_.data();
     if constexpr (requires { params_.workspace; }) {
       workspace_.resize((variant.workspace_bytes ? variant.workspace_bytes(params) : 0) + 64);
@@ -31,7 +39,7 @@ class PreparedCall {
  private:
   const Variant<Params>& variant_;
   Params params_;
-  runtime::AlignedBuffer scratch_, workspace_;
+  runtime::AlignedBuffer scratch_, workspace_, packed_;
 };
 
 }  // namespace bfedge::kernels

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <span>
+#include <type_traits>
 
 #include "bfedge/core/bf16.hpp"
 #include "bfedge/kernels/variant.hpp"
@@ -26,6 +27,9 @@ struct MatmulParams {
   int ldc = 0;
   OutType c_type = OutType::bf16;
   void* scratch = nullptr;  // cores × variant.scratch_bytes(params), 64-byte aligned
+  // op(B) already packed by this variant's pack_weights (its packed_weights_bytes, 64-byte
+  // aligned), or null: the variant packs B panels into scratch on every call.
+  const void* packed_b = nullptr;
 };
 
 using MatmulVariant = Variant<MatmulParams>;
@@ -63,16 +67,22 @@ inline MatmulShare matmul_share(const MatmulParams& p, int nr, const runtime::Te
 
 // The loop every blocked variant runs on its share: pack one `nr`-column panel of op(B) into
 // `panel` with pack(j0, panel), then run block(panel, i0, rows, j0, cols) over row blocks of at
-// most `mr` rows.
+// most `mr` rows. A pack that returns a pointer names the panel to use instead (a panel of
+// pre-packed weights, MatmulParams::packed_b).
 template <int Nr, int Mr, class Panel, class Pack, class Block>
 void for_each_panel_block(const MatmulParams& p, const runtime::Team& team, Panel* panel, Pack pack,
                           Block block) {
   const MatmulShare share = matmul_share(p, Nr, team);
   for (int j0 = share.cols.begin; j0 < share.cols.end; j0 += Nr) {
-    pack(j0, panel);
+    const Panel* use = panel;
+    if constexpr (std::is_void_v<decltype(pack(j0, panel))>) {
+      pack(j0, panel);
+    } else {
+      use = pack(j0, panel);
+    }
     const int cols = share.cols.end - j0 < Nr ? share.cols.end - j0 : Nr;
     for (int i0 = share.rows.begin; i0 < share.rows.end; i0 += Mr) {
-      block(panel, i0, share.rows.end - i0 < Mr ? share.rows.end - i0 : Mr, j0, cols);
+      block(use, i0, share.rows.end - i0 < Mr ? share.rows.end - i0 : Mr, j0, cols);
     }
   }
 }
@@ -84,5 +94,11 @@ void matmul__avx2_6x16(const MatmulParams& p, const runtime::Team& team);
 std::size_t matmul__avx2_6x16_scratch(const MatmulParams& p);
 void matmul__avx512bf16_8x32(const MatmulParams& p, const runtime::Team& team);
 std::size_t matmul__avx512bf16_8x32_scratch(const MatmulParams& p);
+std::size_t matmul__avx512bf16_8x32_packed_bytes(const MatmulParams& p);
+void matmul__avx512bf16_8x32_pack(MatmulParams& p, void* dst);
+void matmul__amxbf16_32x32(const MatmulParams& p, const runtime::Team& team);
+std::size_t matmul__amxbf16_32x32_scratch(const MatmulParams& p);
+std::size_t matmul__amxbf16_32x32_packed_bytes(const MatmulParams& p);
+void matmul__amxbf16_32x32_pack(MatmulParams& p, void* dst);
 
 }  // namespace bfedge::kernels

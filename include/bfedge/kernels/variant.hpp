@@ -20,6 +20,13 @@ struct Variant {
   std::size_t (*scratch_bytes_per_core)(const Params& params);
   // Bytes of workspace shared by all cores (Params::workspace), or null for ops without one.
   std::size_t (*workspace_bytes)(const Params& params) = nullptr;
+  // Optional weight packing, for variants that reorder a constant operand (matmul: op(B)) into
+  // their own layout: the bytes of the packed form, and pack_weights(params, dst), which writes
+  // it to dst (64-byte aligned) and points params at it, so later runs skip per-call packing.
+  // A caller (graph executor, PreparedCall) packs once at prepare time; the packed form is only
+  // valid for the variant that wrote it. Both null: the variant reads its weights as given.
+  std::size_t (*packed_weights_bytes)(const Params& params) = nullptr;
+  void (*pack_weights)(Params& params, void* dst) = nullptr;
 
   std::size_t scratch_bytes(const Params& params) const {
     return scratch_bytes_per_core == nullptr ? 0 : scratch_bytes_per_core(params);

@@ -1,13 +1,22 @@
 #include <cstdio>
 #include <dnnl.hpp>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "peer_api.h"
 #include "timing.hpp"
 
-extern "C" int bfedge_peer_dnnl_matmul_bf16(int m, int n, int k, int repetitions,
+extern "C" int bfedge_peer_dnnl_matmul_bf16(int m, int n, int k, int threads, int repetitions,
                                             double* microseconds, char* detail, int detail_size) {
   using dnnl::memory;
   try {
+#ifdef _OPENMP
+    // Debian's oneDNN runs on OpenMP, which otherwise takes every CPU: match bfedge's threads.
+    omp_set_num_threads(threads);
+#else
+    (void)threads;
+#endif
     dnnl::engine engine(dnnl::engine::kind::cpu, 0);
     dnnl::stream stream(engine);
     const memory::desc a_md({m, k}, memory::data_type::bf16, memory::format_tag::ab);

@@ -9,10 +9,10 @@
 extern "C" {
 #endif
 
-int bfedge_peer_dnnl_matmul_bf16(int m, int n, int k, int repetitions, double* microseconds,
-                                 char* detail, int detail_size);
-int bfedge_peer_torch_matmul_bf16(int m, int n, int k, int repetitions, double* microseconds,
-                                  char* detail, int detail_size);
+int bfedge_peer_dnnl_matmul_bf16(int m, int n, int k, int threads, int repetitions,
+                                 double* microseconds, char* detail, int detail_size);
+int bfedge_peer_torch_matmul_bf16(int m, int n, int k, int threads, int repetitions,
+                                  double* microseconds, char* detail, int detail_size);
 int bfedge_peer_torch_mhsa(int seq, int embed, int heads, int bf16, int repetitions,
                            double* microseconds, char* detail, int detail_size);
 

@@ -13,9 +13,9 @@ struct PeerTiming {
   std::string detail;   // e.g. the implementation the library picked
 };
 
-// C[m×n] = A[m×k] · B[k×n], BF16 inputs, FP32 output, one thread.
-std::optional<PeerTiming> dnnl_matmul_bf16(int m, int n, int k, int repetitions);
-std::optional<PeerTiming> torch_matmul_bf16(int m, int n, int k, int repetitions);
+// C[m×n] = A[m×k] · B[k×n], BF16 inputs, FP32 output, on `threads` threads.
+std::optional<PeerTiming> dnnl_matmul_bf16(int m, int n, int k, int threads, int repetitions);
+std::optional<PeerTiming> torch_matmul_bf16(int m, int n, int k, int threads, int repetitions);
 
 // nn::MultiheadAttention(E, H) forward, batch 1, need_weights = false, one thread.
 std::optional<PeerTiming> torch_mhsa(int seq, int embed, int heads, bool bf16, int repetitions);

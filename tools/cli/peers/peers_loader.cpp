@@ -42,12 +42,14 @@ std::optional<PeerTiming> call(const char* name, Args... args) {
 
 }  // namespace
 
-std::optional<PeerTiming> dnnl_matmul_bf16(int m, int n, int k, int repetitions) {
-  return call<decltype(&bfedge_peer_dnnl_matmul_bf16)>("bfedge_peer_dnnl_matmul_bf16", m, n, k, repetitions);
+std::optional<PeerTiming> dnnl_matmul_bf16(int m, int n, int k, int threads, int repetitions) {
+  return call<decltype(&bfedge_peer_dnnl_matmul_bf16)>("bfedge_peer_dnnl_matmul_bf16", m, n, k, threads,
+                                                        repetitions);
 }
 
-std::optional<PeerTiming> torch_matmul_bf16(int m, int n, int k, int repetitions) {
-  return call<decltype(&bfedge_peer_torch_matmul_bf16)>("bfedge_peer_torch_matmul_bf16", m, n, k, repetitions);
+std::optional<PeerTiming> torch_matmul_bf16(int m, int n, int k, int threads, int repetitions) {
+  return call<decltype(&bfedge_peer_torch_matmul_bf16)>("bfedge_peer_torch_matmul_bf16", m, n, k, threads,
+                                                         repetitions);
 }
 
 std::optional<PeerTiming> torch_mhsa(int seq, int embed, int heads, bool bf16, int repetitions) {

@@ -5,10 +5,10 @@
 #include "peer_api.h"
 #include "timing.hpp"
 
-extern "C" int bfedge_peer_torch_matmul_bf16(int m, int n, int k, int repetitions,
+extern "C" int bfedge_peer_torch_matmul_bf16(int m, int n, int k, int threads, int repetitions,
                                              double* microseconds, char* detail, int detail_size) {
   try {
-    torch::set_num_threads(1);
+    torch::set_num_threads(threads);
     torch::NoGradGuard no_grad;
     const auto a = torch::randn({m, k}).to(torch::kBFloat16);
     const auto b = torch::randn({k, n}).to(torch::kBFloat16);
