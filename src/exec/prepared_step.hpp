@@ -10,6 +10,7 @@
 #include "bfedge/graph/graph.hpp"
 #include "bfedge/graph/memory_plan.hpp"
 #include "bfedge/kernels/isa.hpp"
+#include "bfedge/runtime/aligned_buffer.hpp"
 #include "bfedge/runtime/team.hpp"
 
 namespace bfedge::exec {
@@ -39,11 +40,13 @@ struct PreparedStep {
 };
 
 using AddressOf = std::function<void*(graph::TensorId)>;
+using PackedWeights = std::vector<runtime::AlignedBuffer>;
 
 // Chooses the node's variant under `cap`, packs its weights into `packed` when the variant
-// reads a packed layout, and binds its params to the tensors' addresses.
+// reads a packed layout (matvec row blocks; a variant's pack_weights, e.g. GEMM B panels), and
+// binds its params to the tensors' addresses.
 Result<PreparedStep> bind_step(const graph::Graph& graph, graph::NodeId node, kernels::Isa cap,
-                               const AddressOf& address, std::vector<std::vector<bf16>>& packed);
+                               const AddressOf& address, PackedWeights& packed);
 void set_scratch(PreparedStep& step, void* scratch);
 void set_position(PreparedStep& step, int position);
 // Sets barrier_before where a step touches bytes the steps since the last barrier wrote, or

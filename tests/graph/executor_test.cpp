@@ -112,7 +112,7 @@ TEST(PreparedGraph, ReferenceLevelEqualsTheReferenceKernelsCalledOneByOne) {
 TEST(PreparedGraph, EveryIsaLevelStaysCloseToTheReference) {
   EncoderBlock block;
   const std::vector<float> want = widen(block.reference());
-  for (kernels::Isa isa : {kernels::Isa::portable, kernels::Isa::avx2, kernels::Isa::avx512bf16}) {
+  for (kernels::Isa isa : {kernels::Isa::portable, kernels::Isa::avx2, kernels::Isa::avx512bf16, kernels::Isa::amxbf16}) {
     if (!kernels::isa_runs_on_host(isa)) continue;
     for (int cores : {1, 2}) {
       const std::vector<float> got = widen(block.run(isa, cores));

@@ -61,7 +61,7 @@ class PreparedGraph {
   graph::Graph graph_;
   graph::MemoryPlan plan_;
   std::vector<PreparedStep> steps_;
-  std::vector<std::vector<bf16>> packed_;  // packed weights, owned
+  std::vector<runtime::AlignedBuffer> packed_;  // packed weights, owned
   runtime::AlignedBuffer arena_, state_, scratch_;
   int cores_ = 1;
 };
