@@ -2,18 +2,20 @@
 
 #include <algorithm>
 
+#include "bfedge/kernels/host_isa.hpp"
 
 namespace bfedge::models {
 
 namespace k = kernels;
 
 LlamaKernels select_llama_kernels(k::Isa cap) {
-  return {&k::select_variant(k::matvec_variants(), cap),
-          &k::select_variant(k::attention_decode_variants(), cap),
-          &k::select_variant(k::swiglu_variants(), cap),
-          &k::select_variant(k::rmsnorm_variants(), cap),
-          &k::select_variant(k::add_variants(), cap),
-          &k::select_variant(k::rope_variants(), cap)};
+  const k::TargetSpec spec = k::host_spec(cap);
+  return {&k::select_variant(k::matvec_variants(), spec),
+          &k::select_variant(k::attention_decode_variants(), spec),
+          &k::select_variant(k::swiglu_variants(), spec),
+          &k::select_variant(k::rmsnorm_variants(), spec),
+          &k::select_variant(k::add_variants(), spec),
+          &k::select_variant(k::rope_variants(), spec)};
 }
 
 namespace {
