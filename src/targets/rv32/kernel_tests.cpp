@@ -118,6 +118,32 @@ void for_each_variant(std::span<const Variant<Params>> list, Fn fn) {
   }
 }
 
+// Runs `v` into `got` and the reference into `want`, through the output member `out`.
+template <class Params, class T>
+void run_both(const Variant<Params>& v, const Variant<Params>& reference, Params p, T* Params::*out, T* got, T* want) {
+  p.*out = got;
+  run(v, p);
+  p.*out = want;
+  run(reference, p);
+}
+
+bool same_bits(const bf16* a, const bf16* b, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) {
+    if (a[i].bits != b[i].bits) return false;
+  }
+  return true;
+}
+
+// A BF16 output of `count` elements that must match the reference bit for bit.
+template <class Params>
+void exact_case(const Variant<Params>& v, std::span<const Variant<Params>> list, const Params& p, std::size_t count,
+                int a, int b, int c) {
+  bf16* got = canaried<bf16>(count);
+  bf16* want = canaried<bf16>(count);
+  run_both(v, list.front(), p, &Params::out, got, want);
+  report(v.name, list.front().name, a, b, c, canaries_intact(got, count) && same_bits(got, want, count));
+}
+
 bool too_big(double macs, const char* op) {
   if (macs <= tc::kOnTargetMaxMacs) return false;
   rv32::print("skip ");
@@ -154,10 +180,7 @@ void matmul_case(tc::MatmulShape s, int index) {
     const std::size_t count = std::size_t(s.m) * s.n;
     void* got = canaried(p.c_type, count);
     void* want = canaried(p.c_type, count);
-    p.c = got;
-    run(v, p);
-    p.c = want;
-    run(reference, p);
+    run_both(v, reference, p, &decltype(p)::c, got, want);
     bool ok = canaries_intact(got, p.c_type, count);
     for (int i = 0; i < s.m && ok; ++i)
       for (int j = 0; j < s.n && ok; ++j) {
@@ -182,10 +205,7 @@ void matvec_case(int rows, int cols, int index) {
     p.y_type = index % 2 == 0 ? OutType::f32 : OutType::bf16;
     void* got = canaried(p.y_type, rows);
     void* want = canaried(p.y_type, rows);
-    p.y = got;
-    run(v, p);
-    p.y = want;
-    run(reference, p);
+    run_both(v, reference, p, &decltype(p)::y, got, want);
     bool ok = canaries_intact(got, p.y_type, rows);
     for (int r = 0; r < rows && ok; ++r) {
       float scale = 0.0f;
@@ -208,10 +228,7 @@ void attention_decode_case(const tc::AttentionDecodeShape& s, int positions) {
     p.seq_cap = s.seq_cap, p.q = random_bf16(width), p.k_cache = random_bf16(kv), p.v_cache = random_bf16(kv);
     bf16* got = canaried<bf16>(width);
     bf16* want = canaried<bf16>(width);
-    p.out = got;
-    run(v, p);
-    p.out = want;
-    run(reference, p);
+    run_both(v, reference, p, &decltype(p)::out, got, want);
     float max_v = 0.0f;
     for (std::size_t i = 0; i < kv; ++i) max_v = std::fmax(max_v, std::fabs(to_f32(p.v_cache[i])));
     bool ok = canaries_intact(got, width);
@@ -309,10 +326,7 @@ void softmax_case(int n) {
     std::memcpy(want, base, sizeof(float) * rows * ld);
     SoftmaxParams p;
     p.rows = rows, p.cols = n, p.ld = ld, p.scale = 0.7f;
-    p.x = got;
-    run(v, p);
-    p.x = want;
-    run(reference, p);
+    run_both(v, reference, p, &decltype(p)::x, got, want);
     bool ok = true;
     for (int r = 0; r < rows && ok; ++r)
       for (int j = 0; j < ld && ok; ++j) {
@@ -333,10 +347,7 @@ void norm_case(std::span<const NormVariant> list, int n) {
     p.rows = rows, p.n = n, p.x = random_bf16(count, 2.0f), p.gamma = random_bf16(n), p.beta = random_bf16(n);
     bf16* got = canaried<bf16>(count);
     bf16* want = canaried<bf16>(count);
-    p.out = got;
-    run(v, p);
-    p.out = want;
-    run(reference, p);
+    run_both(v, reference, p, &decltype(p)::out, got, want);
     float scale = 0.0f;
     for (std::size_t i = 0; i < count; ++i) scale = std::fmax(scale, std::fabs(to_f32(want[i])));
     bool ok = canaries_intact(got, count);
@@ -355,10 +366,7 @@ void unary_case(std::span<const UnaryVariant> list, int n) {
     p.n = n, p.x = x;
     bf16* got = canaried<bf16>(n);
     bf16* want = canaried<bf16>(n);
-    p.out = got;
-    run(v, p);
-    p.out = want;
-    run(reference, p);
+    run_both(v, reference, p, &decltype(p)::out, got, want);
     bool ok = canaries_intact(got, n);
     for (int i = 0; i < n && ok; ++i) {
       ok = tc::within(tc::kActivation, to_f32(got[i]), to_f32(want[i]), std::fmax(1.0f, std::fabs(to_f32(x[i]))));
@@ -378,10 +386,7 @@ void swiglu_case(int n) {
     std::memcpy(want, gate, sizeof(bf16) * n);
     SwigluParams p;
     p.n = n, p.up = random_bf16(n);
-    p.gate = got;
-    run(v, p);
-    p.gate = want;
-    run(reference, p);
+    run_both(v, reference, p, &decltype(p)::gate, got, want);
     bool ok = canaries_intact(got, n);
     for (int i = 0; i < n && ok; ++i) {
       ok = tc::within(tc::kActivation, to_f32(got[i]), to_f32(want[i]), std::fmax(1.0f, std::fabs(to_f32(gate[i]))));
@@ -390,25 +395,12 @@ void swiglu_case(int n) {
   });
 }
 
-bool same_bits(const bf16* a, const bf16* b, std::size_t count) {
-  for (std::size_t i = 0; i < count; ++i) {
-    if (a[i].bits != b[i].bits) return false;
-  }
-  return true;
-}
-
 void exact_cases(int n) {
   for_each_variant(add_variants(), [&](const AddVariant& v) {
     reset_buffers();
     AddParams p;
     p.n = n, p.a = random_bf16(n), p.b = random_bf16(n, 0.01f);
-    bf16* got = canaried<bf16>(n);
-    bf16* want = canaried<bf16>(n);
-    p.out = got;
-    run(v, p);
-    p.out = want;
-    run(add_variants().front(), p);
-    report(v.name, add_variants().front().name, n, 1, 1, canaries_intact(got, n) && same_bits(got, want, n));
+    exact_case(v, add_variants(), p, n, n, 1, 1);
   });
   for_each_variant(rope_variants(), [&](const RopeVariant& v) {
     reset_buffers();
@@ -437,28 +429,14 @@ void exact_cases(int n) {
     const int vocab = 37, count = 9;
     EmbeddingParams p;
     p.count = count, p.vocab = vocab, p.dim = n, p.ids = ids, p.table = random_bf16(std::size_t(vocab) * n);
-    const std::size_t size = std::size_t(count) * n;
-    bf16* got = canaried<bf16>(size);
-    bf16* want = canaried<bf16>(size);
-    p.out = got;
-    run(v, p);
-    p.out = want;
-    run(embedding_variants().front(), p);
-    report(v.name, embedding_variants().front().name, count, n, 1, canaries_intact(got, size) && same_bits(got, want, size));
+    exact_case(v, embedding_variants(), p, std::size_t(count) * n, count, n, 1);
   });
   for_each_variant(transpose_variants(), [&](const TransposeVariant& v) {
     reset_buffers();
     const int rows = n, cols = 1 + (n * 7) % 23, ld_in = cols + 2, ld_out = rows + 1;
     TransposeParams p;
     p.rows = rows, p.cols = cols, p.in = random_bf16(std::size_t(rows) * ld_in), p.ld_in = ld_in, p.ld_out = ld_out;
-    const std::size_t size = std::size_t(cols) * ld_out;
-    bf16* got = canaried<bf16>(size);
-    bf16* want = canaried<bf16>(size);
-    p.out = got;
-    run(v, p);
-    p.out = want;
-    run(transpose_variants().front(), p);
-    report(v.name, transpose_variants().front().name, rows, cols, 1, canaries_intact(got, size) && same_bits(got, want, size));
+    exact_case(v, transpose_variants(), p, std::size_t(cols) * ld_out, rows, cols, 1);
   });
 }
 
