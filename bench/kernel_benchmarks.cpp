@@ -55,7 +55,7 @@ void register_matmul() {
       {"tinyvit_s1_qkv_7x7", 49, 192, 64},     {"tinyvit_s3_qkv_14x14", 196, 480, 160},
       {"ref_mhsa_in_proj", 64, 1536, 512},     {"square_512", 512, 512, 512}};
   for (const k::MatmulVariant& v : k::matmul_variants()) {
-    if (!k::isa_runs_on_host(v.isa)) continue;
+    if (!k::runs_on_host(v.key)) continue;
     for (const GemmShape& s : shapes) {
       const std::string name = std::string("matmul/") + v.name + "/" + s.model;
       benchmark::RegisterBenchmark(name.c_str(), [&v, s](benchmark::State& state) {
@@ -78,7 +78,7 @@ void register_matvec() {
                                      {"stories260K_w2", 1, 64, 172},
                                      {"stories260K_classifier", 1, 512, 64}};
   for (const k::MatvecVariant& v : k::matvec_variants()) {
-    if (!k::isa_runs_on_host(v.isa)) continue;
+    if (!k::runs_on_host(v.key)) continue;
     for (const GemmShape& s : shapes) {
       const std::string name = std::string("matvec/") + v.name + "/" + s.model;
       benchmark::RegisterBenchmark(name.c_str(), [&v, s](benchmark::State& state) {
@@ -98,7 +98,7 @@ void register_matvec() {
 
 void register_attention_decode() {
   for (const k::AttentionDecodeVariant& v : k::attention_decode_variants()) {
-    if (!k::isa_runs_on_host(v.isa)) continue;
+    if (!k::runs_on_host(v.key)) continue;
     for (int positions : {32, 256, 512}) {
       const std::string name = std::string("attention_decode/") + v.name + "/stories260K_pos" +
                                std::to_string(positions);
@@ -159,7 +159,7 @@ void register_mhsa() {
       set_counters(state, macs(s));
     })->Unit(benchmark::kMicrosecond);
     for (const k::MhsaVariant& v : k::mhsa_variants()) {
-      if (!k::isa_runs_on_host(v.isa) || v.isa == k::Isa::reference) continue;
+      if (!k::runs_on_host(v.key) || v.key.tier == k::Tier::reference) continue;
       const std::string name = std::string("mhsa/") + v.name + "/" + s.model;
       benchmark::RegisterBenchmark(name.c_str(), [&v, s, inputs, macs](benchmark::State& state) {
         const auto in = inputs(s);
@@ -180,7 +180,7 @@ template <class Params, class Setup>
 void register_elementwise(const char* op, std::span<const k::Variant<Params>> list, const char* model,
                           int elements, Setup setup) {
   for (const k::Variant<Params>& v : list) {
-    if (!k::isa_runs_on_host(v.isa)) continue;
+    if (!k::runs_on_host(v.key)) continue;
     const std::string name = std::string(op) + "/" + v.name + "/" + model;
     benchmark::RegisterBenchmark(name.c_str(), [&v, elements, setup](benchmark::State& state) {
       auto data = setup();  // owns the buffers; data.params points into them

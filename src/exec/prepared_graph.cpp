@@ -59,7 +59,7 @@ void PreparedGraph::reset_state() {
   if (state_.size() > 0) std::fill_n(state_.data(), state_.size(), std::byte{0});
 }
 
-Result<PreparedGraph> PreparedGraph::prepare(graph::Graph graph, k::Isa cap, int cores) {
+Result<PreparedGraph> PreparedGraph::prepare(graph::Graph graph, const k::TargetSpec& spec, int cores) {
   BFEDGE_RETURN_IF_ERROR(graph::validate(graph));
   if (cores < 1) return invalid_argument("prepare: cores must be at least 1");
   PreparedGraph p;
@@ -71,7 +71,7 @@ Result<PreparedGraph> PreparedGraph::prepare(graph::Graph graph, k::Isa cap, int
     p.state_.resize(static_cast<std::size_t>(p.plan_.state_bytes) + 64);
     std::size_t scratch_per_core = 0;
     for (graph::NodeId id = 0; id < static_cast<graph::NodeId>(p.graph_.nodes.size()); ++id) {
-      auto step = bind_step(p.graph_, id, cap, [&p](TensorId t) { return p.address(t); }, p.packed_);
+      auto step = bind_step(p.graph_, id, spec, [&p](TensorId t) { return p.address(t); }, p.packed_);
       if (!step.is_ok()) return step.status();
       scratch_per_core = std::max(scratch_per_core, step.value().scratch_per_core);
       p.steps_.push_back(std::move(step).value());

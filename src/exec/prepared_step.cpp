@@ -34,8 +34,8 @@ void invoke_kv_write(const PreparedStep& step, const runtime::Team& team) {
 
 // Selects the variant and, when it reads its weights in a layout of its own, packs them once.
 template <class P>
-void choose(PreparedStep& step, std::span<const k::Variant<P>> list, k::Isa cap, PackedWeights& packed) {
-  const k::Variant<P>& v = k::select_variant(list, cap);
+void choose(PreparedStep& step, std::span<const k::Variant<P>> list, const k::TargetSpec& spec, PackedWeights& packed) {
+  const k::Variant<P>& v = k::select_variant(list, spec);
   P& params = *std::get_if<P>(&step.params);
   step.variant = &v;
   step.variant_name = v.name;
@@ -55,7 +55,7 @@ const bf16* packed_matvec_weight(const graph::Graph& g, TensorId w, PackedWeight
 
 }  // namespace
 
-Result<PreparedStep> bind_step(const graph::Graph& g, graph::NodeId id, k::Isa cap, const AddressOf& address,
+Result<PreparedStep> bind_step(const graph::Graph& g, graph::NodeId id, const k::TargetSpec& spec, const AddressOf& address,
                                PackedWeights& packed) {
   const graph::Node& node = g.node(id);
   PreparedStep s;
@@ -69,7 +69,7 @@ Result<PreparedStep> bind_step(const graph::Graph& g, graph::NodeId id, k::Isa c
     case Op::embedding: {
       auto& p = *std::get_if<k::EmbeddingParams>(&s.params);
       p.ids = static_cast<const int*>(in(0)), p.table = bf(in(1)), p.out = bf(out(0));
-      choose(s, k::embedding_variants(), cap, packed);
+      choose(s, k::embedding_variants(), spec, packed);
       break;
     }
     case Op::rmsnorm:
@@ -77,27 +77,27 @@ Result<PreparedStep> bind_step(const graph::Graph& g, graph::NodeId id, k::Isa c
       auto& p = *std::get_if<k::NormParams>(&s.params);
       p.x = bf(in(0)), p.gamma = bf(in(1)), p.out = bf(out(0));
       if (node.op == Op::layernorm) p.beta = bf(in(2));
-      choose(s, node.op == Op::rmsnorm ? k::rmsnorm_variants() : k::layernorm_variants(), cap, packed);
+      choose(s, node.op == Op::rmsnorm ? k::rmsnorm_variants() : k::layernorm_variants(), spec, packed);
       break;
     }
     case Op::matvec: {
       auto& p = *std::get_if<k::MatvecParams>(&s.params);
       p.x = bf(in(0)), p.y = out(0), p.w_packed = packed_matvec_weight(g, node.inputs[1], packed);
-      choose(s, k::matvec_variants(), cap, packed);
+      choose(s, k::matvec_variants(), spec, packed);
       break;
     }
     case Op::linear: {
       auto& p = *std::get_if<k::MatmulParams>(&s.params);
       p.a = bf(in(0)), p.b = bf(in(1)), p.c = out(0);
       if (node.inputs.size() == 3) p.bias = bf(in(2));
-      choose(s, k::matmul_variants(), cap, packed);
+      choose(s, k::matmul_variants(), spec, packed);
       break;
     }
     case Op::rope: {
       auto& p = *std::get_if<k::RopeParams>(&s.params);
       p.q = bf(in(0)), p.k = bf(in(1));
       s.rope_cos = static_cast<const float*>(in(2)), s.rope_sin = static_cast<const float*>(in(3));
-      choose(s, k::rope_variants(), cap, packed);
+      choose(s, k::rope_variants(), spec, packed);
       break;
     }
     case Op::kv_write: {
@@ -109,26 +109,26 @@ Result<PreparedStep> bind_step(const graph::Graph& g, graph::NodeId id, k::Isa c
     case Op::attention_decode: {
       auto& p = *std::get_if<k::AttentionDecodeParams>(&s.params);
       p.q = bf(in(0)), p.k_cache = bf(in(1)), p.v_cache = bf(in(2)), p.out = bf(out(0));
-      choose(s, k::attention_decode_variants(), cap, packed);
+      choose(s, k::attention_decode_variants(), spec, packed);
       break;
     }
     case Op::add: {
       auto& p = *std::get_if<k::AddParams>(&s.params);
       p.a = bf(in(0)), p.b = bf(in(1)), p.out = bf(out(0));
-      choose(s, k::add_variants(), cap, packed);
+      choose(s, k::add_variants(), spec, packed);
       break;
     }
     case Op::swiglu: {
       auto& p = *std::get_if<k::SwigluParams>(&s.params);
       p.gate = bf(in(0)), p.up = bf(in(1));
-      choose(s, k::swiglu_variants(), cap, packed);
+      choose(s, k::swiglu_variants(), spec, packed);
       break;
     }
     case Op::gelu_erf:
     case Op::relu: {
       auto& p = *std::get_if<k::UnaryParams>(&s.params);
       p.x = bf(in(0)), p.out = bf(out(0));
-      choose(s, node.op == Op::relu ? k::relu_variants() : k::gelu_erf_variants(), cap, packed);
+      choose(s, node.op == Op::relu ? k::relu_variants() : k::gelu_erf_variants(), spec, packed);
       break;
     }
   }

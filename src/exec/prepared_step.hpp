@@ -9,7 +9,7 @@
 #include "bfedge/core/status.hpp"
 #include "bfedge/graph/graph.hpp"
 #include "bfedge/graph/memory_plan.hpp"
-#include "bfedge/kernels/isa.hpp"
+#include "bfedge/kernels/target.hpp"
 #include "bfedge/runtime/aligned_buffer.hpp"
 #include "bfedge/runtime/team.hpp"
 
@@ -42,10 +42,10 @@ struct PreparedStep {
 using AddressOf = std::function<void*(graph::TensorId)>;
 using PackedWeights = std::vector<runtime::AlignedBuffer>;
 
-// Chooses the node's variant under `cap`, packs its weights into `packed` when the variant
+// Chooses the node's variant for `spec`, packs its weights into `packed` when the variant
 // reads a packed layout (matvec row blocks; a variant's pack_weights, e.g. GEMM B panels), and
 // binds its params to the tensors' addresses.
-Result<PreparedStep> bind_step(const graph::Graph& graph, graph::NodeId node, kernels::Isa cap,
+Result<PreparedStep> bind_step(const graph::Graph& graph, graph::NodeId node, const kernels::TargetSpec& spec,
                                const AddressOf& address, PackedWeights& packed);
 void set_scratch(PreparedStep& step, void* scratch);
 void set_position(PreparedStep& step, int position);

@@ -1,8 +1,9 @@
-#include "bfedge/kernels/host_isa.hpp"
 #include "bfedge/kernels/isa.hpp"
 
 #include <cstdlib>
 #include <string>
+
+#include "bfedge/kernels/host_isa.hpp"
 
 namespace bfedge::kernels {
 
@@ -12,6 +13,14 @@ Result<Isa> parse_isa(std::string_view name) {
   }
   return invalid_argument("unknown ISA '" + std::string(name) +
                           "' (expected reference, portable, avx2, avx512bf16 or amxbf16)");
+}
+
+Isa host_isa() {
+  Isa best = Isa::portable;
+  for (Isa isa : {Isa::avx2, Isa::avx512bf16, Isa::amxbf16}) {
+    if ((isa_features(isa) & ~host_features()) == 0) best = isa;
+  }
+  return best;
 }
 
 Result<Isa> host_isa_cap() {

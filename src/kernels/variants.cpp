@@ -1,136 +1,186 @@
-// The one list of kernel variants per op, reference first, then by increasing ISA level.
-// Dispatch (select_variant), the tests (tests/kernels) and the benchmarks (bench/) all read it.
+// The one list of kernel variants per op, reference first, then by increasing specialization.
+// Dispatch (select_variant), the tests (tests/kernels on the host, src/targets/rv32/kernel_tests.cpp
+// on the target) and the benchmarks (bench/) all read it. Compiled for every target: where the
+// x86 kernels are not built (BFEDGE_KERNELS_X86=0, set by cmake/KernelSources.cmake) their rows
+// stay listed without an entry point; their features never occur in that target's spec, so
+// nothing selects or runs them there.
 #include "bfedge/kernels/variants.hpp"
 
+#include <array>
+
+#ifndef BFEDGE_KERNELS_X86
+#define BFEDGE_KERNELS_X86 1
+#endif
+#if BFEDGE_KERNELS_X86
+#define BFEDGE_X86(fn) &fn
+#else
+#define BFEDGE_X86(fn) nullptr
+#endif
+
 namespace bfedge::kernels {
-
-#define BFEDGE_VARIANT_LIST(fn, Type, ...)            \
-  std::span<const Type> fn() {                        \
-    static constexpr Type kList[] = {__VA_ARGS__};    \
-    return kList;                                     \
-  }
-
-BFEDGE_VARIANT_LIST(matmul_variants, MatmulVariant,
-    {"matmul__ref", Isa::reference, &matmul__ref, nullptr},
-    {"matmul__portable_4x4", Isa::portable, &matmul__portable_4x4, &matmul__portable_4x4_scratch},
-    {"matmul__avx2_6x16", Isa::avx2, &matmul__avx2_6x16, &matmul__avx2_6x16_scratch},
-    {"matmul__avx512bf16_8x32", Isa::avx512bf16, &matmul__avx512bf16_8x32, &matmul__avx512bf16_8x32_scratch,
-     nullptr, &matmul__avx512bf16_8x32_packed_bytes, &matmul__avx512bf16_8x32_pack},
-    {"matmul__amxbf16_32x32", Isa::amxbf16, &matmul__amxbf16_32x32, &matmul__amxbf16_32x32_scratch,
-     nullptr, &matmul__amxbf16_32x32_packed_bytes, &matmul__amxbf16_32x32_pack})
-
-BFEDGE_VARIANT_LIST(matvec_variants, MatvecVariant,
-    {"matvec__ref", Isa::reference, &matvec__ref, nullptr},
-    {"matvec__portable_16row", Isa::portable, &matvec__portable_16row, &matvec__portable_16row_scratch},
-    {"matvec__avx2_16row", Isa::avx2, &matvec__avx2_16row, nullptr},
-    {"matvec__avx512bf16_16row", Isa::avx512bf16, &matvec__avx512bf16_16row, nullptr})
-
-BFEDGE_VARIANT_LIST(attention_decode_variants, AttentionDecodeVariant,
-    {"attention_decode__ref", Isa::reference, &attention_decode__ref, &attention_decode_scratch},
-    {"attention_decode__portable_fastexp", Isa::portable, &attention_decode__portable_fastexp, &attention_decode_scratch},
-    {"attention_decode__avx2", Isa::avx2, &attention_decode__avx2, &attention_decode_scratch},
-    {"attention_decode__avx512bf16", Isa::avx512bf16, &attention_decode__avx512bf16, &attention_decode_scratch})
-
-BFEDGE_VARIANT_LIST(mhsa_variants, MhsaVariant,
-    {"mhsa__ref", Isa::reference, &mhsa__ref, nullptr, &mhsa__ref_workspace},
-    {"mhsa__tiled_portable", Isa::portable, &mhsa__tiled_portable, &mhsa__tiled_scratch, &mhsa__tiled_workspace},
-    {"mhsa__fused_portable", Isa::portable, &mhsa__fused_portable, &mhsa__fused_scratch, &mhsa__fused_workspace},
-    {"mhsa__tiled_avx2", Isa::avx2, &mhsa__tiled_avx2, &mhsa__tiled_scratch, &mhsa__tiled_workspace},
-    {"mhsa__fused_avx2", Isa::avx2, &mhsa__fused_avx2, &mhsa__fused_scratch, &mhsa__fused_workspace},
-    {"mhsa__tiled_avx512bf16", Isa::avx512bf16, &mhsa__tiled_avx512bf16, &mhsa__tiled_scratch, &mhsa__tiled_workspace},
-    {"mhsa__fused_avx512bf16", Isa::avx512bf16, &mhsa__fused_avx512bf16, &mhsa__fused_scratch, &mhsa__fused_workspace})
-
-BFEDGE_VARIANT_LIST(mhsa_f32_variants, MhsaF32Variant,
-    {"mhsa__naive_port", Isa::reference, &mhsa__naive_port, nullptr, &mhsa__naive_port_workspace})
-
-BFEDGE_VARIANT_LIST(softmax_variants, SoftmaxVariant,
-    {"softmax__ref", Isa::reference, &softmax__ref, nullptr},
-    {"softmax__portable_fastexp", Isa::portable, &softmax__portable_fastexp, nullptr},
-    {"softmax__avx512bf16", Isa::avx512bf16, &softmax__avx512bf16, nullptr})
-
-BFEDGE_VARIANT_LIST(rmsnorm_variants, NormVariant,
-    {"rmsnorm__ref", Isa::reference, &rmsnorm__ref, nullptr},
-    {"rmsnorm__portable", Isa::portable, &rmsnorm__portable, nullptr},
-    {"rmsnorm__avx512bf16", Isa::avx512bf16, &rmsnorm__avx512bf16, nullptr})
-
-BFEDGE_VARIANT_LIST(layernorm_variants, NormVariant,
-    {"layernorm__ref", Isa::reference, &layernorm__ref, nullptr},
-    {"layernorm__portable", Isa::portable, &layernorm__portable, nullptr})
-
-BFEDGE_VARIANT_LIST(nonorm_variants, NormVariant,
-    {"nonorm__ref", Isa::reference, &nonorm__ref, nullptr},
-    {"nonorm__portable", Isa::portable, &nonorm__portable, nullptr})
-
-BFEDGE_VARIANT_LIST(swiglu_variants, SwigluVariant,
-    {"swiglu__ref", Isa::reference, &swiglu__ref, nullptr},
-    {"swiglu__portable_fastexp", Isa::portable, &swiglu__portable_fastexp, nullptr},
-    {"swiglu__avx512bf16", Isa::avx512bf16, &swiglu__avx512bf16, nullptr})
-
-BFEDGE_VARIANT_LIST(silu_variants, UnaryVariant,
-    {"silu__ref", Isa::reference, &silu__ref, nullptr},
-    {"silu__portable_fastexp", Isa::portable, &silu__portable_fastexp, nullptr})
-
-BFEDGE_VARIANT_LIST(relu_variants, UnaryVariant,
-    {"relu__ref", Isa::reference, &relu__ref, nullptr},
-    {"relu__portable", Isa::portable, &relu__portable, nullptr})
-
-BFEDGE_VARIANT_LIST(gelu_erf_variants, UnaryVariant,
-    {"gelu_erf__ref", Isa::reference, &gelu_erf__ref, nullptr},
-    {"gelu_erf__portable_poly", Isa::portable, &gelu_erf__portable_poly, nullptr})
-
-BFEDGE_VARIANT_LIST(gelu_tanh_variants, UnaryVariant,
-    {"gelu_tanh__ref", Isa::reference, &gelu_tanh__ref, nullptr},
-    {"gelu_tanh__portable_fastexp", Isa::portable, &gelu_tanh__portable_fastexp, nullptr})
-
-BFEDGE_VARIANT_LIST(add_variants, AddVariant,
-    {"add__ref", Isa::reference, &add__ref, nullptr},
-    {"add__portable", Isa::portable, &add__portable, nullptr},
-    {"add__avx512bf16", Isa::avx512bf16, &add__avx512bf16, nullptr})
-
-BFEDGE_VARIANT_LIST(rope_variants, RopeVariant,
-    {"rope__ref", Isa::reference, &rope__ref, nullptr},
-    {"rope__portable_pairs", Isa::portable, &rope__portable_pairs, nullptr})
-
-BFEDGE_VARIANT_LIST(embedding_variants, EmbeddingVariant,
-    {"embedding__ref", Isa::reference, &embedding__ref, nullptr},
-    {"embedding__portable", Isa::portable, &embedding__portable, nullptr})
-
-BFEDGE_VARIANT_LIST(transpose_variants, TransposeVariant,
-    {"transpose__ref", Isa::reference, &transpose__ref, nullptr},
-    {"transpose__portable_8x8", Isa::portable, &transpose__portable_8x8, nullptr})
-
-#undef BFEDGE_VARIANT_LIST
-
 namespace {
 
-template <class Span>
-void append(std::vector<VariantInfo>& out, const char* op, Span list) {
-  for (const auto& v : list) out.push_back({op, v.name, v.isa});
-}
+constexpr MatmulVariant kMatmul[] = {
+    {"matmul__ref", kReference, &matmul__ref, nullptr},
+    {"matmul__portable_4x4", kPortable, &matmul__portable_4x4, &matmul__portable_4x4_scratch},
+    {"matmul__avx2_6x16", kX86Avx2, BFEDGE_X86(matmul__avx2_6x16), BFEDGE_X86(matmul__avx2_6x16_scratch)},
+    {"matmul__avx512bf16_8x32", kX86Avx512Bf16, BFEDGE_X86(matmul__avx512bf16_8x32), BFEDGE_X86(matmul__avx512bf16_8x32_scratch),
+     nullptr, BFEDGE_X86(matmul__avx512bf16_8x32_packed_bytes), BFEDGE_X86(matmul__avx512bf16_8x32_pack)},
+    {"matmul__amxbf16_32x32", kX86AmxBf16, BFEDGE_X86(matmul__amxbf16_32x32), BFEDGE_X86(matmul__amxbf16_32x32_scratch),
+     nullptr, BFEDGE_X86(matmul__amxbf16_32x32_packed_bytes), BFEDGE_X86(matmul__amxbf16_32x32_pack)}};
+
+constexpr MatvecVariant kMatvec[] = {
+    {"matvec__ref", kReference, &matvec__ref, nullptr},
+    {"matvec__portable_16row", kPortable, &matvec__portable_16row, &matvec__portable_16row_scratch},
+    {"matvec__mcu_8row", kRv32Mcu, &matvec__mcu_8row, &matvec__mcu_8row_scratch},
+    {"matvec__avx2_16row", kX86Avx2, BFEDGE_X86(matvec__avx2_16row), nullptr},
+    {"matvec__avx512bf16_16row", kX86Avx512Bf16, BFEDGE_X86(matvec__avx512bf16_16row), nullptr}};
+
+constexpr AttentionDecodeVariant kAttentionDecode[] = {
+    {"attention_decode__ref", kReference, &attention_decode__ref, &attention_decode_scratch},
+    {"attention_decode__portable_fastexp", kPortable, &attention_decode__portable_fastexp, &attention_decode_scratch},
+    {"attention_decode__mcu_heads", kRv32Mcu, &attention_decode__mcu_heads, &attention_decode_scratch},
+    {"attention_decode__avx2", kX86Avx2, BFEDGE_X86(attention_decode__avx2), &attention_decode_scratch},
+    {"attention_decode__avx512bf16", kX86Avx512Bf16, BFEDGE_X86(attention_decode__avx512bf16), &attention_decode_scratch}};
+
+constexpr MhsaVariant kMhsa[] = {
+    {"mhsa__ref", kReference, &mhsa__ref, nullptr, &mhsa__ref_workspace},
+    {"mhsa__tiled_portable", kPortable, &mhsa__tiled_portable, &mhsa__tiled_scratch, &mhsa__tiled_workspace},
+    {"mhsa__fused_portable", kPortable, &mhsa__fused_portable, &mhsa__fused_scratch, &mhsa__fused_workspace},
+    {"mhsa__tiled_avx2", kX86Avx2, BFEDGE_X86(mhsa__tiled_avx2), &mhsa__tiled_scratch, &mhsa__tiled_workspace},
+    {"mhsa__fused_avx2", kX86Avx2, BFEDGE_X86(mhsa__fused_avx2), &mhsa__fused_scratch, &mhsa__fused_workspace},
+    {"mhsa__tiled_avx512bf16", kX86Avx512Bf16, BFEDGE_X86(mhsa__tiled_avx512bf16), &mhsa__tiled_scratch, &mhsa__tiled_workspace},
+    {"mhsa__fused_avx512bf16", kX86Avx512Bf16, BFEDGE_X86(mhsa__fused_avx512bf16), &mhsa__fused_scratch, &mhsa__fused_workspace}};
+
+constexpr MhsaF32Variant kMhsaF32[] = {
+    {"mhsa__naive_port", kReference, &mhsa__naive_port, nullptr, &mhsa__naive_port_workspace}};
+
+constexpr SoftmaxVariant kSoftmax[] = {
+    {"softmax__ref", kReference, &softmax__ref, nullptr},
+    {"softmax__portable_fastexp", kPortable, &softmax__portable_fastexp, nullptr},
+    {"softmax__avx512bf16", kX86Avx512Bf16, BFEDGE_X86(softmax__avx512bf16), nullptr}};
+
+constexpr NormVariant kRmsnorm[] = {
+    {"rmsnorm__ref", kReference, &rmsnorm__ref, nullptr},
+    {"rmsnorm__portable", kPortable, &rmsnorm__portable, nullptr},
+    {"rmsnorm__mcu_columns", kRv32Mcu, &rmsnorm__mcu_columns, nullptr},
+    {"rmsnorm__avx512bf16", kX86Avx512Bf16, BFEDGE_X86(rmsnorm__avx512bf16), nullptr}};
+
+constexpr NormVariant kLayernorm[] = {
+    {"layernorm__ref", kReference, &layernorm__ref, nullptr},
+    {"layernorm__portable", kPortable, &layernorm__portable, nullptr}};
+
+constexpr NormVariant kNonorm[] = {
+    {"nonorm__ref", kReference, &nonorm__ref, nullptr},
+    {"nonorm__portable", kPortable, &nonorm__portable, nullptr}};
+
+constexpr SwigluVariant kSwiglu[] = {
+    {"swiglu__ref", kReference, &swiglu__ref, nullptr},
+    {"swiglu__portable_fastexp", kPortable, &swiglu__portable_fastexp, nullptr},
+    {"swiglu__avx512bf16", kX86Avx512Bf16, BFEDGE_X86(swiglu__avx512bf16), nullptr}};
+
+constexpr UnaryVariant kSilu[] = {
+    {"silu__ref", kReference, &silu__ref, nullptr},
+    {"silu__portable_fastexp", kPortable, &silu__portable_fastexp, nullptr}};
+
+constexpr UnaryVariant kRelu[] = {
+    {"relu__ref", kReference, &relu__ref, nullptr},
+    {"relu__portable", kPortable, &relu__portable, nullptr}};
+
+constexpr UnaryVariant kGeluErf[] = {
+    {"gelu_erf__ref", kReference, &gelu_erf__ref, nullptr},
+    {"gelu_erf__portable_poly", kPortable, &gelu_erf__portable_poly, nullptr}};
+
+constexpr UnaryVariant kGeluTanh[] = {
+    {"gelu_tanh__ref", kReference, &gelu_tanh__ref, nullptr},
+    {"gelu_tanh__portable_fastexp", kPortable, &gelu_tanh__portable_fastexp, nullptr}};
+
+constexpr AddVariant kAdd[] = {
+    {"add__ref", kReference, &add__ref, nullptr},
+    {"add__portable", kPortable, &add__portable, nullptr},
+    {"add__avx512bf16", kX86Avx512Bf16, BFEDGE_X86(add__avx512bf16), nullptr}};
+
+constexpr RopeVariant kRope[] = {
+    {"rope__ref", kReference, &rope__ref, nullptr},
+    {"rope__portable_pairs", kPortable, &rope__portable_pairs, nullptr}};
+
+constexpr EmbeddingVariant kEmbedding[] = {
+    {"embedding__ref", kReference, &embedding__ref, nullptr},
+    {"embedding__portable", kPortable, &embedding__portable, nullptr}};
+
+constexpr TransposeVariant kTranspose[] = {
+    {"transpose__ref", kReference, &transpose__ref, nullptr},
+    {"transpose__portable_8x8", kPortable, &transpose__portable_8x8, nullptr}};
+
+// The MCU's DMA-tiled kernels take their own arguments (plans, L1, the DMA engine); their
+// oracles are matmul__ref (linear: B transposed) and mhsa__ref (attention inside MHSA).
+constexpr McuLinearVariant kLinearMcu[] = {
+    {"linear__mcu_dma", kRv32Mcu, &linear__mcu_dma, nullptr}};
+
+constexpr McuAttentionVariant kAttentionMcu[] = {
+    {"attention__mcu_dma", kRv32Mcu, &attention__mcu_dma, nullptr}};
+
+constexpr McuMhsaVariant kMhsaMcu[] = {
+    {"mhsa__mcu_fused", kRv32Mcu, &mhsa__mcu_fused, nullptr}};
+
+constexpr std::size_t kVariantCount = std::size(kMatmul) + std::size(kMatvec) + std::size(kAttentionDecode) + std::size(kMhsa) + std::size(kMhsaF32) + std::size(kSoftmax) + std::size(kRmsnorm) + std::size(kLayernorm) + std::size(kNonorm) + std::size(kSwiglu) + std::size(kSilu) + std::size(kRelu) + std::size(kGeluErf) + std::size(kGeluTanh) + std::size(kAdd) + std::size(kRope) + std::size(kEmbedding) + std::size(kTranspose) + std::size(kLinearMcu) + std::size(kAttentionMcu) + std::size(kMhsaMcu);
+
+constexpr std::array<VariantInfo, kVariantCount> kAll = [] {
+  std::array<VariantInfo, kVariantCount> out{};
+  std::size_t at = 0;
+  auto add = [&](const char* op, const auto& list) {
+    for (const auto& v : list) out[at++] = {op, v.name, v.key};
+  };
+  add("matmul", kMatmul);
+  add("matvec", kMatvec);
+  add("attention_decode", kAttentionDecode);
+  add("mhsa", kMhsa);
+  add("mhsa_f32", kMhsaF32);
+  add("softmax", kSoftmax);
+  add("rmsnorm", kRmsnorm);
+  add("layernorm", kLayernorm);
+  add("nonorm", kNonorm);
+  add("swiglu", kSwiglu);
+  add("silu", kSilu);
+  add("relu", kRelu);
+  add("gelu_erf", kGeluErf);
+  add("gelu_tanh", kGeluTanh);
+  add("add", kAdd);
+  add("rope", kRope);
+  add("embedding", kEmbedding);
+  add("transpose", kTranspose);
+  add("linear_mcu", kLinearMcu);
+  add("attention_mcu", kAttentionMcu);
+  add("mhsa_mcu", kMhsaMcu);
+  return out;
+}();
 
 }  // namespace
 
-std::vector<VariantInfo> all_variants() {
-  std::vector<VariantInfo> out;
-  append(out, "matmul", matmul_variants());
-  append(out, "matvec", matvec_variants());
-  append(out, "attention_decode", attention_decode_variants());
-  append(out, "mhsa", mhsa_variants());
-  append(out, "mhsa_f32", mhsa_f32_variants());
-  append(out, "softmax", softmax_variants());
-  append(out, "rmsnorm", rmsnorm_variants());
-  append(out, "layernorm", layernorm_variants());
-  append(out, "nonorm", nonorm_variants());
-  append(out, "swiglu", swiglu_variants());
-  append(out, "silu", silu_variants());
-  append(out, "relu", relu_variants());
-  append(out, "gelu_erf", gelu_erf_variants());
-  append(out, "gelu_tanh", gelu_tanh_variants());
-  append(out, "add", add_variants());
-  append(out, "rope", rope_variants());
-  append(out, "embedding", embedding_variants());
-  append(out, "transpose", transpose_variants());
-  return out;
-}
+std::span<const MatmulVariant> matmul_variants() { return kMatmul; }
+std::span<const MatvecVariant> matvec_variants() { return kMatvec; }
+std::span<const AttentionDecodeVariant> attention_decode_variants() { return kAttentionDecode; }
+std::span<const MhsaVariant> mhsa_variants() { return kMhsa; }
+std::span<const MhsaF32Variant> mhsa_f32_variants() { return kMhsaF32; }
+std::span<const SoftmaxVariant> softmax_variants() { return kSoftmax; }
+std::span<const NormVariant> rmsnorm_variants() { return kRmsnorm; }
+std::span<const NormVariant> layernorm_variants() { return kLayernorm; }
+std::span<const NormVariant> nonorm_variants() { return kNonorm; }
+std::span<const SwigluVariant> swiglu_variants() { return kSwiglu; }
+std::span<const UnaryVariant> silu_variants() { return kSilu; }
+std::span<const UnaryVariant> relu_variants() { return kRelu; }
+std::span<const UnaryVariant> gelu_erf_variants() { return kGeluErf; }
+std::span<const UnaryVariant> gelu_tanh_variants() { return kGeluTanh; }
+std::span<const AddVariant> add_variants() { return kAdd; }
+std::span<const RopeVariant> rope_variants() { return kRope; }
+std::span<const EmbeddingVariant> embedding_variants() { return kEmbedding; }
+std::span<const TransposeVariant> transpose_variants() { return kTranspose; }
+std::span<const McuLinearVariant> linear_mcu_variants() { return kLinearMcu; }
+std::span<const McuAttentionVariant> attention_mcu_variants() { return kAttentionMcu; }
+std::span<const McuMhsaVariant> mhsa_mcu_variants() { return kMhsaMcu; }
+
+std::span<const VariantInfo> all_variants() { return kAll; }
 
 }  // namespace bfedge::kernels
+
+#undef BFEDGE_X86

@@ -2,6 +2,7 @@
 
 #include <cassert>
 
+#include "bfedge/kernels/host_isa.hpp"
 #include "bfedge/models/llama_graph.hpp"
 
 namespace bfedge::models {
@@ -11,7 +12,7 @@ Result<LlamaBf16> LlamaBf16::create(const LlamaConfig& config, LlamaWeights<bf16
   Result<LlamaGraph> built = build_llama_graph(config, std::move(weights));
   if (!built.is_ok()) return built.status();
   LlamaGraph& g = built.value();
-  Result<exec::PreparedGraph> prepared = exec::PreparedGraph::prepare(std::move(g.graph), cap, cores);
+  Result<exec::PreparedGraph> prepared = exec::PreparedGraph::prepare(std::move(g.graph), kernels::host_spec(cap), cores);
   if (!prepared.is_ok()) return prepared.status();
   return LlamaBf16(config, std::move(prepared).value(), g.token, g.logits);
 }

@@ -51,8 +51,7 @@ TEST(McuCli, AnL1BudgetJustOverTheArenaDoesNotPrintAsTheArena) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err.find("(111 KiB)"), std::string::npos) << r.err;
   // The arena is L1 less the firmware's static L1 data, so its size moves with the firmware.
-  std::smatch arena;
-  ASSERT_TRUE(std::regex_search(r.err, arena, std::regex(R"(--l1-kib 111 exceeds the firmware's L1 arena \((110\.\d) KiB\))")))
+  EXPECT_TRUE(std::regex_search(r.err, std::regex(R"(--l1-kib 111 exceeds the firmware's L1 arena \(1[01][0-9]\.[0-9] KiB\))")))
       << r.err;
 }
 

@@ -72,7 +72,7 @@ struct EncoderBlock {
   }
 
   std::vector<bf16> run(kernels::Isa cap, int cores) {
-    auto prepared = PreparedGraph::prepare(build(), cap, cores);
+    auto prepared = PreparedGraph::prepare(build(), kernels::host_spec(cap), cores);
     EXPECT_TRUE(prepared.is_ok()) << prepared.status().message();
     PreparedGraph& p = prepared.value();
     std::copy(x.begin(), x.end(), p.input_bf16(input).begin());
@@ -132,14 +132,14 @@ TEST(PreparedGraph, BarriersOnlyWhereDataFlows) {
   b.mark_output(b.add("sum", y1, y2));       // reads both: one barrier
   auto g = std::move(b).finish(nullptr);
   ASSERT_TRUE(g.is_ok()) << g.status().message();
-  auto p = PreparedGraph::prepare(std::move(g).value(), kernels::Isa::reference, 2);
+  auto p = PreparedGraph::prepare(std::move(g).value(), kernels::host_spec(kernels::Isa::reference), 2);
   ASSERT_TRUE(p.is_ok());
   EXPECT_EQ(p.value().barrier_count(), 2);  // before a (reads embed), before sum
 }
 
 TEST(PreparedGraph, RefusesAPositionOutsideTheCacheAndAClusterLargerThanPrepared) {
   EncoderBlock block;
-  auto p = PreparedGraph::prepare(block.build(), kernels::Isa::reference, 1);
+  auto p = PreparedGraph::prepare(block.build(), kernels::host_spec(kernels::Isa::reference), 1);
   ASSERT_TRUE(p.is_ok());
   runtime::HostCluster two(2), one(1);
   EXPECT_EQ(p.value().run(0, two).message(), "the cluster has 2 cores, the graph was prepared for 1");

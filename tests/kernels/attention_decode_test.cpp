@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "kernels/kernel_cases.hpp"
 #include "kernels/kernel_test_support.hpp"
 
 namespace bfedge::kernels {
@@ -17,15 +18,11 @@ struct Case {
 };
 
 std::vector<Case> cases() {
-  struct Shape {
-    int heads, kv_heads, head_size, seq_cap;
-  };
   std::vector<Case> out;
   for (const AttentionDecodeVariant& v : attention_decode_variants()) {
-    if (v.isa == Isa::reference) continue;
-    for (Shape s : {Shape{8, 4, 8, 512}, Shape{4, 4, 128, 80}, Shape{3, 1, 32, 40},
-                    Shape{5, 5, 33, 40}, Shape{2, 1, 144, 20}, Shape{1, 1, 16, 300}}) {
-      for (int positions : {1, 2, 15, 16, 17, 20, 33}) {
+    if (v.key.tier == Tier::reference) continue;
+    for (const cases::AttentionDecodeShape& s : cases::kAttentionDecodeShapes) {
+      for (int positions : cases::kAttentionDecodePositions) {
         if (positions > s.seq_cap) continue;
         out.push_back({&v, s.heads, s.kv_heads, s.head_size, positions, s.seq_cap,
                        positions % 2 == 0 ? 3 : 1, 1.0f});
@@ -63,7 +60,7 @@ TEST_P(AttentionDecodeVariants, MatchesReference) {
   for (int i = 0; i < width; ++i) {
     const float g = to_f32(got.at(0, i)), w = to_f32(want.at(0, i));
     ASSERT_TRUE(std::isfinite(g)) << i;
-    ASSERT_LE(std::fabs(g - w), std::ldexp(std::fabs(w), -8) + std::ldexp(max_v, -12)) << "at " << i;
+    ASSERT_TRUE(cases::within(cases::kAttentionDecode, g, w, max_v)) << "at " << i << ": " << g << " vs " << w;
   }
 }
 

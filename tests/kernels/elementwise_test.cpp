@@ -7,12 +7,12 @@
 #include <functional>
 
 #include "bfedge/kernels/variants.hpp"
+#include "kernels/kernel_cases.hpp"
 #include "kernels/kernel_test_support.hpp"
 
 namespace bfedge::kernels {
 namespace {
 
-const int kSizes[] = {1, 2, 7, 15, 16, 17, 31, 64, 172, 513};
 
 template <class Params>
 struct Case {
@@ -26,8 +26,8 @@ template <class Params>
 std::vector<Case<Params>> cases(std::span<const Variant<Params>> list) {
   std::vector<Case<Params>> out;
   for (const auto& v : list) {
-    if (v.isa == Isa::reference) continue;
-    for (int n : kSizes) out.push_back({&v, &list.front(), n, n % 2 == 0 ? 3 : 1});
+    if (v.key.tier == Tier::reference) continue;
+    for (int n : cases::kVectorSizes) out.push_back({&v, &list.front(), n, n % 2 == 0 ? 3 : 1});
   }
   return out;
 }
@@ -63,7 +63,7 @@ TEST_P(NormVariants, MatchesReference) {
   for (int r = 0; r < rows; ++r)
     for (int j = 0; j < c.n; ++j) {
       const float g = to_f32(got.at(r, j)), w = to_f32(want.at(r, j));
-      ASSERT_LE(std::fabs(g - w), std::ldexp(std::fabs(w), -8) + std::ldexp(scale, -14)) << r << "," << j;
+      ASSERT_TRUE(cases::within(cases::kNorm, g, w, scale)) << r << "," << j << ": " << g << " vs " << w;
     }
 }
 
@@ -95,8 +95,8 @@ TEST_P(UnaryVariants, MatchesReference) {
   EXPECT_EQ(got.damaged_canaries(), 0);
   for (int i = 0; i < c.n; ++i) {
     const float g = to_f32(got.at(0, i)), w = to_f32(want.at(0, i));
-    ASSERT_LE(std::fabs(g - w), std::ldexp(std::fabs(w), -8) + 1e-5f * std::max(1.0f, std::fabs(to_f32(x[i]))))
-        << "x = " << to_f32(x[i]);
+    ASSERT_TRUE(cases::within(cases::kActivation, g, w, std::max(1.0f, std::fabs(to_f32(x[i])))))
+        << "x = " << to_f32(x[i]) << ": " << g << " vs " << w;
   }
 }
 
@@ -127,7 +127,7 @@ TEST_P(SwigluVariants, MatchesReference) {
   EXPECT_EQ(got.damaged_canaries(), 0);
   for (int i = 0; i < c.n; ++i) {
     const float g = to_f32(got.at(0, i)), w = to_f32(want.at(0, i));
-    ASSERT_LE(std::fabs(g - w), std::ldexp(std::fabs(w), -8) + 1e-5f * std::max(1.0f, std::fabs(to_f32(gate[i]))));
+    ASSERT_TRUE(cases::within(cases::kActivation, g, w, std::max(1.0f, std::fabs(to_f32(gate[i])))));
   }
 }
 INSTANTIATE_TEST_SUITE_P(Sizes, SwigluVariants, ::testing::ValuesIn(cases(swiglu_variants())),
@@ -161,7 +161,7 @@ TEST_P(SoftmaxVariants, MatchesReferenceWithHugeLogitsAndMasks) {
         continue;
       }
       ASSERT_TRUE(std::isfinite(got[at])) << r << "," << j;
-      ASSERT_NEAR(got[at], want[at], 1e-5f) << r << "," << j;
+      ASSERT_TRUE(cases::within(cases::kSoftmax, got[at], want[at], 1.0f)) << r << "," << j;
     }
   }
 }

@@ -89,11 +89,21 @@ void run_variant(const kernels::Variant<Params>& variant, Params params, int cor
   call.run(cluster);
 }
 
+// The variant called `name` in `list` (the test fails when there is none).
+template <class Params>
+const kernels::Variant<Params>& variant_named(std::span<const kernels::Variant<Params>> list, const std::string& name) {
+  for (const auto& v : list) {
+    if (name == v.name) return v;
+  }
+  ADD_FAILURE() << "no variant " << name;
+  return list.front();
+}
+
 // Skips the test (visibly) when the CPU cannot run the variant.
 #define BFEDGE_SKIP_UNLESS_RUNNABLE(variant)                                                    \
-  if (!::bfedge::kernels::isa_runs_on_host((variant).isa))                                    \
-  GTEST_SKIP() << (variant).name << " needs " << ::bfedge::kernels::isa_name((variant).isa) \
-               << ", not available on this CPU"
+  if (!::bfedge::kernels::runs_on_host((variant).key))                                     \
+  GTEST_SKIP() << (variant).name << " needs " << ::bfedge::kernels::target_name((variant).key.target) \
+               << " features 0x" << std::hex << (variant).key.needs << ", not available on this CPU"
 
 // Turns a variant name plus shape into a valid gtest parameter name.
 inline std::string param_name(const std::string& text) {

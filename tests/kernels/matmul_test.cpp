@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "kernels/kernel_cases.hpp"
 #include "kernels/kernel_test_support.hpp"
 
 namespace bfedge::kernels {
@@ -24,23 +25,20 @@ struct Case {
   PackWeights pack = PackWeights::no;
 };
 
-std::vector<Shape> shapes() {
-  std::vector<Shape> s = {{1, 1, 1}, {1, 1, 2}, {2, 3, 1}, {1, 2, 5}};
-  for (int m : {3, 4, 5, 6, 7, 8, 9, 13})
-    for (int n : {1, 3, 15, 16, 17, 31, 32, 33})
-      for (int k : {1, 7, 8, 33}) s.push_back({m, n, k});
-  // Model shapes: stories260K decode/prefill, MobileBERT, TinyViT window, reference MHSA.
-  for (Shape model : {Shape{1, 172, 64}, Shape{5, 64, 172}, Shape{128, 128, 512},
-                      Shape{49, 192, 64}, Shape{64, 1536, 512}, Shape{197, 96, 192}}) {
-    s.push_back(model);
-  }
+std::vector<Shape> shapes() {  // kernels/kernel_cases.hpp, shared with the on-target tests
+  std::vector<Shape> s;
+  for (cases::MatmulShape sh : cases::kMatmulSmallShapes) s.push_back({sh.m, sh.n, sh.k});
+  for (int m : cases::kMatmulM)
+    for (int n : cases::kMatmulN)
+      for (int k : cases::kMatmulK) s.push_back({m, n, k});
+  for (cases::MatmulShape sh : cases::kMatmulModelShapes) s.push_back({sh.m, sh.n, sh.k});
   return s;
 }
 
 std::vector<Case> cases() {
   std::vector<Case> out;
   for (const MatmulVariant& v : matmul_variants()) {
-    if (v.isa == Isa::reference) continue;
+    if (v.key.tier == Tier::reference) continue;
     int index = 0;
     for (const Shape& sh : shapes()) {
       ++index;
@@ -54,14 +52,6 @@ std::vector<Case> cases() {
     }
   }
   return out;
-}
-
-// One BF16 ULP of the reference: 2^-8 |ref| for FP32 outputs; for BF16 outputs the ULP itself
-// (up to 2^-7 |ref| at the bottom of a binade), since a last-bit difference in FP32 sums that sit
-// on a rounding midpoint moves the rounded value by a whole ULP.
-double bf16_ulp_tolerance(double ref, OutType out) {
-  if (out == OutType::f32 || ref == 0.0) return std::ldexp(std::fabs(ref), -8);
-  return std::ldexp(1.0, std::ilogb(ref) - 7);
 }
 
 // Runs the case's variant (packing B first when the case says so) and the reference on the same
@@ -96,7 +86,10 @@ void check_case(const Case& c) {
           scale += std::fabs(to_f32(a[i * lda + kk]) * to_f32(matmul_b_at(p, kk, j)));
         }
         const double g = to_f32(got.at(i, j)), w = to_f32(want.at(i, j));
-        ASSERT_LE(std::fabs(g - w), bf16_ulp_tolerance(w, c.out) + std::ldexp(scale, -14))
+        const bool within = c.out == OutType::f32
+                                ? cases::within(cases::kMatmul, static_cast<float>(g), static_cast<float>(w), static_cast<float>(scale))
+                                : cases::within_bf16(cases::kMatmul, static_cast<float>(g), static_cast<float>(w), static_cast<float>(scale));
+        ASSERT_TRUE(within) << "got " << g << ", want " << w
             << "at (" << i << ", " << j << ")";
       }
     }
@@ -157,7 +150,7 @@ INSTANTIATE_TEST_SUITE_P(PackedTileEdges, MatmulVariants, ::testing::ValuesIn(pa
 // Packing is a layout change only: the packed and unpacked calls of a variant give the same bits.
 TEST(MatmulPacked, SameBitsAsUnpackedCall) {
   for (const MatmulVariant& v : matmul_variants()) {
-    if (v.pack_weights == nullptr || !isa_runs_on_host(v.isa)) continue;
+    if (v.pack_weights == nullptr || !runs_on_host(v.key)) continue;
     for (bool transposed : {false, true}) {
       const int m = 37, n = 70, k = 96;
       const auto a = test::random_bf16(static_cast<std::size_t>(m) * k, 7);

@@ -55,9 +55,13 @@ std::vector<float> widen(const std::vector<bf16>& v) {
 // forms start at the portable level: under BFEDGE_ISA=reference both fall back to mhsa__ref (the
 // list's first entry, which every cap runs).
 const kernels::MhsaVariant& pick_mhsa(const char* kind, kernels::Isa cap) {
+  const kernels::TargetSpec spec = kernels::host_spec(cap);
   const kernels::MhsaVariant* best = &kernels::mhsa_variants().front();  // the reference level
   for (const kernels::MhsaVariant& v : kernels::mhsa_variants()) {
-    if (std::strstr(v.name, kind) != nullptr && v.isa <= cap && v.isa >= best->isa) best = &v;
+    if (std::strstr(v.name, kind) != nullptr && kernels::selectable_on(v.key, spec) &&
+        kernels::specialization(v.key) >= kernels::specialization(best->key)) {
+      best = &v;
+    }
   }
   return *best;
 }
@@ -201,7 +205,7 @@ int run_bench_gemm(const BenchOptions& o, kernels::Isa cap) {
   const double flops = 2.0 * o.m * o.n * o.k;
   nlohmann::ordered_json j;
   j["m"] = o.m, j["n"] = o.n, j["k"] = o.k, j["threads"] = o.threads, j["isa_cap"] = kernels::isa_name(cap);
-  const kernels::MatmulVariant& best = kernels::select_variant(kernels::matmul_variants(), cap);
+  const kernels::MatmulVariant& best = kernels::select_variant(kernels::matmul_variants(), kernels::host_spec(cap));
   // The prepared path, as a model runs it: B packed once into the variant's layout, outside the
   // timed loop. The unpacked call (B packed on every call) is timed too with --unpacked.
   kernels::PreparedCall call(best, p, o.threads, kernels::PackWeights::yes);

@@ -92,7 +92,7 @@ int inspect_graph(const std::string& model, std::optional<int> position, bool js
   }
   Result<models::LlamaGraph> built = models::build_llama_graph(c, std::move(checkpoint.value().weights));
   if (!built.is_ok()) return report_error(model + ": " + built.status().message());
-  Result<exec::PreparedGraph> prepared = exec::PreparedGraph::prepare(std::move(built.value().graph), cap.value(), 1);
+  Result<exec::PreparedGraph> prepared = exec::PreparedGraph::prepare(std::move(built.value().graph), kernels::host_spec(cap.value()), 1);
   if (!prepared.is_ok()) return report_error(model + ": " + prepared.status().message());
   return print_graph(model, prepared.value(), at, json);
 }

@@ -1,5 +1,6 @@
 // Runs a graph on the host. Prepare does all the work that does not depend on the data:
-//   - chooses each node's kernel variant from the variant lists for this CPU (under an ISA cap),
+//   - chooses each node's kernel variant from the variant lists for a target spec (the host's
+//     CPU features under an ISA cap),
 //   - packs the weights once into the layout the chosen variant reads (matvec row blocks),
 //   - plans the activations into one arena by liveness (graph/memory_plan.hpp) and allocates it,
 //     the state (KV caches, zeroed) and the largest per-core scratch any node needs,
@@ -18,7 +19,7 @@
 #include "bfedge/core/status.hpp"
 #include "bfedge/graph/graph.hpp"
 #include "bfedge/graph/memory_plan.hpp"
-#include "bfedge/kernels/isa.hpp"
+#include "bfedge/kernels/target.hpp"
 #include "bfedge/runtime/aligned_buffer.hpp"
 #include "bfedge/runtime/cluster.hpp"
 
@@ -28,8 +29,9 @@ struct PreparedStep;  // one node, bound (prepared_graph.cpp)
 
 class PreparedGraph {
  public:
-  // `cores`: the most cores any run's cluster will have (per-core scratch is sized for them).
-  static Result<PreparedGraph> prepare(graph::Graph graph, kernels::Isa cap, int cores);
+  // `spec`: what dispatch may use (on the host: kernels::host_spec(cap)); `cores`: the most cores
+  // any run's cluster will have (per-core scratch is sized for them).
+  static Result<PreparedGraph> prepare(graph::Graph graph, const kernels::TargetSpec& spec, int cores);
 
   PreparedGraph(PreparedGraph&&) noexcept;
   PreparedGraph& operator=(PreparedGraph&&) noexcept;

@@ -16,12 +16,18 @@
 //   mhsa__mcu_fused     linear (QKV) → attention → linear (output), nn.MultiheadAttention's
 //                       forward with the MhsaArgs interface of mhsa.hpp.
 // Plans fail (ok = false, with a reason) when even the smallest tiles exceed the L1 budget.
+//
+// Registry (src/kernels/variants.cpp): key kRv32Mcu (target rv32, plain C++, so they run on the
+// host too). matvec__mcu_8row, attention_decode__mcu_heads and rmsnorm__mcu_columns are in their
+// op's lists; the DMA-tiled kernels have their own: linear_mcu_variants() (oracle: matmul__ref
+// with Bᵀ), attention_mcu_variants() and mhsa_mcu_variants() (oracle: mhsa__ref).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
 #include "bfedge/core/bf16.hpp"
+#include "bfedge/kernels/variant.hpp"
 #include "bfedge/runtime/team.hpp"
 
 namespace bfedge::kernels {
@@ -135,5 +141,12 @@ struct McuMhsaArgs {
   DmaOps dma;
 };
 void mhsa__mcu_fused(const McuMhsaArgs& args, const runtime::Team& team);
+
+using McuLinearVariant = Variant<McuLinearArgs>;
+using McuAttentionVariant = Variant<McuAttentionArgs>;
+using McuMhsaVariant = Variant<McuMhsaArgs>;
+std::span<const McuLinearVariant> linear_mcu_variants();
+std::span<const McuAttentionVariant> attention_mcu_variants();
+std::span<const McuMhsaVariant> mhsa_mcu_variants();
 
 }  // namespace bfedge::kernels

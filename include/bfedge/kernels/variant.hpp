@@ -1,12 +1,13 @@
-// One kernel variant: a name that says what it is, the ISA level it needs, its entry point and
-// the per-core scratch it wants. Each op keeps its variants in one list (src/kernels/variants.cpp)
-// that feeds dispatch, the tests and the benchmarks.
+// One kernel variant: a name that says what it is, where it runs (its key: tier, target,
+// features; kernels/target.hpp), its entry point and the per-core scratch it wants. Each op keeps
+// its variants in one list (src/kernels/variants.cpp, compiled for every target) that feeds
+// dispatch, the tests (host and on-target) and the benchmarks.
 #pragma once
 
 #include <cstddef>
 #include <span>
 
-#include "bfedge/kernels/isa.hpp"
+#include "bfedge/kernels/target.hpp"
 #include "bfedge/runtime/team.hpp"
 
 namespace bfedge::kernels {
@@ -14,7 +15,7 @@ namespace bfedge::kernels {
 template <class Params>
 struct Variant {
   const char* name;
-  Isa isa;
+  VariantKey key;
   void (*run)(const Params& params, const runtime::Team& team);
   // Bytes of scratch each core needs for `params` (the caller passes cores × this), or null.
   std::size_t (*scratch_bytes_per_core)(const Params& params);
@@ -33,12 +34,14 @@ struct Variant {
   }
 };
 
-// The most specialized variant whose level is <= cap (lists are ordered reference first).
+// The most specialized variant dispatch may pick on `spec` (kernels/target.hpp: highest tier,
+// then most features; on a tie the later one). Lists start with the reference, which every
+// target runs, so there is always one.
 template <class Params>
-const Variant<Params>& select_variant(std::span<const Variant<Params>> variants, Isa cap) {
+const Variant<Params>& select_variant(std::span<const Variant<Params>> variants, const TargetSpec& spec) {
   const Variant<Params>* best = &variants.front();
   for (const Variant<Params>& v : variants) {
-    if (v.isa <= cap && v.isa >= best->isa) best = &v;
+    if (selectable_on(v.key, spec) && specialization(v.key) >= specialization(best->key)) best = &v;
   }
   return *best;
 }

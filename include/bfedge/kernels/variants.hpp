@@ -1,14 +1,15 @@
 // Every op's variant list in one include, and a flat listing of all variants (the tests use it
-// to prove each listed variant has a test).
+// to prove each listed variant has a test, on the host and on each target). Freestanding.
 #pragma once
 
-#include <vector>
+#include <span>
 
 #include "bfedge/kernels/activation.hpp"
 #include "bfedge/kernels/attention_decode.hpp"
 #include "bfedge/kernels/elementwise.hpp"
 #include "bfedge/kernels/matmul.hpp"
 #include "bfedge/kernels/matvec.hpp"
+#include "bfedge/kernels/mcu.hpp"
 #include "bfedge/kernels/mhsa.hpp"
 #include "bfedge/kernels/norm.hpp"
 #include "bfedge/kernels/softmax.hpp"
@@ -18,9 +19,9 @@ namespace bfedge::kernels {
 struct VariantInfo {
   const char* op;
   const char* name;
-  Isa isa;
+  VariantKey key;
 };
 
-std::vector<VariantInfo> all_variants();
+std::span<const VariantInfo> all_variants();
 
 }  // namespace bfedge::kernels

@@ -1,6 +1,5 @@
 // Host CPU detection: the only place that asks the x86 CPU (and, for AMX, Linux) what it supports.
 #include "bfedge/kernels/host_isa.hpp"
-#include "bfedge/kernels/isa.hpp"
 
 #include <cpuid.h>
 #include <sys/syscall.h>
@@ -27,15 +26,17 @@ bool amx_bf16_usable() {
 
 }  // namespace
 
-Isa host_isa() {
-  static const Isa detected = [] {
+std::uint32_t host_features() {
+  static const std::uint32_t detected = [] {
     __builtin_cpu_init();
+    std::uint32_t features = 0;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) features |= feature::avx2;
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bf16")) {
-      return amx_bf16_usable() ? Isa::amxbf16 : Isa::avx512bf16;
+      features |= feature::avx512bf16;
+      if (amx_bf16_usable()) features |= feature::amxbf16;
     }
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::avx2;
-    return Isa::portable;
+    return features;
   }();
   return detected;
 }

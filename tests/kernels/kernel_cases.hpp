@@ -1,0 +1,126 @@
+// The one table of kernel test cases: per op, the tile-edge shapes every variant is run at and
+// the tolerance against the op's reference (docs/kernels.md, "Ops, variants, tolerances"). The
+// host tests (tests/kernels/*_test.cpp) and the on-target tests (src/targets/rv32/kernel_tests.cpp,
+// run under QEMU) both read it; the firmware skips the shapes its static buffers cannot hold.
+// Freestanding: no allocation, no exceptions, no <vector>.
+#pragma once
+
+#include <cstddef>
+
+namespace bfedge::kernels::cases {
+
+// |got − ref| ≤ rel·|ref| + abs·scale, with the op's scale (below). NaN never passes.
+struct Tolerance {
+  float rel;
+  float abs;
+};
+constexpr bool within(const Tolerance& t, float got, float ref, float scale) {
+  const float diff = got > ref ? got - ref : ref - got;
+  const float mag = ref < 0 ? -ref : ref;
+  return diff <= t.rel * mag + t.abs * scale;
+}
+
+// One BF16 ULP at `ref` (2^(exponent - 7)); normal numbers only, 0 below.
+constexpr float bf16_ulp(float ref) {
+  const unsigned exponent = (__builtin_bit_cast(unsigned, ref) >> 23) & 0xffu;
+  return exponent > 7 ? __builtin_bit_cast(float, (exponent - 7) << 23) : 0.0f;
+}
+
+// For outputs rounded to BF16: a whole ULP of the reference instead of rel·|ref| (which is less
+// than an ULP at the bottom of a binade), since a last-bit difference in FP32 sums sitting on a
+// rounding midpoint moves the rounded value by one ULP.
+constexpr bool within_bf16(const Tolerance& t, float got, float ref, float scale) {
+  const float diff = got > ref ? got - ref : ref - got;
+  const float mag = ref < 0 ? -ref : ref;
+  const float ulp = bf16_ulp(ref);
+  return diff <= (t.rel * mag > ulp ? t.rel * mag : ulp) + t.abs * scale;
+}
+
+// matmul and matvec (linear__mcu_dma too): scale = Σ_k |a·b| (+ |bias|): 1 BF16 ULP + order.
+inline constexpr Tolerance kMatmul{0x1p-8f, 0x1p-14f};
+inline constexpr Tolerance kMatvec = kMatmul;
+// attention_decode: scale = max |v|.
+inline constexpr Tolerance kAttentionDecode{0x1p-8f, 0x1p-12f};
+// rmsnorm, layernorm, nonorm: scale = max |ref|.
+inline constexpr Tolerance kNorm{0x1p-8f, 0x1p-14f};
+// swiglu, silu, relu, gelu_*: scale = max(1, |x|).
+inline constexpr Tolerance kActivation{0x1p-8f, 1e-5f};
+// softmax: scale = 1.
+inline constexpr Tolerance kSoftmax{0.0f, 1e-5f};
+// mhsa (every BF16 variant and the MCU's fused one) against mhsa__ref: normalized MSE.
+inline constexpr double kMhsaNmse = 2e-4;
+inline constexpr double kMhsaNaivePortNmse = 1e-4;
+// add, rope, embedding, transpose: bit-identical.
+
+// The on-target tests skip shapes above this many multiply-accumulates (QEMU time; the host runs
+// them all).
+inline constexpr double kOnTargetMaxMacs = 8.0 * 1024 * 1024;
+
+// ---- matmul: C[m×n] = A·op(B) + bias --------------------------------------------------------
+struct MatmulShape {
+  int m, n, k;
+};
+inline constexpr MatmulShape kMatmulSmallShapes[] = {{1, 1, 1}, {1, 1, 2}, {2, 3, 1}, {1, 2, 5}};
+// The product of these (register-tile edges: below, at and above 4, 6, 8 rows; 16 and 32 columns).
+inline constexpr int kMatmulM[] = {3, 4, 5, 6, 7, 8, 9, 13};
+inline constexpr int kMatmulN[] = {1, 3, 15, 16, 17, 31, 32, 33};
+inline constexpr int kMatmulK[] = {1, 7, 8, 33};
+// Model shapes: stories260K decode/prefill, MobileBERT, TinyViT window, reference MHSA.
+inline constexpr MatmulShape kMatmulModelShapes[] = {{1, 172, 64},   {5, 64, 172},    {128, 128, 512},
+                                                     {49, 192, 64}, {64, 1536, 512}, {197, 96, 192}};
+
+// ---- matvec: y[rows] = W (16-row packed) · x[cols] -------------------------------------------
+inline constexpr int kMatvecRows[] = {1, 2, 7, 8, 9, 15, 16, 17, 33, 64, 172, 512};
+inline constexpr int kMatvecCols[] = {1, 2, 3, 7, 8, 9, 63, 64, 172};
+
+// ---- element-wise ops, norms, activations, softmax: vector lengths ---------------------------
+inline constexpr int kVectorSizes[] = {1, 2, 7, 15, 16, 17, 31, 64, 172, 513};
+
+// ---- attention_decode: heads, KV heads, head size, cache capacity; at these positions --------
+struct AttentionDecodeShape {
+  int heads, kv_heads, head_size, seq_cap;
+};
+inline constexpr AttentionDecodeShape kAttentionDecodeShapes[] = {
+    {8, 4, 8, 512}, {4, 4, 128, 80}, {3, 1, 32, 40}, {5, 5, 33, 40}, {2, 1, 144, 20}, {1, 1, 16, 300}};
+inline constexpr int kAttentionDecodePositions[] = {1, 2, 15, 16, 17, 20, 33};
+
+// ---- mhsa (x[seq×embed], heads) ---------------------------------------------------------------
+struct MhsaShape {
+  int seq, embed, heads;
+};
+inline constexpr MhsaShape kMhsaShapes[] = {{1, 8, 1},   {5, 16, 2},  {17, 32, 4},  {16, 64, 8},  {33, 96, 3},
+                                            {64, 64, 8}, {49, 64, 2}, {65, 128, 4}, {64, 512, 4}, {197, 192, 3}};
+
+// ---- MCU kernels (kernels/mcu.hpp) -----------------------------------------------------------
+// linear__mcu_dma: m, n, k under an L1 budget (small budgets: K in chunks, partial sums through
+// the workspace; panels of 4).
+struct LinearMcuCase {
+  int m, n, k;
+  std::size_t l1_budget;
+};
+inline constexpr LinearMcuCase kLinearMcuCases[] = {
+    {1, 3, 4, 64 * 1024},   {5, 33, 7, 64 * 1024},  {64, 70, 130, 24 * 1024}, {64, 70, 130, 8 * 1024},
+    {13, 4, 100, 3 * 1024}, {17, 37, 9, 3 * 1024},  {64, 1536, 512, 112 * 1024}};
+
+// attention__mcu_dma: per head all in L1 (the GEMM form when a head's scores fit, else blocks
+// of 4 query rows).
+struct AttentionMcuCase {
+  int seq, heads, head_dim;
+  bool causal;
+  std::size_t l1_budget;
+};
+inline constexpr AttentionMcuCase kAttentionMcuCases[] = {
+    {1, 1, 8, false, 112 * 1024}, {5, 2, 8, true, 112 * 1024},  {17, 4, 8, false, 112 * 1024},
+    {33, 3, 32, true, 112 * 1024}, {7, 5, 8, true, 112 * 1024}, {120, 2, 16, true, 112 * 1024}};
+
+// mhsa__mcu_fused, planned for an L1 of 112 KiB.
+struct MhsaMcuCase {
+  int seq, embed, heads;
+  bool causal;
+};
+inline constexpr MhsaMcuCase kMhsaMcuCases[] = {{1, 8, 1, false},   {5, 16, 2, true},   {17, 32, 4, false},
+                                                {33, 96, 3, true},  {64, 512, 4, false}, {64, 512, 4, true},
+                                                {7, 40, 5, true},   {120, 32, 2, true}};
+inline constexpr std::size_t kMcuL1Budget = 112 * 1024;
+
+}  // namespace bfedge::kernels::cases
