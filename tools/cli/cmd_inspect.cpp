@@ -7,8 +7,8 @@
 #include <string>
 
 #include "bfedge/io/file.hpp"
-#include "bfedge/io/llama2c.hpp"
 #include "bfedge/io/safetensors.hpp"
+#include "bfedge/models/llama_checkpoint.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
 
@@ -82,7 +82,7 @@ bool is_safetensors(const std::string& path) {
 int run_inspect(const InspectOptions& o) {
   if (Status s = check_file_name("model", o.model); !s.is_ok()) return report_error(s);
   if (is_safetensors(o.model)) return inspect_safetensors(o);
-  Result<io::LlamaCheckpoint<float>> checkpoint = io::load_llama2c<float>(o.model);
+  Result<models::LlamaCheckpoint<float>> checkpoint = models::load_llama<float>(o.model);
   if (!checkpoint.is_ok()) return report_error(checkpoint.status());
   const models::LlamaConfig& c = checkpoint.value().config;
   const std::int64_t params = c.parameter_count();
