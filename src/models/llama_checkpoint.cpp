@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <new>
+#include <utility>
 #include <vector>
 
 #include "bfedge/core/bf16.hpp"
@@ -9,22 +10,29 @@
 namespace bfedge::models {
 namespace {
 
-// Calls f(name, tensor) for every tensor of `w`, named as in io::llama2c_layout.
+// The tensors of LlamaWeights in declaration order (zip_llama_tensors), named as in
+// io::llama2c_layout.
+constexpr const char* kTensorNames[] = {
+    "token_embedding", "rms_att", "wq", "wk", "wv",        "wo",
+    "rms_ffn",         "w1",      "w2", "w3", "rms_final", "classifier"};
+
+// Calls f(name, tensor) for every tensor of `w`.
 template <class Weights, class F>
 void for_each_named_tensor(Weights& w, F f) {
-  f("token_embedding", w.token_embedding);
-  f("rms_att", w.rms_att);
-  f("wq", w.wq);
-  f("wk", w.wk);
-  f("wv", w.wv);
-  f("wo", w.wo);
-  f("rms_ffn", w.rms_ffn);
-  f("w1", w.w1);
-  f("w2", w.w2);
-  f("w3", w.w3);
-  f("rms_final", w.rms_final);
-  f("classifier", w.classifier);
+  std::size_t i = 0;
+  zip_llama_tensors(w, w, [&](auto& tensor, auto&) { f(kTensorNames[i++], tensor); });
 }
+
+// The header's dimensions and the config's, field by field.
+using io::Llama2cHeader;
+constexpr std::pair<std::int32_t Llama2cHeader::*, int LlamaConfig::*> kDimensions[] = {
+    {&Llama2cHeader::dim, &LlamaConfig::dim},
+    {&Llama2cHeader::hidden_dim, &LlamaConfig::hidden_dim},
+    {&Llama2cHeader::n_layers, &LlamaConfig::n_layers},
+    {&Llama2cHeader::n_heads, &LlamaConfig::n_heads},
+    {&Llama2cHeader::n_kv_heads, &LlamaConfig::n_kv_heads},
+    {&Llama2cHeader::vocab_size, &LlamaConfig::vocab_size},
+    {&Llama2cHeader::seq_len, &LlamaConfig::seq_len}};
 
 template <class T>
 Status fill_weights(const io::TensorTable& table, const std::string& name,
@@ -53,13 +61,7 @@ Status fill_weights(const io::TensorTable& table, const std::string& name,
 
 LlamaConfig llama_config_from(const io::Llama2cHeader& h) {
   LlamaConfig c;
-  c.dim = h.dim;
-  c.hidden_dim = h.hidden_dim;
-  c.n_layers = h.n_layers;
-  c.n_heads = h.n_heads;
-  c.n_kv_heads = h.n_kv_heads;
-  c.vocab_size = h.vocab_size;
-  c.seq_len = h.seq_len;
+  for (const auto& [header_field, config_field] : kDimensions) c.*config_field = h.*header_field;
   c.shared_classifier = h.shared_classifier;
   return c;
 }
@@ -103,13 +105,8 @@ Status write_llama2c(const std::string& path, const LlamaConfig& config,
   BFEDGE_RETURN_IF_ERROR(validate_llama_config(config, path));
   io::Llama2cHeader header;
   header.format = format;
-  header.dim = config.dim;
-  header.hidden_dim = config.hidden_dim;
-  header.n_layers = config.n_layers;
-  header.n_heads = config.n_heads;
-  header.n_kv_heads = config.n_kv_heads;
-  header.vocab_size = config.vocab_size;
-  header.seq_len = config.seq_len;
+  for (const auto& [header_field, config_field] : kDimensions)
+    header.*header_field = config.*config_field;
   header.shared_classifier = config.shared_classifier;
   std::vector<io::Llama2cTensorValues> tensors;
   for_each_named_tensor(weights, [&tensors](const char* name, const std::vector<float>& values) {
