@@ -14,8 +14,8 @@
 namespace bfedge::io {
 namespace {
 
-constexpr std::string_view kFreqCis =
-    "freq_cis";  // unused by run.c: never checked, written as zeros
+// Unused by run.c: never checked for finite values, written as zeros.
+constexpr std::string_view kFreqCis = "freq_cis";
 
 Status size_mismatch(const std::string& name, std::uint64_t expected, std::uint64_t actual) {
   return format_error(name + ": size mismatch: header implies " + std::to_string(expected) +
@@ -30,9 +30,10 @@ Status check_sizes(Llama2cHeader& h, const std::string& name) {
       {"n_heads", h.n_heads}, {"n_kv_heads", h.n_kv_heads}, {"vocab_size", h.vocab_size},
       {"seq_len", h.seq_len}};
   for (const auto& [field, value] : fields) {
-    if (value <= 0)
+    if (value <= 0) {
       return format_error(name + ": " + field + " is " + std::to_string(value) +
                           ", must be positive");
+    }
   }
   // The float count can overflow 64 bits: bound it in floating point first.
   const double d = h.dim, kv = static_cast<double>(h.kv_dim());
