@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "bfedge/core/random_data.hpp"
 #include "bfedge/kernels/host_isa.hpp"
 #include "bfedge/kernels/variants.hpp"
 #include "bfedge/kernels/host_call.hpp"
@@ -17,14 +18,6 @@ namespace bfedge::bench {
 namespace {
 
 namespace k = kernels;
-
-std::vector<bf16> random_bf16(std::size_t n, std::uint32_t seed, float stddev = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, stddev);
-  std::vector<bf16> v(n);
-  for (bf16& x : v) x = to_bf16(normal(rng));
-  return v;
-}
 
 void set_counters(benchmark::State& state, double macs) {
   state.counters["GFLOP/s"] = benchmark::Counter(2.0 * macs * 1e-9, benchmark::Counter::kIsIterationInvariantRate);

@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "bfedge/core/round_up.hpp"
 #include "bfedge/kernels/attention_decode.hpp"
 #include "bfedge/kernels/matvec.hpp"
 #include "bfedge/kernels/variant.hpp"
@@ -16,7 +17,8 @@ namespace {
 
 namespace k = kernels;
 
-std::size_t r16(std::size_t bytes) { return (bytes + 15) / 16 * 16; }
+std::size_t r16(std::size_t bytes) { return round_up(bytes, 16); }
+std::size_t rup16(int v) { return static_cast<std::size_t>(round_up(v, 16)); }
 std::size_t packed_bytes(int rows, int cols) { return k::matvec_packed_elements(rows, cols) * 2; }
 std::size_t block_bytes(int cols) { return static_cast<std::size_t>(k::matvec_pairs(cols)) * 64; }
 
@@ -28,7 +30,7 @@ std::vector<std::pair<int, int>> layer_matrices(const models::LlamaConfig& c) {
 
 std::size_t layer_bytes(const models::LlamaConfig& c) {
   std::size_t bytes = 0;
-  for (const auto& [rows, cols] : layer_matrices(c)) bytes += (packed_bytes(rows, cols) + 63) / 64 * 64;
+  for (const auto& [rows, cols] : layer_matrices(c)) bytes += round_up(packed_bytes(rows, cols), 64);
   return bytes;
 }
 
@@ -36,7 +38,7 @@ std::size_t blob_bytes(const models::LlamaConfig& c) {
   const std::size_t small = static_cast<std::size_t>(c.vocab_size) * c.dim * 2 +
                             static_cast<std::size_t>(2 * c.n_layers + 1) * c.dim * 2 +
                             static_cast<std::size_t>(c.seq_len) * c.head_size() * 4;
-  return (small + 63) / 64 * 64 + layer_bytes(c) * c.n_layers + packed_bytes(c.vocab_size, c.dim) + 64;
+  return round_up(small, 64) + layer_bytes(c) * c.n_layers + packed_bytes(c.vocab_size, c.dim) + 64;
 }
 
 std::size_t l1_bytes(const models::LlamaConfig& c, std::size_t chunk, int steps, int cores, bool logits_in_l1) {
@@ -45,7 +47,6 @@ std::size_t l1_bytes(const models::LlamaConfig& c, std::size_t chunk, int steps,
   const std::size_t x_wide = static_cast<std::size_t>(k::matvec_pairs(std::max(c.dim, c.hidden_dim))) * 8;
   const std::size_t per_core = k::aligned_scratch_bytes(k::attention_decode_scratch(att));
   const std::size_t kv_window = static_cast<std::size_t>(c.kv_dim()) * steps * 2;
-  const auto rup16 = [](int v) { return static_cast<std::size_t>((v + 15) / 16 * 16); };
   return 2 * r16(chunk) + 3 * r16(static_cast<std::size_t>(c.dim) * 2) +
          r16((rup16(c.dim) + 2 * rup16(c.kv_dim())) * 2) + r16(4 * rup16(c.hidden_dim)) + r16(x_wide) +
          r16(static_cast<std::size_t>(2 * c.n_layers + 1) * c.dim * 2) +
@@ -69,7 +70,6 @@ std::size_t phases_per_token_bound(const models::LlamaConfig& c, std::size_t chu
     per_piece = std::max<std::size_t>(1, per_piece >= 4 ? per_piece / 4 * 4 : per_piece);
     return ((rows + 15) / 16 + per_piece - 1) / per_piece;
   };
-  const auto rup16 = [](int v) { return static_cast<std::size_t>((v + 15) / 16 * 16); };
   const auto kv = static_cast<std::size_t>(c.kv_dim());
   const std::size_t layer = pieces(rup16(c.dim) + rup16(c.kv_dim()) + kv, c.dim) +
                             pieces(static_cast<std::size_t>(c.dim), c.dim) +
@@ -164,7 +164,7 @@ std::vector<unsigned char> llama_image(const models::LlamaConfig& c, const model
   const models::RopeTable rope = models::make_rope_table(c.seq_len, c.head_size());
   job.rope_cos = place(rope.cos.data(), rope.cos.size() * 4);
   job.rope_sin = place(rope.sin.data(), rope.sin.size() * 4);
-  at = (at + 63) / 64 * 64;
+  at = round_up(at, 64);
   job.layers = static_cast<std::uint32_t>(at);
   job.layer_bytes = static_cast<std::uint32_t>(layer_bytes(c));
   const std::vector<bf16>* sources[7] = {&w.wq, &w.wk, &w.wv, &w.wo, &w.w1, &w.w3, &w.w2};
@@ -173,7 +173,7 @@ std::vector<unsigned char> llama_image(const models::LlamaConfig& c, const model
   std::size_t in_layer = 0;
   for (int m = 0; m < 7; ++m) {
     *offsets[m] = static_cast<std::uint32_t>(in_layer);
-    in_layer += (packed_bytes(dims[m].first, dims[m].second) + 63) / 64 * 64;
+    in_layer += round_up(packed_bytes(dims[m].first, dims[m].second), 64);
   }
   for (int l = 0; l < c.n_layers; ++l) {
     for (int m = 0; m < 7; ++m) {
@@ -187,14 +187,14 @@ std::vector<unsigned char> llama_image(const models::LlamaConfig& c, const model
   k::matvec_pack(w.classifier_data(), c.vocab_size, c.dim, c.dim, reinterpret_cast<bf16*>(blob.data() + job.classifier));
 
   std::vector<unsigned char> image(sizeof job);
-  image.resize((image.size() + 63) / 64 * 64);
+  image.resize(round_up(image.size(), 64));
   job.prompt = static_cast<std::uint32_t>(image.size());
   for (int id : prompt) {
     const auto v = static_cast<std::int32_t>(id);
     const auto* b = reinterpret_cast<const unsigned char*>(&v);
     image.insert(image.end(), b, b + 4);
   }
-  image.resize((image.size() + 63) / 64 * 64);
+  image.resize(round_up(image.size(), 64));
   job.weights = static_cast<std::uint32_t>(image.size());
   job.weights_bytes = static_cast<std::uint32_t>(blob.size());
   image.insert(image.end(), blob.begin(), blob.end());

@@ -4,19 +4,15 @@
 #include <cstring>
 #include <random>
 
+#include "bfedge/core/random_data.hpp"
+#include "bfedge/core/round_up.hpp"
+
 namespace bfedge::mcu {
 namespace {
 
-std::vector<bf16> random_bf16(std::size_t count, std::mt19937& rng, float stddev) {
-  std::normal_distribution<float> normal(0.0f, stddev);
-  std::vector<bf16> out(count);
-  for (bf16& v : out) v = to_bf16(normal(rng));
-  return out;
-}
-
 // Appends `values` (as FP32 when widen) at a 64-byte boundary; returns its offset.
 std::uint32_t append(std::vector<unsigned char>& image, const std::vector<bf16>& values, bool widen) {
-  image.resize((image.size() + 63) / 64 * 64);
+  image.resize(round_up(image.size(), 64));
   const auto offset = static_cast<std::uint32_t>(image.size());
   for (const bf16 v : values) {
     if (widen) {
@@ -66,7 +62,7 @@ std::vector<unsigned char> mhsa_image(const MhsaProblem& problem, MhsaKernel ker
   job.in_proj_bias = append(image, problem.in_proj_bias, widen);
   job.out_proj_weight = append(image, problem.out_proj_weight, widen);
   job.out_proj_bias = append(image, problem.out_proj_bias, widen);
-  image.resize((image.size() + 63) / 64 * 64);
+  image.resize(round_up(image.size(), 64));
   job.header.image_bytes = static_cast<std::uint32_t>(image.size());
   std::memcpy(image.data(), &job, sizeof job);
   return image;

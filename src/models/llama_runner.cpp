@@ -1,6 +1,6 @@
 #include "bfedge/models/llama_runner.hpp"
 
-#include "bfedge/io/llama2c.hpp"
+#include "bfedge/models/llama_checkpoint.hpp"
 
 #include <new>
 
@@ -17,8 +17,8 @@ std::span<float> LlamaRunner::forward(int token, int pos, runtime::HostCluster& 
 namespace {
 
 template <class T>
-Result<io::LlamaCheckpoint<T>> load_checked(const std::string& path) {
-  auto checkpoint = io::load_llama2c<T>(path);
+Result<LlamaCheckpoint<T>> load_checked(const std::string& path) {
+  auto checkpoint = load_llama<T>(path);
   if (!checkpoint.is_ok()) return checkpoint;
   const LlamaConfig& c = checkpoint.value().config;
   const std::int64_t state = c.state_bytes(sizeof(T));

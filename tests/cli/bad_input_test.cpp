@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "bfedge/io/llama2c.hpp"
+#include "bfedge/models/llama_checkpoint.hpp"
 #include "support/test_support.hpp"
 
 namespace bfedge::test {
@@ -16,7 +16,7 @@ class CliBadInput : public ::testing::Test {
  protected:
   void SetUp() override {
     config_ = tiny_llama_config();
-    ASSERT_TRUE(io::write_llama2c(model_, config_, random_llama_weights(config_, 3),
+    ASSERT_TRUE(models::write_llama2c(model_, config_, random_llama_weights(config_, 3),
                                   io::Llama2cFormat::legacy)
                     .is_ok());
     write_tokenizer(tokenizer_, config_.vocab_size);
@@ -166,7 +166,7 @@ TEST_F(CliBadInput, SeqLenWhoseKvCacheCannotBeAllocated) {
   c.vocab_size = 1;
   models::LlamaWeights<float> w;
   models::resize_llama_weights(c, w);
-  ASSERT_TRUE(io::write_llama2c(bad_model_, c, w, io::Llama2cFormat::ak42_v1).is_ok());
+  ASSERT_TRUE(models::write_llama2c(bad_model_, c, w, io::Llama2cFormat::ak42_v1).is_ok());
   expect_clean_failure({"generate", "--model", bad_model_, "--tokenizer", tokenizer_},
                        {bad_model_, "KV cache for seq_len 1048576", "limit"});
 }
@@ -204,7 +204,7 @@ TEST_F(CliBadInput, TinyVocabularyWithoutBos) {
   // say so at load, so only the contract is checked here (one line, exit != 0, no signal).
   models::LlamaConfig c = config_;
   c.vocab_size = 1;
-  ASSERT_TRUE(io::write_llama2c(bad_model_, c, random_llama_weights(c, 3), io::Llama2cFormat::legacy)
+  ASSERT_TRUE(models::write_llama2c(bad_model_, c, random_llama_weights(c, 3), io::Llama2cFormat::legacy)
                   .is_ok());
   Bytes().i32(8).f32(0.0f).i32(1).raw(" ").write(tokenizer_);
   expect_clean_failure({"generate", "--model", bad_model_, "--tokenizer", tokenizer_, "-t", "0"},
@@ -413,7 +413,7 @@ TEST_F(CliBadInput, NonFiniteLogitsAreAnErrorNamingTheModel) {
   // Finite weights (the loaders accept them) whose final norm overflows float: inf/NaN logits.
   models::LlamaWeights<float> w = random_llama_weights(config_, 3);
   for (float& x : w.rms_final) x = 3e38f;
-  ASSERT_TRUE(io::write_llama2c(bad_model_, config_, w, io::Llama2cFormat::legacy).is_ok());
+  ASSERT_TRUE(models::write_llama2c(bad_model_, config_, w, io::Llama2cFormat::legacy).is_ok());
   const std::string ids = dir_.file("ids.txt");
   Bytes().raw("1 5 7 9").write(ids);
   const std::vector<std::string> perplexity = {"perplexity", "--model", bad_model_, "--tokenizer",

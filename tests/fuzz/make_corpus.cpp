@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "bfedge/io/llama2c.hpp"
 #include "bfedge/io/file.hpp"
+#include "bfedge/models/llama_checkpoint.hpp"
 
 namespace {
 
@@ -69,7 +69,7 @@ LlamaWeights<float> weights_for(const LlamaConfig& c) {
 
 std::string checkpoint(const fs::path& tmp, const LlamaConfig& c, const LlamaWeights<float>& w,
                        Llama2cFormat format) {
-  if (!bfedge::io::write_llama2c(tmp.string(), c, w, format).is_ok()) std::abort();
+  if (!bfedge::models::write_llama2c(tmp.string(), c, w, format).is_ok()) std::abort();
   return read(tmp);
 }
 

@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "bfedge/core/nmse.hpp"
 #include "bfedge/exec/prepared_graph.hpp"
 #include "bfedge/graph/builder.hpp"
 #include "bfedge/kernels/host_isa.hpp"
@@ -82,16 +83,6 @@ struct EncoderBlock {
     return {y.begin(), y.end()};
   }
 };
-
-// Normalized mean squared error (TODO after the helper merge: the shared nmse).
-double nmse(const std::vector<float>& got, const std::vector<float>& want) {
-  double err = 0.0, ref = 0.0;
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    err += (got[i] - want[i]) * static_cast<double>(got[i] - want[i]);
-    ref += want[i] * static_cast<double>(want[i]);
-  }
-  return err / ref;
-}
 
 std::vector<float> widen(const std::vector<bf16>& v) {
   std::vector<float> out;

@@ -1,21 +1,29 @@
 // llama2.c checkpoint loading: crafted bad files (one per failure mode), both formats written
-// and read back, and the real stories260K header.
+// and read back, and the real stories260K header. io reads the model-neutral header and tensor
+// table; the errors are checked through models::load_llama, which builds the LLaMA from them.
 #include "bfedge/io/llama2c.hpp"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <cstring>
 #include <limits>
+#include <string>
+#include <vector>
 
 #include "allocation_limit.hpp"
 #include "bfedge/core/bf16.hpp"
 #include "bfedge/io/file.hpp"
+#include "bfedge/models/llama_checkpoint.hpp"
 #include "support/test_support.hpp"
 
 namespace bfedge::io {
 namespace {
 
 using models::LlamaConfig;
+using models::load_llama;
+using models::parse_llama;
+using models::write_llama2c;
 using test::Bytes;
 using test::TempDir;
 
@@ -36,12 +44,12 @@ std::string write_legacy(const TempDir& dir, const LlamaConfig& c, long delta = 
 }
 
 void expect_load_error(const std::string& path, const std::string& fragment) {
-  const auto result = load_llama2c<float>(path);
+  const auto result = load_llama<float>(path);
   ASSERT_FALSE(result.is_ok());
   EXPECT_NE(result.status().message().find(path), std::string::npos) << result.status().message();
   EXPECT_NE(result.status().message().find(fragment), std::string::npos)
       << "message: " << result.status().message() << "\nexpected to contain: " << fragment;
-  EXPECT_FALSE(load_llama2c<bf16>(path).is_ok());
+  EXPECT_FALSE(load_llama<bf16>(path).is_ok());
 }
 
 TEST(Llama2cLoad, MissingFile) {
@@ -81,7 +89,7 @@ TEST(Llama2cLoad, HugePaddingAfterValidHeaderFailsBeforeReading) {
   const std::uint64_t expected = kLegacyHeaderBytes + legacy_payload_bytes(c);
   {
     test::ScopedAllocationLimit limit(std::size_t{1} << 20);
-    const auto result = load_llama2c<float>(path);
+    const auto result = load_llama<float>(path);
     ASSERT_FALSE(result.is_ok());
     EXPECT_EQ(result.status().message(),
               path + ": size mismatch: header implies " + std::to_string(expected) +
@@ -99,8 +107,8 @@ TEST(Llama2cLoad, AllocatesNoMoreThanTheFileJustifies) {
                   .is_ok());
   const std::size_t file_bytes = std::filesystem::file_size(path);
   test::ScopedAllocationLimit limit(file_bytes);
-  EXPECT_TRUE(load_llama2c<float>(path).is_ok());
-  EXPECT_TRUE(load_llama2c<bf16>(path).is_ok());
+  EXPECT_TRUE(load_llama<float>(path).is_ok());
+  EXPECT_TRUE(load_llama<bf16>(path).is_ok());
   EXPECT_LE(test::ScopedAllocationLimit::largest_request(), file_bytes);
 }
 
@@ -114,13 +122,13 @@ TEST(Llama2cParse, FromBytesEqualsLoadAndNamesTheInput) {
     ASSERT_TRUE(write_llama2c(path, c, weights, format).is_ok());
     const auto bytes = read_file(path);
     ASSERT_TRUE(bytes.is_ok());
-    const auto parsed = parse_llama2c<float>(bytes.value(), "<memory>");
+    const auto parsed = parse_llama<float>(bytes.value(), "<memory>");
     ASSERT_TRUE(parsed.is_ok()) << parsed.status().message();
     EXPECT_EQ(parsed.value().format, format);
     models::zip_llama_tensors(parsed.value().weights, weights,
                               [](const auto& got, const auto& want) { EXPECT_EQ(got, want); });
     const std::span<const std::byte> cut(bytes.value().data(), bytes.value().size() - 4);
-    const auto truncated = parse_llama2c<bf16>(cut, "<memory>");
+    const auto truncated = parse_llama<bf16>(cut, "<memory>");
     ASSERT_FALSE(truncated.is_ok());
     EXPECT_EQ(truncated.status().message().rfind("<memory>: size mismatch", 0), 0u)
         << truncated.status().message();
@@ -129,7 +137,7 @@ TEST(Llama2cParse, FromBytesEqualsLoadAndNamesTheInput) {
 
 template <class T>
 std::string load_error(const std::string& path) {
-  const auto result = load_llama2c<T>(path);
+  const auto result = load_llama<T>(path);
   return result.is_ok() ? "(loaded)" : result.status().message();
 }
 
@@ -163,7 +171,46 @@ TEST(Llama2cParse, HeaderAloneGivesTheExactFileSize) {
       std::as_bytes(std::span(header_bytes.data(), header_bytes.size())), "h");
   ASSERT_TRUE(header.is_ok()) << header.status().message();
   EXPECT_EQ(header.value().file_bytes, kLegacyHeaderBytes + legacy_payload_bytes(c));
-  EXPECT_EQ(header.value().config.dim, c.dim);
+  EXPECT_EQ(header.value().dim, c.dim);
+}
+
+// io alone: the header's integers and a table of the f32 tensors in file order, viewing the file.
+TEST(Llama2cParse, TableNamesEveryTensorInFileOrderWithItsShape) {
+  TempDir dir;
+  LlamaConfig c = test::tiny_llama_config();
+  c.shared_classifier = false;
+  const auto weights = test::random_llama_weights(c, 5);
+  const std::string path = dir.file("m.bin");
+  ASSERT_TRUE(write_llama2c(path, c, weights, Llama2cFormat::legacy).is_ok());
+  const auto file = load_llama2c(path);
+  ASSERT_TRUE(file.is_ok()) << file.status().message();
+  EXPECT_EQ(file.value().header.vocab_size, c.vocab_size);
+  EXPECT_FALSE(file.value().header.shared_classifier);
+  std::vector<std::string> names;
+  for (const TensorEntry& e : file.value().tensors.entries()) names.push_back(e.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"token_embedding", "rms_att", "wq", "wk", "wv", "wo", "rms_ffn", "w1",
+                                             "w2", "w3", "rms_final", "freq_cis", "classifier"}));
+  const TensorEntry* wk = file.value().tensors.find("wk");
+  ASSERT_NE(wk, nullptr);
+  EXPECT_EQ(wk->shape, (std::vector<std::int64_t>{c.n_layers, c.kv_dim(), c.dim}));
+  const auto bytes = file.value().tensors.bytes(*wk);
+  ASSERT_EQ(bytes.size(), weights.wk.size() * sizeof(float));
+  EXPECT_EQ(std::memcmp(bytes.data(), weights.wk.data(), bytes.size()), 0);
+}
+
+// A header only a model refuses (odd head size) is io's to read: the check is the model's.
+TEST(Llama2cParse, IoLeavesModelLimitsToTheModel) {
+  LlamaConfig c = test::tiny_llama_config();
+  c.dim = 12;
+  c.n_heads = 4;  // head size 3
+  Bytes b = legacy_header(c);
+  b.zeros(legacy_payload_bytes(c));
+  const auto data = b.data();
+  const auto bytes = std::as_bytes(std::span(data.data(), data.size()));
+  EXPECT_TRUE(parse_llama2c(bytes, "m").is_ok());
+  const auto refused = parse_llama2c(bytes, "m", models::check_llama2c_header);
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_EQ(refused.status().message(), "m: head size 3 is odd; RoPE rotates pairs");
 }
 
 TEST(Llama2cLoad, NonPositiveDimensions) {
@@ -243,7 +290,7 @@ TEST_P(Llama2cRoundTrip, WrittenWeightsReadBackExactly) {
   const std::string path = dir.file("rt.bin");
   ASSERT_TRUE(write_llama2c(path, c, weights, format).is_ok());
 
-  const auto loaded = load_llama2c<float>(path);
+  const auto loaded = load_llama<float>(path);
   ASSERT_TRUE(loaded.is_ok()) << loaded.status().message();
   EXPECT_EQ(loaded.value().format, format);
   EXPECT_EQ(loaded.value().config.shared_classifier, shared);
@@ -251,7 +298,7 @@ TEST_P(Llama2cRoundTrip, WrittenWeightsReadBackExactly) {
   models::zip_llama_tensors(loaded.value().weights, weights,
                             [](const auto& got, const auto& want) { EXPECT_EQ(got, want); });
 
-  const auto as_bf16 = load_llama2c<bf16>(path);
+  const auto as_bf16 = load_llama<bf16>(path);
   ASSERT_TRUE(as_bf16.is_ok());
   for (std::size_t i = 0; i < weights.wq.size(); ++i) {
     ASSERT_EQ(as_bf16.value().weights.wq[i].bits, to_bf16(weights.wq[i]).bits);
@@ -275,7 +322,7 @@ TEST(Llama2cLoad, WriteRefusesInvalidConfigAndLeavesNothing) {
 
 TEST(Llama2cLoad, Stories260KHeader) {
   BFEDGE_REQUIRE_SHARED(shared);
-  const auto loaded = load_llama2c<bf16>((shared / "models/stories260K.bin").string());
+  const auto loaded = load_llama<bf16>((shared / "models/stories260K.bin").string());
   ASSERT_TRUE(loaded.is_ok()) << loaded.status().message();
   const LlamaConfig& c = loaded.value().config;
   EXPECT_EQ(loaded.value().format, Llama2cFormat::legacy);

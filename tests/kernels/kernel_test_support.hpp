@@ -11,27 +11,15 @@
 
 #include "bfedge/kernels/host_isa.hpp"
 #include "bfedge/core/bf16.hpp"
+#include "bfedge/core/random_data.hpp"
 #include "bfedge/kernels/host_call.hpp"
 #include "bfedge/kernels/variant.hpp"
 #include "bfedge/runtime/cluster.hpp"
 
 namespace bfedge::test {
 
-inline std::vector<bf16> random_bf16(std::size_t count, std::uint32_t seed, float stddev = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, stddev);
-  std::vector<bf16> v(count);
-  for (bf16& x : v) x = to_bf16(normal(rng));
-  return v;
-}
-
-inline std::vector<float> random_f32(std::size_t count, std::uint32_t seed, float stddev = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, stddev);
-  std::vector<float> v(count);
-  for (float& x : v) x = normal(rng);
-  return v;
-}
+using bfedge::random_bf16;  // core/random_data.hpp: the same data as bench and `bfedge bench`
+using bfedge::random_f32;
 
 // A rows × cols matrix with row stride `ld` >= cols, plus `tail` elements after it. Every
 // element outside the rows × cols window holds a canary that no kernel may touch.

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bfedge/core/nmse.hpp"
 #include "kernels/kernel_cases.hpp"
 #include "kernels/kernel_test_support.hpp"
 
@@ -64,15 +65,6 @@ struct Inputs {
     return p;
   }
 };
-
-double nmse(const std::vector<float>& got, const std::vector<float>& want) {
-  double err = 0.0, ref = 0.0;
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    err += (got[i] - want[i]) * double{got[i] - want[i]};
-    ref += want[i] * double{want[i]};
-  }
-  return err / ref;
-}
 
 std::vector<float> widen(const bf16* v, std::size_t n) {
   std::vector<float> out(n);

@@ -1,5 +1,6 @@
 // The forward pass against an independent oracle: a double-precision, whole-sequence LLaMA
 // written from the equations (no KV cache, no shared code with the library's kernels).
+#include "bfedge/core/nmse.hpp"
 #include "bfedge/kernels/host_isa.hpp"
 #include "bfedge/models/llama.hpp"
 #include "bfedge/models/llama_bf16.hpp"
@@ -98,16 +99,6 @@ Matrix oracle_logits(const LlamaConfig& c, const LlamaWeights<float>& w,
   for (int t = 0; t < n; ++t)
     logits[t] = linear(cls, rmsnorm(x[t], w.rms_final.data()), c.vocab_size);
   return logits;
-}
-
-// Normalized mean squared error of `got` against `want`.
-double nmse(std::span<const float> got, const std::vector<double>& want) {
-  double err = 0.0, ref = 0.0;
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    err += (got[i] - want[i]) * (got[i] - want[i]);
-    ref += want[i] * want[i];
-  }
-  return err / ref;
 }
 
 class LlamaForward : public ::testing::TestWithParam<std::tuple<bool, int>> {};

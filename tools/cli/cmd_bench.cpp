@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bfedge/core/random_data.hpp"
 #include "bfedge/kernels/host_isa.hpp"
 #include "bfedge/kernels/matmul.hpp"
 #include "bfedge/kernels/mhsa.hpp"
@@ -36,14 +37,6 @@ struct BenchOptions {
   bool json = false;
   bool unpacked = false;
 };
-
-std::vector<bf16> random_bf16(std::size_t n, std::uint32_t seed, float stddev) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, stddev);
-  std::vector<bf16> v(n);
-  for (bf16& x : v) x = to_bf16(normal(rng));
-  return v;
-}
 
 std::vector<float> widen(const std::vector<bf16>& v) {
   std::vector<float> out(v.size());

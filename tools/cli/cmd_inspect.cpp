@@ -8,8 +8,8 @@
 #include <string>
 
 #include "bfedge/io/file.hpp"
-#include "bfedge/io/llama2c.hpp"
 #include "bfedge/io/safetensors.hpp"
+#include "bfedge/models/llama_checkpoint.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "inspect_graph.hpp"
@@ -90,7 +90,7 @@ int run_inspect(const InspectOptions& o) {
     return inspect_safetensors(o);
   }
   if (o.graph) return inspect_graph(o.model, o.position, o.json);
-  Result<io::LlamaCheckpoint<float>> checkpoint = io::load_llama2c<float>(o.model);
+  Result<models::LlamaCheckpoint<float>> checkpoint = models::load_llama<float>(o.model);
   if (!checkpoint.is_ok()) return report_error(checkpoint.status());
   const models::LlamaConfig& c = checkpoint.value().config;
   const std::int64_t params = c.parameter_count();

@@ -7,7 +7,7 @@
 
 #include "bfedge/exec/prepared_graph.hpp"
 #include "bfedge/graph/summary.hpp"
-#include "bfedge/io/llama2c.hpp"
+#include "bfedge/models/llama_checkpoint.hpp"
 #include "bfedge/kernels/host_isa.hpp"
 #include "bfedge/models/llama_graph.hpp"
 #include "cli_common.hpp"
@@ -83,7 +83,7 @@ int print_graph(const std::string& model, const exec::PreparedGraph& prepared, i
 int inspect_graph(const std::string& model, std::optional<int> position, bool json) {
   Result<kernels::Isa> cap = kernels::host_isa_cap();
   if (!cap.is_ok()) return report_error(cap.status());
-  Result<io::LlamaCheckpoint<bf16>> checkpoint = io::load_llama2c<bf16>(model);
+  Result<models::LlamaCheckpoint<bf16>> checkpoint = models::load_llama<bf16>(model);
   if (!checkpoint.is_ok()) return report_error(checkpoint.status());
   const models::LlamaConfig& c = checkpoint.value().config;
   const int at = position.value_or(c.seq_len - 1);

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "bfedge/core/nmse.hpp"
 #include "bfedge/kernels/host_call.hpp"
 #include "bfedge/kernels/mcu.hpp"
 #include "bfedge/kernels/mhsa.hpp"
@@ -67,16 +68,6 @@ References host_references(const mcu::MhsaProblem& p) {
       .run(one);
   r.naive_port = yf;
   return r;
-}
-
-double nmse(const std::vector<float>& got, const std::vector<float>& want) {
-  double err = 0, norm = 0;
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    if (!std::isfinite(got[i])) return INFINITY;
-    err += (got[i] - double{want[i]}) * (got[i] - double{want[i]});
-    norm += double{want[i]} * want[i];
-  }
-  return norm > 0 ? err / norm : err;
 }
 
 std::vector<float> decode(const std::vector<std::uint32_t>& words, bool f32) {

@@ -8,12 +8,12 @@
 #include <optional>
 #include <string>
 
-#include "bfedge/io/llama2c.hpp"
 #include "bfedge/mcu/firmware_run.hpp"
 #include "bfedge/mcu/job.hpp"
 #include "bfedge/mcu/llama_image.hpp"
 #include "bfedge/mcu/memory_map.h"
 #include "bfedge/models/generate.hpp"
+#include "bfedge/models/llama_checkpoint.hpp"
 #include "bfedge/models/sampler.hpp"
 #include "cli_common.hpp"
 #include "mcu_commands.hpp"
@@ -81,7 +81,7 @@ int run_mcu_generate(const McuGenerateOptions& o) {
   // Build time: the plan must fit before anything runs.
   auto plan = mcu::plan_llama_mcu(config, o.steps, o.cores, arenas.value().l1, arenas.value().l2, BFEDGE_MCU_L3_BYTES);
   if (!plan.is_ok()) return report_error(o.model.model + ": " + plan.status().message());
-  auto checkpoint = io::load_llama2c<bf16>(o.model.model);
+  auto checkpoint = models::load_llama<bf16>(o.model.model);
   if (!checkpoint.is_ok()) return report_error(checkpoint.status());
   const auto image = mcu::llama_image(config, checkpoint.value().weights, plan.value(), prompt.value(), o.steps, o.cores,
                                       io::kBosToken);

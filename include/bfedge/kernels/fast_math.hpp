@@ -14,23 +14,32 @@
 
 namespace bfedge::kernels {
 
+// fast_exp's constants, shared with its vector forms (exp16_avx512, exp8_avx2 in src/kernels/x86).
+namespace fast_exp_constants {
+inline constexpr float kMin = -87.33f, kMax = 88.3762f;  // n stays in [-126, 127]
+inline constexpr float kLog2e = 1.44269504088896341f;
+inline constexpr float kLn2Hi = 0.693145751953125f, kLn2Lo = 1.42860682030941723e-6f;
+inline constexpr float kRound = 12582912.0f;  // 1.5 · 2^23: adding it rounds to an integer
+// exp(r) by Horner from the highest degree: 1/6!, 1/5!, ..., 1/1!, 1/0!.
+inline constexpr int kPolyTerms = 7;
+inline constexpr float kPoly[kPolyTerms] = {1.0f / 720.0f, 1.0f / 120.0f, 1.0f / 24.0f, 1.0f / 6.0f,
+                                            0.5f,          1.0f,          1.0f};
+}  // namespace fast_exp_constants
+
 inline float fast_exp(float x) {
-  constexpr float kMin = -87.33f, kMax = 88.3762f;  // n stays in [-126, 127]
+  using namespace fast_exp_constants;
   const bool underflow = x < kMin;  // also -inf
   x = x > kMax ? kMax : x;
   x = x < kMin ? kMin : x;
-  constexpr float kLog2e = 1.44269504088896341f;
-  constexpr float kLn2Hi = 0.693145751953125f, kLn2Lo = 1.42860682030941723e-6f;
-  constexpr float kRound = 12582912.0f;  // 1.5 · 2^23: adding it rounds to an integer
   const float n = (x * kLog2e + kRound) - kRound;
   const float r = (x - n * kLn2Hi) - n * kLn2Lo;
-  float p = 1.0f / 720.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
+  float p = kPoly[0];
+  p = p * r + kPoly[1];
+  p = p * r + kPoly[2];
+  p = p * r + kPoly[3];
+  p = p * r + kPoly[4];
+  p = p * r + kPoly[5];
+  p = p * r + kPoly[6];
   const float scale = std::bit_cast<float>(static_cast<std::uint32_t>(static_cast<std::int32_t>(n) + 127) << 23);
   return underflow ? 0.0f : p * scale;
 }

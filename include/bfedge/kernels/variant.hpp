@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <span>
 
+#include "bfedge/core/round_up.hpp"
 #include "bfedge/kernels/target.hpp"
 #include "bfedge/runtime/team.hpp"
 
@@ -47,7 +48,7 @@ const Variant<Params>& select_variant(std::span<const Variant<Params>> variants,
 }
 
 // Scratch for core `core` inside a buffer of cores × per_core bytes (64-byte aligned slices).
-constexpr std::size_t aligned_scratch_bytes(std::size_t bytes) { return (bytes + 63) & ~std::size_t{63}; }
+constexpr std::size_t aligned_scratch_bytes(std::size_t bytes) { return round_up(bytes, 64); }
 template <class T>
 T* core_scratch(void* base, std::size_t per_core_bytes, int core) {
   return reinterpret_cast<T*>(static_cast<unsigned char*>(base) +

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "bfedge/core/bf16.hpp"
+#include "bfedge/core/round_up.hpp"
 #include "bfedge/kernels/mcu.hpp"
 
 namespace bfedge::kernels::mcu {
@@ -14,8 +15,7 @@ namespace bfedge::kernels::mcu {
 // and one W value live: 29 of RV32F's 32 registers), 10 loads per 24 multiply-adds.
 constexpr int kMr = 4;
 constexpr int kNr = 6;
-constexpr int round_up(int v, int to) { return (v + to - 1) / to * to; }
-constexpr std::size_t round_up(std::size_t v, std::size_t to) { return (v + to - 1) / to * to; }
+using bfedge::round_up;
 
 // Hands out 16-byte-aligned pieces of one L1 buffer.
 struct L1Carver {

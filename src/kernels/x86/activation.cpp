@@ -8,7 +8,7 @@ BFEDGE_TARGET_AVX512BF16 void swiglu__avx512bf16(const SwigluParams& p, const ru
   const runtime::Range r = runtime::split_range(p.n, team.core, team.cores);
   const __m512 one = _mm512_set1_ps(1.0f);
   for (int i = r.begin; i < r.end; i += 16) {
-    const __mmask16 m = r.end - i >= 16 ? __mmask16(0xffff) : __mmask16((1u << (r.end - i)) - 1);
+    const __mmask16 m = x86::tail_mask16(r.end - i);
     const __m512 g = x86::widen_bf16_avx512(_mm256_maskz_loadu_epi16(m, p.gate + i));
     const __m512 u = x86::widen_bf16_avx512(_mm256_maskz_loadu_epi16(m, p.up + i));
     const __m512 e = x86::exp16_avx512(_mm512_sub_ps(_mm512_setzero_ps(), g));

@@ -9,10 +9,6 @@
 namespace bfedge::kernels {
 namespace {
 
-BFEDGE_TARGET_AVX512BF16 __mmask16 tail_mask(int valid) {
-  return valid >= 16 ? __mmask16(0xffff) : __mmask16((1u << valid) - 1);
-}
-
 // out = inv_sum · Σ_t w_t v_t for any head size: 16 dimensions per vector (masked tail), up to
 // 8 vectors per pass, and 2 interleaved position chains to hide the FMA latency.
 BFEDGE_TARGET_AVX512BF16 void accumulate_values(int n, int hs, const float* w, const bf16* v,
@@ -23,7 +19,7 @@ BFEDGE_TARGET_AVX512BF16 void accumulate_values(int n, int hs, const float* w, c
     __mmask16 masks[8];
     for (int c = 0; c < chunks; ++c) {
       acc[0][c] = acc[1][c] = _mm512_setzero_ps();
-      masks[c] = tail_mask(hs - i0 - 16 * c);
+      masks[c] = x86::tail_mask16(hs - i0 - 16 * c);
     }
     for (int t = 0; t < n; ++t) {
       const __m512 wt = _mm512_set1_ps(w[t]);
@@ -47,7 +43,7 @@ BFEDGE_TARGET_AVX512BF16 void accumulate_values_head8(int n, const float* w, con
   __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
   const __m512i pair_index = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
   for (int t0 = 0; t0 < n; t0 += 16) {
-    const __m512 w16 = _mm512_maskz_loadu_ps(tail_mask(n - t0), w + t0);
+    const __m512 w16 = _mm512_maskz_loadu_ps(x86::tail_mask16(n - t0), w + t0);
     for (int q = 0; q < 8 && t0 + 2 * q < n; ++q) {
       const __m512 wq = _mm512_permutexvar_ps(_mm512_add_epi32(pair_index, _mm512_set1_epi32(2 * q)), w16);
       const __mmask16 live = t0 + 2 * q + 1 < n ? __mmask16(0xffff) : __mmask16(0x00ff);
@@ -72,7 +68,7 @@ BFEDGE_TARGET_AVX512BF16 void head_group(const AttentionDecodeParams& p, const b
   __m512 max16[Heads];
   for (int h = 0; h < Heads; ++h) max16[h] = _mm512_set1_ps(-INFINITY);
   for (int t0 = 0; t0 < n; t0 += 16) {
-    const __mmask16 mask = tail_mask(n - t0);
+    const __mmask16 mask = x86::tail_mask16(n - t0);
     __m512 s[Heads];
     for (int h = 0; h < Heads; ++h) s[h] = _mm512_setzero_ps();
     for (int i = 0; i < hs; ++i) {
@@ -92,7 +88,7 @@ BFEDGE_TARGET_AVX512BF16 void head_group(const AttentionDecodeParams& p, const b
     const __m512 max_score = _mm512_set1_ps(_mm512_reduce_max_ps(max16[h]));
     __m512 sum16 = _mm512_setzero_ps();
     for (int t0 = 0; t0 < n; t0 += 16) {
-      const __mmask16 mask = tail_mask(n - t0);
+      const __mmask16 mask = x86::tail_mask16(n - t0);
       const __m512 e = x86::exp16_avx512(_mm512_sub_ps(_mm512_maskz_loadu_ps(mask, sh + t0), max_score));
       _mm512_mask_storeu_ps(sh + t0, mask, e);
       sum16 = _mm512_mask_add_ps(sum16, mask, sum16, e);

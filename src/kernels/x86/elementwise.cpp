@@ -7,7 +7,7 @@ namespace bfedge::kernels {
 BFEDGE_TARGET_AVX512BF16 void add__avx512bf16(const AddParams& p, const runtime::Team& team) {
   const runtime::Range r = runtime::split_range(p.n, team.core, team.cores);
   for (int i = r.begin; i < r.end; i += 16) {
-    const __mmask16 m = r.end - i >= 16 ? __mmask16(0xffff) : __mmask16((1u << (r.end - i)) - 1);
+    const __mmask16 m = x86::tail_mask16(r.end - i);
     const __m512 a = x86::widen_bf16_avx512(_mm256_maskz_loadu_epi16(m, p.a + i));
     const __m512 b = x86::widen_bf16_avx512(_mm256_maskz_loadu_epi16(m, p.b + i));
     _mm256_mask_storeu_epi16(p.out + i, m, x86::round_to_bf16_avx512(_mm512_add_ps(a, b)));

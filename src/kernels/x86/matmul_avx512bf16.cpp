@@ -33,7 +33,7 @@ BFEDGE_TARGET_AVX512BF16 void store_block(const MatmulParams& p, __m512 acc[][2]
     const int jb = j0 + 16 * half;
     const int valid = cols - 16 * half;
     if (valid <= 0) break;
-    const __mmask16 mask = valid >= 16 ? __mmask16(0xffff) : __mmask16((1u << valid) - 1);
+    const __mmask16 mask = x86::tail_mask16(valid);
     __m512 bias = _mm512_setzero_ps();
     if (p.bias != nullptr) {
       bias = x86::widen_bf16_avx512(_mm256_maskz_loadu_epi16(mask, p.bias + jb));

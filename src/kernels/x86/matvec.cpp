@@ -11,7 +11,7 @@ namespace {
 
 BFEDGE_TARGET_AVX512BF16 void store16(const MatvecParams& p, int r0, __m512 v) {
   const int valid = p.rows - r0 < 16 ? p.rows - r0 : 16;
-  const __mmask16 mask = valid >= 16 ? __mmask16(0xffff) : __mmask16((1u << valid) - 1);
+  const __mmask16 mask = x86::tail_mask16(valid);
   if (p.y_type == OutType::f32) {
     _mm512_mask_storeu_ps(static_cast<float*>(p.y) + r0, mask, v);
   } else {

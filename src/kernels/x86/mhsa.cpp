@@ -6,10 +6,6 @@
 namespace bfedge::kernels {
 namespace {
 
-BFEDGE_TARGET_AVX512BF16 __mmask16 first_lanes(int count) {
-  return count >= 16 ? __mmask16(0xffff) : (count <= 0 ? __mmask16(0) : __mmask16((1u << count) - 1));
-}
-
 BFEDGE_TARGET_AVX512BF16 void online_softmax_avx512(const mhsa_blocked::OnlineSoftmaxBlock& b) {
   const __m512 scale = _mm512_set1_ps(b.scale);
   for (int r = 0; r < b.rows; ++r) {
@@ -17,7 +13,7 @@ BFEDGE_TARGET_AVX512BF16 void online_softmax_avx512(const mhsa_blocked::OnlineSo
     const float* sr = b.s + r * b.ld;
     __m512 max16 = _mm512_set1_ps(b.row_max[r]);
     for (int j = 0; j < visible; j += 16) {
-      const __mmask16 m = first_lanes(visible - j);
+      const __mmask16 m = x86::tail_mask16(visible - j);
       max16 = _mm512_mask_max_ps(max16, m, max16, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, sr + j), scale));
     }
     const float new_max = _mm512_reduce_max_ps(max16);
@@ -26,7 +22,7 @@ BFEDGE_TARGET_AVX512BF16 void online_softmax_avx512(const mhsa_blocked::OnlineSo
     __m512 sum16 = _mm512_setzero_ps();
     bf16* pr = b.probs + r * b.ld;
     for (int j = 0; j < b.cols; j += 16) {
-      const __mmask16 store = first_lanes(b.cols - j), live = first_lanes(visible - j);
+      const __mmask16 store = x86::tail_mask16(b.cols - j), live = x86::tail_mask16(visible - j);
       const __m512 e = x86::exp16_avx512(_mm512_fmsub_ps(_mm512_maskz_loadu_ps(live, sr + j), scale, shift));
       const __m256i rounded = x86::round_to_bf16_avx512(_mm512_maskz_mov_ps(live, e));
       _mm256_mask_storeu_epi16(pr + j, store, rounded);
@@ -37,7 +33,7 @@ BFEDGE_TARGET_AVX512BF16 void online_softmax_avx512(const mhsa_blocked::OnlineSo
     const __m512 a = _mm512_set1_ps(alpha);
     float* acc = b.acc + r * b.d;
     for (int c = 0; c < b.d; c += 16) {
-      const __mmask16 m = first_lanes(b.d - c);
+      const __mmask16 m = x86::tail_mask16(b.d - c);
       _mm512_mask_storeu_ps(acc + c, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, acc + c), a));
     }
   }

@@ -9,7 +9,7 @@ namespace bfedge::kernels {
 BFEDGE_TARGET_AVX512BF16 void softmax__avx512bf16(const SoftmaxParams& p, const runtime::Team& team) {
   const runtime::Range rows = runtime::split_range(p.rows, team.core, team.cores);
   const __m512 scale = _mm512_set1_ps(p.scale);
-  auto mask = [&](int j) { return p.cols - j >= 16 ? __mmask16(0xffff) : __mmask16((1u << (p.cols - j)) - 1); };
+  auto mask = [&](int j) { return x86::tail_mask16(p.cols - j); };
   for (int r = rows.begin; r < rows.end; ++r) {
     float* x = p.x + static_cast<std::size_t>(r) * p.ld;
     __m512 max16 = _mm512_set1_ps(-INFINITY);

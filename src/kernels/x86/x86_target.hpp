@@ -12,11 +12,18 @@
 
 #include <cstdint>
 
+#include "bfedge/kernels/fast_math.hpp"
+
 #define BFEDGE_TARGET_AVX2 __attribute__((target("avx2,fma")))
 #define BFEDGE_TARGET_AVX512BF16 \
   __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vl,avx512bf16")))
 
 namespace bfedge::kernels::x86 {
+
+// The first `count` of 16 lanes: all when count >= 16, none when count <= 0 (loop tails).
+inline __mmask16 tail_mask16(int count) {
+  return count >= 16 ? __mmask16(0xffff) : (count <= 0 ? __mmask16(0) : __mmask16((1u << count) - 1));
+}
 
 // Round 16 f32 lanes to bf16 bits, nearest even, NaN kept quiet: the same bits as to_bf16().
 BFEDGE_TARGET_AVX512BF16 inline __m256i round_to_bf16_avx512(__m512 v) {
@@ -42,32 +49,28 @@ BFEDGE_TARGET_AVX2 inline __m256 widen_bf16_avx2(__m128i v) {
 
 // fast_exp (kernels/fast_math.hpp) on 16 lanes: the same range reduction and polynomial.
 BFEDGE_TARGET_AVX512BF16 inline __m512 exp16_avx512(__m512 x) {
-  const __mmask16 underflow = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.33f), _CMP_LT_OQ);
-  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.33f)), _mm512_set1_ps(88.3762f));
-  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+  using namespace fast_exp_constants;
+  const __mmask16 underflow = _mm512_cmp_ps_mask(x, _mm512_set1_ps(kMin), _CMP_LT_OQ);
+  x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(kMin)), _mm512_set1_ps(kMax));
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(kLog2e)),
                                         _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  const __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.42860682030941723e-6f),
-                                    _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), x));
-  __m512 poly = _mm512_set1_ps(1.0f / 720.0f);
-  for (float c : {1.0f / 120.0f, 1.0f / 24.0f, 1.0f / 6.0f, 0.5f, 1.0f, 1.0f}) {
-    poly = _mm512_fmadd_ps(poly, r, _mm512_set1_ps(c));
-  }
+  const __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(kLn2Lo), _mm512_fnmadd_ps(n, _mm512_set1_ps(kLn2Hi), x));
+  __m512 poly = _mm512_set1_ps(kPoly[0]);
+  for (int i = 1; i < kPolyTerms; ++i) poly = _mm512_fmadd_ps(poly, r, _mm512_set1_ps(kPoly[i]));
   const __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
   return _mm512_maskz_mul_ps(static_cast<__mmask16>(~underflow), poly, _mm512_castsi512_ps(bits));
 }
 
 // fast_exp on 8 lanes with AVX2 + FMA: the same range reduction and polynomial.
 BFEDGE_TARGET_AVX2 inline __m256 exp8_avx2(__m256 x) {
-  const __m256 underflow = _mm256_cmp_ps(x, _mm256_set1_ps(-87.33f), _CMP_LT_OQ);
-  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.33f)), _mm256_set1_ps(88.3762f));
-  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+  using namespace fast_exp_constants;
+  const __m256 underflow = _mm256_cmp_ps(x, _mm256_set1_ps(kMin), _CMP_LT_OQ);
+  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(kMin)), _mm256_set1_ps(kMax));
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(kLog2e)),
                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  const __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(1.42860682030941723e-6f),
-                                    _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693145751953125f), x));
-  __m256 poly = _mm256_set1_ps(1.0f / 720.0f);
-  for (float c : {1.0f / 120.0f, 1.0f / 24.0f, 1.0f / 6.0f, 0.5f, 1.0f, 1.0f}) {
-    poly = _mm256_fmadd_ps(poly, r, _mm256_set1_ps(c));
-  }
+  const __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(kLn2Lo), _mm256_fnmadd_ps(n, _mm256_set1_ps(kLn2Hi), x));
+  __m256 poly = _mm256_set1_ps(kPoly[0]);
+  for (int i = 1; i < kPolyTerms; ++i) poly = _mm256_fmadd_ps(poly, r, _mm256_set1_ps(kPoly[i]));
   const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
   return _mm256_andnot_ps(underflow, _mm256_mul_ps(poly, _mm256_castsi256_ps(bits)));
 }

@@ -7,6 +7,7 @@
 // matvec__mcu_8row for the matvecs.
 #include <cstring>
 
+#include "bfedge/core/round_up.hpp"
 #include "bfedge/kernels/activation.hpp"
 #include "bfedge/kernels/attention_decode.hpp"
 #include "bfedge/kernels/elementwise.hpp"
@@ -23,7 +24,7 @@ namespace {
 namespace k = kernels;
 using mcu::LlamaJob;
 
-constexpr int rup16(int v) { return (v + 15) / 16 * 16; }
+constexpr int rup16(int v) { return round_up(v, 16); }
 
 // A run of consecutive packed matrices with the same cols, applied to one x: wq|wk|wv, wo, w1|w3,
 // w2, the classifier. Each matrix is padded to 16-row blocks, so the group is one packed matrix

@@ -4,6 +4,7 @@
 // cycle model charges that memory as L2: docs/mcu.md); fused stages everything through L1.
 #include <cstring>
 
+#include "bfedge/core/round_up.hpp"
 #include "bfedge/kernels/mhsa.hpp"
 #include "bfedge/mcu/job.hpp"
 #include "bfedge/mcu/memory_map.h"
@@ -17,7 +18,7 @@ namespace {
 struct FarMemory {
   std::uintptr_t top;
   void* take(std::size_t bytes) {
-    top = (top + 63) & ~std::uintptr_t{63};
+    top = round_up(top, 64);
     void* out = reinterpret_cast<void*>(top);
     top += bytes;
     return top <= BFEDGE_MCU_L3_BASE + static_cast<std::uintptr_t>(BFEDGE_MCU_L3_BYTES) ? out : nullptr;
