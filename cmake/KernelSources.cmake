@@ -26,14 +26,14 @@ set(BFEDGE_KERNEL_SOURCES
   ${_bfedge_kernels}/portable/mhsa.cpp
   ${_bfedge_kernels}/portable/norm.cpp
   ${_bfedge_kernels}/portable/softmax.cpp
-  ${_bfedge_kernels}/mcu/attention.cpp
-  ${_bfedge_kernels}/mcu/attention_decode.cpp
-  ${_bfedge_kernels}/mcu/attention_gemm.cpp
-  ${_bfedge_kernels}/mcu/linear.cpp
-  ${_bfedge_kernels}/mcu/matvec.cpp
-  ${_bfedge_kernels}/mcu/mhsa.cpp
-  ${_bfedge_kernels}/mcu/micro.cpp
-  ${_bfedge_kernels}/mcu/norm.cpp
+  ${_bfedge_kernels}/rv32/attention.cpp
+  ${_bfedge_kernels}/rv32/attention_decode.cpp
+  ${_bfedge_kernels}/rv32/attention_gemm.cpp
+  ${_bfedge_kernels}/rv32/linear.cpp
+  ${_bfedge_kernels}/rv32/matvec.cpp
+  ${_bfedge_kernels}/rv32/mhsa.cpp
+  ${_bfedge_kernels}/rv32/micro.cpp
+  ${_bfedge_kernels}/rv32/norm.cpp
 )
 
 set(BFEDGE_KERNEL_HOST_SOURCES

@@ -11,12 +11,12 @@ if(NOT BFEDGE_RV32_CXX OR NOT BFEDGE_QEMU_RV32 OR NOT EXISTS /usr/riscv64-linux-
   return()
 endif()
 
-# Memory-map overrides (include/bfedge/mcu/memory_map.h) for the firmware and the host side.
+# Memory-map overrides (include/bfedge/rv32/memory_map.h) for the firmware and the host side.
 set(BFEDGE_MCU_MAP_ARGS "")
 foreach(var BFEDGE_MCU_L1_BYTES BFEDGE_MCU_L2_BYTES BFEDGE_MCU_L3_BYTES BFEDGE_MCU_STACK_BYTES)
   if(DEFINED ${var})
     list(APPEND BFEDGE_MCU_MAP_ARGS -D${var}=${${var}})
-    target_compile_definitions(bfedge_mcu PUBLIC ${var}=${${var}})
+    target_compile_definitions(bfedge_emulator PUBLIC ${var}=${${var}})
   endif()
 endforeach()
 
@@ -48,11 +48,11 @@ else()
 endif()
 
 if(TARGET bfedge_counters)
-  target_compile_definitions(bfedge_mcu PRIVATE
+  target_compile_definitions(bfedge_emulator PRIVATE
     BFEDGE_MCU_FIRMWARE_ELF="${BFEDGE_RV32_BINARY_DIR}/mcu_firmware.elf"
     BFEDGE_MCU_COUNTERS_PLUGIN="$<TARGET_FILE:bfedge_counters>"
     BFEDGE_MCU_QEMU="${BFEDGE_QEMU_RV32}")
-  add_dependencies(bfedge_mcu bfedge_rv32 bfedge_counters)
+  add_dependencies(bfedge_emulator bfedge_rv32 bfedge_counters)
   if(TARGET cli_tests)
     target_compile_definitions(cli_tests PRIVATE BFEDGE_HAVE_MCU=1)
   endif()

@@ -32,14 +32,14 @@ constexpr MatmulVariant kMatmul[] = {
 constexpr MatvecVariant kMatvec[] = {
     {"matvec__ref", kReference, &matvec__ref, nullptr},
     {"matvec__portable_16row", kPortable, &matvec__portable_16row, &matvec__portable_16row_scratch},
-    {"matvec__mcu_8row", kRv32Mcu, &matvec__mcu_8row, &matvec__mcu_8row_scratch},
+    {"matvec__rv32_8row", kRv32, &matvec__rv32_8row, &matvec__rv32_8row_scratch},
     {"matvec__avx2_16row", kX86Avx2, BFEDGE_X86(matvec__avx2_16row), nullptr},
     {"matvec__avx512bf16_16row", kX86Avx512Bf16, BFEDGE_X86(matvec__avx512bf16_16row), nullptr}};
 
 constexpr AttentionDecodeVariant kAttentionDecode[] = {
     {"attention_decode__ref", kReference, &attention_decode__ref, &attention_decode_scratch},
     {"attention_decode__portable_fastexp", kPortable, &attention_decode__portable_fastexp, &attention_decode_scratch},
-    {"attention_decode__mcu_heads", kRv32Mcu, &attention_decode__mcu_heads, &attention_decode_scratch},
+    {"attention_decode__rv32_heads", kRv32, &attention_decode__rv32_heads, &attention_decode_scratch},
     {"attention_decode__avx2", kX86Avx2, BFEDGE_X86(attention_decode__avx2), &attention_decode_scratch},
     {"attention_decode__avx512bf16", kX86Avx512Bf16, BFEDGE_X86(attention_decode__avx512bf16), &attention_decode_scratch}};
 
@@ -63,7 +63,7 @@ constexpr SoftmaxVariant kSoftmax[] = {
 constexpr NormVariant kRmsnorm[] = {
     {"rmsnorm__ref", kReference, &rmsnorm__ref, nullptr},
     {"rmsnorm__portable", kPortable, &rmsnorm__portable, nullptr},
-    {"rmsnorm__mcu_columns", kRv32Mcu, &rmsnorm__mcu_columns, nullptr},
+    {"rmsnorm__rv32_columns", kRv32, &rmsnorm__rv32_columns, nullptr},
     {"rmsnorm__avx512bf16", kX86Avx512Bf16, BFEDGE_X86(rmsnorm__avx512bf16), nullptr}};
 
 constexpr NormVariant kLayernorm[] = {
@@ -114,16 +114,16 @@ constexpr TransposeVariant kTranspose[] = {
 
 // The MCU's DMA-tiled kernels take their own arguments (plans, L1, the DMA engine); their
 // oracles are matmul__ref (linear: B transposed) and mhsa__ref (attention inside MHSA).
-constexpr McuLinearVariant kLinearMcu[] = {
-    {"linear__mcu_dma", kRv32Mcu, &linear__mcu_dma, nullptr}};
+constexpr DmaLinearVariant kLinearDma[] = {
+    {"linear__rv32_dma", kRv32, &linear__rv32_dma, nullptr}};
 
-constexpr McuAttentionVariant kAttentionMcu[] = {
-    {"attention__mcu_dma", kRv32Mcu, &attention__mcu_dma, nullptr}};
+constexpr DmaAttentionVariant kAttentionDma[] = {
+    {"attention__rv32_dma", kRv32, &attention__rv32_dma, nullptr}};
 
-constexpr McuMhsaVariant kMhsaMcu[] = {
-    {"mhsa__mcu_fused", kRv32Mcu, &mhsa__mcu_fused, nullptr}};
+constexpr DmaMhsaVariant kMhsaDma[] = {
+    {"mhsa__rv32_fused", kRv32, &mhsa__rv32_fused, nullptr}};
 
-constexpr std::size_t kVariantCount = std::size(kMatmul) + std::size(kMatvec) + std::size(kAttentionDecode) + std::size(kMhsa) + std::size(kMhsaF32) + std::size(kSoftmax) + std::size(kRmsnorm) + std::size(kLayernorm) + std::size(kNonorm) + std::size(kSwiglu) + std::size(kSilu) + std::size(kRelu) + std::size(kGeluErf) + std::size(kGeluTanh) + std::size(kAdd) + std::size(kRope) + std::size(kEmbedding) + std::size(kTranspose) + std::size(kLinearMcu) + std::size(kAttentionMcu) + std::size(kMhsaMcu);
+constexpr std::size_t kVariantCount = std::size(kMatmul) + std::size(kMatvec) + std::size(kAttentionDecode) + std::size(kMhsa) + std::size(kMhsaF32) + std::size(kSoftmax) + std::size(kRmsnorm) + std::size(kLayernorm) + std::size(kNonorm) + std::size(kSwiglu) + std::size(kSilu) + std::size(kRelu) + std::size(kGeluErf) + std::size(kGeluTanh) + std::size(kAdd) + std::size(kRope) + std::size(kEmbedding) + std::size(kTranspose) + std::size(kLinearDma) + std::size(kAttentionDma) + std::size(kMhsaDma);
 
 constexpr std::array<VariantInfo, kVariantCount> kAll = [] {
   std::array<VariantInfo, kVariantCount> out{};
@@ -149,9 +149,9 @@ constexpr std::array<VariantInfo, kVariantCount> kAll = [] {
   add("rope", kRope);
   add("embedding", kEmbedding);
   add("transpose", kTranspose);
-  add("linear_mcu", kLinearMcu);
-  add("attention_mcu", kAttentionMcu);
-  add("mhsa_mcu", kMhsaMcu);
+  add("linear_dma", kLinearDma);
+  add("attention_dma", kAttentionDma);
+  add("mhsa_dma", kMhsaDma);
   return out;
 }();
 
@@ -175,9 +175,9 @@ std::span<const AddVariant> add_variants() { return kAdd; }
 std::span<const RopeVariant> rope_variants() { return kRope; }
 std::span<const EmbeddingVariant> embedding_variants() { return kEmbedding; }
 std::span<const TransposeVariant> transpose_variants() { return kTranspose; }
-std::span<const McuLinearVariant> linear_mcu_variants() { return kLinearMcu; }
-std::span<const McuAttentionVariant> attention_mcu_variants() { return kAttentionMcu; }
-std::span<const McuMhsaVariant> mhsa_mcu_variants() { return kMhsaMcu; }
+std::span<const DmaLinearVariant> linear_dma_variants() { return kLinearDma; }
+std::span<const DmaAttentionVariant> attention_dma_variants() { return kAttentionDma; }
+std::span<const DmaMhsaVariant> mhsa_dma_variants() { return kMhsaDma; }
 
 std::span<const VariantInfo> all_variants() { return kAll; }
 

@@ -5,20 +5,20 @@
 #include <cstdint>
 #include <string_view>
 
-#include "bfedge/mcu/firmware_output.hpp"
+#include "bfedge/emulator/firmware_output.hpp"
 #include "fuzz_check.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
-  bfedge::mcu::FirmwareResult result;
+  bfedge::emulator::FirmwareResult result;
   result.phases.resize(data[0] % 8);
   for (auto& phase : result.phases) phase.cores.resize(8);
   const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
-  const bfedge::Status status = bfedge::mcu::parse_uart_text(text, result);
+  const bfedge::Status status = bfedge::emulator::parse_uart_text(text, result);
   if (status.is_ok()) {
-    BFEDGE_FUZZ_CHECK(result.out.size() <= bfedge::mcu::kMaxOutWords);
+    BFEDGE_FUZZ_CHECK(result.out.size() <= bfedge::emulator::kMaxOutWords);
     BFEDGE_FUZZ_CHECK(result.phases.size() == data[0] % 8u);
   }
-  (void)bfedge::mcu::firmware_failure(result);
+  (void)bfedge::emulator::firmware_failure(result);
   return 0;
 }

@@ -36,7 +36,7 @@ constexpr bool within_bf16(const Tolerance& t, float got, float ref, float scale
   return diff <= (t.rel * mag > ulp ? t.rel * mag : ulp) + t.abs * scale;
 }
 
-// matmul and matvec (linear__mcu_dma too): scale = Σ_k |a·b| (+ |bias|): 1 BF16 ULP + order.
+// matmul and matvec (linear__rv32_dma too): scale = Σ_k |a·b| (+ |bias|): 1 BF16 ULP + order.
 inline constexpr Tolerance kMatmul{0x1p-8f, 0x1p-14f};
 inline constexpr Tolerance kMatvec = kMatmul;
 // attention_decode: scale = max |v|.
@@ -91,8 +91,8 @@ struct MhsaShape {
 inline constexpr MhsaShape kMhsaShapes[] = {{1, 8, 1},   {5, 16, 2},  {17, 32, 4},  {16, 64, 8},  {33, 96, 3},
                                             {64, 64, 8}, {49, 64, 2}, {65, 128, 4}, {64, 512, 4}, {197, 192, 3}};
 
-// ---- MCU kernels (kernels/mcu.hpp) -----------------------------------------------------------
-// linear__mcu_dma: m, n, k under an L1 budget (small budgets: K in chunks, partial sums through
+// ---- MCU kernels (kernels/rv32.hpp) -----------------------------------------------------------
+// linear__rv32_dma: m, n, k under an L1 budget (small budgets: K in chunks, partial sums through
 // the workspace; panels of 4).
 struct LinearMcuCase {
   int m, n, k;
@@ -102,7 +102,7 @@ inline constexpr LinearMcuCase kLinearMcuCases[] = {
     {1, 3, 4, 64 * 1024},   {5, 33, 7, 64 * 1024},  {64, 70, 130, 24 * 1024}, {64, 70, 130, 8 * 1024},
     {13, 4, 100, 3 * 1024}, {17, 37, 9, 3 * 1024},  {64, 1536, 512, 112 * 1024}};
 
-// attention__mcu_dma: per head all in L1 (the GEMM form when a head's scores fit, else blocks
+// attention__rv32_dma: per head all in L1 (the GEMM form when a head's scores fit, else blocks
 // of 4 query rows).
 struct AttentionMcuCase {
   int seq, heads, head_dim;
@@ -113,7 +113,7 @@ inline constexpr AttentionMcuCase kAttentionMcuCases[] = {
     {1, 1, 8, false, 112 * 1024}, {5, 2, 8, true, 112 * 1024},  {17, 4, 8, false, 112 * 1024},
     {33, 3, 32, true, 112 * 1024}, {7, 5, 8, true, 112 * 1024}, {120, 2, 16, true, 112 * 1024}};
 
-// mhsa__mcu_fused, planned for an L1 of 112 KiB.
+// mhsa__rv32_fused, planned for an L1 of 112 KiB.
 struct MhsaMcuCase {
   int seq, embed, heads;
   bool causal;

@@ -40,16 +40,16 @@ TEST(VariantRegistry, SelectsTheMostSpecializedVariantOfTheTarget) {
   EXPECT_STREQ(select_variant(matvec_variants(), x86_spec(Isa::portable)).name, "matvec__portable_16row");
   EXPECT_STREQ(select_variant(matvec_variants(), x86_spec(Isa::avx2)).name, "matvec__avx2_16row");
   EXPECT_STREQ(select_variant(matvec_variants(), x86_spec(Isa::avx512bf16)).name, "matvec__avx512bf16_16row");
-  EXPECT_STREQ(select_variant(matvec_variants(), kRv32Imafc).name, "matvec__mcu_8row");
+  EXPECT_STREQ(select_variant(matvec_variants(), kRv32Imafc).name, "matvec__rv32_8row");
   EXPECT_STREQ(select_variant(matmul_variants(), kRv32Imafc).name, "matmul__portable_4x4");
   EXPECT_STREQ(select_variant(mhsa_variants(), kRv32Imafc).name, "mhsa__fused_portable");
   EXPECT_STREQ(select_variant(mhsa_variants(), x86_spec(Isa::avx2)).name, "mhsa__fused_avx2");
   // A future Xpulp variant would need a feature the plain rv32imafc spec lacks.
   const TargetSpec pulp{Target::rv32, feature::rv32imafc | feature::xpulp, Tier::tuned};
-  EXPECT_STREQ(select_variant(rmsnorm_variants(), pulp).name, "rmsnorm__mcu_columns");
+  EXPECT_STREQ(select_variant(rmsnorm_variants(), pulp).name, "rmsnorm__rv32_columns");
   EXPECT_FALSE(runs_on(kX86Avx2, kRv32Imafc));
-  EXPECT_TRUE(runs_on(kRv32Mcu, x86_spec(Isa::portable)));  // plain C++: the host tests run it
-  EXPECT_FALSE(selectable_on(kRv32Mcu, x86_spec(Isa::avx512bf16)));
+  EXPECT_TRUE(runs_on(kRv32, x86_spec(Isa::portable)));  // plain C++: the host tests run it
+  EXPECT_FALSE(selectable_on(kRv32, x86_spec(Isa::avx512bf16)));
 }
 
 }  // namespace

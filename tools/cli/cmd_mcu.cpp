@@ -9,12 +9,12 @@
 
 #include "bfedge/core/nmse.hpp"
 #include "bfedge/kernels/host_call.hpp"
-#include "bfedge/kernels/mcu.hpp"
+#include "bfedge/kernels/rv32.hpp"
 #include "bfedge/kernels/mhsa.hpp"
-#include "bfedge/mcu/firmware_run.hpp"
-#include "bfedge/mcu/job.hpp"
-#include "bfedge/mcu/memory_map.h"
-#include "bfedge/mcu/mhsa_image.hpp"
+#include "bfedge/emulator/firmware_run.hpp"
+#include "bfedge/rv32/job.hpp"
+#include "bfedge/rv32/memory_map.h"
+#include "bfedge/emulator/mhsa_image.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "mcu_commands.hpp"
@@ -31,7 +31,7 @@ struct McuBenchOptions {
 };
 
 template <class T>
-kernels::MhsaArgs<T> host_args(const mcu::MhsaProblem& p, const std::vector<T>& x, const std::vector<T>& wi,
+kernels::MhsaArgs<T> host_args(const emulator::MhsaProblem& p, const std::vector<T>& x, const std::vector<T>& wi,
                                const std::vector<T>& bi, const std::vector<T>& wo, const std::vector<T>& bo,
                                std::vector<T>& y) {
   kernels::MhsaArgs<T> a;
@@ -51,7 +51,7 @@ std::vector<float> widen(const std::vector<bf16>& v) {
 struct References {
   std::vector<float> bf16_oracle, naive_port;
 };
-References host_references(const mcu::MhsaProblem& p) {
+References host_references(const emulator::MhsaProblem& p) {
   References r;
   std::vector<bf16> y(static_cast<std::size_t>(p.seq) * p.embed);
   runtime::HostCluster one(1);
@@ -88,19 +88,19 @@ std::string kib(std::size_t bytes) {
 
 struct KernelRun {
   const char* name;
-  mcu::MhsaKernel kernel;
-  mcu::ModelReport report;
+  rv32::MhsaKernel kernel;
+  emulator::ModelReport report;
   double nmse = 0, tolerance = 0;
   bool verified = false;
 };
 
-Status run_kernel(const mcu::FirmwareTools& tools, const mcu::FirmwareOptions& options, const mcu::MhsaProblem& problem,
-                  const References& refs, int cores, std::uint32_t l1_budget, const mcu::CycleModelParams& params,
+Status run_kernel(const emulator::FirmwareTools& tools, const emulator::FirmwareOptions& options, const emulator::MhsaProblem& problem,
+                  const References& refs, int cores, std::uint32_t l1_budget, const emulator::CycleModelParams& params,
                   KernelRun& run) {
-  const bool naive = run.kernel == mcu::MhsaKernel::naive;
-  auto result = mcu::run_firmware(tools, mcu::mhsa_image(problem, run.kernel, naive ? 1 : cores, l1_budget), options);
+  const bool naive = run.kernel == rv32::MhsaKernel::naive;
+  auto result = emulator::run_firmware(tools, emulator::mhsa_image(problem, run.kernel, naive ? 1 : cores, l1_budget), options);
   if (!result.is_ok()) return result.status();
-  const mcu::FirmwareResult& r = result.value();
+  const emulator::FirmwareResult& r = result.value();
   if (r.windows.size() != 1) return format_error("the MCU firmware reported no measured run");
   const std::size_t outputs = static_cast<std::size_t>(problem.seq) * problem.embed;
   if (r.out.size() != outputs) return format_error("the MCU firmware returned the wrong number of outputs");
@@ -109,9 +109,9 @@ Status run_kernel(const mcu::FirmwareTools& tools, const mcu::FirmwareOptions& o
   run.tolerance = naive ? 1e-8 : 2e-4;
   run.nmse = nmse(decode(r.out, naive), naive ? refs.naive_port : refs.bf16_oracle);
   run.verified = run.nmse < run.tolerance;
-  std::vector<mcu::Phase> phases = mcu::window_phases(r, r.windows[0]);
-  if (run.kernel != mcu::MhsaKernel::fused) mcu::charge_external_as_l2(phases);
-  run.report = mcu::model_phases(phases, params);
+  std::vector<emulator::Phase> phases = emulator::window_phases(r, r.windows[0]);
+  if (run.kernel != rv32::MhsaKernel::fused) emulator::charge_external_as_l2(phases);
+  run.report = emulator::model_phases(phases, params);
   return Status::ok();
 }
 
@@ -121,11 +121,11 @@ int run_mcu_bench_mhsa(const McuBenchOptions& o) {
     return report_error("--heads " + std::to_string(o.heads) + " does not divide --embed " + std::to_string(o.embed),
                         kExitUsageError);
   }
-  const Result<mcu::FirmwareOptions> firmware = mcu::firmware_options();
+  const Result<emulator::FirmwareOptions> firmware = emulator::firmware_options();
   if (!firmware.is_ok()) return report_error(firmware.status());
-  auto tools = mcu::find_firmware_tools();
+  auto tools = emulator::find_firmware_tools();
   if (!tools.is_ok()) return report_error(tools.status());
-  auto arenas = mcu::firmware_arenas(tools.value());
+  auto arenas = emulator::firmware_arenas(tools.value());
   if (!arenas.is_ok()) return report_error(arenas.status());
   const std::size_t l1_budget = o.l1_kib > 0 ? static_cast<std::size_t>(o.l1_kib) * 1024 : arenas.value().l1;
   if (l1_budget > arenas.value().l1) {
@@ -134,15 +134,15 @@ int run_mcu_bench_mhsa(const McuBenchOptions& o) {
                         kExitUsageError);
   }
   // Build time: the plan must fit before anything is run.
-  const kernels::McuMhsaPlan plan = kernels::plan_mhsa_mcu(o.seq, o.embed, o.heads, o.cores, l1_budget);
+  const kernels::DmaMhsaPlan plan = kernels::plan_mhsa_mcu(o.seq, o.embed, o.heads, o.cores, l1_budget);
   if (!plan.ok) {
     return report_error("MHSA L=" + std::to_string(o.seq) + " E=" + std::to_string(o.embed) + " does not fit: " +
                         plan.reason + " (" + kib(l1_budget) + ")");
   }
-  if (const std::size_t phases = kernels::mhsa_mcu_phase_bound(plan, o.seq, o.embed, o.heads); phases > mcu::kDmaLogEntries) {
+  if (const std::size_t phases = kernels::mhsa_dma_phase_bound(plan, o.seq, o.embed, o.heads); phases > rv32::kDmaLogEntries) {
     return report_error("MHSA L=" + std::to_string(o.seq) + " E=" + std::to_string(o.embed) + " does not fit: its " +
                         std::to_string(phases) + " phases exceed the firmware's DMA log (" +
-                        std::to_string(mcu::kDmaLogEntries) + " phases a run)");
+                        std::to_string(rv32::kDmaLogEntries) + " phases a run)");
   }
   const std::size_t l2_needed = plan.l2_bytes + static_cast<std::size_t>(o.seq) * o.embed * 6;
   if (l2_needed > arenas.value().l2) {
@@ -150,23 +150,23 @@ int run_mcu_bench_mhsa(const McuBenchOptions& o) {
                         " does not fit: its L2 workspace and output need " + kib(l2_needed) + ", the firmware leaves " +
                         kib(arenas.value().l2) + " of L2");
   }
-  const mcu::MhsaProblem problem = mcu::random_mhsa_problem(o.seq, o.embed, o.heads, o.causal, o.seed);
-  const std::size_t image_bytes = mcu::mhsa_image(problem, mcu::MhsaKernel::naive, 1, 0).size();
+  const emulator::MhsaProblem problem = emulator::random_mhsa_problem(o.seq, o.embed, o.heads, o.causal, o.seed);
+  const std::size_t image_bytes = emulator::mhsa_image(problem, rv32::MhsaKernel::naive, 1, 0).size();
   if (image_bytes * 2 > static_cast<std::size_t>(BFEDGE_MCU_L3_BYTES)) {
     return report_error("MHSA L=" + std::to_string(o.seq) + " E=" + std::to_string(o.embed) +
                         " does not fit: the naive port's operands and workspace exceed L3");
   }
   const References refs = host_references(problem);
-  const mcu::CycleModelParams params;
-  KernelRun runs[] = {{"naive (FP32 port, 1 core, data in L2)", mcu::MhsaKernel::naive, {}, 0, 0, false},
-                      {"tiled (BF16, blocked, operands in L2)", mcu::MhsaKernel::tiled, {}, 0, 0, false},
-                      {"fused (BF16, L1 tiles, DMA overlapped)", mcu::MhsaKernel::fused, {}, 0, 0, false}};
+  const emulator::CycleModelParams params;
+  KernelRun runs[] = {{"naive (FP32 port, 1 core, data in L2)", rv32::MhsaKernel::naive, {}, 0, 0, false},
+                      {"tiled (BF16, blocked, operands in L2)", rv32::MhsaKernel::tiled, {}, 0, 0, false},
+                      {"fused (BF16, L1 tiles, DMA overlapped)", rv32::MhsaKernel::fused, {}, 0, 0, false}};
   for (KernelRun& run : runs) {
     const Status status = run_kernel(tools.value(), firmware.value(), problem, refs, o.cores,
                                      static_cast<std::uint32_t>(l1_budget), params, run);
     if (!status.is_ok()) return report_error(status);
   }
-  const mcu::ModelReport& naive = runs[0].report;
+  const emulator::ModelReport& naive = runs[0].report;
   const auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
   nlohmann::ordered_json j;
   j["seq"] = o.seq, j["embed"] = o.embed, j["heads"] = o.heads, j["causal"] = o.causal, j["cores"] = o.cores;
@@ -174,7 +174,7 @@ int run_mcu_bench_mhsa(const McuBenchOptions& o) {
   bool verified = true;
   for (const KernelRun& run : runs) verified = verified && run.verified;
   j["verified"] = verified;
-  const mcu::ModelReport& fused = runs[2].report;
+  const emulator::ModelReport& fused = runs[2].report;
   j["speedup_modeled_fused_vs_naive"] = ratio(naive.cluster_cycles, fused.cluster_cycles);
   j["speedup_instructions_fused_vs_naive"] = ratio(double(naive.max_core_work), double(fused.max_core_work));
   j["speedup_modeled_tiled_vs_naive"] = ratio(naive.cluster_cycles, runs[1].report.cluster_cycles);
@@ -185,7 +185,7 @@ int run_mcu_bench_mhsa(const McuBenchOptions& o) {
     k["verified"] = run.verified;
     k["nmse"] = run.nmse;
     k["tolerance"] = run.tolerance;
-    j[run.kernel == mcu::MhsaKernel::naive ? "naive" : run.kernel == mcu::MhsaKernel::tiled ? "tiled" : "fused"] = k;
+    j[run.kernel == rv32::MhsaKernel::naive ? "naive" : run.kernel == rv32::MhsaKernel::tiled ? "tiled" : "fused"] = k;
   }
   j["cycle_model"] = cycle_model_json(params);
   if (o.json) {
@@ -198,7 +198,7 @@ int run_mcu_bench_mhsa(const McuBenchOptions& o) {
     std::printf("\n");
     print_mcu_cores(run.name, run.report, params);
     std::printf("  check vs host %s: nmse %.3g (tolerance %.0e) %s\n",
-                run.kernel == mcu::MhsaKernel::naive ? "FP32 port" : "mhsa__ref", run.nmse, run.tolerance,
+                run.kernel == rv32::MhsaKernel::naive ? "FP32 port" : "mhsa__ref", run.nmse, run.tolerance,
                 run.verified ? "ok" : "FAILED");
   }
   std::printf("\nspeedup over naive    modeled cycles   instructions (busiest core)\n");

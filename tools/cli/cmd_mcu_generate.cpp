@@ -8,10 +8,10 @@
 #include <optional>
 #include <string>
 
-#include "bfedge/mcu/firmware_run.hpp"
-#include "bfedge/mcu/job.hpp"
-#include "bfedge/mcu/llama_image.hpp"
-#include "bfedge/mcu/memory_map.h"
+#include "bfedge/emulator/firmware_run.hpp"
+#include "bfedge/rv32/job.hpp"
+#include "bfedge/emulator/llama_image.hpp"
+#include "bfedge/rv32/memory_map.h"
 #include "bfedge/models/generate.hpp"
 #include "bfedge/models/llama_checkpoint.hpp"
 #include "bfedge/models/sampler.hpp"
@@ -58,7 +58,7 @@ Result<std::vector<int>> host_ids(LoadedModel& bf16, const std::string& model_pa
 
 int run_mcu_generate(const McuGenerateOptions& o) {
   if (o.prompt && o.prompt->empty()) return report_error("--prompt: empty prompt (omit it to start from BOS)", kExitUsageError);
-  const Result<mcu::FirmwareOptions> firmware = mcu::firmware_options();
+  const Result<emulator::FirmwareOptions> firmware = emulator::firmware_options();
   if (!firmware.is_ok()) return report_error(firmware.status());
   Result<LoadedModel> loaded = load_model(o.model);  // BF16: validates the files, and is the host path compared with
   if (!loaded.is_ok()) return report_error(loaded.status());
@@ -74,20 +74,20 @@ int run_mcu_generate(const McuGenerateOptions& o) {
   if (Status s = models::validate_generation(config, prompt.value(), o.steps); !s.is_ok()) {
     return report_error(o.model.model + ": " + s.message(), kExitUsageError);
   }
-  auto tools = mcu::find_firmware_tools();
+  auto tools = emulator::find_firmware_tools();
   if (!tools.is_ok()) return report_error(tools.status());
-  auto arenas = mcu::firmware_arenas(tools.value());
+  auto arenas = emulator::firmware_arenas(tools.value());
   if (!arenas.is_ok()) return report_error(arenas.status());
   // Build time: the plan must fit before anything runs.
-  auto plan = mcu::plan_llama_mcu(config, o.steps, o.cores, arenas.value().l1, arenas.value().l2, BFEDGE_MCU_L3_BYTES);
+  auto plan = emulator::plan_llama_mcu(config, o.steps, o.cores, arenas.value().l1, arenas.value().l2, BFEDGE_MCU_L3_BYTES);
   if (!plan.is_ok()) return report_error(o.model.model + ": " + plan.status().message());
   auto checkpoint = models::load_llama<bf16>(o.model.model);
   if (!checkpoint.is_ok()) return report_error(checkpoint.status());
-  const auto image = mcu::llama_image(config, checkpoint.value().weights, plan.value(), prompt.value(), o.steps, o.cores,
+  const auto image = emulator::llama_image(config, checkpoint.value().weights, plan.value(), prompt.value(), o.steps, o.cores,
                                       io::kBosToken);
-  auto run = mcu::run_firmware(tools.value(), image, firmware.value());
+  auto run = emulator::run_firmware(tools.value(), image, firmware.value());
   if (!run.is_ok()) return report_error(run.status());
-  const mcu::FirmwareResult& r = run.value();
+  const emulator::FirmwareResult& r = run.value();
   std::vector<int> ids(r.out.begin(), r.out.end());
   if (ids.size() < 2 || r.windows.size() + 1 != ids.size()) {
     return report_error("the MCU firmware returned " + std::to_string(ids.size()) + " ids for " +
@@ -103,13 +103,13 @@ int run_mcu_generate(const McuGenerateOptions& o) {
   std::fputc('\n', stdout);
   std::fflush(stdout);
 
-  const mcu::CycleModelParams params;
+  const emulator::CycleModelParams params;
   double cycles = 0, macs = 0;
   std::uint64_t instructions = 0;
-  std::vector<mcu::Phase> all;  // every token's phases, for the run's per-core totals (--json)
+  std::vector<emulator::Phase> all;  // every token's phases, for the run's per-core totals (--json)
   for (std::size_t t = 0; t < r.windows.size(); ++t) {
-    const std::vector<mcu::Phase> phases = mcu::window_phases(r, r.windows[t]);
-    const mcu::ModelReport token = mcu::model_phases(phases, params);
+    const std::vector<emulator::Phase> phases = emulator::window_phases(r, r.windows[t]);
+    const emulator::ModelReport token = emulator::model_phases(phases, params);
     cycles += token.cluster_cycles;
     instructions += token.max_core_work;
     macs += macs_per_token(config, static_cast<int>(t));
@@ -141,7 +141,7 @@ int run_mcu_generate(const McuGenerateOptions& o) {
     j["weights_bytes"] = plan.value().weights_bytes;
     j["chunk_bytes"] = plan.value().chunk_bytes;
     j["l1_bytes"] = plan.value().l1_bytes;
-    j["total"] = mcu_report_json(mcu::model_phases(all, params), params);
+    j["total"] = mcu_report_json(emulator::model_phases(all, params), params);
     j["cycle_model"] = cycle_model_json(params);
     std::fprintf(stderr, "%s\n", j.dump(2).c_str());
   }
@@ -158,7 +158,7 @@ void add_mcu_generate_command(CLI::App& mcu_cmd, std::function<int()>& run) {
   cmd->add_option("--model,-m", o->model.model, "llama2.c checkpoint (.bin)")->required();
   cmd->add_option("--tokenizer,-z", o->model.tokenizer, "llama2.c tokenizer (.bin)")->required();
   cmd->add_option("--prompt,-i", o->prompt, "prompt text (default: start from BOS)");
-  add_integer_option(*cmd, "-n,--steps", o->steps, 1, static_cast<int>(mcu::kMaxLlamaSteps),
+  add_integer_option(*cmd, "-n,--steps", o->steps, 1, static_cast<int>(rv32::kMaxLlamaSteps),
                      "positions to run, prompt included (run.c -n; at most the model's seq_len)")
       ->default_str(std::to_string(o->steps));
   add_integer_option(*cmd, "--cores", o->cores, 1, BFEDGE_MCU_WORKERS, "worker cores")->default_str(std::to_string(o->cores));

@@ -4,7 +4,7 @@
 
 namespace bfedge::cli {
 
-nlohmann::ordered_json mcu_report_json(const mcu::ModelReport& r, const mcu::CycleModelParams& p) {
+nlohmann::ordered_json mcu_report_json(const emulator::ModelReport& r, const emulator::CycleModelParams& p) {
   nlohmann::ordered_json j;
   j["modeled_cycles"] = r.cluster_cycles;
   j["modeled_seconds"] = r.seconds(p);
@@ -18,7 +18,7 @@ nlohmann::ordered_json mcu_report_json(const mcu::ModelReport& r, const mcu::Cyc
   j["total_instructions"] = r.total_work;
   nlohmann::ordered_json cores = nlohmann::ordered_json::array();
   for (std::size_t h = 0; h < r.cores.size(); ++h) {
-    const mcu::CoreCounts& c = r.cores[h].counts;
+    const emulator::CoreCounts& c = r.cores[h].counts;
     nlohmann::ordered_json core;
     core["core"] = h;
     core["instructions"] = c.work();
@@ -36,7 +36,7 @@ nlohmann::ordered_json mcu_report_json(const mcu::ModelReport& r, const mcu::Cyc
   return j;
 }
 
-void print_mcu_cores(const std::string& title, const mcu::ModelReport& r, const mcu::CycleModelParams& p) {
+void print_mcu_cores(const std::string& title, const emulator::ModelReport& r, const emulator::CycleModelParams& p) {
   std::printf("%s: %.0f modeled cycles = %.1f us at %.0f MHz (compute %.0f, DMA not hidden %.0f, sync %.0f; "
               "%llu phases, %llu DMA bytes)\n",
               title.c_str(), r.cluster_cycles, r.seconds(p) * 1e6, p.clock_hz / 1e6, r.compute_cycles,
@@ -45,7 +45,7 @@ void print_mcu_cores(const std::string& title, const mcu::ModelReport& r, const 
   std::printf("  %4s %12s %10s %11s %10s %10s %10s %8s %9s %13s\n", "core", "instructions", "taken", "L1 loads",
               "L1 stores", "L2 loads", "L2 stores", "L3 ld+st", "sync ins", "model cycles");
   for (std::size_t h = 0; h < r.cores.size(); ++h) {
-    const mcu::CoreCounts& c = r.cores[h].counts;
+    const emulator::CoreCounts& c = r.cores[h].counts;
     std::printf("  %4zu %12llu %10llu %11llu %10llu %10llu %10llu %8llu %9llu %13.0f\n", h,
                 static_cast<unsigned long long>(c.work()), static_cast<unsigned long long>(c.taken),
                 static_cast<unsigned long long>(c.loads[0]), static_cast<unsigned long long>(c.stores[0]),
@@ -55,7 +55,7 @@ void print_mcu_cores(const std::string& title, const mcu::ModelReport& r, const 
   }
 }
 
-nlohmann::ordered_json cycle_model_json(const mcu::CycleModelParams& p) {
+nlohmann::ordered_json cycle_model_json(const emulator::CycleModelParams& p) {
   nlohmann::ordered_json j;
   j["clock_hz"] = p.clock_hz;
   j["l1_load_stall"] = p.l1_load_stall;

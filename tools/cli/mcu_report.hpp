@@ -5,12 +5,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bfedge/mcu/cycle_model.hpp"
+#include "bfedge/emulator/cycle_model.hpp"
 
 namespace bfedge::cli {
 
-nlohmann::ordered_json mcu_report_json(const mcu::ModelReport& report, const mcu::CycleModelParams& params);
-void print_mcu_cores(const std::string& title, const mcu::ModelReport& report, const mcu::CycleModelParams& params);
-nlohmann::ordered_json cycle_model_json(const mcu::CycleModelParams& params);
+nlohmann::ordered_json mcu_report_json(const emulator::ModelReport& report, const emulator::CycleModelParams& params);
+void print_mcu_cores(const std::string& title, const emulator::ModelReport& report, const emulator::CycleModelParams& params);
+nlohmann::ordered_json cycle_model_json(const emulator::CycleModelParams& params);
 
 }  // namespace bfedge::cli

@@ -8,7 +8,7 @@
 //   any     —                                     *__ref (tier reference), *__portable* (tier portable)
 //   x86     avx2 (+FMA), avx512bf16 (+F/BW/VL),    *__avx2*, *__avx512bf16*, *__amxbf16*
 //           amxbf16 (AMX tiles)
-//   rv32    imafc; room for xpulp, pulp_bf16simd    *__mcu_* (plain C++: need nothing, so they run on
+//   rv32    imafc; room for xpulp, pulp_bf16simd    *__rv32_* (plain C++: need nothing, so they run on
 //                                                  the host too, where the tests check them)
 #pragma once
 
@@ -45,7 +45,7 @@ inline constexpr VariantKey kX86Avx2{Tier::tuned, Target::x86, feature::avx2};
 inline constexpr VariantKey kX86Avx512Bf16{Tier::tuned, Target::x86, feature::avx2 | feature::avx512bf16};
 inline constexpr VariantKey kX86AmxBf16{Tier::tuned, Target::x86,
                                         feature::avx2 | feature::avx512bf16 | feature::amxbf16};
-inline constexpr VariantKey kRv32Mcu{Tier::tuned, Target::rv32, 0};  // plain C++ for the MCU cluster
+inline constexpr VariantKey kRv32{Tier::tuned, Target::rv32, 0};  // plain C++ for the MCU cluster
 
 // What one machine offers dispatch: its target, its features, and the highest tier to pick
 // (a cap at the reference tier selects the oracles only).

@@ -9,7 +9,7 @@
 #include "bfedge/kernels/elementwise.hpp"
 #include "bfedge/kernels/matmul.hpp"
 #include "bfedge/kernels/matvec.hpp"
-#include "bfedge/kernels/mcu.hpp"
+#include "bfedge/kernels/rv32.hpp"
 #include "bfedge/kernels/mhsa.hpp"
 #include "bfedge/kernels/norm.hpp"
 #include "bfedge/kernels/softmax.hpp"

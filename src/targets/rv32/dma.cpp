@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "bfedge/mcu/job.hpp"
+#include "bfedge/rv32/job.hpp"
 #include "rv32_runtime.hpp"
 
 namespace bfedge::rv32 {
@@ -21,7 +21,7 @@ struct LogEntry {
 };
 
 constexpr std::uint32_t kQueue = 16;
-constexpr std::uint32_t kLogEntries = mcu::kDmaLogEntries;
+constexpr std::uint32_t kLogEntries = rv32::kDmaLogEntries;
 Request g_queue[kQueue];
 std::uint32_t g_next_ticket = 0;
 std::uint32_t g_completed = 0;

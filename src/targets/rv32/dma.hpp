@@ -11,7 +11,7 @@
 
 #include <cstdint>
 
-#include "bfedge/kernels/mcu.hpp"
+#include "bfedge/kernels/rv32.hpp"
 
 namespace bfedge::rv32 {
 

@@ -11,7 +11,7 @@
 #include <cstring>
 
 #include "bfedge/kernels/variants.hpp"
-#include "bfedge/mcu/memory_map.h"
+#include "bfedge/rv32/memory_map.h"
 #include "dma.hpp"
 #include "kernels/kernel_cases.hpp"
 #include "rv32_runtime.hpp"
@@ -442,12 +442,12 @@ void exact_cases(int n) {
 
 // ---- the MCU's DMA-tiled kernels (with the DMA hart) ------------------------------------------
 
-void linear_mcu_case(const tc::LinearMcuCase& c) {
-  if (too_big(double(c.m) * c.n * c.k, "linear__mcu_dma")) return;
+void linear_dma_case(const tc::LinearMcuCase& c) {
+  if (too_big(double(c.m) * c.n * c.k, "linear__rv32_dma")) return;
   const MatmulVariant& reference = matmul_variants().front();
-  for_each_variant(linear_mcu_variants(), [&](const McuLinearVariant& v) {
+  for_each_variant(linear_dma_variants(), [&](const DmaLinearVariant& v) {
     reset_buffers();
-    McuLinearArgs args;
+    DmaLinearArgs args;
     args.m = c.m, args.n = c.n, args.k = c.k, args.a = random_bf16(std::size_t(c.m) * c.k), args.lda = c.k;
     args.w = random_bf16(std::size_t(c.n) * c.k, 0.2f), args.ldw = c.k, args.bias = random_bf16(c.n, 0.1f);
     args.ldc = c.n, args.plan = plan_linear_mcu(c.m, c.n, c.k, c.l1_budget), args.dma = rv32::dma_ops();
@@ -457,7 +457,7 @@ void linear_mcu_case(const tc::LinearMcuCase& c) {
     bool ok = args.plan.ok;
     if (ok) {
       args.c = got, args.l1 = take<unsigned char>(args.plan.l1_bytes + 16);
-      args.partial = take<float>(linear_mcu_partial_bytes(c.m, c.n, c.k, args.plan) / sizeof(float) + 1);
+      args.partial = take<float>(linear_dma_partial_bytes(c.m, c.n, c.k, args.plan) / sizeof(float) + 1);
       rv32::fork([&](const runtime::Team& team) { v.run(args, team); });
       MatmulParams p;
       p.m = c.m, p.n = c.n, p.k = c.k, p.a = args.a, p.lda = c.k, p.b = args.w, p.ldb = c.k, p.b_transposed = true;
@@ -475,14 +475,14 @@ void linear_mcu_case(const tc::LinearMcuCase& c) {
   });
 }
 
-// attention__mcu_dma is MHSA's attention stage: checked against mhsa__ref's output through
-// mhsa__mcu_fused below, and alone against softmax(q·kᵀ/√d)·v in FP32 here.
-void attention_mcu_case(const tc::AttentionMcuCase& c) {
-  for_each_variant(attention_mcu_variants(), [&](const McuAttentionVariant& v) {
+// attention__rv32_dma is MHSA's attention stage: checked against mhsa__ref's output through
+// mhsa__rv32_fused below, and alone against softmax(q·kᵀ/√d)·v in FP32 here.
+void attention_dma_case(const tc::AttentionMcuCase& c) {
+  for_each_variant(attention_dma_variants(), [&](const DmaAttentionVariant& v) {
     reset_buffers();
     const int width = c.heads * c.head_dim;
-    const McuAttentionPlan plan = plan_attention_mcu(c.seq, c.head_dim, rv32::kWorkers, c.l1_budget);
-    McuAttentionArgs args;
+    const DmaAttentionPlan plan = plan_attention_mcu(c.seq, c.head_dim, rv32::kWorkers, c.l1_budget);
+    DmaAttentionArgs args;
     args.seq = c.seq, args.heads = c.heads, args.head_dim = c.head_dim, args.causal = c.causal;
     args.qkv = random_bf16(std::size_t(c.seq) * 3 * width), args.gemm = plan.gemm, args.dma = rv32::dma_ops();
     const std::size_t count = std::size_t(c.seq) * width;
@@ -517,13 +517,13 @@ void attention_mcu_case(const tc::AttentionMcuCase& c) {
   });
 }
 
-void mhsa_mcu_case(const tc::MhsaMcuCase& c) {
-  if (too_big(mhsa_macs(c.seq, c.embed), "mhsa__mcu_fused")) return;
+void mhsa_dma_case(const tc::MhsaMcuCase& c) {
+  if (too_big(mhsa_macs(c.seq, c.embed), "mhsa__rv32_fused")) return;
   const MhsaVariant& reference = mhsa_variants().front();
-  for_each_variant(mhsa_mcu_variants(), [&](const McuMhsaVariant& v) {
+  for_each_variant(mhsa_dma_variants(), [&](const DmaMhsaVariant& v) {
     reset_buffers();
     const MhsaInputs in = mhsa_inputs(c.seq, c.embed);
-    McuMhsaArgs args;
+    DmaMhsaArgs args;
     args.seq = c.seq, args.embed = c.embed, args.heads = c.heads, args.causal = c.causal;
     args.x = in.x, args.in_proj_weight = in.w_in, args.in_proj_bias = in.b_in, args.out_proj_weight = in.w_out;
     args.out_proj_bias = in.b_out, args.dma = rv32::dma_ops();
@@ -575,9 +575,9 @@ int main() {
     swiglu_case(n);
     exact_cases(n);
   }
-  for (const tc::LinearMcuCase& c : tc::kLinearMcuCases) linear_mcu_case(c);
-  for (const tc::AttentionMcuCase& c : tc::kAttentionMcuCases) attention_mcu_case(c);
-  for (const tc::MhsaMcuCase& c : tc::kMhsaMcuCases) mhsa_mcu_case(c);
+  for (const tc::LinearMcuCase& c : tc::kLinearMcuCases) linear_dma_case(c);
+  for (const tc::AttentionMcuCase& c : tc::kAttentionMcuCases) attention_dma_case(c);
+  for (const tc::MhsaMcuCase& c : tc::kMhsaMcuCases) mhsa_dma_case(c);
 
   // VariantCoverage on the target: every registered variant it runs has had a case.
   int covered = 0;

@@ -1,9 +1,9 @@
-/* Linker script of the emulated MCU (preprocessed by cpp with include/bfedge/mcu/memory_map.h).
+/* Linker script of the emulated MCU (preprocessed by cpp with include/bfedge/rv32/memory_map.h).
  * Code, data and large buffers in L2. In L1, as a PULP cluster binary keeps its data in the TCDM:
  * constants and small variables (.rodata, .sdata, .sbss), then the L1 arena, then the worker
  * stacks at the top. Nothing is placed in L3 (QEMU's loader puts the job image there).
  * A region that overflows is a link error. */
-#include "bfedge/mcu/memory_map.h"
+#include "bfedge/rv32/memory_map.h"
 OUTPUT_ARCH(riscv)
 ENTRY(_start)
 MEMORY {

@@ -1,10 +1,10 @@
-// Greedy LLaMA generation on the MCU (bfedge/mcu/job.hpp LlamaJob): the weight blob sits in L2
+// Greedy LLaMA generation on the MCU (bfedge/rv32/job.hpp LlamaJob): the weight blob sits in L2
 // (copied from L3 at setup) or stays in L3, and the forward pass streams it through two L1 slots
 // by DMA — piece i+1 lands while piece i's matvec runs. The KV cache is in L2; each layer's window
 // of past keys and values is brought into L1 by DMA with its first piece. Activations, norm
 // weights and per-core scratch live in L1. One fork per token, a measured window each.
 // The layer structure and kernels are those of models::LlamaBf16 (portable variants), with
-// matvec__mcu_8row for the matvecs.
+// matvec__rv32_8row for the matvecs.
 #include <cstring>
 
 #include "bfedge/core/round_up.hpp"
@@ -13,7 +13,7 @@
 #include "bfedge/kernels/elementwise.hpp"
 #include "bfedge/kernels/matvec.hpp"
 #include "bfedge/kernels/norm.hpp"
-#include "bfedge/mcu/job.hpp"
+#include "bfedge/rv32/job.hpp"
 #include "dma.hpp"
 #include "mcu_jobs.hpp"
 #include "rv32_runtime.hpp"
@@ -22,7 +22,7 @@ namespace bfedge::rv32 {
 namespace {
 
 namespace k = kernels;
-using mcu::LlamaJob;
+using rv32::LlamaJob;
 
 constexpr int rup16(int v) { return round_up(v, 16); }
 
@@ -109,11 +109,11 @@ struct Forward {
         const Piece next = following(l, g, r0);
         ticket = dma_start({next.src, s.slot[(piece + 1) % 2], next.bytes, 1, 0, 0});
       }
-      k::McuMatvecArgs p;
+      k::MatvecF32xArgs p;
       p.rows = w.rows - r0 < step ? w.rows - r0 : step, p.cols = w.cols, p.w_packed = slot, p.x = xw;
       p.y = y_f32 ? static_cast<void*>(static_cast<float*>(y) + r0) : static_cast<void*>(static_cast<bf16*>(y) + r0);
       p.y_f32 = y_f32;
-      k::matvec_f32x__mcu_8row(p, team);
+      k::matvec_f32x__rv32_8row(p, team);
       if (lead()) dma_wait(ticket);
       ++piece;
       team.barrier();
@@ -123,7 +123,7 @@ struct Forward {
   void rmsnorm(bf16* out, const bf16* x, const bf16* gamma) {
     k::NormParams p;
     p.n = m.dim, p.x = x, p.gamma = gamma, p.out = out;
-    k::rmsnorm__mcu_columns(p, team);
+    k::rmsnorm__rv32_columns(p, team);
     team.barrier();
   }
   void residual(const bf16* delta) {
@@ -191,7 +191,7 @@ void Forward::layer(int l, int pos) {
   att.n_heads = static_cast<int>(j.n_heads), att.n_kv_heads = static_cast<int>(j.n_kv_heads), att.head_size = m.hs;
   att.n_positions = pos + 1, att.seq_cap = kvp, att.q = s.q, att.k_cache = s.k_window, att.v_cache = s.v_window;
   att.out = s.xb, att.scratch = s.scratch;
-  k::attention_decode__mcu_heads(att, team);
+  k::attention_decode__rv32_heads(att, team);
   team.barrier();
   apply(l, 1, s.xb, s.xb2);
   residual(s.xb2);
@@ -281,9 +281,9 @@ int run_llama_job(const unsigned char* image) {
   dma_copy({m.blob + j.rms_att, s.rms, static_cast<std::uint32_t>(2 * j.n_layers * m.dim * 2), 1, 0, 0});
   dma_copy({m.blob + j.rms_final, s.rms + 2 * j.n_layers * m.dim, static_cast<std::uint32_t>(m.dim * 2), 1, 0, 0});
 
-  static std::int32_t ids[mcu::kMaxLlamaSteps + 1];  // in L2: worker stacks are 2 KiB
+  static std::int32_t ids[rv32::kMaxLlamaSteps + 1];  // in L2: worker stacks are 2 KiB
   const int steps = static_cast<int>(j.steps), n_prompt = static_cast<int>(j.prompt_tokens);
-  if (steps > static_cast<int>(mcu::kMaxLlamaSteps)) return fail("more steps than the firmware keeps ids for");
+  if (steps > static_cast<int>(rv32::kMaxLlamaSteps)) return fail("more steps than the firmware keeps ids for");
   std::memcpy(ids, image + j.prompt, sizeof(std::int32_t));
   int count = 1;
   {  // the first piece of the stream, in slot 0 before the first token
@@ -297,7 +297,7 @@ int run_llama_job(const unsigned char* image) {
     const std::uint32_t first = marks_made();
     fork([&](const runtime::Team& team) { Forward{m, s, team}.token(token, pos); }, static_cast<int>(j.cores));
     print_measure(first, marks_made() - 1);
-    dma_report();  // per token: the log holds one token's phases (mcu::kDmaLogEntries, planned on the host)
+    dma_report();  // per token: the log holds one token's phases (rv32::kDmaLogEntries, planned on the host)
     int next;
     if (pos < n_prompt - 1) {
       std::memcpy(&next, image + j.prompt + static_cast<std::size_t>(pos + 1) * 4, 4);

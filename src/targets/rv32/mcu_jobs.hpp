@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-#include "bfedge/kernels/mcu.hpp"
+#include "bfedge/kernels/rv32.hpp"
 #include "dma.hpp"
 
 namespace bfedge::rv32 {

@@ -1,15 +1,15 @@
 // The MCU firmware's entry: reads the job image QEMU's loader put at the start of L3
-// (bfedge/mcu/job.hpp), runs it on the cluster between phase marks, prints the result on the
+// (bfedge/rv32/job.hpp), runs it on the cluster between phase marks, prints the result on the
 // UART for the host to check, and exits 0 — or prints "FAIL <reason>" and exits non-zero.
 //
-// UART protocol (parsed by the host, src/mcu/firmware_run.cpp):
+// UART protocol (parsed by the host, src/emulator/firmware_run.cpp):
 //   MEASURE <first snapshot> <last snapshot>   the phases of the measured run (hart 0's marks)
 //   DMA <phase> <bytes> <rows>                 transfers issued in that phase (dma.hpp)
 //   OUT <count> / <hex words, 8 a line>        the result (f32 bits, or bf16 bits)
 #include <cstring>
 
-#include "bfedge/mcu/job.hpp"
-#include "bfedge/mcu/memory_map.h"
+#include "bfedge/rv32/job.hpp"
+#include "bfedge/rv32/memory_map.h"
 #include "dma.hpp"
 #include "mcu_jobs.hpp"
 #include "rv32_runtime.hpp"
@@ -18,18 +18,18 @@ namespace bfedge::rv32 {
 namespace {
 
 int run_job(const unsigned char* image) {
-  mcu::JobHeader header;
+  rv32::JobHeader header;
   std::memcpy(&header, image, sizeof header);
-  if (header.magic != mcu::kJobMagic || header.version != mcu::kJobVersion) {
+  if (header.magic != rv32::kJobMagic || header.version != rv32::kJobVersion) {
     return fail("no bfedge job image at the start of L3");
   }
   if (header.image_bytes > BFEDGE_MCU_L3_BYTES) {
     return fail("the job image is larger than L3");
   }
   switch (header.kind) {
-    case mcu::JobKind::mhsa:
+    case rv32::JobKind::mhsa:
       return run_mhsa_job(image);
-    case mcu::JobKind::llama:
+    case rv32::JobKind::llama:
       return run_llama_job(image);
   }
   return fail("unknown job kind");

@@ -1,13 +1,13 @@
 // MHSA on the MCU: the naive FP32 port on one core, the tiled BF16 variant on all cores with its
-// operands in place, or the fused MCU kernel with L1 tiles and the DMA (kernels/mcu.hpp).
+// operands in place, or the fused MCU kernel with L1 tiles and the DMA (kernels/rv32.hpp).
 // Naive and tiled work on the image in place and keep their workspace after it (the host's
 // cycle model charges that memory as L2: docs/mcu.md); fused stages everything through L1.
 #include <cstring>
 
 #include "bfedge/core/round_up.hpp"
 #include "bfedge/kernels/mhsa.hpp"
-#include "bfedge/mcu/job.hpp"
-#include "bfedge/mcu/memory_map.h"
+#include "bfedge/rv32/job.hpp"
+#include "bfedge/rv32/memory_map.h"
 #include "mcu_jobs.hpp"
 #include "rv32_runtime.hpp"
 
@@ -31,7 +31,7 @@ const T* at(const unsigned char* image, std::uint32_t offset) {
 }
 
 template <class T>
-kernels::MhsaArgs<T> args_of(const mcu::MhsaJob& job, const unsigned char* image) {
+kernels::MhsaArgs<T> args_of(const rv32::MhsaJob& job, const unsigned char* image) {
   kernels::MhsaArgs<T> p;
   p.seq = static_cast<int>(job.seq), p.embed = static_cast<int>(job.embed), p.heads = static_cast<int>(job.heads);
   p.causal = job.causal != 0;
@@ -50,7 +50,7 @@ void measured(Run&& run, std::uint32_t cores) {
   print_measure(first, marks_made() - 1);
 }
 
-int run_naive(const mcu::MhsaJob& job, const unsigned char* image, FarMemory& far) {
+int run_naive(const rv32::MhsaJob& job, const unsigned char* image, FarMemory& far) {
   kernels::MhsaF32Params p = args_of<float>(job, image);
   const std::size_t outputs = static_cast<std::size_t>(p.seq) * p.embed;
   p.y = static_cast<float*>(far.take(outputs * sizeof(float)));
@@ -71,7 +71,7 @@ void print_bf16(const bf16* values, std::size_t count) {
   print_words(words, static_cast<std::uint32_t>(count));
 }
 
-int run_tiled(const mcu::MhsaJob& job, const unsigned char* image, FarMemory& far) {
+int run_tiled(const rv32::MhsaJob& job, const unsigned char* image, FarMemory& far) {
   kernels::MhsaParams p = args_of<bf16>(job, image);
   const std::size_t outputs = static_cast<std::size_t>(p.seq) * p.embed;
   p.y = static_cast<bf16*>(far.take(outputs * sizeof(bf16)));
@@ -85,9 +85,9 @@ int run_tiled(const mcu::MhsaJob& job, const unsigned char* image, FarMemory& fa
   return 0;
 }
 
-int run_fused(const mcu::MhsaJob& job, const unsigned char* image) {
+int run_fused(const rv32::MhsaJob& job, const unsigned char* image) {
   const kernels::MhsaParams in = args_of<bf16>(job, image);
-  kernels::McuMhsaArgs p;
+  kernels::DmaMhsaArgs p;
   p.seq = in.seq, p.embed = in.embed, p.heads = in.heads, p.causal = in.causal;
   p.x = in.x, p.in_proj_weight = in.in_proj_weight, p.in_proj_bias = in.in_proj_bias;
   p.out_proj_weight = in.out_proj_weight, p.out_proj_bias = in.out_proj_bias;
@@ -100,7 +100,7 @@ int run_fused(const mcu::MhsaJob& job, const unsigned char* image) {
   if (p.l1 == nullptr) return fail("the fused kernel's tiles exceed the L1 arena");
   if (p.workspace == nullptr || p.y == nullptr) return fail("the fused kernel's workspace exceeds L2");
   p.dma = dma_ops();
-  measured([&](const runtime::Team& team) { kernels::mhsa__mcu_fused(p, team); }, job.cores);
+  measured([&](const runtime::Team& team) { kernels::mhsa__rv32_fused(p, team); }, job.cores);
   print_bf16(p.y, outputs);
   return 0;
 }
@@ -108,15 +108,15 @@ int run_fused(const mcu::MhsaJob& job, const unsigned char* image) {
 }  // namespace
 
 int run_mhsa_job(const unsigned char* image) {
-  mcu::MhsaJob job;
+  rv32::MhsaJob job;
   std::memcpy(&job, image, sizeof job);
   FarMemory far{reinterpret_cast<std::uintptr_t>(image) + job.header.image_bytes};
   switch (job.kernel) {
-    case mcu::MhsaKernel::naive:
+    case rv32::MhsaKernel::naive:
       return run_naive(job, image, far);
-    case mcu::MhsaKernel::tiled:
+    case rv32::MhsaKernel::tiled:
       return run_tiled(job, image, far);
-    case mcu::MhsaKernel::fused:
+    case rv32::MhsaKernel::fused:
       return run_fused(job, image);
   }
   return fail("unknown MHSA kernel");

@@ -15,7 +15,7 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "bfedge/mcu/memory_map.h"
+#include "bfedge/rv32/memory_map.h"
 #include "bfedge/runtime/team.hpp"
 
 #define BFEDGE_RV32_IDLE __attribute__((section(".text.bfedge_idle"), noinline))

@@ -2,7 +2,7 @@
  * Harts 0..W-1 are the worker cores (W = BFEDGE_MCU_WORKERS), with stacks at the top of L1;
  * hart W is the DMA engine, with its stack in L2; any further hart parks. Hart 0 zeroes .bss,
  * releases the others and runs main(); its return value becomes QEMU's exit status. */
-#include "bfedge/mcu/memory_map.h"
+#include "bfedge/rv32/memory_map.h"
   .section .text.init, "ax"
   .globl _start
 _start:

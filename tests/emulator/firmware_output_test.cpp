@@ -1,10 +1,10 @@
 // The firmware's UART protocol and the plugin's counts: what they accept, and one clear error for
 // each malformed input (these parsers are also fuzzed: tests/fuzz).
-#include "bfedge/mcu/firmware_output.hpp"
+#include "bfedge/emulator/firmware_output.hpp"
 
 #include <gtest/gtest.h>
 
-namespace bfedge::mcu {
+namespace bfedge::emulator {
 namespace {
 
 // Two harts, three snapshots: fork, barrier, join. Hart 1 idles through the barrier phase.
@@ -110,4 +110,4 @@ TEST(UartText, AFailLineIsFoundWhateverPrecedesIt) {
 }
 
 }  // namespace
-}  // namespace bfedge::mcu
+}  // namespace bfedge::emulator

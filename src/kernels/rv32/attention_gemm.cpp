@@ -1,4 +1,4 @@
-// The GEMM form of attention__mcu_dma (kernels/mcu.hpp), used when a head's whole score matrix
+// The GEMM form of attention__rv32_dma (kernels/rv32.hpp), used when a head's whole score matrix
 // fits L1: per head, Q, K and V land one after the other in one BF16 buffer and are widened into
 // the micro-kernel's packed layouts; S = Q·Kᵀ and O = P·V run on the 4×6 micro-kernel; softmax
 // rows are split over the cores and written back as the packed P. The next head's Q lands while
@@ -6,14 +6,14 @@
 #include <cmath>
 
 #include "bfedge/kernels/fast_math.hpp"
-#include "mcu_common.hpp"
+#include "rv32_common.hpp"
 
 namespace bfedge::kernels {
 namespace {
 
-using mcu::kMr;
-using mcu::kNr;
-using mcu::round_up;
+using rv32::kMr;
+using rv32::kNr;
+using rv32::round_up;
 using Word = std::uint32_t __attribute__((may_alias, aligned(4)));
 
 struct Layout {
@@ -38,7 +38,7 @@ struct Buffers {
 };
 
 Buffers carve(void* l1, const Layout& l) {
-  mcu::L1Carver carver{static_cast<unsigned char*>(l1)};
+  rv32::L1Carver carver{static_cast<unsigned char*>(l1)};
   Buffers b{};
   b.landed = carver.take<bf16>(l.landed);
   b.a = carver.take<float>(l.a);
@@ -49,14 +49,14 @@ Buffers carve(void* l1, const Layout& l) {
 }
 
 // part 0, 1, 2: Q, K, V of head h (seq rows of d, row stride 3E).
-std::uint32_t fetch(const McuAttentionArgs& p, const Buffers& b, int h, int part) {
+std::uint32_t fetch(const DmaAttentionArgs& p, const Buffers& b, int h, int part) {
   const int d = p.head_dim, e = p.heads * d;
-  return mcu::dma_start(p.dma, p.qkv + part * e + h * d, b.landed, d * 2u, p.seq, static_cast<std::size_t>(3 * e) * 2,
+  return rv32::dma_start(p.dma, p.qkv + part * e + h * d, b.landed, d * 2u, p.seq, static_cast<std::size_t>(3 * e) * 2,
                         d * 2u);
 }
 
 // V (seq × d, landed) into the W layout of P·V: w[j / 6][t][j % 6] = V[t][j], zero-padded.
-void widen_values(const McuAttentionArgs& p, const Layout& l, const Buffers& b, const runtime::Team& team) {
+void widen_values(const DmaAttentionArgs& p, const Layout& l, const Buffers& b, const runtime::Team& team) {
   const int d = p.head_dim;
   const runtime::Range mine = runtime::split_range(l.keys2, team.core, team.cores);
   for (int t = mine.begin; t < mine.end; ++t) {
@@ -71,7 +71,7 @@ void widen_values(const McuAttentionArgs& p, const Layout& l, const Buffers& b, 
 }
 
 // Row i of S → softmax (causal rows see keys 0..i) → row i of P in the A layout of P·V.
-void softmax_rows(const McuAttentionArgs& p, const Layout& l, const Buffers& b, const runtime::Team& team) {
+void softmax_rows(const DmaAttentionArgs& p, const Layout& l, const Buffers& b, const runtime::Team& team) {
   const float scale = 1.0f / std::sqrt(static_cast<float>(p.head_dim));
   const runtime::Range mine = runtime::split_range(l.rows4, team.core, team.cores);
   for (int i = mine.begin; i < mine.end; ++i) {
@@ -90,14 +90,14 @@ void softmax_rows(const McuAttentionArgs& p, const Layout& l, const Buffers& b, 
 
 }  // namespace
 
-std::size_t mcu::attention_gemm_l1_bytes(int seq, int head_dim, int cores) {
+std::size_t rv32::attention_gemm_l1_bytes(int seq, int head_dim, int cores) {
   const Layout l = layout(seq, head_dim);
   const auto r16 = [](std::size_t b) { return round_up(b, std::size_t{16}); };
   return r16(l.landed * 2) + r16(l.a * 4) + r16(l.w * 4) + r16(l.s * 4) +
          static_cast<std::size_t>(cores) * kMr * kNr * 4;
 }
 
-void attention_gemm__mcu(const McuAttentionArgs& p, const runtime::Team& team) {
+void attention_gemm__rv32(const DmaAttentionArgs& p, const runtime::Team& team) {
   const int d = p.head_dim, e = p.heads * d;
   const Layout l = layout(p.seq, d);
   const Buffers b = carve(p.l1, l);
@@ -108,12 +108,12 @@ void attention_gemm__mcu(const McuAttentionArgs& p, const runtime::Team& team) {
   for (int h = 0; h < p.heads; ++h) {
     // Q (landed) → A layout; then K lands and → W layout.
     runtime::Range r = runtime::split_range(l.rows4, team.core, team.cores);
-    mcu::widen_packed(b.landed, d, p.seq, d, d, kMr, r.begin, r.end, b.a);
+    rv32::widen_packed(b.landed, d, p.seq, d, d, kMr, r.begin, r.end, b.a);
     team.barrier();
     if (lead) p.dma.wait(p.dma.ctx, fetch(p, b, h, 1));
     team.barrier();
     r = runtime::split_range(l.keys6, team.core, team.cores);
-    mcu::widen_packed(b.landed, d, p.seq, d, d, kNr, r.begin, r.end, b.w);
+    rv32::widen_packed(b.landed, d, p.seq, d, d, kNr, r.begin, r.end, b.w);
     team.barrier();
     // S = Q·Kᵀ while V lands.
     std::uint32_t ticket = 0;
@@ -124,7 +124,7 @@ void attention_gemm__mcu(const McuAttentionArgs& p, const runtime::Team& team) {
       float* c = b.s + static_cast<std::size_t>(k / col_groups) * kMr * l.keys6 + (k % col_groups) * kNr;
       for (int i = 0; i < kMr; ++i)
         for (int j = 0; j < kNr; ++j) c[i * l.keys6 + j] = 0.0f;
-      mcu::micro_4x6(b.a + static_cast<std::size_t>(k / col_groups) * d * kMr,
+      rv32::micro_4x6(b.a + static_cast<std::size_t>(k / col_groups) * d * kMr,
                      b.w + static_cast<std::size_t>(k % col_groups) * d * kNr, d, c, l.keys6);
     }
     if (lead) p.dma.wait(p.dma.ctx, ticket);
@@ -139,7 +139,7 @@ void attention_gemm__mcu(const McuAttentionArgs& p, const runtime::Team& team) {
     for (int k = outs.begin; k < outs.end; ++k) {
       const int rg = k / out_groups, cg = k % out_groups;
       for (int i = 0; i < kMr * kNr; ++i) tile[i] = 0.0f;
-      mcu::micro_4x6(b.a + static_cast<std::size_t>(rg) * l.keys2 * kMr, b.w + static_cast<std::size_t>(cg) * l.keys2 * kNr,
+      rv32::micro_4x6(b.a + static_cast<std::size_t>(rg) * l.keys2 * kMr, b.w + static_cast<std::size_t>(cg) * l.keys2 * kNr,
                      l.keys2, tile, kNr);
       for (int i = 0; i < kMr && rg * kMr + i < p.seq; ++i) {
         bf16* out = p.out + static_cast<std::size_t>(rg * kMr + i) * e + h * d + cg * kNr;

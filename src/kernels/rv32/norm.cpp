@@ -1,14 +1,14 @@
-// rmsnorm__mcu_columns (kernels/mcu.hpp): one row shared by all cores — each core reduces the
+// rmsnorm__rv32_columns (kernels/rv32.hpp): one row shared by all cores — each core reduces the
 // whole row (n is a model width: cheaper than a barrier) and writes its slice of columns.
 #include <cmath>
 
 #include "../sum4.hpp"
 #include "bfedge/kernels/norm.hpp"
-#include "mcu_common.hpp"
+#include "rv32_common.hpp"
 
 namespace bfedge::kernels {
 
-void rmsnorm__mcu_columns(const NormParams& p, const runtime::Team& team) {
+void rmsnorm__rv32_columns(const NormParams& p, const runtime::Team& team) {
   for (int r = 0; r < p.rows; ++r) {
     const bf16* x = p.x + static_cast<std::size_t>(r) * p.n;
     bf16* out = p.out + static_cast<std::size_t>(r) * p.n;

@@ -21,9 +21,9 @@
 #include <vector>
 
 #include "bfedge/core/status.hpp"
-#include "bfedge/mcu/cycle_model.hpp"
+#include "bfedge/emulator/cycle_model.hpp"
 
-namespace bfedge::mcu {
+namespace bfedge::emulator {
 
 struct Window {
   std::uint32_t first = 0, last = 0;  // snapshot indices (hart 0's marks) of a measured run
@@ -53,4 +53,4 @@ Status parse_uart_text(std::string_view text, FirmwareResult& result);
 std::string firmware_failure(const FirmwareResult& result);
 std::string firmware_failure_in(std::string_view uart_text);
 
-}  // namespace bfedge::mcu
+}  // namespace bfedge::emulator

@@ -1,11 +1,11 @@
-// attention__mcu_dma (kernels/mcu.hpp). L1: K and V of two heads (this one and the next, landing
+// attention__rv32_dma (kernels/rv32.hpp). L1: K and V of two heads (this one and the next, landing
 // by DMA while this one computes) as BF16, and per core: 4 query rows (FP32, pre-scaled by
 // 1/sqrt(d)), their scores over all keys and their output accumulators. Queries are read from L2
 // (each once); K and V are widened in registers (each element is used by 4 rows per load).
 #include <cmath>
 
 #include "bfedge/kernels/fast_math.hpp"
-#include "mcu_common.hpp"
+#include "rv32_common.hpp"
 
 namespace bfedge::kernels {
 namespace {
@@ -21,7 +21,7 @@ struct HeadL1 {
 };
 
 HeadL1 carve(void* l1, int seq, int d) {
-  mcu::L1Carver carver{static_cast<unsigned char*>(l1)};
+  rv32::L1Carver carver{static_cast<unsigned char*>(l1)};
   HeadL1 out{};
   for (int b = 0; b < 2; ++b) {
     out.k[b] = carver.take<bf16>(static_cast<std::size_t>(seq) * d);
@@ -31,15 +31,15 @@ HeadL1 carve(void* l1, int seq, int d) {
   return out;
 }
 
-void fetch_head(const McuAttentionArgs& p, const HeadL1& l1, int h, std::uint32_t tickets[2]) {
+void fetch_head(const DmaAttentionArgs& p, const HeadL1& l1, int h, std::uint32_t tickets[2]) {
   const int d = p.head_dim, e = p.heads * d;
   const std::size_t row = static_cast<std::size_t>(3 * e) * 2;
-  tickets[0] = mcu::dma_start(p.dma, p.qkv + e + h * d, l1.k[h % 2], d * 2u, p.seq, row, d * 2u);
-  tickets[1] = mcu::dma_start(p.dma, p.qkv + 2 * e + h * d, l1.v[h % 2], d * 2u, p.seq, row, d * 2u);
+  tickets[0] = rv32::dma_start(p.dma, p.qkv + e + h * d, l1.k[h % 2], d * 2u, p.seq, row, d * 2u);
+  tickets[1] = rv32::dma_start(p.dma, p.qkv + 2 * e + h * d, l1.v[h % 2], d * 2u, p.seq, row, d * 2u);
 }
 
 // One block of up to 4 query rows [i0, i0 + rows) of head h.
-void block(const McuAttentionArgs& p, const HeadL1& l1, int h, int i0, int rows, float* q, float* scores, float* o) {
+void block(const DmaAttentionArgs& p, const HeadL1& l1, int h, int i0, int rows, float* q, float* scores, float* o) {
   const int d = p.head_dim, seq = p.seq, e = p.heads * d;
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
   for (int r = 0; r < kBlock; ++r) {
@@ -97,32 +97,32 @@ void block(const McuAttentionArgs& p, const HeadL1& l1, int h, int i0, int rows,
 
 }  // namespace
 
-McuAttentionPlan plan_attention_mcu(int seq, int head_dim, int cores, std::size_t l1_budget) {
-  McuAttentionPlan plan;
+DmaAttentionPlan plan_attention_mcu(int seq, int head_dim, int cores, std::size_t l1_budget) {
+  DmaAttentionPlan plan;
   if (seq <= 0 || head_dim <= 0 || head_dim % kBlock != 0) {
     plan.reason = "attention needs a head size that is a multiple of 4";
     return plan;
   }
-  plan.l1_bytes = mcu::attention_gemm_l1_bytes(seq, head_dim, cores);
+  plan.l1_bytes = rv32::attention_gemm_l1_bytes(seq, head_dim, cores);
   plan.gemm = plan.l1_bytes <= l1_budget;
   if (plan.gemm) {
     plan.ok = true;
     return plan;
   }
-  plan.l1_bytes = 4 * mcu::round_up(static_cast<std::size_t>(seq) * head_dim * 2, std::size_t{16}) +
-                  static_cast<std::size_t>(cores) * mcu::round_up(per_core_floats(seq, head_dim) * 4, std::size_t{16});
+  plan.l1_bytes = 4 * rv32::round_up(static_cast<std::size_t>(seq) * head_dim * 2, std::size_t{16}) +
+                  static_cast<std::size_t>(cores) * rv32::round_up(per_core_floats(seq, head_dim) * 4, std::size_t{16});
   plan.ok = plan.l1_bytes <= l1_budget;
   if (!plan.ok) plan.reason = "attention's K and V of two heads and the per-core rows exceed the L1 budget";
   return plan;
 }
 
-void attention__mcu_dma(const McuAttentionArgs& p, const runtime::Team& team) {
+void attention__rv32_dma(const DmaAttentionArgs& p, const runtime::Team& team) {
   if (p.gemm) {
-    attention_gemm__mcu(p, team);
+    attention_gemm__rv32(p, team);
     return;
   }
   const HeadL1 l1 = carve(p.l1, p.seq, p.head_dim);
-  float* q = l1.core_base + mcu::round_up(per_core_floats(p.seq, p.head_dim) * 4, std::size_t{16}) / 4 * team.core;
+  float* q = l1.core_base + rv32::round_up(per_core_floats(p.seq, p.head_dim) * 4, std::size_t{16}) / 4 * team.core;
   float* scores = q + kBlock * p.head_dim;
   float* o = scores + kBlock * p.seq;
   const bool lead = team.core == 0;

@@ -1,4 +1,4 @@
-#include "bfedge/mcu/mhsa_image.hpp"
+#include "bfedge/emulator/mhsa_image.hpp"
 
 #include <cmath>
 #include <cstring>
@@ -7,7 +7,7 @@
 #include "bfedge/core/random_data.hpp"
 #include "bfedge/core/round_up.hpp"
 
-namespace bfedge::mcu {
+namespace bfedge::emulator {
 namespace {
 
 // Appends `values` (as FP32 when widen) at a 64-byte boundary; returns its offset.
@@ -44,10 +44,10 @@ MhsaProblem random_mhsa_problem(int seq, int embed, int heads, bool causal, std:
   return p;
 }
 
-std::vector<unsigned char> mhsa_image(const MhsaProblem& problem, MhsaKernel kernel, int cores,
+std::vector<unsigned char> mhsa_image(const MhsaProblem& problem, rv32::MhsaKernel kernel, int cores,
                                       std::uint32_t l1_budget) {
-  MhsaJob job;
-  job.header.kind = JobKind::mhsa;
+  rv32::MhsaJob job;
+  job.header.kind = rv32::JobKind::mhsa;
   job.kernel = kernel;
   job.seq = static_cast<std::uint32_t>(problem.seq);
   job.embed = static_cast<std::uint32_t>(problem.embed);
@@ -56,7 +56,7 @@ std::vector<unsigned char> mhsa_image(const MhsaProblem& problem, MhsaKernel ker
   job.cores = static_cast<std::uint32_t>(cores);
   job.l1_budget = l1_budget;
   std::vector<unsigned char> image(sizeof job);
-  const bool widen = kernel == MhsaKernel::naive;
+  const bool widen = kernel == rv32::MhsaKernel::naive;
   job.x = append(image, problem.x, widen);
   job.in_proj_weight = append(image, problem.in_proj_weight, widen);
   job.in_proj_bias = append(image, problem.in_proj_bias, widen);
@@ -68,4 +68,4 @@ std::vector<unsigned char> mhsa_image(const MhsaProblem& problem, MhsaKernel ker
   return image;
 }
 
-}  // namespace bfedge::mcu
+}  // namespace bfedge::emulator

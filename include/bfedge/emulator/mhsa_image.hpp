@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "bfedge/core/bf16.hpp"
-#include "bfedge/mcu/job.hpp"
+#include "bfedge/rv32/job.hpp"
 
-namespace bfedge::mcu {
+namespace bfedge::emulator {
 
 struct MhsaProblem {
   int seq = 0, embed = 0, heads = 0;
@@ -18,8 +18,8 @@ struct MhsaProblem {
 
 MhsaProblem random_mhsa_problem(int seq, int embed, int heads, bool causal, std::uint32_t seed);
 
-// The image for one kernel: MhsaJob header, then the operands (FP32 for naive, BF16 otherwise).
-std::vector<unsigned char> mhsa_image(const MhsaProblem& problem, MhsaKernel kernel, int cores,
+// The image for one kernel: rv32::MhsaJob header, then the operands (FP32 for naive, BF16 otherwise).
+std::vector<unsigned char> mhsa_image(const MhsaProblem& problem, rv32::MhsaKernel kernel, int cores,
                                       std::uint32_t l1_budget);
 
-}  // namespace bfedge::mcu
+}  // namespace bfedge::emulator

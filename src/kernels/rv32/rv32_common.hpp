@@ -1,4 +1,4 @@
-// Helpers shared by the MCU kernels (src/kernels/mcu): L1 carving, widening a landed BF16 tile
+// Helpers shared by the MCU kernels (src/kernels/rv32): L1 carving, widening a landed BF16 tile
 // into the FP32 packed layout of the micro-kernel, and the micro-kernel itself.
 #pragma once
 
@@ -7,9 +7,9 @@
 
 #include "bfedge/core/bf16.hpp"
 #include "bfedge/core/round_up.hpp"
-#include "bfedge/kernels/mcu.hpp"
+#include "bfedge/kernels/rv32.hpp"
 
-namespace bfedge::kernels::mcu {
+namespace bfedge::kernels::rv32 {
 
 // The micro-kernel's register block: 4 rows of A × 6 rows of W (24 FP32 accumulators, 4 A values
 // and one W value live: 29 of RV32F's 32 registers), 10 loads per 24 multiply-adds.
@@ -45,8 +45,8 @@ inline std::uint32_t dma_start(const DmaOps& dma, const void* src, void* dst, st
                    static_cast<std::uint32_t>(src_stride), static_cast<std::uint32_t>(dst_stride));
 }
 
-}  // namespace bfedge::kernels::mcu
+}  // namespace bfedge::kernels::rv32
 
 namespace bfedge::kernels {
-void attention_gemm__mcu(const McuAttentionArgs& p, const runtime::Team& team);
+void attention_gemm__rv32(const DmaAttentionArgs& p, const runtime::Team& team);
 }  // namespace bfedge::kernels

@@ -1,8 +1,8 @@
-// The MCU kernels (kernels/mcu.hpp) on the host, with a synchronous copy as the DMA engine,
+// The MCU kernels (kernels/rv32.hpp) on the host, with a synchronous copy as the DMA engine,
 // against the reference kernels at tile edges: partial panels and row groups, K in several
 // chunks (partial sums through the workspace), one panel with several chunks, causal attention.
 // The same kernels run on the RV32 firmware (bfedge mcu bench, ctest mcu_*).
-#include "bfedge/kernels/mcu.hpp"
+#include "bfedge/kernels/rv32.hpp"
 
 #include <cstring>
 
@@ -51,19 +51,19 @@ TEST_P(McuLinear, MatchesMatmulRef) {
   const auto a = test::random_bf16(static_cast<std::size_t>(c.m) * c.k, 11);
   const auto w = test::random_bf16(static_cast<std::size_t>(c.n) * c.k, 12, 0.2f);
   const auto bias = test::random_bf16(static_cast<std::size_t>(c.n), 13, 0.1f);
-  McuLinearArgs args;
+  DmaLinearArgs args;
   args.m = c.m, args.n = c.n, args.k = c.k, args.a = a.data(), args.lda = c.k, args.w = w.data(), args.ldw = c.k;
   args.bias = bias.data(), args.ldc = c.n + 3, args.dma = kHostDma;
   args.plan = plan_linear_mcu(c.m, c.n, c.k, c.budget);
   ASSERT_TRUE(args.plan.ok) << args.plan.reason;
   ASSERT_LE(args.plan.l1_bytes, c.budget);
   runtime::AlignedBuffer l1(args.plan.l1_bytes + 16);
-  std::vector<float> partial(linear_mcu_partial_bytes(c.m, c.n, c.k, args.plan) / sizeof(float) + 1);
+  std::vector<float> partial(linear_dma_partial_bytes(c.m, c.n, c.k, args.plan) / sizeof(float) + 1);
   args.l1 = l1.data(), args.partial = partial.data();
   test::CanaryMatrix<bf16> got(c.m, c.n, c.n + 3);
   args.c = got.data();
   runtime::HostCluster cluster(c.cores);
-  const McuLinearVariant& variant = linear_mcu_variants().front();
+  const DmaLinearVariant& variant = linear_dma_variants().front();
   cluster.fork([&](const runtime::Team& team) { variant.run(args, team); });
 
   test::CanaryMatrix<bf16> want(c.m, c.n, c.n);
@@ -86,12 +86,12 @@ INSTANTIATE_TEST_SUITE_P(TileEdges, McuLinear,
                          ::testing::ValuesIn(linear_cases()),
                          [](const ::testing::TestParamInfo<LinearCase>& p) {
                            const LinearCase& c = p.param;
-                           return "linear__mcu_dma_vs_matmul__ref_m" + std::to_string(c.m) + "_n" + std::to_string(c.n) + "_k" + std::to_string(c.k) +
+                           return "linear__rv32_dma_vs_matmul__ref_m" + std::to_string(c.m) + "_n" + std::to_string(c.n) + "_k" + std::to_string(c.k) +
                                   "_l1_" + std::to_string(c.budget) + "_c" + std::to_string(c.cores);
                          });
 
-TEST(McuLinearPlan, FailsWithAReasonWhenTheSmallestTilesExceedTheBudget) {
-  const McuLinearPlan plan = plan_linear_mcu(4096, 64, 64, 16 * 1024);  // 4096 rows × 4 of K alone is 96 KiB
+TEST(DmaLinearPlan, FailsWithAReasonWhenTheSmallestTilesExceedTheBudget) {
+  const DmaLinearPlan plan = plan_linear_mcu(4096, 64, 64, 16 * 1024);  // 4096 rows × 4 of K alone is 96 KiB
   EXPECT_FALSE(plan.ok);
   EXPECT_NE(std::string(plan.reason).find("L1"), std::string::npos);
   EXPECT_GT(plan.l1_bytes, std::size_t{16 * 1024});
@@ -112,7 +112,7 @@ TEST_P(McuMhsa, MatchesMhsaRef) {
   const auto x = test::random_bf16(le, 1), w_in = test::random_bf16(3 * ee, 2, ws);
   const auto b_in = test::random_bf16(3 * static_cast<std::size_t>(c.embed), 3, 0.1f);
   const auto w_out = test::random_bf16(ee, 4, ws), b_out = test::random_bf16(c.embed, 5, 0.1f);
-  McuMhsaArgs args;
+  DmaMhsaArgs args;
   args.seq = c.seq, args.embed = c.embed, args.heads = c.heads, args.causal = c.causal;
   args.x = x.data(), args.in_proj_weight = w_in.data(), args.in_proj_bias = b_in.data();
   args.out_proj_weight = w_out.data(), args.out_proj_bias = b_out.data(), args.dma = kHostDma;
@@ -138,9 +138,9 @@ TEST_P(McuMhsa, MatchesMhsaRef) {
       if (k->inner.core == 0) ++*k->barriers;
       k->inner.barrier();
     };
-    mhsa_mcu_variants().front().run(args, counting);
+    mhsa_dma_variants().front().run(args, counting);
   });
-  EXPECT_LE(static_cast<std::size_t>(barriers) + 2, mhsa_mcu_phase_bound(args.plan, c.seq, c.embed, c.heads));
+  EXPECT_LE(static_cast<std::size_t>(barriers) + 2, mhsa_dma_phase_bound(args.plan, c.seq, c.embed, c.heads));
 
   test::CanaryMatrix<bf16> want(c.seq, c.embed, c.embed);
   MhsaParams ref;
@@ -170,12 +170,12 @@ std::vector<MhsaCase> mhsa_cases() {  // kernels/kernel_cases.hpp
 INSTANTIATE_TEST_SUITE_P(Shapes, McuMhsa, ::testing::ValuesIn(mhsa_cases()),
                          [](const ::testing::TestParamInfo<MhsaCase>& p) {
                            const MhsaCase& c = p.param;
-                           return "mhsa__mcu_fused_vs_mhsa__ref_L" + std::to_string(c.seq) + "_E" + std::to_string(c.embed) +
+                           return "mhsa__rv32_fused_vs_mhsa__ref_L" + std::to_string(c.seq) + "_E" + std::to_string(c.embed) +
                                   "_H" + std::to_string(c.heads) + (c.causal ? "_causal" : "") + "_c" +
                                   std::to_string(c.cores);
                          });
 
-// attention__mcu_dma alone against softmax(q·kᵀ/√d [causal])·v in double precision, with the
+// attention__rv32_dma alone against softmax(q·kᵀ/√d [causal])·v in double precision, with the
 // MHSA tolerance (it is MHSA's attention stage).
 using AttentionParam = std::tuple<cases::AttentionMcuCase, int>;
 class McuAttention : public ::testing::TestWithParam<AttentionParam> {};
@@ -184,15 +184,15 @@ TEST_P(McuAttention, MatchesDoublePrecision) {
   const auto [c, cores] = GetParam();
   const int width = c.heads * c.head_dim;
   const auto qkv = test::random_bf16(static_cast<std::size_t>(c.seq) * 3 * width, 51);
-  const McuAttentionPlan plan = plan_attention_mcu(c.seq, c.head_dim, cores, c.l1_budget);
+  const DmaAttentionPlan plan = plan_attention_mcu(c.seq, c.head_dim, cores, c.l1_budget);
   ASSERT_TRUE(plan.ok) << plan.reason;
   runtime::AlignedBuffer l1(plan.l1_bytes + 16);
   test::CanaryMatrix<bf16> got(c.seq, width, width);
-  McuAttentionArgs args;
+  DmaAttentionArgs args;
   args.seq = c.seq, args.heads = c.heads, args.head_dim = c.head_dim, args.causal = c.causal;
   args.qkv = qkv.data(), args.out = got.data(), args.gemm = plan.gemm, args.l1 = l1.data(), args.dma = kHostDma;
   runtime::HostCluster cluster(cores);
-  cluster.fork([&](const runtime::Team& team) { attention_mcu_variants().front().run(args, team); });
+  cluster.fork([&](const runtime::Team& team) { attention_dma_variants().front().run(args, team); });
   EXPECT_EQ(got.damaged_canaries(), 0);
   const auto at = [&](int row, int col) { return double{to_f32(qkv[static_cast<std::size_t>(row) * 3 * width + col])}; };
   double err = 0.0, norm = 0.0;
@@ -224,7 +224,7 @@ INSTANTIATE_TEST_SUITE_P(Shapes, McuAttention,
                          ::testing::Combine(::testing::ValuesIn(cases::kAttentionMcuCases), ::testing::Values(1, 3, 8)),
                          [](const ::testing::TestParamInfo<AttentionParam>& param_info) {
                            const cases::AttentionMcuCase& c = std::get<0>(param_info.param);
-                           return "attention__mcu_dma_vs_double_L" + std::to_string(c.seq) + "_H" +
+                           return "attention__rv32_dma_vs_double_L" + std::to_string(c.seq) + "_H" +
                                   std::to_string(c.heads) + "_d" + std::to_string(c.head_dim) +
                                   (c.causal ? "_causal" : "") + "_c" + std::to_string(std::get<1>(param_info.param));
                          });
@@ -249,7 +249,7 @@ TEST_P(McuRmsnorm, MatchesPortableBitForBit) {
   test::CanaryMatrix<bf16> got(1, n, n), want(1, n, n);
   NormParams p;
   p.n = n, p.x = x.data(), p.gamma = gamma.data(), p.out = got.data();
-  test::run_variant(test::variant_named(rmsnorm_variants(), "rmsnorm__mcu_columns"), p, cores);
+  test::run_variant(test::variant_named(rmsnorm_variants(), "rmsnorm__rv32_columns"), p, cores);
   p.out = want.data();
   test::run_variant(test::variant_named(rmsnorm_variants(), "rmsnorm__portable"), p, 1);
   EXPECT_EQ(got.damaged_canaries(), 0);
@@ -278,7 +278,7 @@ TEST_P(McuAttentionDecode, MatchesPortableBitForBit) {
   p.q = q.data(), p.k_cache = k.data(), p.v_cache = v.data();
   test::CanaryMatrix<bf16> got(1, heads * head_size, heads * head_size), want(1, heads * head_size, heads * head_size);
   p.out = got.data();
-  test::run_variant(test::variant_named(attention_decode_variants(), "attention_decode__mcu_heads"), p, cores);
+  test::run_variant(test::variant_named(attention_decode_variants(), "attention_decode__rv32_heads"), p, cores);
   p.out = want.data();
   test::run_variant(test::variant_named(attention_decode_variants(), "attention_decode__portable_fastexp"), p, 1);
   EXPECT_EQ(got.damaged_canaries(), 0);
@@ -295,9 +295,9 @@ INSTANTIATE_TEST_SUITE_P(Shapes, McuAttentionDecode,
 namespace bfedge::kernels {
 namespace {
 
-TEST(McuAttentionPlan, TakesTheGemmFormOnlyWhenAHeadsScoresFit) {
+TEST(DmaAttentionPlan, TakesTheGemmFormOnlyWhenAHeadsScoresFit) {
   EXPECT_TRUE(plan_attention_mcu(64, 128, 8, 112 * 1024).gemm);
-  const McuAttentionPlan rows = plan_attention_mcu(120, 16, 3, 112 * 1024);
+  const DmaAttentionPlan rows = plan_attention_mcu(120, 16, 3, 112 * 1024);
   EXPECT_TRUE(rows.ok);
   EXPECT_FALSE(rows.gemm);
 }

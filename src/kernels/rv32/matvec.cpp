@@ -1,9 +1,9 @@
-// matvec__mcu_8row (kernels/mcu.hpp): the matvec_pack layout (16-row blocks, column pairs
+// matvec__rv32_8row (kernels/rv32.hpp): the matvec_pack layout (16-row blocks, column pairs
 // interleaved) read by 8-row halves, so 8 cores share even a 64-row matrix. Each BF16 pair of a
 // row is one 32-bit load, split into two FP32 values in registers (weights are used once per
 // token, so there is nothing to gain from widening them into L1 first). x is widened once per core.
 #include "bfedge/kernels/matvec.hpp"
-#include "mcu_common.hpp"
+#include "rv32_common.hpp"
 
 namespace bfedge::kernels {
 namespace {
@@ -16,7 +16,7 @@ inline float high_half(std::uint32_t pair) { return std::bit_cast<float>(pair & 
 
 }  // namespace
 
-std::size_t matvec__mcu_8row_scratch(const MatvecParams& p) {
+std::size_t matvec__rv32_8row_scratch(const MatvecParams& p) {
   return static_cast<std::size_t>(matvec_pairs(p.cols)) * 2 * sizeof(float);
 }
 
@@ -25,13 +25,13 @@ void widen_matvec_x(const bf16* x, int cols, float* out) {
   if (cols % 2 != 0) out[cols] = 0.0f;
 }
 
-void matvec__mcu_8row(const MatvecParams& p, const runtime::Team& team) {
-  float* x = core_scratch<float>(p.scratch, matvec__mcu_8row_scratch(p), team.core);
+void matvec__rv32_8row(const MatvecParams& p, const runtime::Team& team) {
+  float* x = core_scratch<float>(p.scratch, matvec__rv32_8row_scratch(p), team.core);
   widen_matvec_x(p.x, p.cols, x);
-  matvec_f32x__mcu_8row({p.rows, p.cols, p.w_packed, x, p.y, p.y_type == OutType::f32}, team);
+  matvec_f32x__rv32_8row({p.rows, p.cols, p.w_packed, x, p.y, p.y_type == OutType::f32}, team);
 }
 
-void matvec_f32x__mcu_8row(const McuMatvecArgs& p, const runtime::Team& team) {
+void matvec_f32x__rv32_8row(const MatvecF32xArgs& p, const runtime::Team& team) {
   const float* x = p.x;
   const int pairs = matvec_pairs(p.cols);
   const runtime::Range rows = runtime::split_blocks(p.rows, kRows, team.core, team.cores);

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "bfedge/core/status.hpp"
-#include "bfedge/mcu/cycle_model.hpp"
-#include "bfedge/mcu/firmware_output.hpp"
+#include "bfedge/emulator/cycle_model.hpp"
+#include "bfedge/emulator/firmware_output.hpp"
 
-namespace bfedge::mcu {
+namespace bfedge::emulator {
 
 // Where the firmware, its symbol table, the plugin and QEMU are: fixed at build time, each
 // overridable by an environment variable (BFEDGE_MCU_FIRMWARE, BFEDGE_MCU_PLUGIN, BFEDGE_QEMU_RV32;
@@ -48,4 +48,4 @@ Result<FirmwareResult> run_firmware(const FirmwareTools& tools, const std::vecto
 // The phases of one window (snapshot first excluded: it ends the serial part before the fork).
 std::vector<Phase> window_phases(const FirmwareResult& result, const Window& window);
 
-}  // namespace bfedge::mcu
+}  // namespace bfedge::emulator

@@ -1,4 +1,4 @@
-#include "bfedge/mcu/llama_image.hpp"
+#include "bfedge/emulator/llama_image.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -9,10 +9,10 @@
 #include "bfedge/kernels/attention_decode.hpp"
 #include "bfedge/kernels/matvec.hpp"
 #include "bfedge/kernels/variant.hpp"
-#include "bfedge/mcu/job.hpp"
+#include "bfedge/rv32/job.hpp"
 #include "bfedge/models/llama.hpp"
 
-namespace bfedge::mcu {
+namespace bfedge::emulator {
 namespace {
 
 namespace k = kernels;
@@ -87,9 +87,9 @@ void put(std::vector<unsigned char>& blob, std::size_t at, const void* data, std
 Result<LlamaMcuPlan> plan_llama_mcu(const models::LlamaConfig& c, int steps, int cores, std::size_t l1_arena,
                                     std::size_t l2_arena, std::size_t l3_bytes) {
   LlamaMcuPlan plan;
-  if (steps > static_cast<int>(kMaxLlamaSteps)) {
+  if (steps > static_cast<int>(rv32::kMaxLlamaSteps)) {
     return Status(ErrorCode::capacity, "does not fit: the MCU firmware runs at most " +
-                                           std::to_string(kMaxLlamaSteps) + " positions, not " + std::to_string(steps));
+                                           std::to_string(rv32::kMaxLlamaSteps) + " positions, not " + std::to_string(steps));
   }
   plan.weights_bytes = blob_bytes(c);
   const std::size_t cache = 2 * static_cast<std::size_t>(c.n_layers) * c.kv_dim() * steps * 2;
@@ -114,10 +114,10 @@ Result<LlamaMcuPlan> plan_llama_mcu(const models::LlamaConfig& c, int steps, int
   plan.chunk_bytes = chunk / block_bytes(c.hidden_dim) * block_bytes(c.hidden_dim);
   plan.chunk_bytes = std::max(plan.chunk_bytes, min_chunk);
   plan.l1_bytes = l1_bytes(c, plan.chunk_bytes, steps, cores, !plan.logits_in_l2);
-  if (const std::size_t phases = phases_per_token_bound(c, plan.chunk_bytes); phases > kDmaLogEntries) {
+  if (const std::size_t phases = phases_per_token_bound(c, plan.chunk_bytes); phases > rv32::kDmaLogEntries) {
     return Status(ErrorCode::capacity, "does not fit: a token may run " + std::to_string(phases) +
                                            " phases, more than the firmware's DMA log holds (" +
-                                           std::to_string(kDmaLogEntries) + ")");
+                                           std::to_string(rv32::kDmaLogEntries) + ")");
   }
   const std::size_t logits = plan.logits_in_l2 ? static_cast<std::size_t>(c.vocab_size) * 4 + 64 : 0;
   if (cache + logits > l2_arena) {
@@ -138,8 +138,8 @@ Result<LlamaMcuPlan> plan_llama_mcu(const models::LlamaConfig& c, int steps, int
 std::vector<unsigned char> llama_image(const models::LlamaConfig& c, const models::LlamaWeights<bf16>& w,
                                        const LlamaMcuPlan& plan, const std::vector<int>& prompt, int steps, int cores,
                                        int stop_token) {
-  LlamaJob job;
-  job.header.kind = JobKind::llama;
+  rv32::LlamaJob job;
+  job.header.kind = rv32::JobKind::llama;
   job.dim = static_cast<std::uint32_t>(c.dim), job.hidden_dim = static_cast<std::uint32_t>(c.hidden_dim);
   job.n_layers = static_cast<std::uint32_t>(c.n_layers), job.n_heads = static_cast<std::uint32_t>(c.n_heads);
   job.n_kv_heads = static_cast<std::uint32_t>(c.n_kv_heads), job.vocab_size = static_cast<std::uint32_t>(c.vocab_size);
@@ -203,4 +203,4 @@ std::vector<unsigned char> llama_image(const models::LlamaConfig& c, const model
   return image;
 }
 
-}  // namespace bfedge::mcu
+}  // namespace bfedge::emulator

@@ -1,4 +1,4 @@
-// linear__mcu_dma (kernels/mcu.hpp). L1 holds: the bias, A's chunk as landed BF16 and widened
+// linear__rv32_dma (kernels/rv32.hpp). L1 holds: the bias, A's chunk as landed BF16 and widened
 // FP32 (all m rows × tk), two landing buffers for W panels (tn × tk BF16) and the widened panel,
 // and three FP32 C tiles (compute / next partial in / previous partial out; with one chunk or one
 // panel only the first is used).
@@ -6,14 +6,14 @@
 // (and partial sums in/out); wait] barrier. Core 0 drives the DMA.
 #include <initializer_list>
 
-#include "mcu_common.hpp"
+#include "rv32_common.hpp"
 
 namespace bfedge::kernels {
 namespace {
 
-using mcu::kMr;
-using mcu::kNr;
-using mcu::round_up;
+using rv32::kMr;
+using rv32::kNr;
+using rv32::round_up;
 
 struct LinearL1 {
   bf16* bias;  // all n, landed once
@@ -26,14 +26,14 @@ struct LinearL1 {
 
 std::size_t linear_l1_bytes(int m, int n, int tn, int tk) {
   const std::size_t mp = static_cast<std::size_t>(round_up(m, kMr));
-  const auto r16 = [](std::size_t b) { return mcu::round_up(b, std::size_t{16}); };
+  const auto r16 = [](std::size_t b) { return rv32::round_up(b, std::size_t{16}); };
   std::size_t bytes = r16(static_cast<std::size_t>(n) * 2) + r16(static_cast<std::size_t>(m) * tk * 2) + r16(mp * tk * 4) +
                       2 * r16(static_cast<std::size_t>(tn) * tk * 2) + r16(static_cast<std::size_t>(tn) * tk * 4);
   return bytes + 3 * r16(mp * tn * 4);
 }
 
 LinearL1 carve(void* l1, int m, int n, int tn, int tk) {
-  mcu::L1Carver carver{static_cast<unsigned char*>(l1)};
+  rv32::L1Carver carver{static_cast<unsigned char*>(l1)};
   const std::size_t mp = static_cast<std::size_t>(round_up(m, kMr));
   LinearL1 out{};
   out.bias = carver.take<bf16>(static_cast<std::size_t>(n));
@@ -46,14 +46,14 @@ LinearL1 carve(void* l1, int m, int n, int tn, int tk) {
   return out;
 }
 
-int panels_of(const McuLinearArgs& p) { return (p.n + p.plan.tn - 1) / p.plan.tn; }
+int panels_of(const DmaLinearArgs& p) { return (p.n + p.plan.tn - 1) / p.plan.tn; }
 
 struct Step {
   int chunk, panel;
   int k0, kc, n0, nc;  // chunk [k0, k0 + kc), panel columns [n0, n0 + nc)
 };
 
-Step step_at(const McuLinearArgs& p, int s) {
+Step step_at(const DmaLinearArgs& p, int s) {
   const int panels = panels_of(p);
   Step st{s / panels, s % panels, 0, 0, 0, 0};
   st.k0 = st.chunk * p.plan.tk;
@@ -63,26 +63,26 @@ Step step_at(const McuLinearArgs& p, int s) {
   return st;
 }
 
-std::uint32_t fetch_a(const McuLinearArgs& p, const LinearL1& l1, const Step& st) {
-  return mcu::dma_start(p.dma, p.a + st.k0, l1.a_landed, st.kc * 2u, p.m, p.lda * 2u, p.plan.tk * 2u);
+std::uint32_t fetch_a(const DmaLinearArgs& p, const LinearL1& l1, const Step& st) {
+  return rv32::dma_start(p.dma, p.a + st.k0, l1.a_landed, st.kc * 2u, p.m, p.lda * 2u, p.plan.tk * 2u);
 }
 
-std::uint32_t fetch_w(const McuLinearArgs& p, const LinearL1& l1, const Step& st, int s) {
-  return mcu::dma_start(p.dma, p.w + static_cast<std::size_t>(st.n0) * p.ldw + st.k0, l1.w_landed[s % 2],
+std::uint32_t fetch_w(const DmaLinearArgs& p, const LinearL1& l1, const Step& st, int s) {
+  return rv32::dma_start(p.dma, p.w + static_cast<std::size_t>(st.n0) * p.ldw + st.k0, l1.w_landed[s % 2],
                         st.kc * 2u, st.nc, p.ldw * 2u, p.plan.tk * 2u);
 }
 
 // Partial sums of C for step st: workspace ↔ L1 tile (rows m, columns nc, tile row stride tn).
-std::uint32_t move_partial(const McuLinearArgs& p, const Step& st, float* tile, bool in) {
+std::uint32_t move_partial(const DmaLinearArgs& p, const Step& st, float* tile, bool in) {
   float* at = p.partial + st.n0;
-  return in ? mcu::dma_start(p.dma, at, tile, st.nc * 4u, p.m, p.n * 4u, p.plan.tn * 4u)
-            : mcu::dma_start(p.dma, tile, at, st.nc * 4u, p.m, p.plan.tn * 4u, p.n * 4u);
+  return in ? rv32::dma_start(p.dma, at, tile, st.nc * 4u, p.m, p.n * 4u, p.plan.tn * 4u)
+            : rv32::dma_start(p.dma, tile, at, st.nc * 4u, p.m, p.plan.tn * 4u, p.n * 4u);
 }
 
 // The C tile of step s: with one panel, every chunk accumulates into the same tile (no trips).
-float* tile_of(const McuLinearArgs& p, const LinearL1& l1, int s) { return l1.c_tile[panels_of(p) == 1 ? 0 : s % 3]; }
+float* tile_of(const DmaLinearArgs& p, const LinearL1& l1, int s) { return l1.c_tile[panels_of(p) == 1 ? 0 : s % 3]; }
 
-void compute(const McuLinearArgs& p, const LinearL1& l1, const Step& st, int s, const runtime::Team& team) {
+void compute(const DmaLinearArgs& p, const LinearL1& l1, const Step& st, int s, const runtime::Team& team) {
   const int chunks = (p.k + p.plan.tk - 1) / p.plan.tk;
   const bool first = st.chunk == 0, last = st.chunk == chunks - 1;
   const int row_groups = round_up(p.m, kMr) / kMr, col_groups = round_up(st.nc, kNr) / kNr;
@@ -100,7 +100,7 @@ void compute(const McuLinearArgs& p, const LinearL1& l1, const Step& st, int s, 
         for (int r = 0; r < kMr; ++r) c[r * tn + j] = bias;
       }
     }
-    mcu::micro_4x6(l1.a_packed + static_cast<std::size_t>(rg) * depth * kMr,
+    rv32::micro_4x6(l1.a_packed + static_cast<std::size_t>(rg) * depth * kMr,
                    l1.w_packed + static_cast<std::size_t>(cg) * depth * kNr, depth, c, tn);
     if (last) {
       const int rows = p.m - rg * kMr < kMr ? p.m - rg * kMr : kMr;
@@ -115,8 +115,8 @@ void compute(const McuLinearArgs& p, const LinearL1& l1, const Step& st, int s, 
 
 }  // namespace
 
-McuLinearPlan plan_linear_mcu(int m, int n, int k, std::size_t l1_budget) {
-  McuLinearPlan plan;
+DmaLinearPlan plan_linear_mcu(int m, int n, int k, std::size_t l1_budget) {
+  DmaLinearPlan plan;
   if (m <= 0 || n <= 0 || k <= 0) {
     plan.reason = "empty linear layer";
     return plan;
@@ -136,12 +136,12 @@ McuLinearPlan plan_linear_mcu(int m, int n, int k, std::size_t l1_budget) {
   return plan;
 }
 
-std::size_t linear_mcu_partial_bytes(int m, int n, int k, const McuLinearPlan& plan) {
+std::size_t linear_dma_partial_bytes(int m, int n, int k, const DmaLinearPlan& plan) {
   const bool round_trips = plan.tk < k && (n + plan.tn - 1) / plan.tn > 1;
   return round_trips ? static_cast<std::size_t>(m) * n * sizeof(float) : 0;
 }
 
-void linear__mcu_dma(const McuLinearArgs& p, const runtime::Team& team) {
+void linear__rv32_dma(const DmaLinearArgs& p, const runtime::Team& team) {
   const int panels = panels_of(p);
   const int chunks = (p.k + p.plan.tk - 1) / p.plan.tk;
   const bool round_trips = chunks > 1 && panels > 1;  // partial sums go to the workspace and back
@@ -150,7 +150,7 @@ void linear__mcu_dma(const McuLinearArgs& p, const runtime::Team& team) {
   const bool lead = team.core == 0;
   if (lead) {
     const Step first = step_at(p, 0);
-    if (p.bias != nullptr) p.dma.wait(p.dma.ctx, mcu::dma_start(p.dma, p.bias, l1.bias, p.n * 2u, 1, 0, 0));
+    if (p.bias != nullptr) p.dma.wait(p.dma.ctx, rv32::dma_start(p.dma, p.bias, l1.bias, p.n * 2u, 1, 0, 0));
     const std::uint32_t a = fetch_a(p, l1, first);
     p.dma.wait(p.dma.ctx, fetch_w(p, l1, first, 0));
     p.dma.wait(p.dma.ctx, a);
@@ -161,10 +161,10 @@ void linear__mcu_dma(const McuLinearArgs& p, const runtime::Team& team) {
     const int depth = round_up(st.kc, 2);
     if (st.panel == 0) {  // a new chunk of A has landed
       const runtime::Range r = runtime::split_range(round_up(p.m, kMr), team.core, team.cores);
-      mcu::widen_packed(l1.a_landed, p.plan.tk, p.m, st.kc, depth, kMr, r.begin, r.end, l1.a_packed);
+      rv32::widen_packed(l1.a_landed, p.plan.tk, p.m, st.kc, depth, kMr, r.begin, r.end, l1.a_packed);
     }
     const runtime::Range r = runtime::split_range(round_up(st.nc, kNr), team.core, team.cores);
-    mcu::widen_packed(l1.w_landed[s % 2], p.plan.tk, st.nc, st.kc, depth, kNr, r.begin, r.end, l1.w_packed);
+    rv32::widen_packed(l1.w_landed[s % 2], p.plan.tk, st.nc, st.kc, depth, kNr, r.begin, r.end, l1.w_packed);
     team.barrier();
     std::uint32_t tickets[4];
     int n_tickets = 0;

@@ -1,4 +1,4 @@
-#include "bfedge/mcu/firmware_output.hpp"
+#include "bfedge/emulator/firmware_output.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace bfedge::mcu {
+namespace bfedge::emulator {
 namespace {
 
 // Splits off the next whitespace-separated field of `line`.
@@ -223,4 +223,4 @@ std::string firmware_failure(const FirmwareResult& result) {
   return {};
 }
 
-}  // namespace bfedge::mcu
+}  // namespace bfedge::emulator

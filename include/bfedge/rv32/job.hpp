@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-namespace bfedge::mcu {
+namespace bfedge::rv32 {
 
 inline constexpr std::uint32_t kJobMagic = 0x4a4d4642u;  // "BFMJ"
 inline constexpr std::uint32_t kJobVersion = 1;
@@ -59,4 +59,4 @@ struct LlamaJob {
   std::uint32_t classifier = 0;
 };
 
-}  // namespace bfedge::mcu
+}  // namespace bfedge::rv32

@@ -1,4 +1,4 @@
-// attention_decode__mcu_heads (kernels/mcu.hpp): decode attention for small heads on in-order
+// attention_decode__rv32_heads (kernels/rv32.hpp): decode attention for small heads on in-order
 // cores. The portable variant's loops run over positions with the head dimension outside, which
 // suits vector units; here each position's dot product and value update keep the head's q and
 // accumulators in registers (head_size 8 is unrolled). Same summation order as the portable
@@ -7,7 +7,7 @@
 
 #include "bfedge/kernels/attention_decode.hpp"
 #include "bfedge/kernels/fast_math.hpp"
-#include "mcu_common.hpp"
+#include "rv32_common.hpp"
 
 namespace bfedge::kernels {
 namespace {
@@ -49,7 +49,7 @@ void one_head(const AttentionDecodeParams& p, int h, float* scores, float* acc) 
 
 }  // namespace
 
-void attention_decode__mcu_heads(const AttentionDecodeParams& p, const runtime::Team& team) {
+void attention_decode__rv32_heads(const AttentionDecodeParams& p, const runtime::Team& team) {
   float* scores = core_scratch<float>(p.scratch, attention_decode_scratch(p), team.core);
   float* acc = scores + p.n_positions;
   const runtime::Range heads = runtime::split_range(p.n_heads, team.core, team.cores);

@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-namespace bfedge::mcu {
+namespace bfedge::emulator {
 
 struct CycleModelParams {
   double clock_hz = 370e6;           // issue 4's default (GAP9 cluster clock class)
@@ -82,4 +82,4 @@ double core_cycles(const CoreCounts& c, const CycleModelParams& p);
 double dma_cycles(std::uint64_t bytes, std::uint64_t rows, const CycleModelParams& p);
 ModelReport model_phases(const std::vector<Phase>& phases, const CycleModelParams& p);
 
-}  // namespace bfedge::mcu
+}  // namespace bfedge::emulator

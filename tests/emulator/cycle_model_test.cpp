@@ -1,12 +1,12 @@
 // The cycle model (mcu/cycle_model.hpp) on hand-made counts, and the LLaMA plan's "does not fit"
 // reasons (mcu/llama_image.hpp) on configurations too big for L1, L2 or L3.
-#include "bfedge/mcu/cycle_model.hpp"
+#include "bfedge/emulator/cycle_model.hpp"
 
 #include <gtest/gtest.h>
 
-#include "bfedge/mcu/llama_image.hpp"
+#include "bfedge/emulator/llama_image.hpp"
 
-namespace bfedge::mcu {
+namespace bfedge::emulator {
 namespace {
 
 CoreCounts counts(std::uint64_t work, std::uint64_t l1_loads, std::uint64_t l2_loads, std::uint64_t taken) {
@@ -116,4 +116,4 @@ TEST(LlamaMcuPlan, SizesInReasonsNeverLookEqual) {
 }
 
 }  // namespace
-}  // namespace bfedge::mcu
+}  // namespace bfedge::emulator

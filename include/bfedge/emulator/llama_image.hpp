@@ -1,5 +1,5 @@
 // LLaMA decoders on the MCU: the plan (does the model fit L1/L2/L3, how big are the streamed
-// weight pieces, where do the weights live) and the job image (mcu/job.hpp LlamaJob).
+// weight pieces, where do the weights live) and the job image (rv32/job.hpp rv32::LlamaJob).
 #pragma once
 
 #include <cstddef>
@@ -10,7 +10,7 @@
 #include "bfedge/core/status.hpp"
 #include "bfedge/models/llama_config.hpp"
 
-namespace bfedge::mcu {
+namespace bfedge::emulator {
 
 struct LlamaMcuPlan {
   std::size_t chunk_bytes = 0;   // one L1 slot (two are used)
@@ -30,4 +30,4 @@ std::vector<unsigned char> llama_image(const models::LlamaConfig& config, const 
                                        const LlamaMcuPlan& plan, const std::vector<int>& prompt, int steps, int cores,
                                        int stop_token);
 
-}  // namespace bfedge::mcu
+}  // namespace bfedge::emulator

@@ -1,4 +1,4 @@
-#include "bfedge/mcu/firmware_run.hpp"
+#include "bfedge/emulator/firmware_run.hpp"
 
 #include <cctype>
 #include <charconv>
@@ -8,11 +8,11 @@
 #include <map>
 
 #include "bfedge/io/file.hpp"
-#include "bfedge/mcu/memory_map.h"
+#include "bfedge/rv32/memory_map.h"
 #include "bfedge/process/memory_file.hpp"
 #include "bfedge/process/subprocess.hpp"
 
-namespace bfedge::mcu {
+namespace bfedge::emulator {
 namespace {
 
 namespace fs = std::filesystem;
@@ -263,4 +263,4 @@ std::vector<Phase> window_phases(const FirmwareResult& result, const Window& win
   return out;
 }
 
-}  // namespace bfedge::mcu
+}  // namespace bfedge::emulator

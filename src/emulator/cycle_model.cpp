@@ -1,8 +1,8 @@
-#include "bfedge/mcu/cycle_model.hpp"
+#include "bfedge/emulator/cycle_model.hpp"
 
 #include <algorithm>
 
-namespace bfedge::mcu {
+namespace bfedge::emulator {
 
 CoreCounts& CoreCounts::operator+=(const CoreCounts& other) {
   instructions += other.instructions;
@@ -66,4 +66,4 @@ ModelReport model_phases(const std::vector<Phase>& phases, const CycleModelParam
   return report;
 }
 
-}  // namespace bfedge::mcu
+}  // namespace bfedge::emulator

@@ -4,23 +4,23 @@
 // the current tile's compute (double buffering). Freestanding: the same source runs on the RV32
 // firmware (with the DMA hart) and on the host (tests, with a synchronous copy as the DMA).
 //
-//   linear__mcu_dma     C[m×n] = A[m×k] · W[n×k]ᵀ + bias (PyTorch Linear layout), BF16 in and out.
+//   linear__rv32_dma     C[m×n] = A[m×k] · W[n×k]ᵀ + bias (PyTorch Linear layout), BF16 in and out.
 //                       K is split into chunks of tk that fit L1 with all of A's rows; C partial
 //                       sums travel L1↔workspace by DMA between chunks; cores share each W panel.
-//   attention__mcu_dma  per head, all in L1. When a head's L×L scores fit: Q, K, V land and are
+//   attention__rv32_dma  per head, all in L1. When a head's L×L scores fit: Q, K, V land and are
 //                       widened into the micro-kernel's layouts, S = Q·Kᵀ and P·V run on it
 //                       (the GEMM form). Otherwise K and V land (the next head's while this one
 //                       computes) and cores take blocks of 4 query rows: scores, softmax
 //                       (fast exp) and ·V stay in registers and per-core L1.
-//   matvec__mcu_8row    the LLaMA decoder's matvec on weights streamed into L1 (see below).
-//   mhsa__mcu_fused     linear (QKV) → attention → linear (output), nn.MultiheadAttention's
+//   matvec__rv32_8row    the LLaMA decoder's matvec on weights streamed into L1 (see below).
+//   mhsa__rv32_fused     linear (QKV) → attention → linear (output), nn.MultiheadAttention's
 //                       forward with the MhsaArgs interface of mhsa.hpp.
 // Plans fail (ok = false, with a reason) when even the smallest tiles exceed the L1 budget.
 //
-// Registry (src/kernels/variants.cpp): key kRv32Mcu (target rv32, plain C++, so they run on the
-// host too). matvec__mcu_8row, attention_decode__mcu_heads and rmsnorm__mcu_columns are in their
-// op's lists; the DMA-tiled kernels have their own: linear_mcu_variants() (oracle: matmul__ref
-// with Bᵀ), attention_mcu_variants() and mhsa_mcu_variants() (oracle: mhsa__ref).
+// Registry (src/kernels/variants.cpp): key kRv32 (target rv32, plain C++, so they run on the
+// host too). matvec__rv32_8row, attention_decode__rv32_heads and rmsnorm__rv32_columns are in their
+// op's lists; the DMA-tiled kernels have their own: linear_dma_variants() (oracle: matmul__ref
+// with Bᵀ), attention_dma_variants() and mhsa_dma_variants() (oracle: mhsa__ref).
 #pragma once
 
 #include <cstddef>
@@ -44,39 +44,39 @@ struct DmaOps {
 // (8 cores share a 64-row matrix); same parameters and layout as the matvec variants. The f32x
 // form takes x already widened (callers that apply several matrices to one x widen it once).
 struct MatvecParams;
-void matvec__mcu_8row(const MatvecParams& p, const runtime::Team& team);
-std::size_t matvec__mcu_8row_scratch(const MatvecParams& p);
-struct McuMatvecArgs {
+void matvec__rv32_8row(const MatvecParams& p, const runtime::Team& team);
+std::size_t matvec__rv32_8row_scratch(const MatvecParams& p);
+struct MatvecF32xArgs {
   int rows = 0, cols = 0;
   const bf16* w_packed = nullptr;
   const float* x = nullptr;  // (2 · matvec_pairs(cols)), zero past cols
   void* y = nullptr;
   bool y_f32 = false;
 };
-void matvec_f32x__mcu_8row(const McuMatvecArgs& p, const runtime::Team& team);
+void matvec_f32x__rv32_8row(const MatvecF32xArgs& p, const runtime::Team& team);
 // Widens x (cols) into out (2 · matvec_pairs(cols) floats, the odd one zero-padded).
 void widen_matvec_x(const bf16* x, int cols, float* out);
 
 // Decode attention with each head's q and accumulators in registers (attention_decode.hpp's
 // parameters and scratch); bit-identical to attention_decode__portable_fastexp.
 struct AttentionDecodeParams;
-void attention_decode__mcu_heads(const AttentionDecodeParams& p, const runtime::Team& team);
+void attention_decode__rv32_heads(const AttentionDecodeParams& p, const runtime::Team& team);
 
 // RMSNorm of rows shared by all cores (each core reduces the row and writes a slice); out must
 // not alias x (other cores are still reading it).
 struct NormParams;
-void rmsnorm__mcu_columns(const NormParams& p, const runtime::Team& team);
+void rmsnorm__rv32_columns(const NormParams& p, const runtime::Team& team);
 
-struct McuLinearPlan {
+struct DmaLinearPlan {
   bool ok = false;
   const char* reason = "";  // why not, when !ok
   int tn = 0;               // W rows (output columns) per panel, a multiple of 4
   int tk = 0;               // K per chunk, a multiple of 4
   std::size_t l1_bytes = 0;
 };
-McuLinearPlan plan_linear_mcu(int m, int n, int k, std::size_t l1_budget);
+DmaLinearPlan plan_linear_mcu(int m, int n, int k, std::size_t l1_budget);
 
-struct McuLinearArgs {
+struct DmaLinearArgs {
   int m = 0, n = 0, k = 0;
   const bf16* a = nullptr;  // (m, k), row stride lda
   int lda = 0;
@@ -85,24 +85,24 @@ struct McuLinearArgs {
   const bf16* bias = nullptr;  // (n) or null
   bf16* c = nullptr;           // (m, n), row stride ldc
   int ldc = 0;
-  McuLinearPlan plan;
+  DmaLinearPlan plan;
   void* l1 = nullptr;         // plan.l1_bytes, 16-byte aligned, shared by the cores
   float* partial = nullptr;   // (m, n) f32 workspace when plan.tk < k
   DmaOps dma;
 };
-// Bytes of McuLinearArgs::partial a plan needs (0 when the partial sums stay in L1).
-std::size_t linear_mcu_partial_bytes(int m, int n, int k, const McuLinearPlan& plan);
-void linear__mcu_dma(const McuLinearArgs& args, const runtime::Team& team);
+// Bytes of DmaLinearArgs::partial a plan needs (0 when the partial sums stay in L1).
+std::size_t linear_dma_partial_bytes(int m, int n, int k, const DmaLinearPlan& plan);
+void linear__rv32_dma(const DmaLinearArgs& args, const runtime::Team& team);
 
-struct McuAttentionPlan {
+struct DmaAttentionPlan {
   bool ok = false;
   const char* reason = "";
   bool gemm = false;  // the whole score matrix of a head fits L1: S and P·V on the micro-kernel
   std::size_t l1_bytes = 0;
 };
-McuAttentionPlan plan_attention_mcu(int seq, int head_dim, int cores, std::size_t l1_budget);
+DmaAttentionPlan plan_attention_mcu(int seq, int head_dim, int cores, std::size_t l1_budget);
 
-struct McuAttentionArgs {
+struct DmaAttentionArgs {
   int seq = 0, heads = 0, head_dim = 0;
   bool causal = false;
   const bf16* qkv = nullptr;  // (seq, 3·heads·head_dim): q | k | v, heads side by side
@@ -111,22 +111,22 @@ struct McuAttentionArgs {
   void* l1 = nullptr;         // plan.l1_bytes
   DmaOps dma;
 };
-void attention__mcu_dma(const McuAttentionArgs& args, const runtime::Team& team);
+void attention__rv32_dma(const DmaAttentionArgs& args, const runtime::Team& team);
 
-struct McuMhsaPlan {
+struct DmaMhsaPlan {
   bool ok = false;
   const char* reason = "";
-  McuLinearPlan in_proj, out_proj;
-  McuAttentionPlan attention;
+  DmaLinearPlan in_proj, out_proj;
+  DmaAttentionPlan attention;
   std::size_t l1_bytes = 0;      // the largest stage
   std::size_t l2_bytes = 0;      // workspace: qkv, attention output, partial sums
 };
-McuMhsaPlan plan_mhsa_mcu(int seq, int embed, int heads, int cores, std::size_t l1_budget);
-// An upper bound of the barriers mhsa__mcu_fused runs with this plan (linear: 1 + 2 per panel and
+DmaMhsaPlan plan_mhsa_mcu(int seq, int embed, int heads, int cores, std::size_t l1_budget);
+// An upper bound of the barriers mhsa__rv32_fused runs with this plan (linear: 1 + 2 per panel and
 // K chunk; attention: 1 + at most 8 per head): what the firmware's per-run logs must hold.
-std::size_t mhsa_mcu_phase_bound(const McuMhsaPlan& plan, int seq, int embed, int heads);
+std::size_t mhsa_dma_phase_bound(const DmaMhsaPlan& plan, int seq, int embed, int heads);
 
-struct McuMhsaArgs {
+struct DmaMhsaArgs {
   int seq = 0, embed = 0, heads = 0;
   bool causal = false;
   const bf16* x = nullptr;                // (seq, embed)
@@ -135,18 +135,18 @@ struct McuMhsaArgs {
   const bf16* out_proj_weight = nullptr;  // (embed, embed)
   const bf16* out_proj_bias = nullptr;    // (embed)
   bf16* y = nullptr;                      // (seq, embed)
-  McuMhsaPlan plan;
+  DmaMhsaPlan plan;
   void* l1 = nullptr;         // plan.l1_bytes
   void* workspace = nullptr;  // plan.l2_bytes
   DmaOps dma;
 };
-void mhsa__mcu_fused(const McuMhsaArgs& args, const runtime::Team& team);
+void mhsa__rv32_fused(const DmaMhsaArgs& args, const runtime::Team& team);
 
-using McuLinearVariant = Variant<McuLinearArgs>;
-using McuAttentionVariant = Variant<McuAttentionArgs>;
-using McuMhsaVariant = Variant<McuMhsaArgs>;
-std::span<const McuLinearVariant> linear_mcu_variants();
-std::span<const McuAttentionVariant> attention_mcu_variants();
-std::span<const McuMhsaVariant> mhsa_mcu_variants();
+using DmaLinearVariant = Variant<DmaLinearArgs>;
+using DmaAttentionVariant = Variant<DmaAttentionArgs>;
+using DmaMhsaVariant = Variant<DmaMhsaArgs>;
+std::span<const DmaLinearVariant> linear_dma_variants();
+std::span<const DmaAttentionVariant> attention_dma_variants();
+std::span<const DmaMhsaVariant> mhsa_dma_variants();
 
 }  // namespace bfedge::kernels

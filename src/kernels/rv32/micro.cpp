@@ -1,6 +1,6 @@
-#include "mcu_common.hpp"
+#include "rv32_common.hpp"
 
-namespace bfedge::kernels::mcu {
+namespace bfedge::kernels::rv32 {
 
 namespace {
 // 32-bit words that may alias the BF16 and FP32 buffers (landed rows start 4-byte aligned).
@@ -67,4 +67,4 @@ __attribute__((optimize("no-schedule-insns"))) void micro_4x6(const float* a, co
   c3[0] = c30, c3[1] = c31, c3[2] = c32, c3[3] = c33, c3[4] = c34, c3[5] = c35;
 }
 
-}  // namespace bfedge::kernels::mcu
+}  // namespace bfedge::kernels::rv32
