@@ -69,15 +69,17 @@ Result<PreparedGraph> PreparedGraph::prepare(graph::Graph graph, const k::Target
     p.plan_ = graph::plan_memory(p.graph_);
     p.arena_.resize(static_cast<std::size_t>(p.plan_.arena_bytes) + 64);
     p.state_.resize(static_cast<std::size_t>(p.plan_.state_bytes) + 64);
-    std::size_t scratch_per_core = 0;
+    std::size_t scratch_per_core = 0, workspace = 0;
     for (graph::NodeId id = 0; id < static_cast<graph::NodeId>(p.graph_.nodes.size()); ++id) {
       auto step = bind_step(p.graph_, id, spec, [&p](TensorId t) { return p.address(t); }, p.packed_);
       if (!step.is_ok()) return step.status();
       scratch_per_core = std::max(scratch_per_core, step.value().scratch_per_core);
+      workspace = std::max(workspace, step.value().workspace_bytes);
       p.steps_.push_back(std::move(step).value());
     }
     p.scratch_.resize(k::aligned_scratch_bytes(scratch_per_core) * static_cast<std::size_t>(cores) + 64);
-    for (PreparedStep& s : p.steps_) set_scratch(s, p.scratch_.data());
+    p.workspace_.resize(workspace + 64);
+    for (PreparedStep& s : p.steps_) set_scratch(s, p.scratch_.data(), p.workspace_.data());
     place_barriers(p.graph_, p.plan_, p.steps_);
   } catch (const std::bad_alloc&) {
     return Status(ErrorCode::capacity, "prepare: not enough memory for the graph's buffers");

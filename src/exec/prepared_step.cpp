@@ -131,15 +131,25 @@ Result<PreparedStep> bind_step(const graph::Graph& g, graph::NodeId id, const k:
       choose(s, node.op == Op::relu ? k::relu_variants() : k::gelu_erf_variants(), spec, packed);
       break;
     }
+    case Op::mhsa: {
+      auto& p = *std::get_if<k::MhsaParams>(&s.params);
+      p.x = bf(in(0)), p.in_proj_weight = bf(in(1)), p.in_proj_bias = bf(in(2));
+      p.out_proj_weight = bf(in(3)), p.out_proj_bias = bf(in(4)), p.y = bf(out(0));
+      choose(s, k::mhsa_variants(), spec, packed);
+      const auto* variant = static_cast<const k::MhsaVariant*>(s.variant);
+      s.workspace_bytes = variant->workspace_bytes == nullptr ? 0 : variant->workspace_bytes(p);
+      break;
+    }
   }
   if (s.invoke == nullptr) return invalid_argument("node '" + node.name + "': no kernel for this op");
   return s;
 }
 
-void set_scratch(PreparedStep& step, void* scratch) {
+void set_scratch(PreparedStep& step, void* scratch, void* workspace) {
   std::visit(
       [&](auto& p) {
         if constexpr (requires { p.scratch; }) p.scratch = scratch;
+        if constexpr (requires { p.workspace; }) p.workspace = workspace;
       },
       step.params);
 }
@@ -190,6 +200,9 @@ void place_barriers(const graph::Graph& g, const graph::MemoryPlan& plan, std::v
     std::vector<Span> reads, writes;
     for (TensorId t : node.inputs) add_span(g, plan, t, reads);
     for (TensorId t : node.outputs) add_span(g, plan, t, writes);
+    if (s.workspace_bytes > 0) {  // one workspace shared by every core and every node that has one
+      writes.push_back({graph::MemoryRegion::none, 0, static_cast<std::int64_t>(s.workspace_bytes)});
+    }
     const bool hazard = any_overlap(reads, group_writes) || any_overlap(writes, group_writes) ||
                         any_overlap(writes, group_reads);
     if (hazard && &s != &steps.front()) {

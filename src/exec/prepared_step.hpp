@@ -32,6 +32,7 @@ struct PreparedStep {
   void (*invoke)(const PreparedStep& step, const runtime::Team& team) = nullptr;
   graph::NodeParams params;  // bound: every pointer set
   std::size_t scratch_per_core = 0;
+  std::size_t workspace_bytes = 0;  // shared by all cores (mhsa)
   bool barrier_before = false;
   // Position-dependent parts, set by set_position before each run.
   const float* rope_cos = nullptr;  // (max_positions, head_size / 2)
@@ -47,7 +48,7 @@ using PackedWeights = std::vector<runtime::AlignedBuffer>;
 // binds its params to the tensors' addresses.
 Result<PreparedStep> bind_step(const graph::Graph& graph, graph::NodeId node, const kernels::TargetSpec& spec,
                                const AddressOf& address, PackedWeights& packed);
-void set_scratch(PreparedStep& step, void* scratch);
+void set_scratch(PreparedStep& step, void* scratch, void* workspace);
 void set_position(PreparedStep& step, int position);
 // Sets barrier_before where a step touches bytes the steps since the last barrier wrote, or
 // writes bytes they read.

@@ -182,6 +182,14 @@ TensorId GraphBuilder::view(std::string name, TensorId base, std::int64_t offset
   return add_tensor(std::move(t));
 }
 
+TensorId GraphBuilder::mhsa(std::string name, TensorId x, TensorId in_weight, TensorId in_bias,
+                            TensorId out_weight, TensorId out_bias, int heads, bool causal) {
+  kernels::MhsaParams p;
+  p.seq = leading_rows(at(x).shape), p.embed = last_dim(at(x).shape), p.heads = heads, p.causal = causal;
+  const NodeId n = add_node(name, Op::mhsa, p, {x, in_weight, in_bias, out_weight, out_bias});
+  return add_output(n, name, at(x).shape, at(x).type);
+}
+
 void GraphBuilder::mark_output(TensorId id) {
   graph_.outputs.push_back(id);
   if (id >= 0 && id < static_cast<TensorId>(graph_.tensors.size()) &&

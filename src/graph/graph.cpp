@@ -27,6 +27,7 @@ const char* op_name(Op op) {
     case Op::swiglu: return "swiglu";
     case Op::gelu_erf: return "gelu_erf";
     case Op::relu: return "relu";
+    case Op::mhsa: return "mhsa";
   }
   return "unknown";
 }

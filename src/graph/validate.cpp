@@ -190,6 +190,24 @@ Status check_params(const Graph& g, NodeId id) {
       BFEDGE_RETURN_IF_ERROR(c.type(c.in(0), bf16));
       return c.elements(c.in(0), p->n);
     }
+    case Op::mhsa: {
+      const auto* p = std::get_if<kernels::MhsaParams>(&node.params);
+      if (p == nullptr) return c.fail("params are not MhsaParams");
+      BFEDGE_RETURN_IF_ERROR(c.arity(5, 1));
+      BFEDGE_RETURN_IF_ERROR(c.positive(p->seq, "seq"));
+      if (p->heads <= 0 || p->embed <= 0 || p->embed % p->heads != 0) {
+        return c.fail("embed " + std::to_string(p->embed) + " is not a positive multiple of " +
+                      std::to_string(p->heads) + " heads");
+      }
+      for (std::size_t i = 0; i < 5; ++i) BFEDGE_RETURN_IF_ERROR(c.type(c.in(i), bf16));
+      const std::int64_t e = p->embed;
+      BFEDGE_RETURN_IF_ERROR(c.elements(c.in(0), p->seq * e));
+      BFEDGE_RETURN_IF_ERROR(c.shape(c.in(1), Shape{3 * e, e}));
+      BFEDGE_RETURN_IF_ERROR(c.elements(c.in(2), 3 * e));
+      BFEDGE_RETURN_IF_ERROR(c.shape(c.in(3), Shape{e, e}));
+      BFEDGE_RETURN_IF_ERROR(c.elements(c.in(4), e));
+      return c.elements(c.out(0), p->seq * e);
+    }
   }
   return c.fail("unknown op");
 }

@@ -1,4 +1,4 @@
-// The prepared executor: an encoder-style graph (linear, GELU, LayerNorm, ReLU, residual) run by
+// The prepared executor: an encoder-style graph (MHSA, linear, GELU, LayerNorm, ReLU, residual) run by
 // the executor equals the same reference kernels called one by one, bit for bit, and every ISA
 // level this CPU has stays within the ops' tolerance of it; barriers go only where data flows.
 #include <gtest/gtest.h>
@@ -26,12 +26,21 @@ struct EncoderBlock {
   std::vector<bf16> gamma = test::random_bf16(static_cast<std::size_t>(k), 14, 1.0f);
   std::vector<bf16> beta = test::random_bf16(static_cast<std::size_t>(k), 15, 0.1f);
   std::vector<bf16> x = test::random_bf16(static_cast<std::size_t>(m) * k, 16, 1.0f);
+  int heads = 4;
+  std::vector<bf16> in_w = test::random_bf16(static_cast<std::size_t>(3 * k) * k, 17, 0.2f);
+  std::vector<bf16> in_b = test::random_bf16(static_cast<std::size_t>(3 * k), 18, 0.1f);
+  std::vector<bf16> out_w = test::random_bf16(static_cast<std::size_t>(k) * k, 19, 0.2f);
+  std::vector<bf16> out_b = test::random_bf16(static_cast<std::size_t>(k), 20, 0.1f);
   TensorId input = graph::kNone, output = graph::kNone;
 
   graph::Graph build() {
     graph::GraphBuilder b;
     input = b.input("x", Shape{m, k}, ElementType::bf16);
-    TensorId h = b.linear("fc1", input, b.weight("fc1.weight", Shape{n, k}, ElementType::bf16, w1.data()),
+    const TensorId att = b.mhsa("attention", input, b.weight("in_proj.weight", Shape{3 * k, k}, ElementType::bf16, in_w.data()),
+                                b.weight("in_proj.bias", Shape{3 * k}, ElementType::bf16, in_b.data()),
+                                b.weight("out_proj.weight", Shape{k, k}, ElementType::bf16, out_w.data()),
+                                b.weight("out_proj.bias", Shape{k}, ElementType::bf16, out_b.data()), heads);
+    TensorId h = b.linear("fc1", att, b.weight("fc1.weight", Shape{n, k}, ElementType::bf16, w1.data()),
                           b.weight("fc1.bias", Shape{n}, ElementType::bf16, b1.data()));
     h = b.unary(graph::Op::gelu_erf, "gelu", h);
     h = b.linear("fc2", h, b.weight("fc2.weight", Shape{k, n}, ElementType::bf16, w2.data()));
@@ -49,8 +58,16 @@ struct EncoderBlock {
   std::vector<bf16> reference() const {
     const runtime::Team one;
     std::vector<bf16> h(static_cast<std::size_t>(m) * n), y(static_cast<std::size_t>(m) * k), out(y.size());
+    std::vector<bf16> att(y.size());
+    kernels::MhsaParams attention;
+    attention.seq = m, attention.embed = k, attention.heads = heads, attention.x = x.data();
+    attention.in_proj_weight = in_w.data(), attention.in_proj_bias = in_b.data();
+    attention.out_proj_weight = out_w.data(), attention.out_proj_bias = out_b.data(), attention.y = att.data();
+    std::vector<std::byte> workspace(kernels::mhsa__ref_workspace(attention));
+    attention.workspace = workspace.data();
+    kernels::mhsa__ref(attention, one);
     kernels::MatmulParams fc1;
-    fc1.m = m, fc1.n = n, fc1.k = k, fc1.a = x.data(), fc1.lda = k, fc1.b = w1.data(), fc1.ldb = k;
+    fc1.m = m, fc1.n = n, fc1.k = k, fc1.a = att.data(), fc1.lda = k, fc1.b = w1.data(), fc1.ldb = k;
     fc1.b_transposed = true, fc1.bias = b1.data(), fc1.c = h.data(), fc1.ldc = n;
     kernels::matmul__ref(fc1, one);
     kernels::UnaryParams gelu;

@@ -64,7 +64,7 @@ class PreparedGraph {
   graph::MemoryPlan plan_;
   std::vector<PreparedStep> steps_;
   std::vector<runtime::AlignedBuffer> packed_;  // packed weights, owned
-  runtime::AlignedBuffer arena_, state_, scratch_;
+  runtime::AlignedBuffer arena_, state_, scratch_, workspace_;
   int cores_ = 1;
 };
 

@@ -38,6 +38,10 @@ class GraphBuilder {
   TensorId add(std::string name, TensorId a, TensorId b);
   TensorId swiglu(std::string name, TensorId gate, TensorId up);  // in place on gate
   TensorId unary(Op op, std::string name, TensorId x);            // gelu_erf, relu
+  // Self-attention over x (seq, embed) with `heads` heads, PyTorch's nn.MultiheadAttention
+  // weights (in_proj (3E, E) + bias, out_proj (E, E) + bias).
+  TensorId mhsa(std::string name, TensorId x, TensorId in_weight, TensorId in_bias, TensorId out_weight,
+                TensorId out_bias, int heads, bool causal = false);
 
   // `shape` elements of activation `base` from element `offset` on, as their own tensor.
   TensorId view(std::string name, TensorId base, std::int64_t offset, Shape shape);

@@ -27,6 +27,7 @@
 #include "bfedge/kernels/elementwise.hpp"
 #include "bfedge/kernels/matmul.hpp"
 #include "bfedge/kernels/matvec.hpp"
+#include "bfedge/kernels/mhsa.hpp"
 #include "bfedge/kernels/norm.hpp"
 
 namespace bfedge::graph {
@@ -78,6 +79,8 @@ enum class Op : unsigned char {
   swiglu,            // (gate, up) -> gate' (in place)                      SwigluParams
   gelu_erf,          // (x) -> y                                            UnaryParams
   relu,              // (x) -> y                                            UnaryParams
+  mhsa,              // (x (seq, E), in_w (3E, E), in_b, out_w (E, E), out_b) -> y (seq, E)
+                     //   self-attention of one sequence, optionally causal   MhsaParams
 };
 const char* op_name(Op op);
 
@@ -89,7 +92,7 @@ struct KvWriteParams {
 using NodeParams = std::variant<kernels::EmbeddingParams, kernels::NormParams, kernels::MatvecParams,
                                 kernels::MatmulParams, kernels::RopeParams, KvWriteParams,
                                 kernels::AttentionDecodeParams, kernels::AddParams,
-                                kernels::SwigluParams, kernels::UnaryParams>;
+                                kernels::SwigluParams, kernels::UnaryParams, kernels::MhsaParams>;
 
 struct Node {
   std::string name;

@@ -3,7 +3,8 @@
 // writes, with totals and the memory plan's arena and state sizes.
 //
 // MACs count the products of the matrix and attention ops (matvec: rows·cols; linear: m·n·k;
-// attention_decode: 2·heads·head_size·positions for q·k and p·v); element-wise ops, norms and
+// attention_decode: 2·heads·head_size·positions for q·k and p·v; mhsa: 4·L·E² + 2·L²·E, its
+// projections and both attention products, as if not causal); element-wise ops, norms and
 // data movement count 0. A decoder step is costed at one position: the attention's positions
 // are position + 1.
 #pragma once
