@@ -112,10 +112,15 @@ BFEDGE_TARGET_AMXBF16 inline void start_tile(const float* bias_row) {
 }
 
 // Whole FP32 tiles go straight from the tile registers to C when their rows start on cache lines
-// (C 64-byte aligned at the block, ldc a multiple of 16).
+// (C 64-byte aligned at the block, ldc a multiple of 16), or when C is small enough to stay in L1,
+// where rows across two lines cost less than the detour through the buffer (a vector load of a
+// tile just stored waits for the store).
+constexpr std::size_t kSplitStoresUpTo = 32 * 1024;
 bool tiles_store_direct(const MatmulParams& p, int i0, int j0) {
+  if (p.c_type != OutType::f32) return false;
   const auto* c = static_cast<const float*>(p.c) + static_cast<std::size_t>(i0) * p.ldc + j0;
-  return p.c_type == OutType::f32 && p.ldc % kTile == 0 && (reinterpret_cast<std::uintptr_t>(c) & 63) == 0;
+  if (static_cast<std::size_t>(p.m) * p.ldc * sizeof(float) <= kSplitStoresUpTo) return true;
+  return p.ldc % kTile == 0 && (reinterpret_cast<std::uintptr_t>(c) & 63) == 0;
 }
 
 template <int Tile>
