@@ -3,10 +3,13 @@
 // 32-deep k step, four tdpbf16ps each. op(B) uses the AVX-512 variant's panel layout
 // (matmul_pack_avx512.hpp) with k padded to a multiple of 32: a B tile is 16 pair rows of one
 // 16-column half of a panel (stride 128 bytes). A is read in place (stride lda) when a row
-// block is whole tiles and k a multiple of 32; otherwise the block is first copied, zero-padded,
-// into scratch (row tails such as 49 or 196 rows, and k tails, cost one copy per row block).
-// C tiles go through a per-core FP32 buffer, where bias, BF16 rounding and column masks are
-// applied with AVX-512. Tile state needs Linux's permission, which host_isa() requests before
+// block is whole tiles, k a multiple of 32 and every tile row one whole cache line (A 64-byte
+// aligned, lda a multiple of 32); otherwise each row block is first copied, zero-padded, into
+// scratch, once for all panels (row tails such as 49 or 196 rows, k tails, unaligned A).
+// Whole FP32 tiles go straight from the tiles to C when C's rows start on cache lines (or C is
+// small enough to stay in L1); otherwise C tiles go through a per-core FP32 buffer, where bias,
+// BF16 rounding and column masks are applied with AVX-512 and FP32 rows are stored without
+// crossing cache lines. Tile state needs Linux's permission, which host_isa() requests before
 // it reports Isa::amxbf16.
 #include "bfedge/kernels/matmul.hpp"
 #include "matmul_pack_avx512.hpp"
