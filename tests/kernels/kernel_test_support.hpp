@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
@@ -21,27 +22,40 @@ namespace bfedge::test {
 using bfedge::random_bf16;  // core/random_data.hpp: the same data as bench and `bfedge bench`
 using bfedge::random_f32;
 
+// Element `shift` past a 64-byte boundary inside `v` (which has at least 64 spare bytes): for
+// tests of kernels that take faster paths on cache-line aligned operands.
+template <class T>
+std::size_t line_offset(const std::vector<T>& v, int shift) {
+  const auto address = reinterpret_cast<std::uintptr_t>(v.data());
+  const std::size_t to_line = ((64 - address % 64) % 64) / sizeof(T);
+  return to_line + static_cast<std::size_t>(shift);
+}
+
 // A rows × cols matrix with row stride `ld` >= cols, plus `tail` elements after it. Every
-// element outside the rows × cols window holds a canary that no kernel may touch.
+// element outside the rows × cols window holds a canary that no kernel may touch. With
+// line_shift >= 0 the matrix starts line_shift elements past a 64-byte boundary (canaries before).
 template <class T>
 class CanaryMatrix {
  public:
   static constexpr std::uint16_t kCanaryBits = 0x7fa5;  // a NaN payload no kernel produces
 
-  CanaryMatrix(int rows, int cols, int ld, int tail = 37)
+  CanaryMatrix(int rows, int cols, int ld, int tail = 37, int line_shift = -1)
       : rows_(rows), cols_(cols), ld_(ld),
-        data_(static_cast<std::size_t>(rows) * ld + tail, canary()) {}
+        data_(static_cast<std::size_t>(rows) * ld + tail + (line_shift >= 0 ? 64 / sizeof(T) + line_shift : 0),
+              canary()),
+        lead_(line_shift >= 0 ? line_offset(data_, line_shift) : 0) {}
 
-  T* data() { return data_.data(); }
+  T* data() { return data_.data() + lead_; }
   int ld() const { return ld_; }
-  const T& at(int r, int c) const { return data_[static_cast<std::size_t>(r) * ld_ + c]; }
+  const T& at(int r, int c) const { return data_[lead_ + static_cast<std::size_t>(r) * ld_ + c]; }
 
   // Number of canaries that were overwritten.
   int damaged_canaries() const {
     int damaged = 0;
     for (std::size_t i = 0; i < data_.size(); ++i) {
-      const int r = static_cast<int>(i / ld_), c = static_cast<int>(i % ld_);
-      const bool inside = r < rows_ && c < cols_;
+      const bool before = i < lead_;
+      const int r = static_cast<int>((i - lead_) / ld_), c = static_cast<int>((i - lead_) % ld_);
+      const bool inside = !before && r < rows_ && c < cols_;
       if (!inside && !is_canary(data_[i])) ++damaged;
     }
     return damaged;
@@ -65,6 +79,7 @@ class CanaryMatrix {
 
   int rows_, cols_, ld_;
   std::vector<T> data_;
+  std::size_t lead_;
 };
 
 // Runs `variant` with freshly allocated per-core scratch on `cores` host threads (with

@@ -23,6 +23,10 @@ struct Case {
   OutType out;
   int cores;
   PackWeights pack = PackWeights::no;
+  // -1: strided operands (lda, ldb, ldc past every width). Otherwise dense rows (lda = k,
+  // ldc = n), A on a 64-byte boundary and C starting c_line_shift elements past one: the
+  // in-place A tiles, direct C tile stores and line-aligned C row stores of the AMX variant.
+  int c_line_shift = -1;
 };
 
 std::vector<Shape> shapes() {  // kernels/kernel_cases.hpp, shared with the on-target tests
@@ -58,14 +62,16 @@ std::vector<Case> cases() {
 // operands (strides past every width) and compares every output, and the canaries past them.
 void check_case(const Case& c) {
   const auto [m, n, k] = c.shape;
-  const int lda = k + 3, ldb = (c.b_transposed ? k : n) + 1, ldc = n + 2;
-  const auto a = test::random_bf16(static_cast<std::size_t>(m) * lda, 1);
+  const bool dense = c.c_line_shift >= 0;
+  const int lda = dense ? k : k + 3, ldb = (c.b_transposed ? k : n) + (dense ? 0 : 1), ldc = dense ? n : n + 2;
+  const auto a_storage = test::random_bf16(static_cast<std::size_t>(m) * lda + 32, 1);
+  const bf16* a = a_storage.data() + (dense ? test::line_offset(a_storage, 0) : 0);
   const auto b = test::random_bf16(static_cast<std::size_t>(c.b_transposed ? n : k) * ldb, 2);
   const auto bias = test::random_bf16(static_cast<std::size_t>(n), 3);
 
   MatmulParams p;
   p.m = m, p.n = n, p.k = k;
-  p.a = a.data(), p.lda = lda;
+  p.a = a, p.lda = lda;
   p.b = b.data(), p.ldb = ldb, p.b_transposed = c.b_transposed;
   p.bias = c.bias ? bias.data() : nullptr;
   p.ldc = ldc;
@@ -73,7 +79,7 @@ void check_case(const Case& c) {
 
   auto check = [&](auto tag) {
     using Out = decltype(tag);
-    test::CanaryMatrix<Out> got(m, n, ldc), want(m, n, ldc);
+    test::CanaryMatrix<Out> got(m, n, ldc, 37, c.c_line_shift), want(m, n, ldc);
     p.c = got.data();
     test::run_variant(*c.variant, p, c.cores, c.pack);
     p.c = want.data();
@@ -113,7 +119,8 @@ std::string case_name(const ::testing::TestParamInfo<Case>& param) {
   return test::param_name(std::string(c.variant->name) + (c.pack == PackWeights::yes ? "_packed" : "") +
                           "_vs_matmul__ref_" + std::to_string(c.shape.m) + "x" + std::to_string(c.shape.n) + "x" +
                           std::to_string(c.shape.k) + (c.b_transposed ? "_bt" : "_bn") + (c.bias ? "_bias" : "") +
-                          (c.out == OutType::f32 ? "_f32" : "_bf16") + "_c" + std::to_string(c.cores) + "_" +
+                          (c.out == OutType::f32 ? "_f32" : "_bf16") + "_c" + std::to_string(c.cores) +
+                          (c.c_line_shift >= 0 ? "_dense_cshift" + std::to_string(c.c_line_shift) : "") + "_" +
                           std::to_string(param.index));
 }
 
@@ -146,6 +153,31 @@ std::vector<Case> packed_cases() {
 }
 
 INSTANTIATE_TEST_SUITE_P(PackedTileEdges, MatmulVariants, ::testing::ValuesIn(packed_cases()), case_name);
+
+// Dense, line-aligned operands (the layout of bench gemm and of a model's arena) through the
+// packed path: whole A tiles read in place (m a multiple of 16, k of 32) or copied (the other
+// shapes), C aligned (direct tile stores) or 1, 4 or 8 elements past a line (shifted row
+// stores), several row blocks and panels (both loop orders, the serpentine walk).
+std::vector<Case> dense_cases() {
+  std::vector<Case> out;
+  const Shape shapes[] = {{16, 16, 32},  {32, 32, 32},   {32, 64, 64},    {48, 96, 64},   {64, 160, 128},
+                          {96, 64, 32},  {128, 512, 128}, {64, 1536, 512}, {33, 64, 64},  {49, 192, 64},
+                          {196, 480, 160}, {16, 172, 64}, {64, 48, 33}};
+  for (const MatmulVariant& v : matmul_variants()) {
+    if (v.pack_weights == nullptr) continue;
+    int index = 0;
+    for (const Shape& sh : shapes) {
+      for (int shift : {0, 1, 4, 8}) {
+        ++index;
+        out.push_back({&v, sh, index % 2 == 1, index % 3 == 0, index % 5 == 4 ? OutType::bf16 : OutType::f32,
+                       1 + index % 2, PackWeights::yes, shift});
+      }
+    }
+  }
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(PackedDenseAligned, MatmulVariants, ::testing::ValuesIn(dense_cases()), case_name);
 
 // Packing is a layout change only: the packed and unpacked calls of a variant give the same bits.
 TEST(MatmulPacked, SameBitsAsUnpackedCall) {

@@ -3,15 +3,19 @@
 // 32-deep k step, four tdpbf16ps each. op(B) uses the AVX-512 variant's panel layout
 // (matmul_pack_avx512.hpp) with k padded to a multiple of 32: a B tile is 16 pair rows of one
 // 16-column half of a panel (stride 128 bytes). A is read in place (stride lda) when a row
-// block is whole tiles and k a multiple of 32; otherwise the block is first copied, zero-padded,
-// into scratch (row tails such as 49 or 196 rows, and k tails, cost one copy per row block).
-// C tiles go through a per-core FP32 buffer, where bias, BF16 rounding and column masks are
-// applied with AVX-512. Tile state needs Linux's permission, which host_isa() requests before
+// block is whole tiles, k a multiple of 32 and every tile row one whole cache line (A 64-byte
+// aligned, lda a multiple of 32); otherwise each row block is first copied, zero-padded, into
+// scratch, once for all panels (row tails such as 49 or 196 rows, k tails, unaligned A).
+// Whole FP32 tiles go straight from the tiles to C when C's rows start on cache lines (or C is
+// small enough to stay in L1); otherwise C tiles go through a per-core FP32 buffer, where bias,
+// BF16 rounding and column masks are applied with AVX-512 and FP32 rows are stored without
+// crossing cache lines. Tile state needs Linux's permission, which host_isa() requests before
 // it reports Isa::amxbf16.
 #include "bfedge/kernels/matmul.hpp"
 #include "matmul_pack_avx512.hpp"
 #include "x86_target.hpp"
 
+#include <cstdint>
 #include <cstring>
 
 #define BFEDGE_TARGET_AMXBF16 \
@@ -48,13 +52,31 @@ std::size_t a_block_bytes(const MatmulParams& p) {
 }
 std::size_t panel_bytes(const MatmulParams& p) { return panel_elements(padded_pairs(p.k)) * sizeof(std::uint16_t); }
 
-// Rows of one finished C tile (bias included) from the FP32 buffer into C: FP32 or BF16, the
-// first `cols` columns.
-BFEDGE_TARGET_AMXBF16 void store_tile_rows(const MatmulParams& p, const float* tile, int i0, int rows,
-                                           int j0, int cols) {
-  if (cols <= 0) return;
-  const __mmask16 mask = cols >= kTile ? __mmask16(0xffff) : __mmask16((1u << cols) - 1);
-  for (int r = 0; r < rows; ++r) x86::matmul_pack::store_c_row(p, i0 + r, j0, mask, _mm512_load_ps(tile + r * kTile));
+// One finished row of a C block (bias included), `cols` (≤ 32) FP32 values in x0 | x1, into C
+// row i from column j0. A whole FP32 row goes out as stores that never cross a cache line (a
+// 64-byte store across two lines costs about twice an aligned one): the head of the first line,
+// one whole line, the tail of the third, shifted into place with vpermt2ps.
+BFEDGE_TARGET_AMXBF16 void store_block_row(const MatmulParams& p, int i, int j0, int cols, __m512 x0, __m512 x1) {
+  float* c = static_cast<float*>(p.c) + static_cast<std::size_t>(i) * p.ldc + j0;
+  const unsigned off = (reinterpret_cast<std::uintptr_t>(c) >> 2) & (kTile - 1);
+  if (p.c_type == OutType::f32 && cols == 2 * kTile && (reinterpret_cast<std::uintptr_t>(c) & 3) == 0) {
+    if (off == 0) {
+      _mm512_store_ps(c, x0);
+      _mm512_store_ps(c + kTile, x1);
+      return;
+    }
+    float* line = c - off;
+    const __m512i shift = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(kTile - off)),
+                                           _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0));
+    const auto head = static_cast<__mmask16>(0xffffu << off);
+    _mm512_mask_store_ps(line, head, _mm512_permutex2var_ps(x0, shift, x0));
+    _mm512_store_ps(line + kTile, _mm512_permutex2var_ps(x0, shift, x1));
+    _mm512_mask_store_ps(line + 2 * kTile, static_cast<__mmask16>(~head), _mm512_permutex2var_ps(x1, shift, x1));
+    return;
+  }
+  const auto mask = [](int n) { return n >= kTile ? __mmask16(0xffff) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1); };
+  x86::matmul_pack::store_c_row(p, i, j0, mask(cols), x0);
+  if (cols > kTile) x86::matmul_pack::store_c_row(p, i, j0 + kTile, mask(cols - kTile), x1);
 }
 
 // GCC's tile intrinsics paste their tile number into the assembly text, so a template's tile
@@ -92,19 +114,22 @@ BFEDGE_TARGET_AMXBF16 inline void start_tile(const float* bias_row) {
   }
 }
 
-// C tile `Tile` (rows from i0, columns from j0) to C: straight from the tile when it is whole and
-// C is FP32, else through the FP32 buffer.
+// Whole FP32 tiles go straight from the tile registers to C when their rows start on cache lines
+// (C 64-byte aligned at the block, ldc a multiple of 16), or when C is small enough to stay in L1,
+// where rows across two lines cost less than the detour through the buffer (a vector load of a
+// tile just stored waits for the store).
+constexpr std::size_t kSplitStoresUpTo = 32 * 1024;
+bool tiles_store_direct(const MatmulParams& p, int i0, int j0) {
+  if (p.c_type != OutType::f32) return false;
+  const auto* c = static_cast<const float*>(p.c) + static_cast<std::size_t>(i0) * p.ldc + j0;
+  if (static_cast<std::size_t>(p.m) * p.ldc * sizeof(float) <= kSplitStoresUpTo) return true;
+  return p.ldc % kTile == 0 && (reinterpret_cast<std::uintptr_t>(c) & 63) == 0;
+}
+
 template <int Tile>
-BFEDGE_TARGET_AMXBF16 inline void finish_tile(const MatmulParams& p, float* c_tiles, int i0, int rows, int j0,
-                                              int cols) {
-  if (p.c_type == OutType::f32 && rows >= kTile && cols >= kTile) {
-    float* c = static_cast<float*>(p.c) + static_cast<std::size_t>(i0) * p.ldc + j0;
-    tile_store<Tile>(c, static_cast<long>(p.ldc) * 4);
-    return;
-  }
-  float* buffer = c_tiles + Tile * kTile * kTile;
-  tile_store<Tile>(buffer, kTile * 4);
-  store_tile_rows(p, buffer, i0, rows < kTile ? rows : kTile, j0, cols);
+BFEDGE_TARGET_AMXBF16 inline void store_tile_direct(const MatmulParams& p, int i0, int j0) {
+  float* c = static_cast<float*>(p.c) + static_cast<std::size_t>(i0) * p.ldc + j0;
+  tile_store<Tile>(c, static_cast<long>(p.ldc) * 4);
 }
 
 // C[i0 .. i0+rows) × [j0 .. j0+cols) from `RowTiles` A tiles at a (row stride a_stride elements)
@@ -135,11 +160,22 @@ BFEDGE_TARGET_AMXBF16 void block(const MatmulParams& p, const bf16* a, int a_str
       if constexpr (ColTiles > 1) _tile_dpbf16ps(3, 5, 7);
     }
   }
-  finish_tile<0>(p, c_tiles, i0, rows, j0, cols);
-  if constexpr (ColTiles > 1) finish_tile<1>(p, c_tiles, i0, rows, j0 + kTile, cols - kTile);
-  if constexpr (RowTiles > 1) finish_tile<2>(p, c_tiles, i0 + kTile, rows - kTile, j0, cols);
-  if constexpr (RowTiles > 1 && ColTiles > 1) {
-    finish_tile<3>(p, c_tiles, i0 + kTile, rows - kTile, j0 + kTile, cols - kTile);
+  if (rows == kTile * RowTiles && cols == kTile * ColTiles && tiles_store_direct(p, i0, j0)) {
+    store_tile_direct<0>(p, i0, j0);
+    if constexpr (ColTiles > 1) store_tile_direct<1>(p, i0, j0 + kTile);
+    if constexpr (RowTiles > 1) store_tile_direct<2>(p, i0 + kTile, j0);
+    if constexpr (RowTiles > 1 && ColTiles > 1) store_tile_direct<3>(p, i0 + kTile, j0 + kTile);
+    return;
+  }
+  // Otherwise through the FP32 buffer, as 32 rows of 32 columns (row stride 128 bytes).
+  constexpr long kStride = 2 * kTile * 4;
+  tile_store<0>(c_tiles, kStride);
+  if constexpr (ColTiles > 1) tile_store<1>(c_tiles + kTile, kStride);
+  if constexpr (RowTiles > 1) tile_store<2>(c_tiles + kTile * 2 * kTile, kStride);
+  if constexpr (RowTiles > 1 && ColTiles > 1) tile_store<3>(c_tiles + kTile * 2 * kTile + kTile, kStride);
+  for (int r = 0; r < rows; ++r) {
+    const float* row = c_tiles + r * 2 * kTile;
+    store_block_row(p, i0 + r, j0, cols, _mm512_load_ps(row), _mm512_load_ps(row + kTile));
   }
 }
 
@@ -195,7 +231,10 @@ BFEDGE_TARGET_AMXBF16 void matmul__amxbf16_32x32(const MatmulParams& p, const ru
   auto* a_block = reinterpret_cast<bf16*>(scratch + kCBytes + kBiasBytes);
   auto* own_panel = reinterpret_cast<std::uint16_t*>(scratch + kCBytes + kBiasBytes + a_block_bytes(p));
   const auto* packed = static_cast<const std::uint16_t*>(p.packed_b);
-  const bool a_in_place = p.k % kDepth == 0;
+  // A tiles are read in place only when every tile row is one whole cache line: k whole tile
+  // steps, A 64-byte aligned and lda a multiple of 32 (a row across two lines halves the load rate).
+  const bool a_in_place = p.k % kDepth == 0 && p.lda % kDepth == 0 &&
+                          (reinterpret_cast<std::uintptr_t>(p.a) & 63) == 0;
 
   auto a_rows = [&](int i0, int rows, int& a_stride) {
     a_stride = p.lda;
@@ -218,12 +257,17 @@ BFEDGE_TARGET_AMXBF16 void matmul__amxbf16_32x32(const MatmulParams& p, const ru
   for (int t = 0; t < 8; ++t) config.rows[t] = kTile, config.colsb[t] = 64;
   _tile_loadconfig(&config);
   const std::size_t a_share_bytes = static_cast<std::size_t>(share.rows.size()) * p.k * sizeof(bf16);
-  if (packed != nullptr && a_share_bytes > kRowsOuterAbove) {
+  if (packed != nullptr && (a_share_bytes > kRowsOuterAbove || !a_in_place)) {
     for (int i0 = share.rows.begin; i0 < share.rows.end; i0 += kMr) {
       const int rows = share.rows.end - i0 < kMr ? share.rows.end - i0 : kMr;
       int a_stride = 0;
       const bf16* a = a_rows(i0, rows, a_stride);
-      for (int j0 = share.cols.begin; j0 < share.cols.end; j0 += kNr) {
+      // Serpentine: every other row block walks the panels backwards, so it starts on the
+      // panels the previous one left in L2 (B of 1.5 MB plus C does not fit L2 whole).
+      const int panels = (share.cols.size() + kNr - 1) / kNr;
+      const bool backwards = ((i0 - share.rows.begin) / kMr) % 2 == 1;
+      for (int q = 0; q < panels; ++q) {
+        const int j0 = share.cols.begin + (backwards ? panels - 1 - q : q) * kNr;
         run_block(a, a_stride, packed + panel_elements(padded_pairs(p.k)) * static_cast<std::size_t>(j0 / kNr), i0,
                   rows, j0);
       }
