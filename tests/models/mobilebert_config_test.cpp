@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "bfedge/io/safetensors.hpp"
 #include "support/test_support.hpp"
 
 namespace bfedge::models {
@@ -322,6 +323,67 @@ TEST(MobileBertConfig, IgnoredKeysAreAcceptedAndUnique) {
     }
     EXPECT_TRUE(parse_mobilebert_config(text, kPath).is_ok()) << key;
   }
+}
+
+// A small MobileBERT's tensors (zeros), as a safetensors file would hold them.
+std::vector<io::SafetensorsTensor> tensors_for(const MobileBertConfig& c, MobileBertHead head) {
+  std::vector<io::SafetensorsTensor> out;
+  for (const MobileBertTensorSpec& s : mobilebert_tensor_specs(c, head)) {
+    out.push_back({s.name, io::TensorDtype::bf16, s.shape,
+                   std::vector<std::byte>(static_cast<std::size_t>(s.elements()) * 2)});
+  }
+  return out;
+}
+
+std::string check(const MobileBertConfig& c, const std::vector<io::SafetensorsTensor>& tensors,
+                  MobileBertHead* detected = nullptr) {
+  auto bytes = io::encode_safetensors(tensors);
+  EXPECT_TRUE(bytes.is_ok());
+  auto table = io::parse_safetensors(bytes.value(), "m.safetensors");
+  EXPECT_TRUE(table.is_ok()) << table.status().message();
+  const MobileBertHead head = mobilebert_head_of(table.value());
+  if (detected != nullptr) *detected = head;
+  const Status s = check_mobilebert_tensors(c, head, table.value(), "m.safetensors");
+  return s.is_ok() ? "ok" : s.message();
+}
+
+TEST(MobileBertTensors, CheckpointTensorsAreCheckedByNameAndShape) {
+  const MobileBertConfig c = parse_ok(R"({"vocab_size": 10, "hidden_size": 16,
+    "intra_bottleneck_size": 8, "embedding_size": 4, "intermediate_size": 12,
+    "num_hidden_layers": 2, "num_attention_heads": 2, "max_position_embeddings": 6})");
+  MobileBertHead head = MobileBertHead::encoder;
+  auto tensors = tensors_for(c, MobileBertHead::sequence_classification);
+  EXPECT_EQ(check(c, tensors, &head), "ok");
+  EXPECT_EQ(head, MobileBertHead::sequence_classification);
+  EXPECT_EQ(check(c, tensors_for(c, MobileBertHead::pooler), &head), "ok");
+  EXPECT_EQ(head, MobileBertHead::pooler);
+  EXPECT_EQ(check(c, tensors_for(c, MobileBertHead::encoder), &head), "ok");
+  EXPECT_EQ(head, MobileBertHead::encoder);
+
+  auto with_buffer = tensors;  // older HF versions saved the position_ids buffer
+  with_buffer.push_back({"mobilebert.embeddings.position_ids",
+                         io::TensorDtype::f32,
+                         {1, 6},
+                         std::vector<std::byte>(24)});
+  EXPECT_EQ(check(c, with_buffer), "ok");
+
+  auto missing = tensors;
+  missing.erase(missing.begin() + 10, missing.begin() + 13);
+  EXPECT_EQ(check(c, missing),
+            "m.safetensors: missing tensor \"" + tensors[10].name + "\" (and 2 more)");
+
+  auto unknown = tensors;
+  unknown.push_back(
+      {"cls.predictions.bias", io::TensorDtype::bf16, {10}, std::vector<std::byte>(20)});
+  EXPECT_EQ(check(c, unknown),
+            "m.safetensors: unknown tensor \"cls.predictions.bias\" for this config.json's "
+            "MobileBERT");
+
+  auto reshaped = tensors;
+  reshaped[0].shape = {4, 10};
+  EXPECT_EQ(check(c, reshaped),
+            "m.safetensors: tensor \"mobilebert.embeddings.word_embeddings.weight\" has shape "
+            "[4, 10], config.json implies [10, 4]");
 }
 
 }  // namespace

@@ -45,6 +45,7 @@
 #include <vector>
 
 #include "bfedge/core/status.hpp"
+#include "bfedge/io/tensor_table.hpp"
 
 namespace bfedge::models {
 
@@ -144,5 +145,15 @@ struct MobileBertParameterCounts {
 // Counts summed from mobilebert_tensor_specs, per component.
 MobileBertParameterCounts mobilebert_parameter_counts(const MobileBertConfig& config,
                                                       MobileBertHead head);
+
+// The head a checkpoint's tensors hold: sequence_classification when "classifier.weight" is
+// there, pooler when "pooler.dense.weight" is, encoder otherwise.
+MobileBertHead mobilebert_head_of(const io::TensorTable& table);
+
+// Checks a checkpoint's tensors against mobilebert_tensor_specs(config, head): every tensor present
+// with its shape, none unknown ("embeddings.position_ids", a buffer older HF versions saved, is
+// allowed). Errors name `source` and the first offending tensor, and say how many more there are.
+Status check_mobilebert_tensors(const MobileBertConfig& config, MobileBertHead head,
+                                const io::TensorTable& table, const std::string& source);
 
 }  // namespace bfedge::models
