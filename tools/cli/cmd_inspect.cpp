@@ -1,7 +1,10 @@
 // bfedge inspect: a llama2.c checkpoint's configuration, parameter count and footprint per dtype,
-// or a safetensors file's tensors (name, dtype, shape, bytes) and totals.
+// a safetensors file's tensors (name, dtype, shape, bytes) and totals, or a Hugging Face MobileBERT
+// directory (config.json, optionally model.safetensors checked against it): its configuration and
+// parameters per component.
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <nlohmann/json.hpp>
@@ -10,6 +13,7 @@
 #include "bfedge/io/file.hpp"
 #include "bfedge/io/safetensors.hpp"
 #include "bfedge/models/llama_checkpoint.hpp"
+#include "bfedge/models/mobilebert_config.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "inspect_graph.hpp"
@@ -76,6 +80,86 @@ int inspect_safetensors(const InspectOptions& o) {
   return 0;
 }
 
+const char* head_name(models::MobileBertHead head) {
+  switch (head) {
+    case models::MobileBertHead::encoder: return "MobileBertModel (no pooler)";
+    case models::MobileBertHead::pooler: return "MobileBertModel";
+    case models::MobileBertHead::sequence_classification: return "MobileBertForSequenceClassification";
+  }
+  return "?";
+}
+
+// A Hugging Face directory: config.json and, when present, model.safetensors checked against it.
+// Without weights the sequence-classification layout is shown.
+int inspect_mobilebert_dir(const InspectOptions& o) {
+  const std::filesystem::path dir(o.model);
+  Result<models::MobileBertConfig> config = models::load_mobilebert_config((dir / "config.json").string());
+  if (!config.is_ok()) return report_error(config.status());
+  const models::MobileBertConfig& c = config.value();
+  models::MobileBertHead head = models::MobileBertHead::sequence_classification;
+  const std::string weights = (dir / "model.safetensors").string();
+  std::error_code ec;
+  const bool have_weights = std::filesystem::exists(weights, ec);
+  if (have_weights) {
+    Result<io::TensorTable> table = io::load_safetensors(weights);
+    if (!table.is_ok()) return report_error(table.status());
+    head = models::mobilebert_head_of(table.value());
+    if (Status s = models::check_mobilebert_tensors(c, head, table.value(), weights); !s.is_ok()) {
+      return report_error(s);
+    }
+  }
+  const models::MobileBertParameterCounts n = models::mobilebert_parameter_counts(c, head);
+  nlohmann::ordered_json j;
+  j["model"] = o.model;
+  j["format"] = "huggingface mobilebert";
+  j["weights"] = have_weights ? weights : "none (config.json only)";
+  j["head"] = head_name(head);
+  j["vocab_size"] = c.vocab_size;
+  j["hidden_size"] = c.hidden_size;
+  j["true_hidden_size"] = c.true_hidden_size();
+  j["embedding_size"] = c.embedding_size;
+  j["intra_bottleneck_size"] = c.intra_bottleneck_size;
+  j["intermediate_size"] = c.intermediate_size;
+  j["num_hidden_layers"] = c.num_hidden_layers;
+  j["num_attention_heads"] = c.num_attention_heads;
+  j["num_feedforward_networks"] = c.num_feedforward_networks;
+  j["max_position_embeddings"] = c.max_position_embeddings;
+  j["type_vocab_size"] = c.type_vocab_size;
+  j["hidden_act"] = models::mobilebert_activation_name(c.hidden_act);
+  j["normalization_type"] = models::mobilebert_normalization_name(c.normalization_type);
+  j["layer_norm_eps"] = c.layer_norm_eps;
+  j["trigram_input"] = c.trigram_input;
+  j["use_bottleneck"] = c.use_bottleneck;
+  j["use_bottleneck_attention"] = c.use_bottleneck_attention;
+  j["key_query_shared_bottleneck"] = c.key_query_shared_bottleneck;
+  j["classifier_activation"] = c.classifier_activation;
+  j["num_labels"] = c.num_labels;
+  const struct {
+    const char* name;
+    std::int64_t count;
+  } parts[] = {{"embeddings", n.embeddings}, {"per_layer", n.per_layer}, {"layers", n.layers},
+               {"pooler", n.pooler},         {"classifier", n.classifier}, {"total", n.total()}};
+  nlohmann::ordered_json params;
+  for (const auto& p : parts) {
+    params[p.name] = {{"parameters", p.count}, {"bytes_f32", p.count * 4}, {"bytes_bf16", p.count * 2}};
+  }
+  if (o.json) {
+    j["parameters"] = params;
+    std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    return 0;
+  }
+  for (const auto& [key, value] : j.items()) {
+    const std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+    std::printf("%-28s %s\n", key.c_str(), text.c_str());
+  }
+  std::printf("\n%-12s %14s %14s %14s\n", "component", "parameters", "bytes_f32", "bytes_bf16");
+  for (const auto& p : parts) {
+    std::printf("%-12s %14lld %14lld %14lld\n", p.name, static_cast<long long>(p.count),
+                static_cast<long long>(p.count * 4), static_cast<long long>(p.count * 2));
+  }
+  return 0;
+}
+
 // A safetensors file by its extension or its first bytes (a header length within the file, '{').
 bool is_safetensors(const std::string& path) {
   if (path.size() >= 12 && path.compare(path.size() - 12, 12, ".safetensors") == 0) return true;
@@ -85,6 +169,11 @@ bool is_safetensors(const std::string& path) {
 
 int run_inspect(const InspectOptions& o) {
   if (Status s = check_file_name("model", o.model); !s.is_ok()) return report_error(s);
+  std::error_code ec;
+  if (std::filesystem::is_directory(o.model, ec)) {
+    if (o.graph) return report_error(o.model + ": --graph needs a model bfedge can build; a MobileBERT directory shows its configuration and parameters", kExitUsageError);
+    return inspect_mobilebert_dir(o);
+  }
   if (is_safetensors(o.model)) {
     if (o.graph) return report_error(o.model + ": --graph needs a model bfedge can build; safetensors files show their tensors", kExitUsageError);
     return inspect_safetensors(o);
@@ -128,9 +217,9 @@ int run_inspect(const InspectOptions& o) {
 
 Command add_inspect_command(CLI::App& app) {
   auto options = std::make_shared<InspectOptions>();
-  CLI::App* cmd = app.add_subcommand("inspect", "Show a checkpoint's config and footprint, or a safetensors file's tensors");
+  CLI::App* cmd = app.add_subcommand("inspect", "Show a checkpoint's config and footprint, a safetensors file's tensors, or a MobileBERT directory's config and parameters");
   cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // last wins
-  cmd->add_option("model", options->model, "llama2.c checkpoint (.bin) or safetensors file")->required();
+  cmd->add_option("model", options->model, "llama2.c checkpoint (.bin), safetensors file, or a Hugging Face MobileBERT directory (config.json, model.safetensors)")->required();
   cmd->add_flag("--json", options->json, "print one JSON object");
   cmd->add_flag("--graph", options->graph, "show the model's graph: per node output shape, MACs, bytes, kernel; totals");
   add_integer_option(*cmd, "--position", options->position, 0, 1 << 30,
