@@ -2,10 +2,13 @@
 // stats line goes to stderr, inspect and perplexity report what the library computes.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include <nlohmann/json.hpp>
 
 #include "bfedge/io/file.hpp"
 #include "bfedge/io/safetensors.hpp"
+#include "bfedge/models/mobilebert_config.hpp"
 #include "support/test_support.hpp"
 
 namespace bfedge::test {
@@ -123,6 +126,55 @@ TEST(CliInspect, ListsASafetensorsFilesTensors) {
   EXPECT_TRUE(broken.out.empty());
   EXPECT_EQ(broken.err.rfind("bfedge: error: " + bad_path + ": header length ", 0), 0u) << broken.err;
   EXPECT_NE(broken.err.find("runs past the end of the file"), std::string::npos) << broken.err;
+}
+
+TEST(CliInspect, MobileBertDirectory) {
+  test::TempDir dir;
+  {
+    std::ofstream config(dir.file("config.json"));
+    config << R"({"model_type": "mobilebert", "id2label": {"0": "NEG", "1": "POS"}})";
+  }
+  const CommandResult r = run_cli({"inspect", dir.path().string(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["head"], "MobileBertForSequenceClassification");
+  EXPECT_EQ(j["true_hidden_size"], 128);
+  EXPECT_EQ(j["parameters"]["total"]["parameters"], 24'845'570);
+  EXPECT_EQ(j["parameters"]["total"]["bytes_bf16"], 2 * 24'845'570);
+  EXPECT_EQ(j["parameters"]["classifier"]["parameters"], 1026);
+
+  // A small model's weights are checked against config.json: one tensor left out is named.
+  {
+    std::ofstream config(dir.file("config.json"));
+    config << R"({"vocab_size": 10, "hidden_size": 16, "intra_bottleneck_size": 8,
+                  "embedding_size": 4, "intermediate_size": 12, "num_hidden_layers": 1,
+                  "num_attention_heads": 2, "max_position_embeddings": 6})";
+  }
+  models::MobileBertConfig small;
+  small.vocab_size = 10, small.hidden_size = 16, small.intra_bottleneck_size = 8;
+  small.embedding_size = 4, small.intermediate_size = 12, small.num_hidden_layers = 1;
+  small.num_attention_heads = 2, small.max_position_embeddings = 6;
+  std::vector<io::SafetensorsTensor> tensors;
+  for (const auto& s : models::mobilebert_tensor_specs(small, models::MobileBertHead::pooler)) {
+    tensors.push_back({s.name, io::TensorDtype::f32, s.shape,
+                       std::vector<std::byte>(static_cast<std::size_t>(s.elements()) * 4)});
+  }
+  const std::string weights = dir.file("model.safetensors");
+  auto file = io::encode_safetensors(tensors);
+  ASSERT_TRUE(file.is_ok());
+  ASSERT_TRUE(io::write_file_atomically(weights, file.value().data(), file.value().size()).is_ok());
+  const CommandResult ok = run_cli({"inspect", dir.path().string()});
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("head                         MobileBertModel\n"), std::string::npos) << ok.out;
+
+  const std::string left_out = tensors.back().name;
+  tensors.pop_back();
+  file = io::encode_safetensors(tensors);
+  ASSERT_TRUE(file.is_ok());
+  ASSERT_TRUE(io::write_file_atomically(weights, file.value().data(), file.value().size()).is_ok());
+  const CommandResult missing = run_cli({"inspect", dir.path().string()});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.err, "bfedge: error: " + weights + ": missing tensor \"" + left_out + "\"\n");
 }
 
 TEST(CliPerplexity, ComparesBf16WithF32) {
