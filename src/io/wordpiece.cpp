@@ -127,8 +127,8 @@ bool is_whitespace(char32_t c) {
 // Python's str.split() separators (str.isspace); after cleaning only ' ', U+2028 and U+2029 remain.
 bool is_python_space(char32_t c) {
   return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 ||
-         c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
-         c == 0x202F || c == 0x205F || c == 0x3000;
+         c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
+         c == 0x205F || c == 0x3000;
 }
 
 // HF _is_punctuation: the ASCII non-alphanumeric ranges, and category P*.
@@ -165,9 +165,9 @@ std::u32string lower_each(const std::u32string& s) {
     const std::u16string one = to_utf16(std::u32string(1, c));
     std::copy(one.begin(), one.end(), src);
     UErrorCode err = U_ZERO_ERROR;
-    const int32_t n = u_strToLower(reinterpret_cast<UChar*>(dst), 8,
-                                   reinterpret_cast<const UChar*>(src),
-                                   static_cast<int32_t>(one.size()), "", &err);
+    const int32_t n =
+        u_strToLower(reinterpret_cast<UChar*>(dst), 8, reinterpret_cast<const UChar*>(src),
+                     static_cast<int32_t>(one.size()), "", &err);
     if (U_FAILURE(err) || n <= 0 || n > 8) {
       out.push_back(c);
       continue;
@@ -183,10 +183,9 @@ std::u32string normalize(const UNormalizer2* norm, const std::u32string& s) {
   const std::u16string src = to_utf16(s);
   std::u16string dst(src.size() * 4 + 8, u'\0');
   UErrorCode err = U_ZERO_ERROR;
-  int32_t n = unorm2_normalize(norm, reinterpret_cast<const UChar*>(src.data()),
-                               static_cast<int32_t>(src.size()),
-                               reinterpret_cast<UChar*>(dst.data()),
-                               static_cast<int32_t>(dst.size()), &err);
+  int32_t n = unorm2_normalize(
+      norm, reinterpret_cast<const UChar*>(src.data()), static_cast<int32_t>(src.size()),
+      reinterpret_cast<UChar*>(dst.data()), static_cast<int32_t>(dst.size()), &err);
   if (err == U_BUFFER_OVERFLOW_ERROR) {
     dst.assign(static_cast<std::size_t>(n), u'\0');
     err = U_ZERO_ERROR;
@@ -459,8 +458,8 @@ Result<WordPieceBatch> WordPieceTokenizer::encode_batch(std::span<const std::str
   for (std::size_t r = 0; r < texts.size(); ++r) {
     Result<WordPieceEncoding> e = encode(texts[r], max_length);
     if (!e.is_ok()) {
-      return Status(e.status().code(), "batch row " + std::to_string(r) + ": " +
-                                           e.status().message());
+      return Status(e.status().code(),
+                    "batch row " + std::to_string(r) + ": " + e.status().message());
     }
     rows.push_back(std::move(e).value());
   }
@@ -469,7 +468,8 @@ Result<WordPieceBatch> WordPieceTokenizer::encode_batch(std::span<const std::str
   if (padding == WordPiecePadding::max_length) {
     batch.length = max_length;
   } else {
-    for (const auto& e : rows) batch.length = std::max(batch.length, static_cast<int>(e.ids.size()));
+    for (const auto& e : rows)
+      batch.length = std::max(batch.length, static_cast<int>(e.ids.size()));
   }
   const std::size_t len = static_cast<std::size_t>(batch.length);
   batch.ids.assign(rows.size() * len, pad_id_);

@@ -164,12 +164,12 @@ TEST(WordPieceCrafted, EncodeArguments) {
 
 // ---- the real bert-base-uncased vocabulary ----
 
-#define BFEDGE_REAL_VOCAB(t)                                                         \
-  BFEDGE_REQUIRE_SHARED(shared);                                                    \
-  const std::string vocab_path = (shared / "models/bert-base-uncased-vocab.txt").string(); \
+#define BFEDGE_REAL_VOCAB(t)                                                                  \
+  BFEDGE_REQUIRE_SHARED(shared);                                                              \
+  const std::string vocab_path = (shared / "models/bert-base-uncased-vocab.txt").string();    \
   if (!std::filesystem::exists(vocab_path)) GTEST_SKIP() << vocab_path << " absent: skipped"; \
-  auto t##_result = WordPieceTokenizer::load(vocab_path);                           \
-  ASSERT_TRUE(t##_result.is_ok()) << t##_result.status().message();                 \
+  auto t##_result = WordPieceTokenizer::load(vocab_path);                                     \
+  ASSERT_TRUE(t##_result.is_ok()) << t##_result.status().message();                           \
   const WordPieceTokenizer& t = t##_result.value()
 
 std::vector<int> ids(const WordPieceTokenizer& t, std::string_view text) {
@@ -193,7 +193,8 @@ TEST(WordPieceReal, LoadsTheFullVocabulary) {
 
 TEST(WordPieceReal, LowerCaseAndAccentStripping) {
   BFEDGE_REAL_VOCAB(t);
-  EXPECT_EQ(tokenize(t, "H\xC3\xA9llo na\xC3\xAFve caf\xC3\xA9"), (Pieces{"hello", "naive", "cafe"}));
+  EXPECT_EQ(tokenize(t, "H\xC3\xA9llo na\xC3\xAFve caf\xC3\xA9"),
+            (Pieces{"hello", "naive", "cafe"}));
   EXPECT_EQ(ids(t, "H\xC3\xA9llo na\xC3\xAFve caf\xC3\xA9"), (std::vector<int>{7592, 15743, 7668}));
   EXPECT_EQ(tokenize(t, "cafe\xCC\x81"), (Pieces{"cafe"}));  // decomposed: e + U+0301
   EXPECT_EQ(tokenize(t, "\xC3\x85ngstr\xC3\xB6m"), (Pieces{"ang", "##strom"}));  // Ångström
@@ -213,7 +214,10 @@ TEST(WordPieceReal, ChineseCharactersSplitOneByOne) {
   // 爱 and 你 are not in bert-base-uncased's vocabulary.
   EXPECT_EQ(ids(t, "\xE6\x88\x91\xE7\x88\xB1\xE4\xBD\xA0"), (std::vector<int>{1855, 100, 100}));
   EXPECT_EQ(ids(t, "\xE4\xB8\xAD\xE5\x9B\xBD\xE4\xBA\xBA"), (std::vector<int>{1746, 1799, 1756}));
-  EXPECT_EQ(tokenize(t, "ab\xE4\xB8\xAD" "cd"), (Pieces{"ab", "\xE4\xB8\xAD", "cd"}));
+  EXPECT_EQ(tokenize(t,
+                     "ab\xE4\xB8\xAD"
+                     "cd"),
+            (Pieces{"ab", "\xE4\xB8\xAD", "cd"}));
 }
 
 TEST(WordPieceReal, PunctuationIsSplitOff) {
@@ -253,8 +257,11 @@ TEST(WordPieceReal, ControlCharactersAreRemoved) {
   BFEDGE_REAL_VOCAB(t);
   // U+0001 (Cc), U+200B (Cf), NUL, U+FFFD, U+0085 (Cc), VT, U+001F, U+E000 (Co): all dropped,
   // joining what is on either side.
-  EXPECT_EQ(tokenize(t, std::string("hel\x01lo a\xE2\x80\x8B" "b") + std::string(1, '\0') +
-                            "c\xEF\xBF\xBD" "d"),
+  EXPECT_EQ(tokenize(t, std::string("hel\x01lo a\xE2\x80\x8B"
+                                    "b") +
+                            std::string(1, '\0') +
+                            "c\xEF\xBF\xBD"
+                            "d"),
             (Pieces{"hello", "abc", "##d"}));
   EXPECT_EQ(tokenize(t, "x\xC2\x85y\x0bz\x1fw"), (Pieces{"x", "##y", "##z", "##w"}));
   EXPECT_EQ(tokenize(t, "\xEE\x80\x80x"), (Pieces{"x"}));
@@ -265,7 +272,10 @@ TEST(WordPieceReal, WhitespaceVariants) {
   // \t \n \r\n, NBSP and U+3000 (Zs) become spaces; U+2028/U+2029 are kept by cleaning but split
   // words (Python's str.split).
   const Pieces expected{"a", "b", "c", "d", "e", "f", "g", "h"};
-  EXPECT_EQ(tokenize(t, "  a\tb\nc\r\nd\xC2\xA0" "e\xE3\x80\x80" "f\xE2\x80\xA8g\xE2\x80\xA9h  "),
+  EXPECT_EQ(tokenize(t,
+                     "  a\tb\nc\r\nd\xC2\xA0"
+                     "e\xE3\x80\x80"
+                     "f\xE2\x80\xA8g\xE2\x80\xA9h  "),
             expected);
   EXPECT_EQ(tokenize(t, ""), Pieces{});
   EXPECT_EQ(tokenize(t, " \t\n"), Pieces{});
