@@ -21,7 +21,8 @@ float f16_to_f32(std::uint16_t h) {
   const std::uint32_t exponent = (h >> 10) & 0x1fu;
   const std::uint32_t mantissa = h & 0x3ffu;
   if (exponent == 0x1f) return std::bit_cast<float>(sign | 0x7f800000u | (mantissa << 13));
-  if (exponent != 0) return std::bit_cast<float>(sign | ((exponent + 112) << 23) | (mantissa << 13));
+  if (exponent != 0)
+    return std::bit_cast<float>(sign | ((exponent + 112) << 23) | (mantissa << 13));
   const float magnitude = std::ldexp(static_cast<float>(mantissa), -24);
   return sign ? -magnitude : magnitude;
 }
@@ -112,8 +113,8 @@ std::vector<float> linear(const std::vector<float>& x, std::size_t rows,
 }
 
 // In place: NoNorm (x · w + b) or LayerNorm (biased variance, `eps`) over each row.
-void normalize(std::vector<float>& x, const MobileBertNorm<float>& n,
-               MobileBertNormalization type, double eps) {
+void normalize(std::vector<float>& x, const MobileBertNorm<float>& n, MobileBertNormalization type,
+               double eps) {
   const std::size_t features = n.weight.size(), rows = x.size() / features;
   for (std::size_t r = 0; r < rows; ++r) {
     float* xr = x.data() + r * features;
@@ -151,8 +152,8 @@ void activate(std::vector<float>& x, MobileBertActivation act) {
 std::vector<float> dense_residual_norm(const std::vector<float>& x, std::size_t rows,
                                        const MobileBertLinear<float>& dense,
                                        const std::vector<float>& residual,
-                                       const MobileBertNorm<float>& n,
-                                       MobileBertNormalization type, double eps) {
+                                       const MobileBertNorm<float>& n, MobileBertNormalization type,
+                                       double eps) {
   std::vector<float> y = linear(x, rows, dense);
   add_in_place(y, residual);
   normalize(y, n, type, eps);
@@ -246,8 +247,8 @@ std::vector<float> embed(const MobileBertConfig& c, const MobileBertWeights<floa
         std::copy(word(row), word(row) + e, dst);
         continue;
       }
-      if (t + 1 < n) std::copy(word(row + 1), word(row + 1) + e, dst);  // next token
-      std::copy(word(row), word(row) + e, dst + e);                     // this token
+      if (t + 1 < n) std::copy(word(row + 1), word(row + 1) + e, dst);      // next token
+      std::copy(word(row), word(row) + e, dst + e);                         // this token
       if (t > 0) std::copy(word(row - 1), word(row - 1) + e, dst + 2 * e);  // previous token
     }
   }
@@ -291,8 +292,8 @@ std::vector<float> encoder_layer(const MobileBertConfig& c, const MobileBertLaye
   const std::vector<float> k = linear(qk_input, rows, l.key);
   const std::vector<float> v = linear(*value_input, rows, l.value);
   const std::vector<float> context = attention(c, q, k, v, mask_bias, batch, seq);
-  std::vector<float> a =
-      dense_residual_norm(context, rows, l.attention_output, layer_input, l.attention_norm, nt, eps);
+  std::vector<float> a = dense_residual_norm(context, rows, l.attention_output, layer_input,
+                                             l.attention_norm, nt, eps);
 
   for (const MobileBertFfnWeights<float>& f : l.ffn) {
     std::vector<float> inner = linear(a, rows, f.intermediate);
@@ -387,7 +388,8 @@ Result<MobileBertOutputs> mobilebert_forward_f32(const MobileBertConfig& c,
   // HF: (1.0 - mask) * torch.finfo(float32).min, added to the scaled scores.
   std::vector<float> mask_bias(rows, 0.0f);
   for (std::size_t i = 0; i < rows && !in.attention_mask.empty(); ++i) {
-    mask_bias[i] = static_cast<float>(1 - in.attention_mask[i]) * std::numeric_limits<float>::lowest();
+    mask_bias[i] =
+        static_cast<float>(1 - in.attention_mask[i]) * std::numeric_limits<float>::lowest();
   }
 
   MobileBertOutputs out;

@@ -47,12 +47,13 @@ Named random_tensors(const MobileBertConfig& c, std::uint32_t seed) {
   std::mt19937 rng(seed);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   Named named;
-  for (const MobileBertTensorSpec& s : mobilebert_tensor_specs(c, MobileBertHead::sequence_classification)) {
+  for (const MobileBertTensorSpec& s :
+       mobilebert_tensor_specs(c, MobileBertHead::sequence_classification)) {
     std::vector<float> v(static_cast<std::size_t>(s.elements()));
     const bool is_norm = s.name.find("LayerNorm") != std::string::npos;
     const bool is_weight = s.name.ends_with(".weight");
     const bool is_embedding = s.name.find("_embeddings.") != std::string::npos;
-    const float scale = is_embedding ? 0.5f
+    const float scale = is_embedding              ? 0.5f
                         : (is_weight && !is_norm) ? 1.0f / std::sqrt(static_cast<float>(s.shape[1]))
                                                   : 0.1f;
     for (float& x : v) x = (is_norm && is_weight ? 1.0f : 0.0f) + scale * normal(rng);
@@ -69,7 +70,8 @@ std::vector<std::byte> f32_bytes(const std::vector<float>& v) {
 
 std::vector<io::SafetensorsTensor> to_safetensors(const MobileBertConfig& c, const Named& named) {
   std::vector<io::SafetensorsTensor> out;
-  for (const MobileBertTensorSpec& s : mobilebert_tensor_specs(c, MobileBertHead::sequence_classification)) {
+  for (const MobileBertTensorSpec& s :
+       mobilebert_tensor_specs(c, MobileBertHead::sequence_classification)) {
     out.push_back({s.name, io::TensorDtype::f32, s.shape, f32_bytes(named.at(s.name))});
   }
   return out;
@@ -99,7 +101,8 @@ struct Oracle {
     Vec y(bias.size());
     for (std::size_t o = 0; o < y.size(); ++o) {
       double s = bias[o];
-      for (std::size_t i = 0; i < x.size(); ++i) s += static_cast<double>(weight[o * x.size() + i]) * x[i];
+      for (std::size_t i = 0; i < x.size(); ++i)
+        s += static_cast<double>(weight[o * x.size() + i]) * x[i];
       y[o] = s;
     }
     return y;
@@ -121,7 +124,7 @@ struct Oracle {
   Vec act(Vec x) const {
     for (double& v : x) {
       v = c.hidden_act == MobileBertActivation::relu ? (v > 0 ? v : 0.0)
-                                                      : 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
+                                                     : 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
     }
     return x;
   }
@@ -139,7 +142,10 @@ struct Oracle {
     const int e = c.embedding_size, hid = c.hidden_size;
     const std::string m = "mobilebert.";
     auto word = [&](int pos, Vec& dst) {
-      for (int i = 0; i < e; ++i) dst.push_back(pos < 0 || pos >= n ? 0.0 : t(m + "embeddings.word_embeddings.weight")[ids[pos] * e + i]);
+      for (int i = 0; i < e; ++i)
+        dst.push_back(pos < 0 || pos >= n
+                          ? 0.0
+                          : t(m + "embeddings.word_embeddings.weight")[ids[pos] * e + i]);
     };
     std::vector<Vec> h(n);
     for (int p = 0; p < n; ++p) {
@@ -161,8 +167,10 @@ struct Oracle {
       const std::string p = m + "encoder.layer." + std::to_string(l) + ".";
       std::vector<Vec> layer_in(n), q(n), k(n), v(n);
       for (int i = 0; i < n; ++i) {
-        layer_in[i] = norm(p + "bottleneck.input.LayerNorm", dense(p + "bottleneck.input.dense", h[i]), eps);
-        const Vec shared = norm(p + "bottleneck.attention.LayerNorm", dense(p + "bottleneck.attention.dense", h[i]), eps);
+        layer_in[i] =
+            norm(p + "bottleneck.input.LayerNorm", dense(p + "bottleneck.input.dense", h[i]), eps);
+        const Vec shared = norm(p + "bottleneck.attention.LayerNorm",
+                                dense(p + "bottleneck.attention.dense", h[i]), eps);
         q[i] = dense(p + "attention.self.query", shared);
         k[i] = dense(p + "attention.self.key", shared);
         v[i] = dense(p + "attention.self.value", h[i]);
@@ -183,16 +191,23 @@ struct Oracle {
           for (int j = 0; j < n; ++j) sum += mask[j] ? std::exp(s[j] - mx) : 0.0;
           for (int j = 0; j < n; ++j) {
             if (!mask[j]) continue;
-            for (int d = 0; d < hs; ++d) ctx[hd * hs + d] += std::exp(s[j] - mx) / sum * v[j][hd * hs + d];
+            for (int d = 0; d < hs; ++d)
+              ctx[hd * hs + d] += std::exp(s[j] - mx) / sum * v[j][hd * hs + d];
           }
         }
-        Vec a = norm(p + "attention.output.LayerNorm", add(dense(p + "attention.output.dense", ctx), layer_in[i]), eps);
+        Vec a = norm(p + "attention.output.LayerNorm",
+                     add(dense(p + "attention.output.dense", ctx), layer_in[i]), eps);
         for (int f = 0; f < c.num_feedforward_networks - 1; ++f) {
           const std::string fp = p + "ffn." + std::to_string(f) + ".";
-          a = norm(fp + "output.LayerNorm", add(dense(fp + "output.dense", act(dense(fp + "intermediate.dense", a))), a), eps);
+          a = norm(fp + "output.LayerNorm",
+                   add(dense(fp + "output.dense", act(dense(fp + "intermediate.dense", a))), a),
+                   eps);
         }
-        const Vec o = norm(p + "output.LayerNorm", add(dense(p + "output.dense", act(dense(p + "intermediate.dense", a))), a), 1e-5);
-        next[i] = norm(p + "output.bottleneck.LayerNorm", add(dense(p + "output.bottleneck.dense", o), h[i]), eps);
+        const Vec o =
+            norm(p + "output.LayerNorm",
+                 add(dense(p + "output.dense", act(dense(p + "intermediate.dense", a))), a), 1e-5);
+        next[i] = norm(p + "output.bottleneck.LayerNorm",
+                       add(dense(p + "output.bottleneck.dense", o), h[i]), eps);
       }
       h = next;
       stages.push_back(h);
@@ -301,7 +316,8 @@ TEST(MobileBertForwardInputs, RefusedWithTheirNames) {
   EXPECT_EQ(error({ok, mask, {}, 1, 2}), "mobilebert: attention_mask[1] = 2 is outside [0, 2)");
   EXPECT_EQ(error({ok, {}, {}, 1, 3}), "mobilebert: input_ids has 2 values, batch * seq is 3");
   const std::vector<int> long_ids(17, 1);
-  EXPECT_EQ(error({long_ids, {}, {}, 1, 17}), "mobilebert: seq 17 exceeds max_position_embeddings 16");
+  EXPECT_EQ(error({long_ids, {}, {}, 1, 17}),
+            "mobilebert: seq 17 exceeds max_position_embeddings 16");
   EXPECT_EQ(error({ok, {}, {}, 1, 2}), "ok");
 }
 
@@ -318,7 +334,8 @@ TEST(MobileBertLoad, RoundTripThroughSafetensorsAndConfigJson) {
   Named named = random_tensors(c, 5);
   // Two tensors stored as BF16 and F16, with values those types hold exactly.
   for (float& x : named.at("classifier.weight")) x = to_f32(to_bf16(x));
-  for (float& x : named.at("mobilebert.pooler.dense.bias")) x = std::ldexp(std::round(std::ldexp(x, 10)), -10);
+  for (float& x : named.at("mobilebert.pooler.dense.bias"))
+    x = std::ldexp(std::round(std::ldexp(x, 10)), -10);
   auto tensors = to_safetensors(c, named);
   for (io::SafetensorsTensor& t : tensors) {
     const std::vector<float>& v = named.at(t.name);
@@ -337,7 +354,8 @@ TEST(MobileBertLoad, RoundTripThroughSafetensorsAndConfigJson) {
         std::uint16_t h = v[i] < 0 ? 0x8000 : 0;
         if (v[i] != 0 && exponent >= -14) {
           const double frac = std::fabs(v[i]) / std::ldexp(1.0, exponent) - 1.0;
-          h |= static_cast<std::uint16_t>(((exponent + 15) << 10) | static_cast<int>(std::lround(frac * 1024)));
+          h |= static_cast<std::uint16_t>(((exponent + 15) << 10) |
+                                          static_cast<int>(std::lround(frac * 1024)));
         } else if (v[i] != 0) {
           h |= static_cast<std::uint16_t>(std::lround(std::fabs(v[i]) * std::ldexp(1.0, 24)));
         }
@@ -351,7 +369,8 @@ TEST(MobileBertLoad, RoundTripThroughSafetensorsAndConfigJson) {
     auto bytes = io::encode_safetensors(ts);
     ASSERT_TRUE(bytes.is_ok());
     std::ofstream(dir.file("model.safetensors"), std::ios::binary)
-        .write(reinterpret_cast<const char*>(bytes.value().data()), static_cast<std::streamsize>(bytes.value().size()));
+        .write(reinterpret_cast<const char*>(bytes.value().data()),
+               static_cast<std::streamsize>(bytes.value().size()));
   };
   write(tensors);
   auto model = load_mobilebert(dir.path().string());
@@ -362,7 +381,8 @@ TEST(MobileBertLoad, RoundTripThroughSafetensorsAndConfigJson) {
   EXPECT_EQ(model.value().weights.layers[1].ffn[0].output_norm.weight,
             named.at("mobilebert.encoder.layer.1.ffn.0.output.LayerNorm.weight"));
   const std::vector<int> ids = {1, 2, 3};
-  auto loaded = mobilebert_forward_f32(model.value().config, model.value().weights, {ids, {}, {}, 1, 3});
+  auto loaded =
+      mobilebert_forward_f32(model.value().config, model.value().weights, {ids, {}, {}, 1, 3});
   auto direct = mobilebert_forward_f32(c, weights_of(c, named), {ids, {}, {}, 1, 3});
   ASSERT_TRUE(loaded.is_ok() && direct.is_ok());
   EXPECT_EQ(loaded.value().logits, direct.value().logits);
@@ -396,12 +416,14 @@ TEST(MobileBertLoad, RoundTripThroughSafetensorsAndConfigJson) {
   write(nonfinite);
   r = load_mobilebert(dir.path().string());
   ASSERT_FALSE(r.is_ok());
-  EXPECT_EQ(r.status().message(), file + ": tensor \"" + name + "\" has a non-finite value at element 5");
+  EXPECT_EQ(r.status().message(),
+            file + ": tensor \"" + name + "\" has a non-finite value at element 5");
 
   std::ofstream(dir.file("config.json")) << "{\"vocab_size\": 0}";
   r = load_mobilebert(dir.path().string());
   ASSERT_FALSE(r.is_ok());
-  EXPECT_EQ(r.status().message().rfind(dir.file("config.json") + ": ", 0), 0u) << r.status().message();
+  EXPECT_EQ(r.status().message().rfind(dir.file("config.json") + ": ", 0), 0u)
+      << r.status().message();
 }
 
 }  // namespace

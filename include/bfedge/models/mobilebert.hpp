@@ -21,8 +21,9 @@
 //                h = o                                                        (no bottleneck)
 //   head         pooled = tanh(pooler.dense(h_0)) (classifier_activation) or h_0 (first token)
 //                logits = classifier(pooled)
-// mask_bias, the additive attention mask, is (1 − mask) · torch.finfo(float32).min = −3.4028235e38, as HF's
-// get_extended_attention_mask makes it. norm is NoNorm (x · w + b) or LayerNorm (biased variance).
+// mask_bias, the additive attention mask, is (1 − mask) · torch.finfo(float32).min = −3.4028235e38,
+// as HF's get_extended_attention_mask makes it. norm is NoNorm (x · w + b) or LayerNorm (biased
+// variance).
 #pragma once
 
 #include <span>
@@ -59,35 +60,35 @@ struct MobileBertFfnWeights {
 
 template <class T>
 struct MobileBertLayerWeights {
-  MobileBertLinear<T> bottleneck_input;           // (intra_bottleneck, H)   use_bottleneck
-  MobileBertNorm<T> bottleneck_input_norm;        // (intra_bottleneck)
-  MobileBertLinear<T> bottleneck_attention;       // (intra_bottleneck, H)   + key_query_shared
-  MobileBertNorm<T> bottleneck_attention_norm;    // (intra_bottleneck)
-  MobileBertLinear<T> query;                      // (T, T)
-  MobileBertLinear<T> key;                        // (T, T)
-  MobileBertLinear<T> value;                      // (T, use_bottleneck_attention ? T : H)
-  MobileBertLinear<T> attention_output;           // (T, T)
-  MobileBertNorm<T> attention_norm;               // (T), eps layer_norm_eps
-  std::vector<MobileBertFfnWeights<T>> ffn;       // num_feedforward_networks - 1
-  MobileBertLinear<T> intermediate;               // (I, T)
-  MobileBertLinear<T> output;                     // (T, I)
-  MobileBertNorm<T> output_norm;                  // (T), eps 1e-5 (HF passes no eps)
-  MobileBertLinear<T> output_bottleneck;          // (H, T)                   use_bottleneck
-  MobileBertNorm<T> output_bottleneck_norm;       // (H), eps layer_norm_eps
+  MobileBertLinear<T> bottleneck_input;         // (intra_bottleneck, H)   use_bottleneck
+  MobileBertNorm<T> bottleneck_input_norm;      // (intra_bottleneck)
+  MobileBertLinear<T> bottleneck_attention;     // (intra_bottleneck, H)   + key_query_shared
+  MobileBertNorm<T> bottleneck_attention_norm;  // (intra_bottleneck)
+  MobileBertLinear<T> query;                    // (T, T)
+  MobileBertLinear<T> key;                      // (T, T)
+  MobileBertLinear<T> value;                    // (T, use_bottleneck_attention ? T : H)
+  MobileBertLinear<T> attention_output;         // (T, T)
+  MobileBertNorm<T> attention_norm;             // (T), eps layer_norm_eps
+  std::vector<MobileBertFfnWeights<T>> ffn;     // num_feedforward_networks - 1
+  MobileBertLinear<T> intermediate;             // (I, T)
+  MobileBertLinear<T> output;                   // (T, I)
+  MobileBertNorm<T> output_norm;                // (T), eps 1e-5 (HF passes no eps)
+  MobileBertLinear<T> output_bottleneck;        // (H, T)                   use_bottleneck
+  MobileBertNorm<T> output_bottleneck_norm;     // (H), eps layer_norm_eps
 };
 
 // Every tensor of mobilebert_tensor_specs(config, MobileBertHead::sequence_classification);
 // tensors a config does not have stay empty.
 template <class T>
 struct MobileBertWeights {
-  std::vector<T> word_embeddings;         // (vocab_size, E)
-  std::vector<T> position_embeddings;     // (max_position_embeddings, H)
-  std::vector<T> token_type_embeddings;   // (type_vocab_size, H)
-  MobileBertLinear<T> embedding_transformation;  // (H, E * (trigram_input ? 3 : 1))
-  MobileBertNorm<T> embedding_norm;       // (H), eps 1e-5 (HF passes no eps)
+  std::vector<T> word_embeddings;                 // (vocab_size, E)
+  std::vector<T> position_embeddings;             // (max_position_embeddings, H)
+  std::vector<T> token_type_embeddings;           // (type_vocab_size, H)
+  MobileBertLinear<T> embedding_transformation;   // (H, E * (trigram_input ? 3 : 1))
+  MobileBertNorm<T> embedding_norm;               // (H), eps 1e-5 (HF passes no eps)
   std::vector<MobileBertLayerWeights<T>> layers;  // num_hidden_layers
-  MobileBertLinear<T> pooler;             // (H, H)   classifier_activation
-  MobileBertLinear<T> classifier;         // (num_labels, H)
+  MobileBertLinear<T> pooler;                     // (H, H)   classifier_activation
+  MobileBertLinear<T> classifier;                 // (num_labels, H)
 };
 
 // PyTorch's LayerNorm eps where HF's MobileBERT passes none (embeddings, output.LayerNorm).
@@ -115,7 +116,7 @@ struct MobileBertInputs {
   std::span<const int> attention_mask;  // 1 = attend, 0 = padding; empty = all ones
   std::span<const int> token_type_ids;  // each in [0, type_vocab_size); empty = all zeros
   int batch = 1;
-  int seq = 1;                          // 1 <= seq <= max_position_embeddings
+  int seq = 1;  // 1 <= seq <= max_position_embeddings
 };
 
 struct MobileBertOutputs {
