@@ -60,10 +60,8 @@ const char* non_finite_name(float f) {
 Status check_finite(const TensorTable& table, const std::string& name) {
   for (const TensorEntry& e : table.entries()) {
     if (e.name == kFreqCis) continue;
-    const std::span<const std::byte> bytes = table.bytes(e);
-    for (std::size_t i = 0; i < bytes.size() / sizeof(float); ++i) {
-      float f = 0.0f;
-      std::memcpy(&f, bytes.data() + i * sizeof(float), sizeof f);
+    for (std::size_t i = 0; i < static_cast<std::size_t>(e.elements()); ++i) {
+      const float f = table.element_f32(e, i);
       if (!std::isfinite(f)) {
         return format_error(name + ": tensor " + e.name + " holds a non-finite value (" +
                             non_finite_name(f) + ") at element " + std::to_string(i));

@@ -1,5 +1,11 @@
 #include "bfedge/io/tensor_table.hpp"
 
+#include <bit>
+#include <cmath>
+#include <cstring>
+
+#include "bfedge/core/bf16.hpp"
+
 namespace bfedge::io {
 
 const char* tensor_dtype_name(TensorDtype dtype) {
@@ -20,6 +26,33 @@ std::int64_t TensorEntry::elements() const {
   std::int64_t n = 1;
   for (std::int64_t d : shape) n *= d;
   return n;
+}
+
+namespace {
+
+// IEEE-754 binary16 → binary32, exact.
+float f16_to_f32(std::uint16_t h) {
+  const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
+  const std::uint32_t exponent = (h >> 10) & 0x1fu;
+  const std::uint32_t mantissa = h & 0x3ffu;
+  if (exponent == 0x1f) return std::bit_cast<float>(sign | 0x7f800000u | (mantissa << 13));
+  if (exponent != 0) return std::bit_cast<float>(sign | ((exponent + 112) << 23) | (mantissa << 13));
+  const float magnitude = std::ldexp(static_cast<float>(mantissa), -24);
+  return sign ? -magnitude : magnitude;
+}
+
+}  // namespace
+
+float TensorTable::element_f32(const TensorEntry& entry, std::size_t i) const {
+  const std::byte* at = data_.data() + entry.offset + i * tensor_dtype_bytes(entry.dtype);
+  if (entry.dtype == TensorDtype::f32) {
+    float f = 0.0f;
+    std::memcpy(&f, at, sizeof f);
+    return f;
+  }
+  std::uint16_t bits = 0;
+  std::memcpy(&bits, at, sizeof bits);
+  return entry.dtype == TensorDtype::f16 ? f16_to_f32(bits) : to_f32(bf16_from_bits(bits));
 }
 
 const TensorEntry* TensorTable::find(std::string_view name) const {

@@ -1,6 +1,5 @@
 #include "bfedge/models/llama_checkpoint.hpp"
 
-#include <cstring>
 #include <new>
 #include <utility>
 #include <vector>
@@ -47,12 +46,7 @@ Status fill_weights(const io::TensorTable& table, const std::string& name,
                             std::to_string(values.size()) + " f32 values");
       return;
     }
-    const std::byte* bytes = table.bytes(*entry).data();
-    for (std::size_t i = 0; i < values.size(); ++i) {
-      float f = 0.0f;
-      std::memcpy(&f, bytes + i * sizeof(float), sizeof f);
-      values[i] = from_f32<T>(f);
-    }
+    for (std::size_t i = 0; i < values.size(); ++i) values[i] = from_f32<T>(table.element_f32(*entry, i));
   });
   return status;
 }

@@ -3,10 +3,8 @@
 #include "bfedge/models/mobilebert.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 
 #include "bfedge/core/bf16.hpp"
@@ -14,18 +12,6 @@
 
 namespace bfedge::models {
 namespace {
-
-// IEEE-754 binary16 → binary32, exact (subnormals, Inf and NaN included).
-float f16_to_f32(std::uint16_t h) {
-  const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
-  const std::uint32_t exponent = (h >> 10) & 0x1fu;
-  const std::uint32_t mantissa = h & 0x3ffu;
-  if (exponent == 0x1f) return std::bit_cast<float>(sign | 0x7f800000u | (mantissa << 13));
-  if (exponent != 0)
-    return std::bit_cast<float>(sign | ((exponent + 112) << 23) | (mantissa << 13));
-  const float magnitude = std::ldexp(static_cast<float>(mantissa), -24);
-  return sign ? -magnitude : magnitude;
-}
 
 // Reads tensors by HF name out of a table already checked against the specs.
 class TensorReader {
@@ -40,27 +26,10 @@ class TensorReader {
       fail(source_ + ": missing tensor \"" + name + "\"");
       return {};
     }
-    const std::span<const std::byte> bytes = table_.bytes(*entry);
     const std::size_t count = static_cast<std::size_t>(entry->elements());
     std::vector<float> out(count);
     for (std::size_t i = 0; i < count; ++i) {
-      switch (entry->dtype) {
-        case io::TensorDtype::f32:
-          std::memcpy(&out[i], bytes.data() + 4 * i, 4);
-          break;
-        case io::TensorDtype::f16: {
-          std::uint16_t h;
-          std::memcpy(&h, bytes.data() + 2 * i, 2);
-          out[i] = f16_to_f32(h);
-          break;
-        }
-        case io::TensorDtype::bf16: {
-          std::uint16_t b;
-          std::memcpy(&b, bytes.data() + 2 * i, 2);
-          out[i] = to_f32(bf16_from_bits(b));
-          break;
-        }
-      }
+      out[i] = table_.element_f32(*entry, i);
       if (!std::isfinite(out[i])) {
         fail(source_ + ": tensor \"" + name + "\" has a non-finite value at element " +
              std::to_string(i));

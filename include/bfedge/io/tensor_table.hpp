@@ -40,6 +40,9 @@ class TensorTable {
   const TensorEntry* find(std::string_view name) const;
   // The tensor's bytes, little-endian, possibly unaligned (read them with memcpy).
   std::span<const std::byte> bytes(const TensorEntry& entry) const { return data_.subspan(entry.offset, entry.bytes); }
+  // Element `i` of the tensor as f32, exactly (F32 as is; F16 and BF16 widened, subnormals,
+  // infinities and NaN included).
+  float element_f32(const TensorEntry& entry, std::size_t i) const;
   std::uint64_t data_bytes() const { return data_.size(); }
   std::int64_t total_elements() const;
 
