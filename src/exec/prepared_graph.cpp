@@ -51,6 +51,10 @@ std::span<const bf16> PreparedGraph::output_bf16(TensorId id) const {
   return {static_cast<const bf16*>(address(id)), static_cast<std::size_t>(graph_.tensor(id).shape.element_count())};
 }
 
+std::span<float> PreparedGraph::output_f32(TensorId id) {
+  return {static_cast<float*>(address(id)), static_cast<std::size_t>(graph_.tensor(id).shape.element_count())};
+}
+
 std::span<const float> PreparedGraph::output_f32(TensorId id) const {
   return {static_cast<const float*>(address(id)), static_cast<std::size_t>(graph_.tensor(id).shape.element_count())};
 }

@@ -21,8 +21,7 @@ std::span<float> LlamaBf16::forward(int token, int pos, runtime::HostCluster& cl
   prepared_.input_i32(token_)[0] = token;
   [[maybe_unused]] const Status run = prepared_.run(pos, cluster);
   assert(run.is_ok());  // pos and the cluster's size are the caller's contract, as in Llama<T>::forward
-  const std::span<const float> logits = prepared_.output_f32(logits_);
-  return {const_cast<float*>(logits.data()), logits.size()};
+  return prepared_.output_f32(logits_);
 }
 
 }  // namespace bfedge::models

@@ -48,6 +48,7 @@ class PreparedGraph {
   std::span<std::int32_t> input_i32(graph::TensorId id);
   std::span<bf16> input_bf16(graph::TensorId id);
   std::span<const float> output_f32(graph::TensorId id) const;
+  std::span<float> output_f32(graph::TensorId id);  // the caller may work in place (a sampler)
   std::span<const bf16> output_bf16(graph::TensorId id) const;
 
   // One run at `position` (decoders: 0 <= position < max_positions; others: 0).
