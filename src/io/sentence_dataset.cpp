@@ -1,0 +1,145 @@
+#include "bfedge/io/sentence_dataset.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "bfedge/io/file.hpp"
+#include "bfedge/io/utf8.hpp"
+
+namespace bfedge::io {
+namespace {
+
+constexpr std::string_view kTextColumns[] = {"sentence", "content", "text"};
+
+// Splits `text` into lines ("\n", one "\r" before it dropped). A final "\n" ends the last line
+// rather than starting an empty one.
+std::vector<std::string_view> split_lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  std::size_t begin = 0;
+  while (begin < text.size()) {
+    std::size_t end = text.find('\n', begin);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(begin, end - begin);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    lines.push_back(line);
+    begin = end + 1;
+  }
+  return lines;
+}
+
+std::vector<std::string_view> split_tabs(std::string_view line) {
+  std::vector<std::string_view> fields;
+  std::size_t begin = 0;
+  while (true) {
+    const std::size_t end = line.find('\t', begin);
+    fields.push_back(line.substr(begin, end == std::string_view::npos ? std::string_view::npos : end - begin));
+    if (end == std::string_view::npos) return fields;
+    begin = end + 1;
+  }
+}
+
+std::string quoted(std::string_view s) {
+  constexpr std::size_t kShown = 40;
+  std::string out = "'";
+  out += s.substr(0, kShown);
+  if (s.size() > kShown) out += "...";
+  return out + "'";
+}
+
+class LineErrors {
+ public:
+  explicit LineErrors(const std::string& name) : name_(name) {}
+  Status at(std::size_t line, const std::string& problem) const {
+    return format_error(name_ + ":" + std::to_string(line + 1) + ": " + problem);
+  }
+
+ private:
+  const std::string& name_;
+};
+
+Result<int> parse_label(std::string_view field) {
+  int label = -1;
+  const auto [end, error] = std::from_chars(field.data(), field.data() + field.size(), label);
+  if (field.empty() || error != std::errc{} || end != field.data() + field.size()) {
+    return invalid_argument("label " + quoted(field) + " is not an integer");
+  }
+  if (label < 0 || label >= kMaxSentenceLabels) {
+    return invalid_argument("label " + std::to_string(label) + " is outside 0.." +
+                            std::to_string(kMaxSentenceLabels - 1));
+  }
+  return label;
+}
+
+Status add_example(SentenceDataset& dataset, std::string_view label_field, std::string_view text,
+                   std::size_t line, const LineErrors& errors) {
+  auto label = parse_label(label_field);
+  if (!label.is_ok()) return errors.at(line, label.status().message());
+  if (text.empty()) return errors.at(line, "the text is empty");
+  const std::size_t bad = find_invalid_utf8(text);
+  if (bad != std::string_view::npos) {
+    return errors.at(line, "the text is not valid UTF-8 (byte " + std::to_string(bad) + " of the text)");
+  }
+  dataset.examples.push_back({std::string(text), label.value()});
+  dataset.num_labels = std::max(dataset.num_labels, label.value() + 1);
+  return Status::ok();
+}
+
+Status parse_tsv(const std::vector<std::string_view>& lines, SentenceDataset& dataset, const LineErrors& errors) {
+  const auto header = split_tabs(lines[0]);
+  const auto column = [&header](std::string_view name) -> std::ptrdiff_t {
+    const auto it = std::find(header.begin(), header.end(), name);
+    return it == header.end() ? -1 : it - header.begin();
+  };
+  const std::ptrdiff_t label_column = column("label");
+  if (label_column < 0) return errors.at(0, "the header has no 'label' column");
+  std::ptrdiff_t text_column = -1;
+  for (const std::string_view name : kTextColumns) {
+    if (text_column < 0) text_column = column(name);
+  }
+  if (text_column < 0) return errors.at(0, "the header has no 'sentence', 'content' or 'text' column");
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    if (lines[i].empty()) return errors.at(i, "empty line");
+    const auto fields = split_tabs(lines[i]);
+    if (fields.size() != header.size()) {
+      return errors.at(i, std::to_string(fields.size()) + " tab-separated fields, the header has " +
+                              std::to_string(header.size()));
+    }
+    BFEDGE_RETURN_IF_ERROR(add_example(dataset, fields[static_cast<std::size_t>(label_column)],
+                                       fields[static_cast<std::size_t>(text_column)], i, errors));
+  }
+  return Status::ok();
+}
+
+Status parse_label_first(const std::vector<std::string_view>& lines, SentenceDataset& dataset,
+                         const LineErrors& errors) {
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].empty()) return errors.at(i, "empty line");
+    const std::size_t space = lines[i].find(' ');
+    if (space == std::string_view::npos) return errors.at(i, "expected 'LABEL TEXT'");
+    BFEDGE_RETURN_IF_ERROR(add_example(dataset, lines[i].substr(0, space), lines[i].substr(space + 1), i, errors));
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<SentenceDataset> parse_sentence_dataset(std::string_view text, const std::string& name) {
+  SentenceDataset dataset;
+  dataset.path = name;
+  const LineErrors errors(name);
+  const auto lines = split_lines(text);
+  if (lines.empty()) return format_error(name + ": the dataset is empty");
+  const bool tsv = lines[0].find('\t') != std::string_view::npos;
+  BFEDGE_RETURN_IF_ERROR(tsv ? parse_tsv(lines, dataset, errors) : parse_label_first(lines, dataset, errors));
+  if (dataset.examples.empty()) return format_error(name + ": the dataset has a header but no examples");
+  return dataset;
+}
+
+Result<SentenceDataset> load_sentence_dataset(const std::string& path) {
+  auto bytes = read_file(path, kMaxSentenceDatasetBytes);
+  if (!bytes.is_ok()) return bytes.status();
+  const auto& data = bytes.value();
+  return parse_sentence_dataset(std::string_view(reinterpret_cast<const char*>(data.data()), data.size()), path);
+}
+
+}  // namespace bfedge::io

@@ -1,0 +1,75 @@
+#include "bfedge/io/sentence_dataset.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "support/test_support.hpp"
+
+namespace bfedge::io {
+namespace {
+
+std::string error_of(std::string_view text) {
+  auto result = parse_sentence_dataset(text, "d.tsv");
+  EXPECT_FALSE(result.is_ok()) << "parsed: " << text;
+  return result.is_ok() ? "" : result.status().message();
+}
+
+TEST(SentenceDataset, GlueTsvFindsColumnsByName) {
+  auto result = parse_sentence_dataset("sentence\tlabel\r\na fine film\t1\r\ndull\t0\n", "d.tsv");
+  ASSERT_TRUE(result.is_ok()) << result.status().message();
+  const auto& d = result.value();
+  ASSERT_EQ(d.examples.size(), 2u);
+  EXPECT_EQ(d.examples[0].text, "a fine film");
+  EXPECT_EQ(d.examples[0].label, 1);
+  EXPECT_EQ(d.examples[1].text, "dull");
+  EXPECT_EQ(d.examples[1].label, 0);
+  EXPECT_EQ(d.num_labels, 2);
+}
+
+TEST(SentenceDataset, ContentColumnAndLabelFirst) {
+  auto tsv = parse_sentence_dataset("label\tcontent\n4\tgreat\n", "d.tsv");
+  ASSERT_TRUE(tsv.is_ok()) << tsv.status().message();
+  EXPECT_EQ(tsv.value().examples[0].text, "great");
+  EXPECT_EQ(tsv.value().num_labels, 5);
+  auto plain = parse_sentence_dataset("0 one long string of cliches .\n5 What ?", "TREC.all");
+  ASSERT_TRUE(plain.is_ok()) << plain.status().message();
+  ASSERT_EQ(plain.value().examples.size(), 2u);
+  EXPECT_EQ(plain.value().examples[0].text, "one long string of cliches .");
+  EXPECT_EQ(plain.value().examples[1].label, 5);
+  EXPECT_EQ(plain.value().num_labels, 6);
+}
+
+TEST(SentenceDataset, BadLinesNameFileAndLine) {
+  EXPECT_EQ(error_of(""), "d.tsv: the dataset is empty");
+  EXPECT_EQ(error_of("label\tsentence\n"), "d.tsv: the dataset has a header but no examples");
+  EXPECT_EQ(error_of("label\tsentence\n1\tok\nx\tbad\n"), "d.tsv:3: label 'x' is not an integer");
+  EXPECT_EQ(error_of("label\tsentence\n-1\tbad\n"), "d.tsv:2: label -1 is outside 0..65535");
+  EXPECT_EQ(error_of("label\tsentence\n1\tok\t3\n"), "d.tsv:2: 3 tab-separated fields, the header has 2");
+  EXPECT_EQ(error_of("label\tsentence\n1\t\n"), "d.tsv:2: the text is empty");
+  EXPECT_EQ(error_of("label\tsentence\n1\tok\n\n1\tok\n"), "d.tsv:3: empty line");
+  EXPECT_EQ(error_of("label\tsentence\n1\tok\xff\n"), "d.tsv:2: the text is not valid UTF-8 (byte 2 of the text)");
+  EXPECT_EQ(error_of("lab\tsentence\n1\tok\n"), "d.tsv:1: the header has no 'label' column");
+  EXPECT_EQ(error_of("label\tsent\n1\tok\n"), "d.tsv:1: the header has no 'sentence', 'content' or 'text' column");
+  EXPECT_EQ(error_of("1 ok\nnolabel\n"), "d.tsv:2: expected 'LABEL TEXT'");
+  EXPECT_EQ(error_of("1 ok\n2x fine\n"), "d.tsv:2: label '2x' is not an integer");
+}
+
+TEST(SentenceDataset, MissingFileNamesIt) {
+  auto result = load_sentence_dataset("/nonexistent/dev.tsv");
+  ASSERT_FALSE(result.is_ok());
+  EXPECT_NE(result.status().message().find("/nonexistent/dev.tsv"), std::string::npos);
+}
+
+TEST(SentenceDataset, ReadsSst2FromShared) {
+  BFEDGE_REQUIRE_SHARED(shared);
+  const auto dev = shared / "data/sst2-glue/dev.tsv";
+  if (!std::filesystem::exists(dev)) GTEST_SKIP() << dev << " absent: skipped";
+  auto result = load_sentence_dataset(dev.string());
+  ASSERT_TRUE(result.is_ok()) << result.status().message();
+  EXPECT_EQ(result.value().examples.size(), 872u);  // GLUE SST-2 dev
+  EXPECT_EQ(result.value().num_labels, 2);
+}
+
+}  // namespace
+}  // namespace bfedge::io
