@@ -388,3 +388,50 @@ TEST(MobileBertTensors, CheckpointTensorsAreCheckedByNameAndShape) {
 
 }  // namespace
 }  // namespace bfedge::models
+
+namespace bfedge::models {
+namespace {
+
+TEST(MobileBertConfigJson, WritesWhatParseReadsBack) {
+  MobileBertConfig c;
+  c.num_hidden_layers = 3;
+  c.hidden_act = MobileBertActivation::gelu;
+  c.normalization_type = MobileBertNormalization::layer_norm;
+  c.layer_norm_eps = 1e-7;
+  c.trigram_input = false;
+  c.use_bottleneck_attention = true;
+  c.key_query_shared_bottleneck = false;
+  c.classifier_activation = false;
+  c.pad_token_id = -1;
+  c.classifier_dropout = 0.25;
+  c.id2label = {"negative", "neutral", "positive"};
+  c.num_labels = 3;
+  const std::string text = mobilebert_config_json(c);
+  auto parsed = parse_mobilebert_config(text, "config.json");
+  ASSERT_TRUE(parsed.is_ok()) << parsed.status().message() << "\n" << text;
+  const MobileBertConfig& p = parsed.value();
+  EXPECT_EQ(mobilebert_config_json(p), text);
+  EXPECT_EQ(p.num_hidden_layers, 3);
+  EXPECT_EQ(p.hidden_act, MobileBertActivation::gelu);
+  EXPECT_EQ(p.normalization_type, MobileBertNormalization::layer_norm);
+  EXPECT_EQ(p.layer_norm_eps, 1e-7);
+  EXPECT_FALSE(p.trigram_input);
+  EXPECT_TRUE(p.use_bottleneck_attention);
+  EXPECT_FALSE(p.key_query_shared_bottleneck);
+  EXPECT_FALSE(p.classifier_activation);
+  EXPECT_EQ(p.pad_token_id, -1);
+  EXPECT_EQ(p.num_labels, 3);
+  EXPECT_EQ(p.id2label, c.id2label);
+}
+
+TEST(MobileBertConfigJson, DefaultsRoundTripWithNumLabels) {
+  MobileBertConfig c;
+  c.num_labels = 5;
+  auto parsed = parse_mobilebert_config(mobilebert_config_json(c), "config.json");
+  ASSERT_TRUE(parsed.is_ok()) << parsed.status().message();
+  EXPECT_EQ(parsed.value().num_labels, 5);
+  EXPECT_EQ(mobilebert_config_json(parsed.value()), mobilebert_config_json(c));
+}
+
+}  // namespace
+}  // namespace bfedge::models

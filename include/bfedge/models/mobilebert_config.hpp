@@ -106,6 +106,10 @@ Result<MobileBertConfig> parse_mobilebert_config(std::string_view json_text,
                                                  const std::string& source);
 // Reads and parses a config.json file (at most 1 MiB).
 Result<MobileBertConfig> load_mobilebert_config(const std::string& path);
+// config.json text for `config` in HF's layout (save_pretrained's keys, sorted, 2-space indent):
+// parse_mobilebert_config reads it back to an equal config. id2label and label2id are written
+// when the config has label names.
+std::string mobilebert_config_json(const MobileBertConfig& config);
 // The checks parse_mobilebert_config makes on values: ranges, divisibility, supported combinations.
 Status validate_mobilebert_config(const MobileBertConfig& config, const std::string& source);
 
