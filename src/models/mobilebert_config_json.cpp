@@ -49,3 +49,28 @@ std::string mobilebert_config_json(const MobileBertConfig& c) {
 }
 
 }  // namespace bfedge::models
+
+namespace bfedge::models {
+
+Result<MobileBertConfig> mobilebert_config_with_overrides(const MobileBertConfig& config,
+                                                          std::span<const std::string> overrides) {
+  using nlohmann::json;
+  MobileBertConfig current = config;
+  for (const std::string& item : overrides) {
+    const std::string source = "--set " + item;
+    const std::size_t equals = item.find('=');
+    if (equals == std::string::npos || equals == 0) return invalid_argument(source + ": expected KEY=VALUE");
+    const std::string key = item.substr(0, equals), text = item.substr(equals + 1);
+    json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (value.is_discarded()) value = text;
+    json j = json::parse(mobilebert_config_json(current));
+    if (key == "num_labels") j.erase("id2label"), j.erase("label2id");
+    j[key] = value;
+    auto parsed = parse_mobilebert_config(j.dump(), source);
+    if (!parsed.is_ok()) return invalid_argument(parsed.status().message());
+    current = std::move(parsed.value());
+  }
+  return current;
+}
+
+}  // namespace bfedge::models

@@ -435,3 +435,31 @@ TEST(MobileBertConfigJson, DefaultsRoundTripWithNumLabels) {
 
 }  // namespace
 }  // namespace bfedge::models
+
+namespace bfedge::models {
+namespace {
+
+TEST(MobileBertConfigOverrides, SetsFieldsAndChecksThem) {
+  const std::vector<std::string> good = {"num_hidden_layers=4", "hidden_act=gelu", "use_bottleneck_attention=true",
+                                         "layer_norm_eps=1e-6"};
+  auto c = mobilebert_config_with_overrides(MobileBertConfig{}, good);
+  ASSERT_TRUE(c.is_ok()) << c.status().message();
+  EXPECT_EQ(c.value().num_hidden_layers, 4);
+  EXPECT_EQ(c.value().hidden_act, MobileBertActivation::gelu);
+  EXPECT_TRUE(c.value().use_bottleneck_attention);
+  EXPECT_EQ(c.value().layer_norm_eps, 1e-6);
+
+  const auto error = [](std::string item) {
+    const std::vector<std::string> one = {item};
+    auto r = mobilebert_config_with_overrides(MobileBertConfig{}, one);
+    return r.is_ok() ? std::string("ok") : r.status().message();
+  };
+  EXPECT_EQ(error("num_hidden_layers"), "--set num_hidden_layers: expected KEY=VALUE");
+  EXPECT_NE(error("num_hidden_layers=x").find("--set num_hidden_layers=x: num_hidden_layers:"), std::string::npos)
+      << error("num_hidden_layers=x");
+  EXPECT_NE(error("rotary=true").find("--set rotary=true: rotary: unknown field"), std::string::npos) << error("rotary=true");
+  EXPECT_EQ(error("num_labels=5"), "ok");
+}
+
+}  // namespace
+}  // namespace bfedge::models

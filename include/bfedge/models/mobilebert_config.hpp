@@ -110,6 +110,11 @@ Result<MobileBertConfig> load_mobilebert_config(const std::string& path);
 // parse_mobilebert_config reads it back to an equal config. id2label and label2id are written
 // when the config has label names.
 std::string mobilebert_config_json(const MobileBertConfig& config);
+// `config` with "key=value" overrides (config.json keys; the value is read as JSON, else as a
+// string: hidden_act=gelu, num_hidden_layers=4, use_bottleneck=false), checked as config.json
+// is. Errors name the override ("--set num_hidden_layers=x: ...").
+Result<MobileBertConfig> mobilebert_config_with_overrides(const MobileBertConfig& config,
+                                                          std::span<const std::string> overrides);
 // The checks parse_mobilebert_config makes on values: ranges, divisibility, supported combinations.
 Status validate_mobilebert_config(const MobileBertConfig& config, const std::string& source);
 

@@ -1,0 +1,63 @@
+#include "torch_component.hpp"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <climits>
+#include <string>
+
+#include "torch/torch_api.hpp"
+
+namespace bfedge::cli::torch_component {
+namespace {
+
+constexpr const char* kModule = "libbfedge_torch.so";
+
+struct Module {
+  void* handle = nullptr;
+  std::string error;
+};
+
+const Module& module() {
+  static const Module m = [] {
+    Module out;
+    char exe[PATH_MAX];
+    const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    std::string dir = n > 0 ? std::string(exe, static_cast<std::size_t>(n)) : std::string();
+    dir.resize(dir.rfind('/') + 1);
+    const std::string path = dir + kModule;
+    if (access(path.c_str(), F_OK) != 0) {
+      out.error = "this bfedge was built without libtorch (" + path +
+                  " is absent): install libtorch-dev (scripts/test does) and rebuild";
+      return out;
+    }
+    out.handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (out.handle == nullptr) out.error = path + ": cannot load (" + dlerror() + ")";
+    return out;
+  }();
+  return m;
+}
+
+// The module's function `name`, or nullptr with `status` saying why.
+template <class Fn>
+Fn symbol(const char* name, Status& status) {
+  const Module& m = module();
+  if (m.handle == nullptr) {
+    status = Status(ErrorCode::unsupported, m.error);
+    return nullptr;
+  }
+  void* address = dlsym(m.handle, name);
+  if (address == nullptr) status = Status(ErrorCode::unsupported, std::string(kModule) + ": has no " + name);
+  return reinterpret_cast<Fn>(address);
+}
+
+}  // namespace
+
+Status train_mobilebert(const train::MobileBertTrainOptions& options) {
+  Status status;
+  const auto fn = symbol<decltype(&bfedge_torch_train_mobilebert)>("bfedge_torch_train_mobilebert", status);
+  if (fn != nullptr) fn(&options, &status);
+  return status;
+}
+
+}  // namespace bfedge::cli::torch_component
