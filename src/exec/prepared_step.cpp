@@ -73,11 +73,22 @@ Result<PreparedStep> bind_step(const graph::Graph& g, graph::NodeId id, const k:
       break;
     }
     case Op::rmsnorm:
-    case Op::layernorm: {
+    case Op::layernorm:
+    case Op::nonorm: {
       auto& p = *std::get_if<k::NormParams>(&s.params);
       p.x = bf(in(0)), p.gamma = bf(in(1)), p.out = bf(out(0));
-      if (node.op == Op::layernorm) p.beta = bf(in(2));
-      choose(s, node.op == Op::rmsnorm ? k::rmsnorm_variants() : k::layernorm_variants(), spec, packed);
+      if (node.op != Op::rmsnorm) p.beta = bf(in(2));
+      choose(s, node.op == Op::rmsnorm     ? k::rmsnorm_variants()
+                : node.op == Op::layernorm ? k::layernorm_variants()
+                                           : k::nonorm_variants(),
+             spec, packed);
+      break;
+    }
+    case Op::add_layernorm:
+    case Op::add_nonorm: {
+      auto& p = *std::get_if<k::NormParams>(&s.params);
+      p.x = bf(in(0)), p.residual = bf(in(1)), p.gamma = bf(in(2)), p.beta = bf(in(3)), p.out = bf(out(0));
+      choose(s, node.op == Op::add_layernorm ? k::add_layernorm_variants() : k::add_nonorm_variants(), spec, packed);
       break;
     }
     case Op::matvec: {
@@ -125,10 +136,31 @@ Result<PreparedStep> bind_step(const graph::Graph& g, graph::NodeId id, const k:
       break;
     }
     case Op::gelu_erf:
-    case Op::relu: {
+    case Op::relu:
+    case Op::tanh: {
       auto& p = *std::get_if<k::UnaryParams>(&s.params);
       p.x = bf(in(0)), p.out = bf(out(0));
-      choose(s, node.op == Op::relu ? k::relu_variants() : k::gelu_erf_variants(), spec, packed);
+      choose(s, node.op == Op::relu ? k::relu_variants() : node.op == Op::tanh ? k::tanh_variants() : k::gelu_erf_variants(),
+             spec, packed);
+      break;
+    }
+    case Op::trigram_embedding: {
+      auto& p = *std::get_if<k::TrigramEmbeddingParams>(&s.params);
+      p.ids = static_cast<const int*>(in(0)), p.table = bf(in(1)), p.out = bf(out(0));
+      choose(s, k::trigram_embedding_variants(), spec, packed);
+      break;
+    }
+    case Op::first_token: {
+      auto& p = *std::get_if<k::FirstTokenParams>(&s.params);
+      p.in = bf(in(0)), p.out = bf(out(0));
+      choose(s, k::first_token_variants(), spec, packed);
+      break;
+    }
+    case Op::attention_encoder: {
+      auto& p = *std::get_if<k::AttentionEncoderParams>(&s.params);
+      p.q = bf(in(0)), p.k = bf(in(1)), p.v = bf(in(2)), p.out = bf(out(0));
+      if (node.inputs.size() == 4) p.key_mask = static_cast<const int*>(in(3));
+      choose(s, k::attention_encoder_variants(), spec, packed);
       break;
     }
     case Op::mhsa: {

@@ -90,6 +90,21 @@ TensorId GraphBuilder::layernorm(std::string name, TensorId x, TensorId gamma, T
   return add_output(n, name, at(x).shape, at(x).type);
 }
 
+TensorId GraphBuilder::nonorm(std::string name, TensorId x, TensorId gamma, TensorId beta) {
+  kernels::NormParams p;
+  p.rows = leading_rows(at(x).shape), p.n = last_dim(at(x).shape);
+  const NodeId n = add_node(name, Op::nonorm, p, {x, gamma, beta});
+  return add_output(n, name, at(x).shape, at(x).type);
+}
+
+TensorId GraphBuilder::add_norm(Op op, std::string name, TensorId x, TensorId residual, TensorId gamma,
+                                TensorId beta, float eps) {
+  kernels::NormParams p;
+  p.rows = leading_rows(at(x).shape), p.n = last_dim(at(x).shape), p.eps = eps;
+  const NodeId n = add_node(name, op, p, {x, residual, gamma, beta});
+  return add_output(n, name, at(x).shape, at(x).type);
+}
+
 TensorId GraphBuilder::matvec(std::string name, TensorId x, TensorId w, ElementType out) {
   kernels::MatvecParams p;
   p.rows = static_cast<int>(at(w).shape[0]);
@@ -172,6 +187,36 @@ TensorId GraphBuilder::unary(Op op, std::string name, TensorId x) {
   p.n = static_cast<int>(at(x).shape.element_count());
   const NodeId n = add_node(name, op, p, {x});
   return add_output(n, name, at(x).shape, at(x).type);
+}
+
+TensorId GraphBuilder::trigram_embedding(std::string name, TensorId ids, TensorId table, int batch) {
+  kernels::TrigramEmbeddingParams p;
+  p.batch = batch;
+  p.seq = batch > 0 ? static_cast<int>(at(ids).shape.element_count() / batch) : 0;
+  p.vocab = static_cast<int>(at(table).shape[0]);
+  p.dim = last_dim(at(table).shape);
+  const NodeId n = add_node(name, Op::trigram_embedding, p, {ids, table});
+  return add_output(n, name, Shape{std::int64_t{p.batch} * p.seq, 3 * p.dim}, at(table).type);
+}
+
+TensorId GraphBuilder::first_token(std::string name, TensorId x, int batch) {
+  kernels::FirstTokenParams p;
+  p.batch = batch, p.dim = last_dim(at(x).shape);
+  p.seq = batch > 0 ? leading_rows(at(x).shape) / batch : 0;
+  const NodeId n = add_node(name, Op::first_token, p, {x});
+  return add_output(n, name, Shape{p.batch, p.dim}, at(x).type);
+}
+
+TensorId GraphBuilder::attention_encoder(std::string name, TensorId q, TensorId k, TensorId v, TensorId key_mask,
+                                         int batch, int heads) {
+  kernels::AttentionEncoderParams p;
+  p.batch = batch, p.heads = heads;
+  p.seq = batch > 0 ? leading_rows(at(q).shape) / batch : 0;
+  p.head_size = heads > 0 ? last_dim(at(q).shape) / heads : 0;
+  std::vector<TensorId> inputs{q, k, v};
+  if (key_mask != kNone) inputs.push_back(key_mask);
+  const NodeId n = add_node(name, Op::attention_encoder, p, std::move(inputs));
+  return add_output(n, name, at(q).shape, at(q).type);
 }
 
 TensorId GraphBuilder::view(std::string name, TensorId base, std::int64_t offset, Shape shape) {

@@ -18,6 +18,9 @@ const char* op_name(Op op) {
     case Op::embedding: return "embedding";
     case Op::rmsnorm: return "rmsnorm";
     case Op::layernorm: return "layernorm";
+    case Op::nonorm: return "nonorm";
+    case Op::add_layernorm: return "add_layernorm";
+    case Op::add_nonorm: return "add_nonorm";
     case Op::matvec: return "matvec";
     case Op::linear: return "linear";
     case Op::rope: return "rope";
@@ -28,6 +31,10 @@ const char* op_name(Op op) {
     case Op::gelu_erf: return "gelu_erf";
     case Op::relu: return "relu";
     case Op::mhsa: return "mhsa";
+    case Op::tanh: return "tanh";
+    case Op::trigram_embedding: return "trigram_embedding";
+    case Op::first_token: return "first_token";
+    case Op::attention_encoder: return "attention_encoder";
   }
   return "unknown";
 }

@@ -25,6 +25,9 @@ NodeCost node_cost(const Graph& g, NodeId id, int position) {
         } else if constexpr (std::is_same_v<P, kernels::MhsaParams>) {
           const std::int64_t l = p.seq, e = p.embed;
           cost.macs = 4 * l * e * e + 2 * l * l * e;  // QKV and out projections, q·kᵀ and p·v
+        } else if constexpr (std::is_same_v<P, kernels::AttentionEncoderParams>) {
+          const std::int64_t l = p.seq;
+          cost.macs = 2 * std::int64_t{p.batch} * p.heads * p.head_size * l * l;  // q·kᵀ and p·v
         } else if constexpr (std::is_same_v<P, kernels::RopeParams>) {
           cost.weight_bytes = 2 * std::int64_t{p.head_size / 2} * element_bytes(ElementType::f32);  // one row each
         } else if constexpr (std::is_same_v<P, KvWriteParams>) {

@@ -71,14 +71,20 @@ Status check_params(const Graph& g, NodeId id) {
       return c.elements(c.out(0), std::int64_t{p->count} * p->dim);
     }
     case Op::rmsnorm:
-    case Op::layernorm: {
+    case Op::layernorm:
+    case Op::nonorm:
+    case Op::add_layernorm:
+    case Op::add_nonorm: {
       const auto* p = std::get_if<kernels::NormParams>(&node.params);
       if (p == nullptr) return c.fail("params are not NormParams");
-      BFEDGE_RETURN_IF_ERROR(c.arity(node.op == Op::rmsnorm ? 2 : 3, 1));
+      const bool residual = node.op == Op::add_layernorm || node.op == Op::add_nonorm;
+      BFEDGE_RETURN_IF_ERROR(c.arity(node.op == Op::rmsnorm ? 2 : residual ? 4 : 3, 1));
       BFEDGE_RETURN_IF_ERROR(c.positive(p->n, "width"));
       BFEDGE_RETURN_IF_ERROR(c.elements(c.in(0), std::int64_t{p->rows} * p->n));
       for (std::size_t i = 0; i < node.inputs.size(); ++i) BFEDGE_RETURN_IF_ERROR(c.type(c.in(i), bf16));
-      for (std::size_t i = 1; i < node.inputs.size(); ++i) BFEDGE_RETURN_IF_ERROR(c.elements(c.in(i), p->n));
+      const std::size_t first_param = residual ? 2 : 1;
+      if (residual) BFEDGE_RETURN_IF_ERROR(c.elements(c.in(1), std::int64_t{p->rows} * p->n));
+      for (std::size_t i = first_param; i < node.inputs.size(); ++i) BFEDGE_RETURN_IF_ERROR(c.elements(c.in(i), p->n));
       return c.elements(c.out(0), std::int64_t{p->rows} * p->n);
     }
     case Op::matvec: {
@@ -183,7 +189,8 @@ Status check_params(const Graph& g, NodeId id) {
       return Status::ok();
     }
     case Op::gelu_erf:
-    case Op::relu: {
+    case Op::relu:
+    case Op::tanh: {
       const auto* p = std::get_if<kernels::UnaryParams>(&node.params);
       if (p == nullptr) return c.fail("params are not UnaryParams");
       BFEDGE_RETURN_IF_ERROR(c.arity(1, 1));
@@ -207,6 +214,48 @@ Status check_params(const Graph& g, NodeId id) {
       BFEDGE_RETURN_IF_ERROR(c.shape(c.in(3), Shape{e, e}));
       BFEDGE_RETURN_IF_ERROR(c.elements(c.in(4), e));
       return c.elements(c.out(0), p->seq * e);
+    }
+    case Op::trigram_embedding: {
+      const auto* p = std::get_if<kernels::TrigramEmbeddingParams>(&node.params);
+      if (p == nullptr) return c.fail("params are not TrigramEmbeddingParams");
+      BFEDGE_RETURN_IF_ERROR(c.arity(2, 1));
+      BFEDGE_RETURN_IF_ERROR(c.positive(p->batch, "batch"));
+      BFEDGE_RETURN_IF_ERROR(c.positive(p->seq, "seq"));
+      BFEDGE_RETURN_IF_ERROR(c.type(c.in(0), ElementType::i32));
+      BFEDGE_RETURN_IF_ERROR(c.elements(c.in(0), std::int64_t{p->batch} * p->seq));
+      BFEDGE_RETURN_IF_ERROR(c.shape(c.in(1), Shape{p->vocab, p->dim}));
+      BFEDGE_RETURN_IF_ERROR(c.type(c.in(1), bf16));
+      return c.elements(c.out(0), std::int64_t{p->batch} * p->seq * 3 * p->dim);
+    }
+    case Op::first_token: {
+      const auto* p = std::get_if<kernels::FirstTokenParams>(&node.params);
+      if (p == nullptr) return c.fail("params are not FirstTokenParams");
+      BFEDGE_RETURN_IF_ERROR(c.arity(1, 1));
+      BFEDGE_RETURN_IF_ERROR(c.positive(p->batch, "batch"));
+      BFEDGE_RETURN_IF_ERROR(c.positive(p->seq, "seq"));
+      BFEDGE_RETURN_IF_ERROR(c.type(c.in(0), bf16));
+      BFEDGE_RETURN_IF_ERROR(c.elements(c.in(0), std::int64_t{p->batch} * p->seq * p->dim));
+      return c.elements(c.out(0), std::int64_t{p->batch} * p->dim);
+    }
+    case Op::attention_encoder: {
+      const auto* p = std::get_if<kernels::AttentionEncoderParams>(&node.params);
+      if (p == nullptr) return c.fail("params are not AttentionEncoderParams");
+      if (node.inputs.size() != 3 && node.inputs.size() != 4) return c.arity(3, 1);
+      BFEDGE_RETURN_IF_ERROR(c.arity(node.inputs.size(), 1));
+      BFEDGE_RETURN_IF_ERROR(c.positive(p->batch, "batch"));
+      BFEDGE_RETURN_IF_ERROR(c.positive(p->seq, "seq"));
+      BFEDGE_RETURN_IF_ERROR(c.positive(p->heads, "heads"));
+      BFEDGE_RETURN_IF_ERROR(c.positive(p->head_size, "head_size"));
+      const std::int64_t rows = std::int64_t{p->batch} * p->seq;
+      for (std::size_t i = 0; i < 3; ++i) {
+        BFEDGE_RETURN_IF_ERROR(c.type(c.in(i), bf16));
+        BFEDGE_RETURN_IF_ERROR(c.elements(c.in(i), rows * p->heads * p->head_size));
+      }
+      if (node.inputs.size() == 4) {
+        BFEDGE_RETURN_IF_ERROR(c.type(c.in(3), ElementType::i32));
+        BFEDGE_RETURN_IF_ERROR(c.elements(c.in(3), rows));
+      }
+      return c.elements(c.out(0), rows * p->heads * p->head_size);
     }
   }
   return c.fail("unknown op");

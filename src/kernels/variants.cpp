@@ -43,6 +43,10 @@ constexpr AttentionDecodeVariant kAttentionDecode[] = {
     {"attention_decode__avx2", kX86Avx2, BFEDGE_X86(attention_decode__avx2), &attention_decode_scratch},
     {"attention_decode__avx512bf16", kX86Avx512Bf16, BFEDGE_X86(attention_decode__avx512bf16), &attention_decode_scratch}};
 
+constexpr AttentionEncoderVariant kAttentionEncoder[] = {
+    {"attention_encoder__ref", kReference, &attention_encoder__ref, &attention_encoder_scratch},
+    {"attention_encoder__portable", kPortable, &attention_encoder__portable, &attention_encoder_scratch}};
+
 constexpr MhsaVariant kMhsa[] = {
     {"mhsa__ref", kReference, &mhsa__ref, nullptr, &mhsa__ref_workspace},
     {"mhsa__tiled_portable", kPortable, &mhsa__tiled_portable, &mhsa__tiled_scratch, &mhsa__tiled_workspace},
@@ -74,6 +78,14 @@ constexpr NormVariant kNonorm[] = {
     {"nonorm__ref", kReference, &nonorm__ref, nullptr},
     {"nonorm__portable", kPortable, &nonorm__portable, nullptr}};
 
+constexpr NormVariant kAddLayernorm[] = {
+    {"add_layernorm__ref", kReference, &add_layernorm__ref, nullptr},
+    {"add_layernorm__portable", kPortable, &add_layernorm__portable, nullptr}};
+
+constexpr NormVariant kAddNonorm[] = {
+    {"add_nonorm__ref", kReference, &add_nonorm__ref, nullptr},
+    {"add_nonorm__portable", kPortable, &add_nonorm__portable, nullptr}};
+
 constexpr SwigluVariant kSwiglu[] = {
     {"swiglu__ref", kReference, &swiglu__ref, nullptr},
     {"swiglu__portable_fastexp", kPortable, &swiglu__portable_fastexp, nullptr},
@@ -95,6 +107,10 @@ constexpr UnaryVariant kGeluTanh[] = {
     {"gelu_tanh__ref", kReference, &gelu_tanh__ref, nullptr},
     {"gelu_tanh__portable_fastexp", kPortable, &gelu_tanh__portable_fastexp, nullptr}};
 
+constexpr UnaryVariant kTanh[] = {
+    {"tanh__ref", kReference, &tanh__ref, nullptr},
+    {"tanh__portable_fastexp", kPortable, &tanh__portable_fastexp, nullptr}};
+
 constexpr AddVariant kAdd[] = {
     {"add__ref", kReference, &add__ref, nullptr},
     {"add__portable", kPortable, &add__portable, nullptr},
@@ -112,6 +128,14 @@ constexpr TransposeVariant kTranspose[] = {
     {"transpose__ref", kReference, &transpose__ref, nullptr},
     {"transpose__portable_8x8", kPortable, &transpose__portable_8x8, nullptr}};
 
+constexpr TrigramEmbeddingVariant kTrigramEmbedding[] = {
+    {"trigram_embedding__ref", kReference, &trigram_embedding__ref, nullptr},
+    {"trigram_embedding__portable", kPortable, &trigram_embedding__portable, nullptr}};
+
+constexpr FirstTokenVariant kFirstToken[] = {
+    {"first_token__ref", kReference, &first_token__ref, nullptr},
+    {"first_token__portable", kPortable, &first_token__portable, nullptr}};
+
 // The MCU's DMA-tiled kernels take their own arguments (plans, L1, the DMA engine); their
 // oracles are matmul__ref (linear: B transposed) and mhsa__ref (attention inside MHSA).
 constexpr DmaLinearVariant kLinearDma[] = {
@@ -123,7 +147,7 @@ constexpr DmaAttentionVariant kAttentionDma[] = {
 constexpr DmaMhsaVariant kMhsaDma[] = {
     {"mhsa__rv32_fused", kRv32, &mhsa__rv32_fused, nullptr}};
 
-constexpr std::size_t kVariantCount = std::size(kMatmul) + std::size(kMatvec) + std::size(kAttentionDecode) + std::size(kMhsa) + std::size(kMhsaF32) + std::size(kSoftmax) + std::size(kRmsnorm) + std::size(kLayernorm) + std::size(kNonorm) + std::size(kSwiglu) + std::size(kSilu) + std::size(kRelu) + std::size(kGeluErf) + std::size(kGeluTanh) + std::size(kAdd) + std::size(kRope) + std::size(kEmbedding) + std::size(kTranspose) + std::size(kLinearDma) + std::size(kAttentionDma) + std::size(kMhsaDma);
+constexpr std::size_t kVariantCount = std::size(kMatmul) + std::size(kMatvec) + std::size(kAttentionDecode) + std::size(kAttentionEncoder) + std::size(kMhsa) + std::size(kMhsaF32) + std::size(kSoftmax) + std::size(kRmsnorm) + std::size(kLayernorm) + std::size(kNonorm) + std::size(kAddLayernorm) + std::size(kAddNonorm) + std::size(kSwiglu) + std::size(kSilu) + std::size(kRelu) + std::size(kGeluErf) + std::size(kGeluTanh) + std::size(kTanh) + std::size(kAdd) + std::size(kRope) + std::size(kEmbedding) + std::size(kTranspose) + std::size(kTrigramEmbedding) + std::size(kFirstToken) + std::size(kLinearDma) + std::size(kAttentionDma) + std::size(kMhsaDma);
 
 constexpr std::array<VariantInfo, kVariantCount> kAll = [] {
   std::array<VariantInfo, kVariantCount> out{};
@@ -134,21 +158,27 @@ constexpr std::array<VariantInfo, kVariantCount> kAll = [] {
   add("matmul", kMatmul);
   add("matvec", kMatvec);
   add("attention_decode", kAttentionDecode);
+  add("attention_encoder", kAttentionEncoder);
   add("mhsa", kMhsa);
   add("mhsa_f32", kMhsaF32);
   add("softmax", kSoftmax);
   add("rmsnorm", kRmsnorm);
   add("layernorm", kLayernorm);
   add("nonorm", kNonorm);
+  add("add_layernorm", kAddLayernorm);
+  add("add_nonorm", kAddNonorm);
   add("swiglu", kSwiglu);
   add("silu", kSilu);
   add("relu", kRelu);
   add("gelu_erf", kGeluErf);
   add("gelu_tanh", kGeluTanh);
+  add("tanh", kTanh);
   add("add", kAdd);
   add("rope", kRope);
   add("embedding", kEmbedding);
   add("transpose", kTranspose);
+  add("trigram_embedding", kTrigramEmbedding);
+  add("first_token", kFirstToken);
   add("linear_dma", kLinearDma);
   add("attention_dma", kAttentionDma);
   add("mhsa_dma", kMhsaDma);
@@ -160,21 +190,27 @@ constexpr std::array<VariantInfo, kVariantCount> kAll = [] {
 std::span<const MatmulVariant> matmul_variants() { return kMatmul; }
 std::span<const MatvecVariant> matvec_variants() { return kMatvec; }
 std::span<const AttentionDecodeVariant> attention_decode_variants() { return kAttentionDecode; }
+std::span<const AttentionEncoderVariant> attention_encoder_variants() { return kAttentionEncoder; }
 std::span<const MhsaVariant> mhsa_variants() { return kMhsa; }
 std::span<const MhsaF32Variant> mhsa_f32_variants() { return kMhsaF32; }
 std::span<const SoftmaxVariant> softmax_variants() { return kSoftmax; }
 std::span<const NormVariant> rmsnorm_variants() { return kRmsnorm; }
 std::span<const NormVariant> layernorm_variants() { return kLayernorm; }
 std::span<const NormVariant> nonorm_variants() { return kNonorm; }
+std::span<const NormVariant> add_layernorm_variants() { return kAddLayernorm; }
+std::span<const NormVariant> add_nonorm_variants() { return kAddNonorm; }
 std::span<const SwigluVariant> swiglu_variants() { return kSwiglu; }
 std::span<const UnaryVariant> silu_variants() { return kSilu; }
 std::span<const UnaryVariant> relu_variants() { return kRelu; }
 std::span<const UnaryVariant> gelu_erf_variants() { return kGeluErf; }
 std::span<const UnaryVariant> gelu_tanh_variants() { return kGeluTanh; }
+std::span<const UnaryVariant> tanh_variants() { return kTanh; }
 std::span<const AddVariant> add_variants() { return kAdd; }
 std::span<const RopeVariant> rope_variants() { return kRope; }
 std::span<const EmbeddingVariant> embedding_variants() { return kEmbedding; }
 std::span<const TransposeVariant> transpose_variants() { return kTranspose; }
+std::span<const TrigramEmbeddingVariant> trigram_embedding_variants() { return kTrigramEmbedding; }
+std::span<const FirstTokenVariant> first_token_variants() { return kFirstToken; }
 std::span<const DmaLinearVariant> linear_dma_variants() { return kLinearDma; }
 std::span<const DmaAttentionVariant> attention_dma_variants() { return kAttentionDma; }
 std::span<const DmaMhsaVariant> mhsa_dma_variants() { return kMhsaDma; }

@@ -166,7 +166,9 @@ std::vector<float> attention(const MobileBertConfig& c, const std::vector<float>
   return context;
 }
 
-Status check_inputs(const MobileBertConfig& c, const MobileBertInputs& in) {
+}  // namespace
+
+Status check_mobilebert_inputs(const MobileBertConfig& c, const MobileBertInputs& in) {
   if (in.batch < 1 || in.seq < 1) return invalid_argument("mobilebert: batch and seq must be >= 1");
   if (in.seq > c.max_position_embeddings) {
     return invalid_argument("mobilebert: seq " + std::to_string(in.seq) +
@@ -195,6 +197,8 @@ Status check_inputs(const MobileBertConfig& c, const MobileBertInputs& in) {
   BFEDGE_RETURN_IF_ERROR(check(in.token_type_ids, "token_type_ids", c.type_vocab_size, true));
   return Status::ok();
 }
+
+namespace {
 
 // The embeddings' output (batch * seq, H).
 std::vector<float> embed(const MobileBertConfig& c, const MobileBertWeights<float>& w,
@@ -346,7 +350,7 @@ Result<MobileBertOutputs> mobilebert_forward_f32(const MobileBertConfig& c,
                                                  const MobileBertWeights<float>& w,
                                                  const MobileBertInputs& in,
                                                  bool keep_hidden_states) {
-  BFEDGE_RETURN_IF_ERROR(check_inputs(c, in));
+  BFEDGE_RETURN_IF_ERROR(check_mobilebert_inputs(c, in));
   if (w.layers.size() != static_cast<std::size_t>(c.num_hidden_layers)) {
     return invalid_argument("mobilebert: weights have " + std::to_string(w.layers.size()) +
                             " layers, config " + std::to_string(c.num_hidden_layers));

@@ -39,6 +39,30 @@ TEST(GraphValidate, NamesTheNodeWhoseInputHasTheWrongSize) {
   EXPECT_EQ(finish_error(std::move(b)), "node 'proj' (matvec): embed has shape (1, 8) (8 elements), expected 6 elements");
 }
 
+TEST(GraphValidate, RefusesAnAttentionMaskThatIsNotI32PerToken) {
+  GraphBuilder b;
+  const TensorId x = b.input("x", Shape{2, 3, 8}, ElementType::bf16);  // batch 2, seq 3, 2 heads of 4
+  const TensorId mask = b.input("mask", Shape{2, 3}, ElementType::bf16);
+  b.mark_output(b.attention_encoder("attention", x, x, x, mask, 2, 2));
+  EXPECT_EQ(finish_error(std::move(b)), "node 'attention' (attention_encoder): mask is bf16, expected i32");
+  GraphBuilder short_mask;
+  const TensorId y = short_mask.input("y", Shape{6, 8}, ElementType::bf16);
+  const TensorId m = short_mask.input("mask", Shape{2, 2}, ElementType::i32);
+  short_mask.mark_output(short_mask.attention_encoder("attention", y, y, y, m, 2, 2));
+  EXPECT_EQ(finish_error(std::move(short_mask)),
+            "node 'attention' (attention_encoder): mask has shape (2, 2) (4 elements), expected 6 elements");
+}
+
+TEST(GraphValidate, RefusesAResidualOfAnotherSizeThanTheNormsInput) {
+  GraphBuilder b;
+  const TensorId x = b.input("x", Shape{3, 8}, ElementType::bf16);
+  const TensorId r = b.input("residual", Shape{2, 8}, ElementType::bf16);
+  const TensorId g = b.weight("gamma", Shape{8}, ElementType::bf16, kZeros.data());
+  b.mark_output(b.add_norm(Op::add_nonorm, "norm", x, r, g, g));
+  EXPECT_EQ(finish_error(std::move(b)),
+            "node 'norm' (add_nonorm): residual has shape (2, 8) (16 elements), expected 24 elements");
+}
+
 TEST(GraphValidate, RefusesAWeightWithoutBytes) {
   GraphBuilder b;
   const TensorId ids = b.input("token", Shape{1}, ElementType::i32);

@@ -49,9 +49,11 @@ TEST_P(NormVariants, MatchesReference) {
   const int rows = 3;
   const auto x = test::random_bf16(static_cast<std::size_t>(rows) * c.n, 1, 2.0f);
   const auto gamma = test::random_bf16(c.n, 2), beta = test::random_bf16(c.n, 3);
+  const auto residual = test::random_bf16(static_cast<std::size_t>(rows) * c.n, 19, 2.0f);
   test::CanaryMatrix<bf16> got(rows, c.n, c.n), want(rows, c.n, c.n);
   NormParams p;
   p.rows = rows, p.n = c.n, p.x = x.data(), p.gamma = gamma.data(), p.beta = beta.data();
+  p.residual = residual.data();  // read by the add_* norms only
   p.out = got.data();
   test::run_variant(*c.variant, p, c.cores);
   p.out = want.data();
@@ -69,7 +71,8 @@ TEST_P(NormVariants, MatchesReference) {
 
 std::vector<Case<NormParams>> norm_cases() {
   std::vector<Case<NormParams>> out;
-  for (auto list : {rmsnorm_variants(), layernorm_variants(), nonorm_variants()}) {
+  for (auto list : {rmsnorm_variants(), layernorm_variants(), nonorm_variants(), add_layernorm_variants(),
+                    add_nonorm_variants()}) {
     const auto c = cases(list);
     out.insert(out.end(), c.begin(), c.end());
   }
@@ -102,7 +105,7 @@ TEST_P(UnaryVariants, MatchesReference) {
 
 std::vector<Case<UnaryParams>> unary_cases() {
   std::vector<Case<UnaryParams>> out;
-  for (auto list : {silu_variants(), relu_variants(), gelu_erf_variants(), gelu_tanh_variants()}) {
+  for (auto list : {silu_variants(), relu_variants(), gelu_erf_variants(), gelu_tanh_variants(), tanh_variants()}) {
     const auto c = cases(list);
     out.insert(out.end(), c.begin(), c.end());
   }
@@ -255,6 +258,65 @@ TEST_P(TransposeVariants, MatchesReferenceExactly) {
 }
 INSTANTIATE_TEST_SUITE_P(Sizes, TransposeVariants, ::testing::ValuesIn(cases(transpose_variants())),
                          case_name<TransposeParams>);
+
+// Tokens of 3 sequences of n % 5 + 1 ids (out-of-range ids give zero parts), width n.
+class TrigramEmbeddingVariants : public ::testing::TestWithParam<Case<TrigramEmbeddingParams>> {};
+
+TEST_P(TrigramEmbeddingVariants, MatchesReferenceExactly) {
+  const auto& c = GetParam();
+  BFEDGE_SKIP_UNLESS_RUNNABLE(*c.variant);
+  const int vocab = 37, dim = c.n, batch = 3, seq = c.n % 5 + 1, rows = batch * seq;
+  const auto table = test::random_bf16(static_cast<std::size_t>(vocab) * dim, 20);
+  std::vector<int> ids(static_cast<std::size_t>(rows));
+  for (int i = 0; i < rows; ++i) ids[static_cast<std::size_t>(i)] = i % 7 == 3 ? -1 : (i * 11) % (vocab + 2);
+  test::CanaryMatrix<bf16> got(rows, 3 * dim, 3 * dim), want(rows, 3 * dim, 3 * dim);
+  TrigramEmbeddingParams p;
+  p.batch = batch, p.seq = seq, p.vocab = vocab, p.dim = dim, p.ids = ids.data(), p.table = table.data();
+  p.out = got.data();
+  test::run_variant(*c.variant, p, c.cores);
+  p.out = want.data();
+  test::run_variant(*c.reference, p, 1);
+  EXPECT_EQ(got.damaged_canaries(), 0);
+  for (int r = 0; r < rows; ++r)
+    for (int j = 0; j < 3 * dim; ++j) ASSERT_EQ(got.at(r, j).bits, want.at(r, j).bits) << r << "," << j;
+  // The reference's layout: [next, this, previous], zeros past the ends of each sequence.
+  for (int r = 0; r < rows; ++r) {
+    const int t = r % seq, id = ids[static_cast<std::size_t>(r)];
+    const bool valid = id >= 0 && id < vocab;
+    EXPECT_EQ(want.at(r, dim).bits, valid ? table[static_cast<std::size_t>(id) * dim].bits : bf16{}.bits);
+    if (t == 0) {
+      EXPECT_EQ(to_f32(want.at(r, 2 * dim)), 0.0f);
+    }
+    if (t == seq - 1) {
+      EXPECT_EQ(to_f32(want.at(r, 0)), 0.0f);
+    }
+  }
+}
+INSTANTIATE_TEST_SUITE_P(Sizes, TrigramEmbeddingVariants, ::testing::ValuesIn(cases(trigram_embedding_variants())),
+                         case_name<TrigramEmbeddingParams>);
+
+class FirstTokenVariants : public ::testing::TestWithParam<Case<FirstTokenParams>> {};
+
+TEST_P(FirstTokenVariants, MatchesReferenceExactly) {
+  const auto& c = GetParam();
+  BFEDGE_SKIP_UNLESS_RUNNABLE(*c.variant);
+  const int dim = c.n, batch = c.n % 4 + 1, seq = c.n % 3 + 1;
+  const auto in = test::random_bf16(static_cast<std::size_t>(batch) * seq * dim, 21);
+  test::CanaryMatrix<bf16> got(batch, dim, dim), want(batch, dim, dim);
+  FirstTokenParams p;
+  p.batch = batch, p.seq = seq, p.dim = dim, p.in = in.data(), p.out = got.data();
+  test::run_variant(*c.variant, p, c.cores);
+  p.out = want.data();
+  test::run_variant(*c.reference, p, 1);
+  EXPECT_EQ(got.damaged_canaries(), 0);
+  for (int b = 0; b < batch; ++b)
+    for (int j = 0; j < dim; ++j) {
+      ASSERT_EQ(got.at(b, j).bits, want.at(b, j).bits);
+      ASSERT_EQ(want.at(b, j).bits, in[static_cast<std::size_t>(b) * seq * dim + j].bits);
+    }
+}
+INSTANTIATE_TEST_SUITE_P(Sizes, FirstTokenVariants, ::testing::ValuesIn(cases(first_token_variants())),
+                         case_name<FirstTokenParams>);
 
 // ---- the references against independent formulas ----------------------------------------------
 

@@ -41,16 +41,18 @@ inline constexpr Tolerance kMatmul{0x1p-8f, 0x1p-14f};
 inline constexpr Tolerance kMatvec = kMatmul;
 // attention_decode: scale = max |v|.
 inline constexpr Tolerance kAttentionDecode{0x1p-8f, 0x1p-12f};
-// rmsnorm, layernorm, nonorm: scale = max |ref|.
+// attention_encoder: scale = max |v|.
+inline constexpr Tolerance kAttentionEncoder{0x1p-8f, 0x1p-12f};
+// rmsnorm, layernorm, nonorm, add_layernorm, add_nonorm: scale = max |ref|.
 inline constexpr Tolerance kNorm{0x1p-8f, 0x1p-14f};
-// swiglu, silu, relu, gelu_*: scale = max(1, |x|).
+// swiglu, silu, relu, gelu_*, tanh: scale = max(1, |x|).
 inline constexpr Tolerance kActivation{0x1p-8f, 1e-5f};
 // softmax: scale = 1.
 inline constexpr Tolerance kSoftmax{0.0f, 1e-5f};
 // mhsa (every BF16 variant and the MCU's fused one) against mhsa__ref: normalized MSE.
 inline constexpr double kMhsaNmse = 2e-4;
 inline constexpr double kMhsaNaivePortNmse = 1e-4;
-// add, rope, embedding, transpose: bit-identical.
+// add, rope, embedding, transpose, trigram_embedding, first_token: bit-identical.
 
 // The on-target tests skip shapes above this many multiply-accumulates (QEMU time; the host runs
 // them all).
@@ -83,6 +85,16 @@ struct AttentionDecodeShape {
 inline constexpr AttentionDecodeShape kAttentionDecodeShapes[] = {
     {8, 4, 8, 512}, {4, 4, 128, 80}, {3, 1, 32, 40}, {5, 5, 33, 40}, {2, 1, 144, 20}, {1, 1, 16, 300}};
 inline constexpr int kAttentionDecodePositions[] = {1, 2, 15, 16, 17, 20, 33};
+
+// ---- attention_encoder: sequences, length, heads, head size; every sequence but the first has
+// its last (seq · b) % 4 keys masked, the last one all of them when masked_all --------------------
+struct AttentionEncoderShape {
+  int batch, seq, heads, head_size;
+  bool masked_all;
+};
+inline constexpr AttentionEncoderShape kAttentionEncoderShapes[] = {
+    {1, 1, 1, 1, false},  {1, 7, 2, 8, false},  {3, 5, 1, 16, true},  {2, 16, 4, 32, false},
+    {3, 17, 4, 32, false}, {2, 33, 3, 33, true}, {4, 64, 4, 32, false}, {1, 130, 4, 128, false}};
 
 // ---- mhsa (x[seq×embed], heads) ---------------------------------------------------------------
 struct MhsaShape {

@@ -22,6 +22,10 @@ class GraphBuilder {
   TensorId embedding(std::string name, TensorId ids, TensorId table);
   TensorId rmsnorm(std::string name, TensorId x, TensorId gamma, float eps = 1e-5f);
   TensorId layernorm(std::string name, TensorId x, TensorId gamma, TensorId beta, float eps = 1e-5f);
+  TensorId nonorm(std::string name, TensorId x, TensorId gamma, TensorId beta);
+  // norm(x + residual), the sum in FP32: op is Op::add_layernorm (eps used) or Op::add_nonorm.
+  TensorId add_norm(Op op, std::string name, TensorId x, TensorId residual, TensorId gamma, TensorId beta,
+                    float eps = 1e-5f);
   // y (rows) = w (rows, cols) · x (cols): the decoder's projections.
   TensorId matvec(std::string name, TensorId x, TensorId w, ElementType out = ElementType::bf16);
   // y (m, n) = x (m, k) · wᵀ + bias, w (n, k) in PyTorch's Linear layout.
@@ -37,7 +41,15 @@ class GraphBuilder {
                             int n_heads);
   TensorId add(std::string name, TensorId a, TensorId b);
   TensorId swiglu(std::string name, TensorId gate, TensorId up);  // in place on gate
-  TensorId unary(Op op, std::string name, TensorId x);            // gelu_erf, relu
+  TensorId unary(Op op, std::string name, TensorId x);            // gelu_erf, relu, tanh
+  // Per sequence of `seq` = ids / batch tokens: [table[next], table[this], table[previous]].
+  TensorId trigram_embedding(std::string name, TensorId ids, TensorId table, int batch);
+  // The first row of each of `batch` sequences of x (batch · seq, n).
+  TensorId first_token(std::string name, TensorId x, int batch);
+  // Masked self-attention of `batch` sequences over projected q, k, v (batch · seq, heads · d);
+  // key_mask (batch · seq, i32, 0 = padding) or kNone.
+  TensorId attention_encoder(std::string name, TensorId q, TensorId k, TensorId v, TensorId key_mask, int batch,
+                             int heads);
   // Self-attention over x (seq, embed) with `heads` heads, PyTorch's nn.MultiheadAttention
   // weights (in_proj (3E, E) + bias, out_proj (E, E) + bias).
   TensorId mhsa(std::string name, TensorId x, TensorId in_weight, TensorId in_bias, TensorId out_weight,

@@ -24,6 +24,7 @@
 #include "bfedge/core/tensor.hpp"
 #include "bfedge/kernels/activation.hpp"
 #include "bfedge/kernels/attention_decode.hpp"
+#include "bfedge/kernels/attention_encoder.hpp"
 #include "bfedge/kernels/elementwise.hpp"
 #include "bfedge/kernels/matmul.hpp"
 #include "bfedge/kernels/matvec.hpp"
@@ -70,6 +71,9 @@ enum class Op : unsigned char {
   embedding,         // (ids, table) -> rows                                EmbeddingParams
   rmsnorm,           // (x, gamma) -> y                                     NormParams
   layernorm,         // (x, gamma, beta) -> y                               NormParams
+  nonorm,            // (x, gamma, beta) -> x ∘ gamma + beta                NormParams
+  add_layernorm,     // (x, residual, gamma, beta) -> layernorm(x + residual)  NormParams
+  add_nonorm,        // (x, residual, gamma, beta) -> nonorm(x + residual)     NormParams
   matvec,            // (x, w (rows, cols)) -> y                            MatvecParams
   linear,            // (x (m, k), w (n, k)[, bias]) -> y (m, n)            MatmulParams
   rope,              // (q, k, cos, sin) -> q', k' (in place, at position)  RopeParams
@@ -81,6 +85,11 @@ enum class Op : unsigned char {
   relu,              // (x) -> y                                            UnaryParams
   mhsa,              // (x (seq, E), in_w (3E, E), in_b, out_w (E, E), out_b) -> y (seq, E)
                      //   self-attention of one sequence, optionally causal   MhsaParams
+  tanh,              // (x) -> y                                            UnaryParams
+  trigram_embedding, // (ids (batch·seq), table (vocab, E)) -> (batch·seq, 3E)  TrigramEmbeddingParams
+  first_token,       // (x (batch·seq, n)) -> (batch, n): each sequence's first row  FirstTokenParams
+  attention_encoder, // (q, k, v (batch·seq, heads·d)[, key_mask (batch·seq) i32]) -> (batch·seq,
+                     //   heads·d): masked self-attention of a batch         AttentionEncoderParams
 };
 const char* op_name(Op op);
 
@@ -92,7 +101,9 @@ struct KvWriteParams {
 using NodeParams = std::variant<kernels::EmbeddingParams, kernels::NormParams, kernels::MatvecParams,
                                 kernels::MatmulParams, kernels::RopeParams, KvWriteParams,
                                 kernels::AttentionDecodeParams, kernels::AddParams,
-                                kernels::SwigluParams, kernels::UnaryParams, kernels::MhsaParams>;
+                                kernels::SwigluParams, kernels::UnaryParams, kernels::MhsaParams,
+                                kernels::TrigramEmbeddingParams, kernels::FirstTokenParams,
+                                kernels::AttentionEncoderParams>;
 
 struct Node {
   std::string name;

@@ -4,6 +4,7 @@
 //   relu:      max(x, 0)                                          (MobileBERT)
 //   gelu_erf:  x/2 · (1 + erf(x / sqrt 2))                        (PyTorch's default GELU)
 //   gelu_tanh: x/2 · (1 + tanh(sqrt(2/pi) (x + 0.044715 x³)))     (approximate="tanh")
+//   tanh:      tanh(x)                                             (BERT's pooler)
 #pragma once
 
 #include <span>
@@ -33,6 +34,7 @@ std::span<const UnaryVariant> silu_variants();
 std::span<const UnaryVariant> relu_variants();
 std::span<const UnaryVariant> gelu_erf_variants();
 std::span<const UnaryVariant> gelu_tanh_variants();
+std::span<const UnaryVariant> tanh_variants();
 
 void silu__ref(const UnaryParams& p, const runtime::Team& team);
 void silu__portable_fastexp(const UnaryParams& p, const runtime::Team& team);
@@ -42,6 +44,8 @@ void gelu_erf__ref(const UnaryParams& p, const runtime::Team& team);
 void gelu_erf__portable_poly(const UnaryParams& p, const runtime::Team& team);
 void gelu_tanh__ref(const UnaryParams& p, const runtime::Team& team);
 void gelu_tanh__portable_fastexp(const UnaryParams& p, const runtime::Team& team);
+void tanh__ref(const UnaryParams& p, const runtime::Team& team);
+void tanh__portable_fastexp(const UnaryParams& p, const runtime::Team& team);
 std::span<const SwigluVariant> swiglu_variants();
 
 void swiglu__ref(const SwigluParams& p, const runtime::Team& team);

@@ -2,7 +2,9 @@
 //   rmsnorm:   y = x / sqrt(mean(x²) + eps) ∘ weight                 (LLaMA, eps 1e-5)
 //   layernorm: y = (x - mean) / sqrt(var + eps) ∘ gamma + beta       (TinyViT, BERT)
 //   nonorm:    y = x ∘ gamma + beta                                   (MobileBERT's NoNorm)
-// out may alias x. Rows are split over cores.
+//   add_layernorm, add_nonorm: the same norms of x + residual, the sum kept in FP32 (MobileBERT's
+//              norm(dense(x) + residual), one pass and one rounding)
+// out may alias x (and residual). Rows are split over cores.
 #pragma once
 
 #include <span>
@@ -17,6 +19,7 @@ struct NormParams {
   const bf16* x = nullptr;      // (rows, n)
   const bf16* gamma = nullptr;  // (n): rmsnorm's weight, layernorm/nonorm's scale
   const bf16* beta = nullptr;   // (n): layernorm/nonorm shift (unused by rmsnorm)
+  const bf16* residual = nullptr;  // (rows, n): added to x by the add_* norms (ignored by the rest)
   bf16* out = nullptr;          // (rows, n)
   float eps = 1e-5f;
   void* scratch = nullptr;
@@ -26,6 +29,8 @@ using NormVariant = Variant<NormParams>;
 std::span<const NormVariant> rmsnorm_variants();
 std::span<const NormVariant> layernorm_variants();
 std::span<const NormVariant> nonorm_variants();
+std::span<const NormVariant> add_layernorm_variants();
+std::span<const NormVariant> add_nonorm_variants();
 
 void rmsnorm__ref(const NormParams& p, const runtime::Team& team);
 void rmsnorm__portable(const NormParams& p, const runtime::Team& team);
@@ -34,5 +39,9 @@ void layernorm__ref(const NormParams& p, const runtime::Team& team);
 void layernorm__portable(const NormParams& p, const runtime::Team& team);
 void nonorm__ref(const NormParams& p, const runtime::Team& team);
 void nonorm__portable(const NormParams& p, const runtime::Team& team);
+void add_layernorm__ref(const NormParams& p, const runtime::Team& team);
+void add_layernorm__portable(const NormParams& p, const runtime::Team& team);
+void add_nonorm__ref(const NormParams& p, const runtime::Team& team);
+void add_nonorm__portable(const NormParams& p, const runtime::Team& team);
 
 }  // namespace bfedge::kernels

@@ -119,6 +119,10 @@ struct MobileBertInputs {
   int seq = 1;  // 1 <= seq <= max_position_embeddings
 };
 
+// The checks every forward makes: batch, seq within max_position_embeddings, each span's size
+// (batch · seq, or empty where optional) and each value's range.
+Status check_mobilebert_inputs(const MobileBertConfig& config, const MobileBertInputs& inputs);
+
 struct MobileBertOutputs {
   std::vector<float> logits;  // (batch, num_labels)
   // When asked for: HF's hidden_states, the embeddings' output then each layer's output,

@@ -41,6 +41,10 @@ void relu__portable(const UnaryParams& p, const runtime::Team& team) {
 void gelu_erf__portable_poly(const UnaryParams& p, const runtime::Team& team) {
   unary(p, team, [](float x) { return 0.5f * x * (1.0f + erf_poly(x * 0.70710678118654752f)); });
 }
+// tanh(x) = 1 - 2 / (e^{2x} + 1): ±1 in the limits (fast_exp gives 0 and +inf there).
+void tanh__portable_fastexp(const UnaryParams& p, const runtime::Team& team) {
+  unary(p, team, [](float x) { return 1.0f - 2.0f / (fast_exp(2.0f * x) + 1.0f); });
+}
 // tanh(u) = 1 - 2 / (e^{2u} + 1), so gelu_tanh(x) = x - x / (e^{2u} + 1).
 void gelu_tanh__portable_fastexp(const UnaryParams& p, const runtime::Team& team) {
   unary(p, team, [](float x) {

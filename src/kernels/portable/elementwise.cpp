@@ -54,4 +54,31 @@ void transpose__portable_8x8(const TransposeParams& p, const runtime::Team& team
   }
 }
 
+// Rows (tokens of all sequences) split over cores; each row is three row copies or zero fills.
+void trigram_embedding__portable(const TrigramEmbeddingParams& p, const runtime::Team& team) {
+  const runtime::Range rows = runtime::split_range(p.batch * p.seq, team.core, team.cores);
+  const std::size_t part_bytes = static_cast<std::size_t>(p.dim) * sizeof(bf16);
+  for (int row = rows.begin; row < rows.end; ++row) {
+    const int t = row % p.seq;
+    bf16* out = p.out + static_cast<std::size_t>(row) * 3 * p.dim;
+    for (int part = 0; part < 3; ++part) {
+      const int at = t + 1 - part;  // next, this, previous token
+      const int id = at >= 0 && at < p.seq ? p.ids[row + 1 - part] : -1;
+      if (id >= 0 && id < p.vocab) {
+        std::memcpy(out + part * p.dim, p.table + static_cast<std::size_t>(id) * p.dim, part_bytes);
+      } else {
+        std::memset(static_cast<void*>(out + part * p.dim), 0, part_bytes);
+      }
+    }
+  }
+}
+
+void first_token__portable(const FirstTokenParams& p, const runtime::Team& team) {
+  const runtime::Range rows = runtime::split_range(p.batch, team.core, team.cores);
+  for (int b = rows.begin; b < rows.end; ++b) {
+    std::memcpy(p.out + static_cast<std::size_t>(b) * p.dim, p.in + static_cast<std::size_t>(b) * p.seq * p.dim,
+                static_cast<std::size_t>(p.dim) * sizeof(bf16));
+  }
+}
+
 }  // namespace bfedge::kernels

@@ -35,5 +35,8 @@ void gelu_tanh__ref(const UnaryParams& p, const runtime::Team& team) {
     return 0.5f * x * (1.0f + std::tanh(0.79788456080286536f * (x + 0.044715f * x * x * x)));
   });
 }
+void tanh__ref(const UnaryParams& p, const runtime::Team& team) {
+  unary_ref(p, team, [](float x) { return std::tanh(x); });
+}
 
 }  // namespace bfedge::kernels

@@ -32,4 +32,34 @@ void transpose__ref(const TransposeParams& p, const runtime::Team& team) {
       p.out[static_cast<std::size_t>(c) * p.ld_out + r] = p.in[static_cast<std::size_t>(r) * p.ld_in + c];
 }
 
+void trigram_embedding__ref(const TrigramEmbeddingParams& p, const runtime::Team& team) {
+  if (team.core != 0) return;
+  const std::size_t width = 3 * static_cast<std::size_t>(p.dim);
+  for (int b = 0; b < p.batch; ++b) {
+    for (int t = 0; t < p.seq; ++t) {
+      const int row = b * p.seq + t;
+      bf16* out = p.out + static_cast<std::size_t>(row) * width;
+      // Part 0 is the next token, part 1 this one, part 2 the previous one.
+      for (int part = 0; part < 3; ++part) {
+        const int at = t + 1 - part;
+        const bool inside = at >= 0 && at < p.seq;
+        const int id = inside ? p.ids[b * p.seq + at] : -1;
+        const bool valid = id >= 0 && id < p.vocab;
+        for (int j = 0; j < p.dim; ++j) {
+          out[part * p.dim + j] = valid ? p.table[static_cast<std::size_t>(id) * p.dim + j] : bf16{};
+        }
+      }
+    }
+  }
+}
+
+void first_token__ref(const FirstTokenParams& p, const runtime::Team& team) {
+  if (team.core != 0) return;
+  for (int b = 0; b < p.batch; ++b) {
+    for (int j = 0; j < p.dim; ++j) {
+      p.out[static_cast<std::size_t>(b) * p.dim + j] = p.in[static_cast<std::size_t>(b) * p.seq * p.dim + j];
+    }
+  }
+}
+
 }  // namespace bfedge::kernels

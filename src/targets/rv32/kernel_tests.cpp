@@ -345,6 +345,7 @@ void norm_case(std::span<const NormVariant> list, int n) {
     const std::size_t count = std::size_t(rows) * n;
     NormParams p;
     p.rows = rows, p.n = n, p.x = random_bf16(count, 2.0f), p.gamma = random_bf16(n), p.beta = random_bf16(n);
+    p.residual = random_bf16(count, 2.0f);  // read by the add_* norms only
     bf16* got = canaried<bf16>(count);
     bf16* want = canaried<bf16>(count);
     run_both(v, reference, p, &decltype(p)::out, got, want);
@@ -437,6 +438,48 @@ void exact_cases(int n) {
     TransposeParams p;
     p.rows = rows, p.cols = cols, p.in = random_bf16(std::size_t(rows) * ld_in), p.ld_in = ld_in, p.ld_out = ld_out;
     exact_case(v, transpose_variants(), p, std::size_t(cols) * ld_out, rows, cols, 1);
+  });
+  for_each_variant(trigram_embedding_variants(), [&](const TrigramEmbeddingVariant& v) {
+    reset_buffers();
+    static const int ids[] = {0, 36, 5, -1, 37, 5, 12, 1000, 3};  // out-of-range ids: zero parts
+    const int vocab = 37, batch = 3, seq = 3;
+    TrigramEmbeddingParams p;
+    p.batch = batch, p.seq = seq, p.vocab = vocab, p.dim = n, p.ids = ids, p.table = random_bf16(std::size_t(vocab) * n);
+    exact_case(v, trigram_embedding_variants(), p, std::size_t(batch) * seq * 3 * n, batch, seq, n);
+  });
+  for_each_variant(first_token_variants(), [&](const FirstTokenVariant& v) {
+    reset_buffers();
+    const int batch = n % 4 + 1, seq = n % 3 + 1;
+    FirstTokenParams p;
+    p.batch = batch, p.seq = seq, p.dim = n, p.in = random_bf16(std::size_t(batch) * seq * n);
+    exact_case(v, first_token_variants(), p, std::size_t(batch) * n, batch, seq, n);
+  });
+}
+
+void attention_encoder_case(const tc::AttentionEncoderShape& s) {
+  if (too_big(2.0 * s.batch * s.seq * s.seq * s.heads * s.head_size, "attention_encoder")) return;
+  const AttentionEncoderVariant& reference = attention_encoder_variants().front();
+  for_each_variant(attention_encoder_variants(), [&](const AttentionEncoderVariant& v) {
+    reset_buffers();
+    const std::size_t count = std::size_t(s.batch) * s.seq * s.heads * s.head_size;
+    int* mask = take<int>(std::size_t(s.batch) * s.seq);
+    for (int b = 0; b < s.batch; ++b) {
+      const int padded = (b == s.batch - 1 && s.masked_all) ? s.seq : (s.seq * b) % 4;
+      for (int j = 0; j < s.seq; ++j) mask[b * s.seq + j] = b > 0 && j >= s.seq - padded ? 0 : 1;
+    }
+    AttentionEncoderParams p;
+    p.batch = s.batch, p.seq = s.seq, p.heads = s.heads, p.head_size = s.head_size, p.key_mask = mask;
+    p.q = random_bf16(count, 2.0f), p.k = random_bf16(count, 2.0f), p.v = random_bf16(count);
+    bf16* got = canaried<bf16>(count);
+    bf16* want = canaried<bf16>(count);
+    run_both(v, reference, p, &decltype(p)::out, got, want);
+    float scale = 0.0f;
+    for (std::size_t i = 0; i < count; ++i) scale = std::fmax(scale, std::fabs(to_f32(p.v[i])));
+    bool ok = canaries_intact(got, count);
+    for (std::size_t i = 0; i < count && ok; ++i) {
+      ok = tc::within_bf16(tc::kAttentionEncoder, to_f32(got[i]), to_f32(want[i]), scale);
+    }
+    report(v.name, reference.name, s.batch, s.seq, s.heads * s.head_size, ok);
   });
 }
 
@@ -568,10 +611,16 @@ int main() {
   }
   index = 0;
   for (const tc::MhsaShape& s : tc::kMhsaShapes) mhsa_case(s, ++index);
+  for (const tc::AttentionEncoderShape& s : tc::kAttentionEncoderShapes) attention_encoder_case(s);
   for (int n : tc::kVectorSizes) {
     softmax_case(n);
-    for (auto list : {rmsnorm_variants(), layernorm_variants(), nonorm_variants()}) norm_case(list, n);
-    for (auto list : {silu_variants(), relu_variants(), gelu_erf_variants(), gelu_tanh_variants()}) unary_case(list, n);
+    for (auto list : {rmsnorm_variants(), layernorm_variants(), nonorm_variants(), add_layernorm_variants(),
+                      add_nonorm_variants()}) {
+      norm_case(list, n);
+    }
+    for (auto list : {silu_variants(), relu_variants(), gelu_erf_variants(), gelu_tanh_variants(), tanh_variants()}) {
+      unary_case(list, n);
+    }
     swiglu_case(n);
     exact_cases(n);
   }
