@@ -1,5 +1,6 @@
 // bfedge train mobilebert: trains MobileBERT for sentence classification with libtorch (the
 // optional component in libbfedge_torch.so) and exports it in the Hugging Face layout.
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -13,6 +14,7 @@ namespace bfedge::cli {
 namespace {
 
 struct TrainOptions {
+  TrainOptions() { run.threads = 1; }
   std::string data;
   std::string dev;
   std::string vocab;
@@ -23,10 +25,13 @@ struct TrainOptions {
   train::MobileBertTrainOptions run;
 };
 
-// The vocabulary next to ../shared's models when none is given (the demo's default).
+// BERT's vocabulary from ../shared (or $BFEDGE_SHARED_DIR) when none is given.
 std::string default_vocab() {
-  for (const char* dir : {"../shared/models", "../../shared/models"}) {
-    const std::string path = std::string(dir) + "/bert-base-uncased-vocab.txt";
+  std::vector<std::string> dirs;
+  if (const char* shared = std::getenv("BFEDGE_SHARED_DIR")) dirs.emplace_back(shared);
+  dirs.insert(dirs.end(), {"../shared", "shared"});
+  for (const std::string& dir : dirs) {
+    const std::string path = dir + "/models/bert-base-uncased-vocab.txt";
     if (std::filesystem::exists(path)) return path;
   }
   return {};
@@ -91,7 +96,9 @@ Command add_train_command(CLI::App& app) {
                   "0..1")->default_str("0.01");
   add_integer_option(*mobilebert, "--max-length", r.max_length, 2, 4096, "tokens per sentence incl. [CLS] and [SEP]")->default_str("128");
   add_integer_option<std::uint64_t>(*mobilebert, "--seed", r.seed, 0, UINT64_MAX, "weights, order and dropout seed")->default_str("42");
-  add_integer_option(*mobilebert, "--threads", r.threads, 0, kMaxThreads, "libtorch threads (0: every core)")->default_str("0");
+  add_integer_option(*mobilebert, "--threads", r.threads, 0, kMaxThreads,
+                     "libtorch threads (0: every core; more than 1 helps only on an otherwise idle machine)")
+      ->default_str("1");
   add_integer_option(*mobilebert, "--log-every", r.log_every, 1, 1000000, "steps per train.jsonl record")->default_str("50");
   add_integer_option(*mobilebert, "--limit", r.limit_train, 0, 100000000, "use only the first N training sentences (0: all)");
   add_real_option(*mobilebert, "--max-minutes", o->max_minutes, 0.0, 1e6, "stop with a checkpoint after this long (0: no limit)",
