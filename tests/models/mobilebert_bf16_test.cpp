@@ -61,29 +61,8 @@ MobileBertConfig small_config() {
   return c;
 }
 
-// HF's init (_init_weights): Linear and Embedding weights N(0, initializer_range = 0.02); norms
-// weight 1 and bias 0, here with a little noise (2%) so that a swapped weight and bias shows;
-// biases N(0, 0.02) instead of zeros, for the same reason.
 MobileBertWeights<float> hf_like_weights(const MobileBertConfig& c, std::uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<io::SafetensorsTensor> tensors;
-  for (const MobileBertTensorSpec& s : mobilebert_tensor_specs(c, MobileBertHead::sequence_classification)) {
-    std::vector<float> v(static_cast<std::size_t>(s.elements()));
-    const bool is_norm = s.name.find("LayerNorm") != std::string::npos;
-    const bool is_weight = s.name.ends_with(".weight");
-    for (float& x : v) x = (is_norm && is_weight ? 1.0f : 0.0f) + 0.02f * normal(rng);
-    std::vector<std::byte> bytes(v.size() * sizeof(float));
-    std::memcpy(bytes.data(), v.data(), bytes.size());
-    tensors.push_back({s.name, io::TensorDtype::f32, s.shape, std::move(bytes)});
-  }
-  auto encoded = io::encode_safetensors(tensors);
-  EXPECT_TRUE(encoded.is_ok());
-  auto table = io::parse_safetensors(encoded.value(), "mem");
-  EXPECT_TRUE(table.is_ok());
-  auto w = mobilebert_weights_from_table(c, table.value(), "mem");
-  EXPECT_TRUE(w.is_ok()) << w.status().message();
-  return std::move(w).value();
+  return mobilebert_random_weights(c, seed);
 }
 
 // A batch of `batch` sequences: sequence b has seq - 3b real tokens (at least 1) and padding

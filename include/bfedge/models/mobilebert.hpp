@@ -26,6 +26,7 @@
 // variance).
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
@@ -101,6 +102,12 @@ inline constexpr double kMobileBertDefaultNormEps = 1e-5;
 Result<MobileBertWeights<float>> mobilebert_weights_from_table(const MobileBertConfig& config,
                                                                const io::TensorTable& table,
                                                                const std::string& source);
+
+// Seeded weights shaped as HF's init (_init_weights): Linear and Embedding weights
+// N(0, initializer_range); norms weight 1 and bias 0, here with 2 % noise so that a swapped weight
+// and bias shows; biases N(0, initializer_range) instead of zeros for the same reason. For tests
+// and `bfedge bench mobilebert` without a checkpoint.
+MobileBertWeights<float> mobilebert_random_weights(const MobileBertConfig& config, std::uint32_t seed);
 
 struct MobileBertModel {
   MobileBertConfig config;
