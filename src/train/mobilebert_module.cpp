@@ -176,10 +176,13 @@ torch::Tensor MobileBertClassifierImpl::layer_forward(Layer& L, const torch::Ten
 MobileBertForwardResult MobileBertClassifierImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
                                                           const torch::Tensor& token_type_ids, bool keep_hidden_states) {
   MobileBertForwardResult result;
-  // HF's get_extended_attention_mask: (1 - mask) · finfo(float32).min, broadcast over heads and queries.
-  const auto mask_bias = (1.0 - attention_mask.to(torch::kFloat)).unsqueeze(1).unsqueeze(2) *
-                         static_cast<double>(std::numeric_limits<float>::lowest());
   auto h = embed(input_ids, token_type_ids);
+  // HF's get_extended_attention_mask: (1 - mask) · finfo(dtype).min, broadcast over heads and
+  // queries, in the model's dtype (float32, or bfloat16 for a module moved to it).
+  const double lowest = h.scalar_type() == torch::kBFloat16
+                            ? static_cast<double>(std::numeric_limits<c10::BFloat16>::lowest())
+                            : static_cast<double>(std::numeric_limits<float>::lowest());
+  const auto mask_bias = (1.0 - attention_mask.to(h.scalar_type())).unsqueeze(1).unsqueeze(2) * lowest;
   if (keep_hidden_states) result.hidden_states.push_back(h);
   for (Layer& L : layers_) {
     h = layer_forward(L, h, mask_bias);

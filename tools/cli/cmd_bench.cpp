@@ -20,6 +20,7 @@
 #include "bfedge/kernels/host_call.hpp"
 #include "bfedge/runtime/aligned_buffer.hpp"
 #include "bfedge/runtime/cluster.hpp"
+#include "bench_mobilebert.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "peers/peers.hpp"
@@ -315,9 +316,20 @@ Command add_bench_command(CLI::App& app) {
     add_integer_option(*gemm, name, *value, 1, 8192, help)->default_str(std::to_string(*value));
   }
   gemm->add_flag("--unpacked", o->unpacked, "also time the call that packs B on every call");
-  return {cmd, [o, mhsa] {
+  auto mb = std::make_shared<BenchMobileBertOptions>();
+  CLI::App* mobilebert = cmd->add_subcommand("mobilebert", "MobileBERT forward: bfedge BF16 vs libtorch FP32/BF16");
+  mobilebert->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  mobilebert->add_option("--model", mb->model, "HF MobileBERT folder (default: HF's default config, random weights)");
+  add_integer_option(*mobilebert, "--seq", mb->seq, 1, 4096, "tokens per sequence")->default_str("32");
+  add_integer_option(*mobilebert, "--batch", mb->batch, 1, 4096, "sequences per forward")->default_str("1");
+  add_integer_option(*mobilebert, "--threads", mb->threads, 1, kMaxThreads, "host threads (bfedge and libtorch)")
+      ->default_str("1");
+  add_integer_option(*mobilebert, "--repeat", mb->repeat, 1, 10000, "interleaved rounds (median)")->default_str("5");
+  mobilebert->add_flag("--json", mb->json, "print one JSON object");
+  return {cmd, [o, mb, mhsa, mobilebert] {
             Result<kernels::Isa> cap = kernels::host_isa_cap();
             if (!cap.is_ok()) return report_error(cap.status());
+            if (mobilebert->parsed()) return run_bench_mobilebert(*mb, cap.value());
             return mhsa->parsed() ? run_bench_mhsa(*o, cap.value()) : run_bench_gemm(*o, cap.value());
           }};
 }

@@ -64,4 +64,39 @@ Status train_mobilebert(const train::MobileBertTrainOptions& options) {
   return status;
 }
 
+Result<TorchMobileBert> TorchMobileBert::load(const std::string& dir, int threads) {
+  Status status;
+  const auto open = symbol<decltype(&bfedge_torch_mobilebert_open)>("bfedge_torch_mobilebert_open", status);
+  if (open == nullptr) return status;
+  train::TorchMobileBert* model = nullptr;
+  open(dir.c_str(), nullptr, 0, threads, &model, &status);
+  if (model == nullptr) return status;
+  return TorchMobileBert(model);
+}
+
+Result<TorchMobileBert> TorchMobileBert::random(const models::MobileBertConfig& config, unsigned seed, int threads) {
+  Status status;
+  const auto open = symbol<decltype(&bfedge_torch_mobilebert_open)>("bfedge_torch_mobilebert_open", status);
+  if (open == nullptr) return status;
+  train::TorchMobileBert* model = nullptr;
+  open(nullptr, &config, seed, threads, &model, &status);
+  if (model == nullptr) return status;
+  return TorchMobileBert(model);
+}
+
+TorchMobileBert::~TorchMobileBert() {
+  if (model_ == nullptr) return;
+  Status status;
+  const auto close = symbol<decltype(&bfedge_torch_mobilebert_close)>("bfedge_torch_mobilebert_close", status);
+  if (close != nullptr) close(model_);
+}
+
+Status TorchMobileBert::forward(const models::MobileBertInputs& inputs, bool bf16, bool keep_hidden_states,
+                                models::MobileBertOutputs& outputs) {
+  Status status;
+  const auto fn = symbol<decltype(&bfedge_torch_mobilebert_forward)>("bfedge_torch_mobilebert_forward", status);
+  if (fn != nullptr) fn(model_, &inputs, bf16 ? 1 : 0, keep_hidden_states ? 1 : 0, &outputs, &status);
+  return status;
+}
+
 }  // namespace bfedge::cli::torch_component

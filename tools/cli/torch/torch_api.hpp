@@ -6,9 +6,25 @@
 #pragma once
 
 #include "bfedge/core/status.hpp"
+#include "bfedge/models/mobilebert.hpp"
 #include "bfedge/train/mobilebert_trainer.hpp"
+
+namespace bfedge::train {
+struct TorchMobileBert;  // a libtorch MobileBERT in eval mode, owned by the module
+}
 
 extern "C" {
 // Runs train::train_mobilebert(*options) and stores its result in *status.
 void bfedge_torch_train_mobilebert(const bfedge::train::MobileBertTrainOptions* options, bfedge::Status* status);
+
+// Loads DIR (HF layout) into libtorch, or, when dir is null, builds `config` with HF's random
+// init (seeded by `seed`). `threads`: libtorch's intra-op threads. *model is null on error.
+void bfedge_torch_mobilebert_open(const char* dir, const bfedge::models::MobileBertConfig* config, unsigned seed,
+                                  int threads, bfedge::train::TorchMobileBert** model, bfedge::Status* status);
+// One eval-mode forward in FP32 or (bf16 != 0) in BF16 (a BF16 copy of the module, made once).
+// Fills outputs->logits and, when keep_hidden_states, outputs->hidden_states (f32).
+void bfedge_torch_mobilebert_forward(bfedge::train::TorchMobileBert* model, const bfedge::models::MobileBertInputs* inputs,
+                                     int bf16, int keep_hidden_states, bfedge::models::MobileBertOutputs* outputs,
+                                     bfedge::Status* status);
+void bfedge_torch_mobilebert_close(bfedge::train::TorchMobileBert* model);
 }
