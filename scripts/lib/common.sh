@@ -14,6 +14,9 @@ BFEDGE_PACKAGES=(cmake ninja-build g++ libgtest-dev libcli11-dev nlohmann-json3-
   g++-riscv64-linux-gnu qemu-system-misc
   xz-utils  # unpacks qemu-plugin.h from the qemu source tarball
   libdnnl-dev  # oneDNN, the peer bfedge bench gemm compares with
+  # libtorch (C++): the training component (bfedge train) and the libtorch peers of bench/eval;
+  # OpenBLAS replaces Debian's reference BLAS under libtorch's FP32 (~30x faster)
+  libtorch-dev libopenblas0-pthread
   "${BFEDGE_FUZZ_PACKAGES[@]}")
 
 bfedge_log() { printf 'bfedge: %s\n' "$*" >&2; }
