@@ -27,6 +27,7 @@ Result<LoadedClassifier> load_classifier(const MobileBertOptions& o) {
   Result<Dtype> dtype = parse_dtype(o.dtype);
   if (!dtype.is_ok()) return invalid_argument("--dtype: " + dtype.status().message());
   std::error_code ec;
+  if (!std::filesystem::exists(o.dir, ec)) return io_error(o.dir + ": no such directory");
   if (!std::filesystem::is_directory(o.dir, ec)) {
     return io_error(o.dir + ": not a directory (expected config.json, model.safetensors and vocab.txt in it)");
   }
