@@ -109,7 +109,7 @@ Command add_classify_command(CLI::App& app) {
       "classify", "Label texts with a MobileBERT sequence classifier (the arguments, or stdin's lines)");
   cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // last wins
   add_mobilebert_options(*cmd, options->model);
-  cmd->add_option("texts", options->texts, "texts to classify (none: each line of stdin)")
+  cmd->add_option("texts", options->texts, "texts to classify (none: each line of stdin); put -- before texts that start with -")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   return {cmd, [options] { return run_classify(*options); }};
 }

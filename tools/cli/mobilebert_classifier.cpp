@@ -1,6 +1,7 @@
 #include "mobilebert_classifier.hpp"
 
 #include <algorithm>
+#include <new>
 #include <optional>
 #include <thread>
 
@@ -25,7 +26,11 @@ class MobileBertF32Classifier final : public MobileBertClassifier {
       for (int p = 0; p < parts; ++p) {
         workers.emplace_back([this, &in, &results, p, parts] {
           const int first = in.batch * p / parts, last = in.batch * (p + 1) / parts;
-          results[static_cast<std::size_t>(p)] = forward(rows(in, first, last - first));
+          try {
+            results[static_cast<std::size_t>(p)] = forward(rows(in, first, last - first));
+          } catch (const std::bad_alloc&) {  // an exception must not leave a thread
+            results[static_cast<std::size_t>(p)] = Result<std::vector<float>>(io_error("out of memory"));
+          }
         });
       }
     }
