@@ -79,7 +79,7 @@ Status add_example(SentenceDataset& dataset, std::string_view label_field, std::
   if (bad != std::string_view::npos) {
     return errors.at(line, "the text is not valid UTF-8 (byte " + std::to_string(bad) + " of the text)");
   }
-  dataset.examples.push_back({std::string(text), label.value()});
+  dataset.examples.push_back({std::string(text), label.value(), static_cast<int>(line + 1)});
   dataset.num_labels = std::max(dataset.num_labels, label.value() + 1);
   return Status::ok();
 }

@@ -201,6 +201,44 @@ void safetensors_corpus(const fs::path& dir) {
 
 }  // namespace
 
+// vocab.txt, then (after a NUL byte) the text fuzz_wordpiece tokenizes.
+void wordpiece_corpus(const fs::path& dir) {
+  const std::string specials = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n";
+  const std::string words = "the\ncaf\xc3\xa9\ncafe\nun\n##aff\n##able\n,\n.\n!\n\xe4\xbd\xa0\n##s\nrun\n##ning\n";
+  const std::string vocab = specials + words;
+  write(dir / "vocab.txt", vocab);
+  write(dir / "vocab_fixed_text.txt", vocab + std::string("\0", 1) + "Running CAF\xc3\x89S, unaffable!! [SEP] \xe4\xbd\xa0\xe5\xa5\xbd");
+  write(dir / "vocab_crlf.txt", "[PAD]\r\n[UNK]\r\n[CLS]\r\n[SEP]\r\nthe\r\n##s" + std::string("\0", 1) + "the thes");
+  write(dir / "vocab_long_word.txt", vocab + std::string("\0", 1) + std::string(120, 'a') + " the");
+  write(dir / "vocab_empty_text.txt", vocab + std::string("\0", 1));
+  write(dir / "vocab_bad_text.txt", vocab + std::string("\0", 1) + "the \xc3(");
+  write(dir / "vocab_controls.txt", vocab + std::string("\0", 1) + "a\x01b\tc\xef\xbf\xbd d\xe2\x80\xa8" "e\xcc\x81");
+  write(dir / "no_cls.txt", "[PAD]\n[UNK]\n[SEP]\nthe\n");
+  write(dir / "duplicate.txt", specials + "the\nthe\n");
+  write(dir / "empty_line.txt", specials + "the\n\nof\n");
+  write(dir / "space_in_token.txt", specials + "new york\n");
+  write(dir / "bad_utf8_token.txt", specials + "caf\xc3\n");
+  write(dir / "bom.txt", "\xef\xbb\xbf" + specials);
+  write(dir / "empty.txt", "");
+}
+
+void sentence_dataset_corpus(const fs::path& dir) {
+  write(dir / "glue.tsv", "sentence\tlabel\na fine film \tab\t1\ndull\t0\n");
+  write(dir / "glue_crlf.tsv", "idx\tsentence\tlabel\r\n0\thello\t1\r\n1\tcaf\xc3\xa9\t0");
+  write(dir / "content_column.tsv", "label\tcontent\n4\tgreat\n");
+  write(dir / "label_first.txt", "0 one long string of cliches .\n5 What ?\n");
+  write(dir / "bad_label.tsv", "sentence\tlabel\nok\t1\nbad\tx\n");
+  write(dir / "huge_label.txt", "70000 too many\n");
+  write(dir / "negative_label.txt", "-1 no\n");
+  write(dir / "few_fields.tsv", "sentence\tlabel\nok\n");
+  write(dir / "no_label_column.tsv", "sentence\tscore\nok\t1\n");
+  write(dir / "empty_line.txt", "1 a\n\n0 b\n");
+  write(dir / "empty_text.txt", "1 \n");
+  write(dir / "bad_utf8.txt", "1 caf\xc3\n");
+  write(dir / "header_only.tsv", "sentence\tlabel\n");
+  write(dir / "empty.txt", "");
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: %s <corpus dir>\n", argv[0]);
@@ -213,5 +251,7 @@ int main(int argc, char** argv) {
   uart_corpus(root / "uart_text");
   plugin_corpus(root / "plugin_counts");
   safetensors_corpus(root / "safetensors");
+  wordpiece_corpus(root / "wordpiece");
+  sentence_dataset_corpus(root / "sentence_dataset");
   return 0;
 }

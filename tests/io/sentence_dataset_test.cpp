@@ -24,6 +24,8 @@ TEST(SentenceDataset, GlueTsvFindsColumnsByName) {
   EXPECT_EQ(d.examples[0].label, 1);
   EXPECT_EQ(d.examples[1].text, "dull");
   EXPECT_EQ(d.examples[1].label, 0);
+  EXPECT_EQ(d.examples[0].line, 2);  // after the header
+  EXPECT_EQ(d.examples[1].line, 3);
   EXPECT_EQ(d.num_labels, 2);
 }
 
@@ -37,6 +39,7 @@ TEST(SentenceDataset, ContentColumnAndLabelFirst) {
   ASSERT_EQ(plain.value().examples.size(), 2u);
   EXPECT_EQ(plain.value().examples[0].text, "one long string of cliches .");
   EXPECT_EQ(plain.value().examples[1].label, 5);
+  EXPECT_EQ(plain.value().examples[1].line, 2);
   EXPECT_EQ(plain.value().num_labels, 6);
 }
 

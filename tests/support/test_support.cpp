@@ -153,8 +153,10 @@ int read_pid(const std::string& path, double seconds) {
 
 CommandResult run_cli(const std::vector<std::string>& args) { return run_cli(args, {}); }
 
-CommandResult run_cli(const std::vector<std::string>& args, const CliEnvironment& how) {
-  TempDir dir;
+namespace {
+
+CommandResult run_cli_in(const TempDir& dir, const std::vector<std::string>& args,
+                         const CliEnvironment& how, const std::string& stdin_path) {
   std::string command;
   if (!how.env.empty()) {
     command.append("env");
@@ -170,13 +172,27 @@ CommandResult run_cli(const std::vector<std::string>& args, const CliEnvironment
     command.append(" ").append(how.stdout_redirect);
     write_bytes(dir.file("out"), {});
   }
-  command.append(" 2>").append(shell_quote(dir.file("err"))).append(" </dev/null");
+  command.append(" 2>").append(shell_quote(dir.file("err"))).append(" <").append(shell_quote(stdin_path));
   const int status = std::system(command.c_str());
   CommandResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   r.out = read_text(dir.file("out"));
   r.err = read_text(dir.file("err"));
   return r;
+}
+
+}  // namespace
+
+CommandResult run_cli(const std::vector<std::string>& args, const CliEnvironment& how) {
+  TempDir dir;
+  return run_cli_in(dir, args, how, "/dev/null");
+}
+
+CommandResult run_cli_with_stdin(const std::vector<std::string>& args, const std::string& input) {
+  TempDir dir;
+  const std::string in = dir.file("in");
+  write_bytes(in, std::vector<std::uint8_t>(input.begin(), input.end()));
+  return run_cli_in(dir, args, {}, in);
 }
 
 }  // namespace bfedge::test

@@ -84,5 +84,7 @@ struct CliEnvironment {
   std::string stdout_redirect;
 };
 CommandResult run_cli(const std::vector<std::string>& args, const CliEnvironment& how);
+// Runs it with `input` on stdin (from a file) rather than /dev/null.
+CommandResult run_cli_with_stdin(const std::vector<std::string>& args, const std::string& input);
 
 }  // namespace bfedge::test

@@ -17,5 +17,7 @@ Command add_perplexity_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);
 Command add_mcu_command(CLI::App& app);
 Command add_train_command(CLI::App& app);
+Command add_classify_command(CLI::App& app);
+Command add_eval_command(CLI::App& app);
 
 }  // namespace bfedge::cli

@@ -27,6 +27,7 @@ inline constexpr std::uint64_t kMaxSentenceDatasetBytes = std::uint64_t{1} << 30
 struct LabeledSentence {
   std::string text;
   int label = 0;
+  int line = 0;  // 1-based line number in the file, for errors found later (a label a model lacks)
 };
 
 struct SentenceDataset {

@@ -1,0 +1,53 @@
+// What `classify` and `eval` share: their options, loading a MobileBERT directory (config.json,
+// model.safetensors, vocab.txt) and predicting labels for texts in padded batches.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "bfedge/io/wordpiece.hpp"
+#include "mobilebert_classifier.hpp"
+
+namespace bfedge::cli {
+
+inline constexpr int kMaxBatch = 4096;  // --batch
+
+struct MobileBertOptions {
+  std::string dir;
+  int max_length = 128;
+  int batch = 32;
+  std::string dtype = "f32";
+  int threads = 1;
+  bool json = false;
+};
+// The positional DIR and --max-length, --batch, --dtype, --threads, --json.
+void add_mobilebert_options(CLI::App& command, MobileBertOptions& options);
+
+struct LoadedClassifier {
+  std::unique_ptr<MobileBertClassifier> model;
+  io::WordPieceTokenizer tokenizer;
+  int max_length;                   // --max-length, at most the model's max_position_embeddings
+  std::vector<std::string> labels;  // config id2label, else "0", "1", ...
+};
+
+// Checks the options, then loads dir/vocab.txt and the model. A missing file is named; a vocabulary
+// with ids the model's embeddings do not have is refused.
+Result<LoadedClassifier> load_classifier(const MobileBertOptions& options);
+
+struct Prediction {
+  int label = 0;
+  std::vector<float> logits;          // num_labels
+  std::vector<double> probabilities;  // softmax of the logits
+  int tokens = 0;                     // ids fed to the model, [CLS] and [SEP] included
+  bool truncated = false;             // the text had more pieces than max_length allows
+};
+
+// The predictions for `texts` (valid UTF-8), encoded and padded to the longest as one batch (HF's
+// padding="longest"). The batch's composition matters a little: the last real token's trigram
+// sees the [PAD] embedding (models/mobilebert.hpp).
+Result<std::vector<Prediction>> predict(const LoadedClassifier& c, std::span<const std::string> texts);
+
+}  // namespace bfedge::cli
