@@ -23,12 +23,36 @@ struct EvalOptions {
   MobileBertOptions model;
   std::string data;
   std::optional<int> limit;
+  std::string compare;  // "", f32, bf16 or torch
 };
 
 struct EvalResult {
   std::int64_t correct = 0;
   std::vector<std::vector<std::int64_t>> confusion;  // [true][predicted]
   double seconds = 0.0;
+};
+
+// The second classifier of --compare, run on the same padded batches: its accuracy, how often
+// the two predict the same label, and the NMSE of each hidden state and of the logits, taking
+// the compared classifier as the reference (sums over every position of every batch).
+struct Comparison {
+  std::int64_t correct = 0, agree = 0;
+  std::vector<double> squared_error, squared_reference;  // per hidden state; logits last
+  std::vector<double> nmse() const {
+    std::vector<double> out;
+    for (std::size_t i = 0; i < squared_error.size(); ++i) {
+      out.push_back(squared_reference[i] > 0 ? squared_error[i] / squared_reference[i] : squared_error[i]);
+    }
+    return out;
+  }
+  void add(std::size_t index, const std::vector<float>& ours, const std::vector<float>& theirs) {
+    if (squared_error.size() <= index) squared_error.resize(index + 1), squared_reference.resize(index + 1);
+    for (std::size_t k = 0; k < std::min(ours.size(), theirs.size()); ++k) {
+      const double d = static_cast<double>(ours[k]) - theirs[k];
+      squared_error[index] += d * d;
+      squared_reference[index] += static_cast<double>(theirs[k]) * theirs[k];
+    }
+  }
 };
 
 // Every label must be one the model predicts: the first that is not is named by file and line.
@@ -44,8 +68,9 @@ Status check_labels(const io::SentenceDataset& data, std::size_t count, int num_
 }
 
 Result<EvalResult> evaluate(const LoadedClassifier& c, const io::SentenceDataset& data, std::size_t count,
-                            std::size_t batch, bool progress) {
+                            std::size_t batch, bool progress, const MobileBertClassifier* other, Comparison& cmp) {
   const auto labels = c.labels.size();
+  const int num_labels = c.model->config().num_labels;
   EvalResult r;
   r.confusion.assign(labels, std::vector<std::int64_t>(labels, 0));
   const auto start = std::chrono::steady_clock::now();
@@ -54,12 +79,31 @@ Result<EvalResult> evaluate(const LoadedClassifier& c, const io::SentenceDataset
     const std::size_t n = std::min(batch, count - first);
     texts.clear();
     for (std::size_t i = 0; i < n; ++i) texts.push_back(data.examples[first + i].text);
-    Result<std::vector<Prediction>> predictions = predict(c, texts);
-    if (!predictions.is_ok()) return predictions.status();
+    Result<io::WordPieceBatch> encoded = c.tokenizer.encode_batch(texts, c.max_length);
+    if (!encoded.is_ok()) return encoded.status();
+    const io::WordPieceBatch& b = encoded.value();
+    auto ours = c.model->forward(inputs_of(b), other != nullptr);
+    if (!ours.is_ok()) return ours.status();
+    const std::vector<Prediction> predictions = predictions_from(b, ours.value().logits, num_labels);
+    std::vector<Prediction> theirs;
+    if (other != nullptr) {
+      auto out = other->forward(inputs_of(b), true);
+      if (!out.is_ok()) return Status(out.status().code(), other->name() + ": " + out.status().message());
+      theirs = predictions_from(b, out.value().logits, num_labels);
+      const auto& h = ours.value().hidden_states;
+      for (std::size_t l = 0; l < std::min(h.size(), out.value().hidden_states.size()); ++l) {
+        cmp.add(l, h[l], out.value().hidden_states[l]);
+      }
+      cmp.add(h.size(), ours.value().logits, out.value().logits);
+    }
     for (std::size_t i = 0; i < n; ++i) {
-      const int truth = data.examples[first + i].label, predicted = predictions.value()[i].label;
+      const int truth = data.examples[first + i].label, predicted = predictions[i].label;
       r.correct += truth == predicted;
       ++r.confusion[static_cast<std::size_t>(truth)][static_cast<std::size_t>(predicted)];
+      if (other != nullptr) {
+        cmp.correct += theirs[i].label == truth;
+        cmp.agree += theirs[i].label == predicted;
+      }
     }
     if (progress) std::fprintf(stderr, "\rbfedge eval: %zu/%zu examples", first + n, count);
   }
@@ -68,7 +112,40 @@ Result<EvalResult> evaluate(const LoadedClassifier& c, const io::SentenceDataset
   return r;
 }
 
+nlohmann::ordered_json comparison_json(const MobileBertClassifier& other, const Comparison& cmp, std::size_t count) {
+  const std::vector<double> nmse = cmp.nmse();
+  nlohmann::ordered_json j;
+  j["with"] = other.name();
+  j["accuracy"] = 100.0 * static_cast<double>(cmp.correct) / static_cast<double>(count);
+  j["agreement"] = 100.0 * static_cast<double>(cmp.agree) / static_cast<double>(count);
+  j["hidden_state_nmse"] = std::vector<double>(nmse.begin(), nmse.end() - 1);  // embeddings, then each layer
+  j["logits_nmse"] = nmse.back();
+  return j;
+}
+
+void print_comparison(const LoadedClassifier& c, const MobileBertClassifier& other, const Comparison& cmp,
+                      std::size_t count, double accuracy) {
+  const nlohmann::ordered_json j = comparison_json(other, cmp, count);
+  std::printf("\ncompared with %s on the same batches\n", other.name().c_str());
+  std::printf("%-12s %.2f %% (%s %.2f %%, difference %+.2f points)\n", "accuracy", j["accuracy"].get<double>(),
+              c.model->name().c_str(), accuracy, accuracy - j["accuracy"].get<double>());
+  std::printf("%-12s %.2f %% of examples get the same label\n", "agreement", j["agreement"].get<double>());
+  std::printf("NMSE of %s against %s (sum of squared differences / sum of squares):\n", c.model->name().c_str(),
+              other.name().c_str());
+  const auto& hidden = j["hidden_state_nmse"];
+  double worst = 0;
+  for (std::size_t l = 0; l < hidden.size(); ++l) {
+    const double v = hidden[l].get<double>();
+    worst = std::max(worst, v);
+    std::printf("  %-14s %.3e\n", l == 0 ? "embeddings" : ("layer " + std::to_string(l - 1)).c_str(), v);
+  }
+  std::printf("  %-14s %.3e\n  %-14s %.3e\n", "logits", j["logits_nmse"].get<double>(), "worst layer", worst);
+}
+
 int run_eval(const EvalOptions& o) {
+  if (!o.compare.empty() && o.compare != "f32" && o.compare != "bf16" && o.compare != "torch") {
+    return report_error("--compare '" + o.compare + "' is not f32, bf16 or torch", kExitUsageError);
+  }
   if (Status s = check_file_name("--data", o.data); !s.is_ok()) return report_error(s);
   Result<LoadedClassifier> loaded = load_classifier(o.model);
   if (!loaded.is_ok()) return report_error(loaded.status());
@@ -79,8 +156,18 @@ int run_eval(const EvalOptions& o) {
   const std::size_t count = std::min(d.examples.size(), o.limit ? static_cast<std::size_t>(*o.limit) : d.examples.size());
   if (Status s = check_labels(d, count, c.model->config().num_labels); !s.is_ok()) return report_error(s);
 
-  // A second classifier (--compare torch, another dtype) would run the same batches here.
-  Result<EvalResult> result = evaluate(c, d, count, static_cast<std::size_t>(o.model.batch), isatty(STDERR_FILENO) == 1);
+  std::unique_ptr<MobileBertClassifier> other;
+  if (!o.compare.empty()) {
+    Result<std::unique_ptr<MobileBertClassifier>> loaded_other =
+        o.compare == "torch" ? load_torch_classifier(o.model.dir, o.model.threads)
+                             : load_mobilebert_classifier(o.model.dir, o.compare == "bf16" ? Dtype::bf16 : Dtype::f32,
+                                                          o.model.threads);
+    if (!loaded_other.is_ok()) return report_error("--compare " + o.compare + ": " + loaded_other.status().message());
+    other = std::move(loaded_other).value();
+  }
+  Comparison cmp;
+  Result<EvalResult> result = evaluate(c, d, count, static_cast<std::size_t>(o.model.batch),
+                                       isatty(STDERR_FILENO) == 1, other.get(), cmp);
   if (!result.is_ok()) return report_error(o.model.dir + ": " + result.status().message());
   const EvalResult& r = result.value();
   const double accuracy = 100.0 * static_cast<double>(r.correct) / static_cast<double>(count);
@@ -91,10 +178,12 @@ int run_eval(const EvalOptions& o) {
         {"examples", count},         {"correct", r.correct},     {"accuracy", accuracy},
         {"labels", c.labels},        {"confusion", r.confusion}, {"seconds", r.seconds},
         {"examples_per_second", per_second}, {"max_length", c.max_length}, {"batch", o.model.batch}};
-    std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    nlohmann::ordered_json out = j;
+    if (other) out["compare"] = comparison_json(*other, cmp, count);
+    std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return 0;
   }
-  std::printf("%-12s %s (%s, max length %d, batch %d)\n", "model", o.model.dir.c_str(), dtype_name(c.model->dtype()),
+  std::printf("%-12s %s (%s, max length %d, batch %d)\n", "model", o.model.dir.c_str(), c.model->name().c_str(),
               c.max_length, o.model.batch);
   std::printf("%-12s %s\n%-12s %zu\n", "data", o.data.c_str(), "examples", count);
   std::printf("%-12s %.2f %% (%lld correct)\n", "accuracy", accuracy, static_cast<long long>(r.correct));
@@ -109,6 +198,7 @@ int run_eval(const EvalOptions& o) {
     for (const std::int64_t n : r.confusion[t]) std::printf("%*lld", width, static_cast<long long>(n));
     std::printf("\n");
   }
+  if (other) print_comparison(c, *other, cmp, count, accuracy);
   return 0;
 }
 
@@ -121,6 +211,9 @@ Command add_eval_command(CLI::App& app) {
   add_mobilebert_options(*cmd, options->model);
   cmd->add_option("--data", options->data, "GLUE TSV (label and sentence columns) or 'LABEL TEXT' lines")->required();
   add_integer_option(*cmd, "--limit", options->limit, 1, 1 << 30, "evaluate only the first N examples");
+  cmd->add_option("--compare", options->compare,
+                  "also run f32, bf16 or torch (libtorch FP32) on the same batches: its accuracy, the agreement and "
+                  "each layer's NMSE against it");
   return {cmd, [options] { return run_eval(*options); }};
 }
 

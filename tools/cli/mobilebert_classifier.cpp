@@ -16,28 +16,43 @@ class MobileBertF32Classifier final : public MobileBertClassifier {
 
   const models::MobileBertConfig& config() const override { return model_.config; }
   Dtype dtype() const override { return Dtype::f32; }
+  std::string name() const override { return "bfedge f32"; }
 
-  Result<std::vector<float>> logits(const models::MobileBertInputs& in) const override {
+  Result<models::MobileBertOutputs> forward(const models::MobileBertInputs& in, bool keep_hidden) const override {
     const int parts = std::clamp(threads_, 1, std::max(in.batch, 1));
-    if (parts == 1) return forward(in);
-    std::vector<std::optional<Result<std::vector<float>>>> results(static_cast<std::size_t>(parts));
+    if (parts == 1) return forward_rows(in, keep_hidden);
+    // Each part's rows and status apart (an optional<Result<…>> trips GCC 12's maybe-uninitialized).
+    std::vector<models::MobileBertOutputs> parts_out(static_cast<std::size_t>(parts));
+    std::vector<Status> statuses(static_cast<std::size_t>(parts));
     {
       std::vector<std::jthread> workers;
       for (int p = 0; p < parts; ++p) {
-        workers.emplace_back([this, &in, &results, p, parts] {
+        workers.emplace_back([this, &in, &parts_out, &statuses, p, parts, keep_hidden] {
           const int first = in.batch * p / parts, last = in.batch * (p + 1) / parts;
+          const auto i = static_cast<std::size_t>(p);
           try {
-            results[static_cast<std::size_t>(p)] = forward(rows(in, first, last - first));
+            auto r = forward_rows(rows(in, first, last - first), keep_hidden);
+            if (r.is_ok()) {
+              parts_out[i] = std::move(r.value());
+            } else {
+              statuses[i] = r.status();
+            }
           } catch (const std::bad_alloc&) {  // an exception must not leave a thread
-            results[static_cast<std::size_t>(p)] = Result<std::vector<float>>(io_error("out of memory"));
+            statuses[i] = io_error("out of memory");
           }
         });
       }
     }
-    std::vector<float> all;
-    for (auto& r : results) {
-      if (!r->is_ok()) return r->status();
-      all.insert(all.end(), r->value().begin(), r->value().end());
+    models::MobileBertOutputs all;  // the parts' rows, in order
+    for (std::size_t i = 0; i < parts_out.size(); ++i) {
+      if (!statuses[i].is_ok()) return statuses[i];
+      const models::MobileBertOutputs& part = parts_out[i];
+      all.logits.insert(all.logits.end(), part.logits.begin(), part.logits.end());
+      all.hidden_states.resize(part.hidden_states.size());
+      for (std::size_t l = 0; l < part.hidden_states.size(); ++l) {
+        all.hidden_states[l].insert(all.hidden_states[l].end(), part.hidden_states[l].begin(),
+                                    part.hidden_states[l].end());
+      }
     }
     return all;
   }
@@ -50,10 +65,8 @@ class MobileBertF32Classifier final : public MobileBertClassifier {
     return {slice(in.input_ids), slice(in.attention_mask), slice(in.token_type_ids), count, in.seq};
   }
 
-  Result<std::vector<float>> forward(const models::MobileBertInputs& in) const {
-    Result<models::MobileBertOutputs> out = models::mobilebert_forward_f32(model_.config, model_.weights, in);
-    if (!out.is_ok()) return out.status();
-    return std::move(out.value().logits);
+  Result<models::MobileBertOutputs> forward_rows(const models::MobileBertInputs& in, bool keep_hidden) const {
+    return models::mobilebert_forward_f32(model_.config, model_.weights, in, keep_hidden);
   }
 
   models::MobileBertModel model_;
@@ -64,12 +77,9 @@ class MobileBertF32Classifier final : public MobileBertClassifier {
 
 Result<std::unique_ptr<MobileBertClassifier>> load_mobilebert_classifier(const std::string& dir,
                                                                          Dtype dtype, int threads) {
-  // When models::MobileBertBf16 lands, build it here from the same loaded model.
-  if (dtype == Dtype::bf16) {
-    return invalid_argument("--dtype bf16: bf16 MobileBERT is not available yet (use --dtype f32)");
-  }
   Result<models::MobileBertModel> model = models::load_mobilebert(dir);
   if (!model.is_ok()) return model.status();
+  if (dtype == Dtype::bf16) return make_bf16_classifier(std::move(model).value(), threads);
   return std::unique_ptr<MobileBertClassifier>(
       std::make_unique<MobileBertF32Classifier>(std::move(model).value(), threads));
 }

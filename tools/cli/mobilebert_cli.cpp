@@ -16,7 +16,7 @@ void add_mobilebert_options(CLI::App& command, MobileBertOptions& o) {
       ->default_str(std::to_string(o.max_length));
   add_integer_option(command, "--batch", o.batch, 1, kMaxBatch, "texts per forward pass, padded to the longest")
       ->default_str(std::to_string(o.batch));
-  command.add_option("--dtype", o.dtype, "f32 (bf16 is not available yet)")->capture_default_str();
+  command.add_option("--dtype", o.dtype, "f32 (the FP32 reference) or bf16 (the deployed graph)")->capture_default_str();
   add_integer_option(command, "--threads", o.threads, 1, kMaxThreads, "host threads")
       ->default_str(std::to_string(o.threads));
   command.add_flag("--json", o.json, "print JSON");
@@ -53,13 +53,17 @@ Result<std::vector<Prediction>> predict(const LoadedClassifier& c, std::span<con
   Result<io::WordPieceBatch> batch = c.tokenizer.encode_batch(texts, c.max_length);
   if (!batch.is_ok()) return batch.status();
   const io::WordPieceBatch& b = batch.value();
-  Result<std::vector<float>> logits = c.model->logits({b.ids, b.attention_mask, {}, b.rows, b.length});
+  Result<std::vector<float>> logits = c.model->logits(inputs_of(b));
   if (!logits.is_ok()) return logits.status();
-  const auto labels = static_cast<std::size_t>(c.model->config().num_labels);
+  return predictions_from(b, logits.value(), c.model->config().num_labels);
+}
+
+std::vector<Prediction> predictions_from(const io::WordPieceBatch& b, std::span<const float> logits, int num_labels) {
+  const auto labels = static_cast<std::size_t>(num_labels);
   std::vector<Prediction> out(static_cast<std::size_t>(b.rows));
   for (std::size_t r = 0; r < out.size(); ++r) {
     Prediction& p = out[r];
-    const auto first = logits.value().begin() + static_cast<std::ptrdiff_t>(r * labels);
+    const auto first = logits.begin() + static_cast<std::ptrdiff_t>(r * labels);
     p.logits.assign(first, first + static_cast<std::ptrdiff_t>(labels));
     p.label = static_cast<int>(std::max_element(p.logits.begin(), p.logits.end()) - p.logits.begin());
     const double top = p.logits[static_cast<std::size_t>(p.label)];

@@ -50,4 +50,11 @@ struct Prediction {
 // sees the [PAD] embedding (models/mobilebert.hpp).
 Result<std::vector<Prediction>> predict(const LoadedClassifier& c, std::span<const std::string> texts);
 
+// The model inputs of an encoded batch (token types all 0), viewing `b`.
+inline models::MobileBertInputs inputs_of(const io::WordPieceBatch& b) {
+  return {b.ids, b.attention_mask, {}, b.rows, b.length};
+}
+// The predictions of a batch from its logits (b.rows × num_labels).
+std::vector<Prediction> predictions_from(const io::WordPieceBatch& b, std::span<const float> logits, int num_labels);
+
 }  // namespace bfedge::cli
