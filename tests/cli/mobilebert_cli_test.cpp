@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -228,6 +229,92 @@ TEST_F(MobileBertCli, EvalAccuracyAndConfusionAreTheForwardPasss) {
   EXPECT_NE(text.out.find("accuracy"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("confusion (rows: true label, columns: predicted)"), std::string::npos) << text.out;
   EXPECT_EQ(text.err, "") << "no progress line when stderr is not a terminal";
+}
+
+// ---- BF16 and comparisons ----
+
+// classify --dtype bf16 against the FP32 forward on the same batch: close logits, same labels.
+// With a zero [PAD] embedding (as HF's padding_idx keeps it) the BF16 classifier pads lengths up
+// to a multiple of 16, which must change nothing.
+void expect_bf16_close_to_f32(const MobileBertCli& t, const std::string& threads) {
+  std::vector<std::string> args = {"classify", t.dir(), "--json", "--max-length", "12", "--dtype", "bf16",
+                                   "--threads", threads};
+  args.insert(args.end(), kTexts.begin(), kTexts.end());
+  const CommandResult r = run_cli(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), kTexts.size()) << r.out;
+  const auto expected = t.forward(kTexts, 32, 12);
+  double error = 0, reference = 0;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const auto j = nlohmann::json::parse(lines[i]);
+    for (std::size_t k = 0; k < 3; ++k) {
+      const double d = j["logits"][k].get<double>() - expected[i][k];
+      error += d * d;
+      reference += static_cast<double>(expected[i][k]) * expected[i][k];
+    }
+    EXPECT_EQ(j["label_id"], MobileBertCli::argmax(expected[i])) << "text " << i;
+  }
+  EXPECT_GT(error, 0.0) << "bf16 gave exactly the f32 logits: was the BF16 graph run?";
+  EXPECT_LE(error / reference, 1e-3);
+}
+
+TEST_F(MobileBertCli, ClassifyBf16IsCloseToF32) {
+  expect_bf16_close_to_f32(*this, "1");
+  expect_bf16_close_to_f32(*this, "2");
+  auto tensors = random_tensors(config_);
+  for (auto& t : tensors) {
+    if (t.name == "mobilebert.embeddings.word_embeddings.weight") std::fill_n(t.data.begin(), 4 * 8, std::byte{0});
+  }
+  write_tensors(tensors);
+  expect_bf16_close_to_f32(*this, "1");
+}
+
+TEST_F(MobileBertCli, EvalCompareReportsAgreementAndLayerNmse) {
+  std::string tsv = "sentence\tlabel\n";
+  for (std::size_t i = 0; i < kTexts.size(); ++i) tsv += (kTexts[i].empty() ? "." : kTexts[i]) + "\t" + std::to_string(i % 3) + "\n";
+  const std::string data = dir_.file("dev.tsv");
+  write_text(data, tsv);
+  const CommandResult r = run_cli({"eval", dir(), "--data", data, "--dtype", "bf16", "--compare", "f32", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  const auto& cmp = j["compare"];
+  EXPECT_EQ(cmp["with"], "bfedge f32");
+  ASSERT_EQ(cmp["hidden_state_nmse"].size(), static_cast<std::size_t>(config_.num_hidden_layers + 1));
+  // This fixture's weights are larger than HF's init (linears ~ N(0, 1/in)), so BF16's error is a
+  // little above the 1e-4 the HF-shaped weights of tests/models/mobilebert_bf16_test.cpp meet.
+  for (const auto& v : cmp["hidden_state_nmse"]) {
+    EXPECT_GT(v.get<double>(), 0.0);
+    EXPECT_LE(v.get<double>(), 1e-3);
+  }
+  EXPECT_EQ(cmp["agreement"].get<double>(), 100.0);
+  EXPECT_EQ(cmp["accuracy"].get<double>(), j["accuracy"].get<double>());
+
+  const CommandResult text = run_cli({"eval", dir(), "--data", data, "--compare", "bf16"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("compared with bfedge bf16 on the same batches"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("worst layer"), std::string::npos) << text.out;
+
+  const CommandResult bad = run_cli({"eval", dir(), "--data", data, "--compare", "f16"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.err, "bfedge: error: --compare 'f16' is not f32, bf16 or torch\n");
+}
+
+// libtorch FP32 on the same weights: bfedge's FP32 reference within NMSE 1e-10 at every layer.
+TEST_F(MobileBertCli, EvalCompareTorchMatchesTheReference) {
+  const std::filesystem::path module = std::filesystem::path(BFEDGE_CLI_PATH).parent_path() / "libbfedge_torch.so";
+  if (!std::filesystem::exists(module)) GTEST_SKIP() << module << " absent (built without libtorch): skipped";
+  std::string tsv = "sentence\tlabel\n";
+  for (std::size_t i = 0; i < kTexts.size(); ++i) tsv += (kTexts[i].empty() ? "." : kTexts[i]) + "\t" + std::to_string(i % 3) + "\n";
+  const std::string data = dir_.file("dev.tsv");
+  write_text(data, tsv);
+  const CommandResult r = run_cli({"eval", dir(), "--data", data, "--compare", "torch", "--json", "--batch", "3"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto cmp = nlohmann::json::parse(r.out)["compare"];
+  EXPECT_EQ(cmp["with"], "libtorch f32");
+  for (const auto& v : cmp["hidden_state_nmse"]) EXPECT_LE(v.get<double>(), 1e-10);
+  EXPECT_LE(cmp["logits_nmse"].get<double>(), 1e-10);
+  EXPECT_EQ(cmp["agreement"].get<double>(), 100.0);
 }
 
 // ---- bad input ----
