@@ -413,7 +413,6 @@ TEST_F(MobileBertCliBadInput, EachIsOneLineNamingTheFileAndTheProblem) {
            if (x.name == "classifier.weight") x.shape = {2, 48}, x.data.resize(2 * 48 * 4);
          }
        }), {}, {"{dir}/model.safetensors", "classifier.weight", "[2, 48]"}},
-      {"bf16 is not there yet", none, {"--dtype", "bf16"}, {"bf16 MobileBERT is not available yet"}},
       {"unknown dtype option", none, {"--dtype", "f16"}, {"--dtype", "unknown dtype 'f16'"}},
       {"max length below [CLS] [SEP]", none, {"--max-length", "1"}, {"--max-length 1 is outside 2.."}},
       {"batch of zero", none, {"--batch", "0"}, {"--batch 0 is outside 1..4096"}},
