@@ -21,7 +21,7 @@ struct TrainOptions {
   std::string out;
   std::vector<std::string> overrides;
   std::vector<std::string> label_names;
-  float learning_rate = 1e-4f, warmup = 0.1f, weight_decay = 0.01f, max_minutes = 0, checkpoint_minutes = 10;
+  float learning_rate = 2e-4f, warmup = 0.1f, weight_decay = 0.01f, max_minutes = 0, checkpoint_minutes = 10;
   train::MobileBertTrainOptions run;
 };
 
@@ -90,7 +90,7 @@ Command add_train_command(CLI::App& app) {
   mobilebert->add_option("--vocab", o->vocab, "WordPiece vocab.txt (default: ../shared/models/bert-base-uncased-vocab.txt)");
   add_integer_option(*mobilebert, "--epochs", r.epochs, 1, 1000, "passes over the training data")->default_str("3");
   add_integer_option(*mobilebert, "--batch", r.batch_size, 1, 4096, "sentences per step")->default_str("32");
-  add_real_option(*mobilebert, "--lr", o->learning_rate, 1e-9, 1.0, "peak learning rate (AdamW)", "(0, 1]")->default_str("1e-4");
+  add_real_option(*mobilebert, "--lr", o->learning_rate, 1e-9, 1.0, "peak learning rate (AdamW)", "(0, 1]")->default_str("2e-4");
   add_real_option(*mobilebert, "--warmup", o->warmup, 0.0, 1.0, "fraction of steps warming up linearly", "0..1")->default_str("0.1");
   add_real_option(*mobilebert, "--weight-decay", o->weight_decay, 0.0, 1.0, "AdamW weight decay (not on biases and norms)",
                   "0..1")->default_str("0.01");

@@ -31,7 +31,7 @@ struct MobileBertTrainOptions {
   models::MobileBertConfig config;  // num_labels must cover the datasets' labels
   int epochs = 3;
   int batch_size = 32;
-  double learning_rate = 1e-4;
+  double learning_rate = 2e-4;
   double warmup_ratio = 0.1;  // of all steps
   double weight_decay = 0.01;
   double max_grad_norm = 1.0;
