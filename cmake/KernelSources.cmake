@@ -42,6 +42,7 @@ set(BFEDGE_KERNEL_HOST_SOURCES
   ${_bfedge_kernels}/isa.cpp
   ${_bfedge_kernels}/x86/activation.cpp
   ${_bfedge_kernels}/x86/attention_decode.cpp
+  ${_bfedge_kernels}/x86/attention_encoder.cpp
   ${_bfedge_kernels}/x86/attention_decode_avx2.cpp
   ${_bfedge_kernels}/x86/cpu_features.cpp
   ${_bfedge_kernels}/x86/elementwise.cpp

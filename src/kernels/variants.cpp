@@ -45,7 +45,9 @@ constexpr AttentionDecodeVariant kAttentionDecode[] = {
 
 constexpr AttentionEncoderVariant kAttentionEncoder[] = {
     {"attention_encoder__ref", kReference, &attention_encoder__ref, &attention_encoder_scratch},
-    {"attention_encoder__portable", kPortable, &attention_encoder__portable, &attention_encoder_scratch}};
+    {"attention_encoder__portable", kPortable, &attention_encoder__portable, &attention_encoder_scratch},
+    {"attention_encoder__blocked_avx512bf16", kX86Avx512Bf16, BFEDGE_X86(attention_encoder__blocked_avx512bf16),
+     BFEDGE_X86(attention_encoder__blocked_avx512bf16_scratch)}};
 
 constexpr MhsaVariant kMhsa[] = {
     {"mhsa__ref", kReference, &mhsa__ref, nullptr, &mhsa__ref_workspace},

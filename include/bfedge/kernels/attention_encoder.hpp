@@ -36,5 +36,9 @@ std::size_t attention_encoder_scratch(const AttentionEncoderParams& p);
 
 void attention_encoder__ref(const AttentionEncoderParams& p, const runtime::Team& team);
 void attention_encoder__portable(const AttentionEncoderParams& p, const runtime::Team& team);
+// x86: per (sequence, head, 32 queries) S = Q·Kᵀ with the AVX-512 BF16 matmul, the masked softmax
+// and O = P·V vectorized with FP32 probabilities.
+void attention_encoder__blocked_avx512bf16(const AttentionEncoderParams& p, const runtime::Team& team);
+std::size_t attention_encoder__blocked_avx512bf16_scratch(const AttentionEncoderParams& p);
 
 }  // namespace bfedge::kernels

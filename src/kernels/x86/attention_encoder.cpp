@@ -1,0 +1,128 @@
+// attention_encoder__blocked_avx512bf16: per (sequence, head, tile of 32 queries) on one core,
+// S = Q·Kᵀ with the AVX-512 BF16 matmul, a masked softmax over whole rows (16 keys per vector,
+// the vectorized fast_exp), then O = P·V with the probabilities kept in FP32 (16 head dimensions
+// per vector): rounding them to BF16 for a BF16 matmul costs up to 2^-9 of max |v|, eight times
+// the op's tolerance (tests/kernels/kernel_cases.hpp), for a step that is a small part of the time.
+#include <cmath>
+
+#include "bfedge/kernels/attention_encoder.hpp"
+#include "bfedge/kernels/matmul.hpp"
+#include "x86_target.hpp"
+
+namespace bfedge::kernels {
+namespace {
+
+constexpr int kQueryTile = 32;
+constexpr float kMaskedBias = -3.40282347e38f;  // the lowest float, as attention_encoder__ref adds
+
+std::size_t matmul_scratch(const AttentionEncoderParams& p) {
+  MatmulParams qk;
+  qk.k = p.head_size, qk.n = p.seq, qk.b_transposed = true;
+  return aligned_scratch_bytes(matmul__avx512bf16_8x32_scratch(qk));
+}
+
+std::size_t score_bytes(const AttentionEncoderParams& p) {
+  return aligned_scratch_bytes(static_cast<std::size_t>(kQueryTile) * p.seq * sizeof(float));
+}
+
+// A row of unscaled scores → its probabilities (FP32, in place); masked keys weigh zero unless
+// every key is masked (then all weigh alike, as in the reference).
+BFEDGE_TARGET_AVX512BF16 void softmax_row(float* s, const int* mask, int seq, float scale) {
+  const __m512 vscale = _mm512_set1_ps(scale), masked = _mm512_set1_ps(kMaskedBias);
+  __m512 max16 = _mm512_set1_ps(-INFINITY);
+  for (int j = 0; j < seq; j += 16) {
+    const __mmask16 m = x86::tail_mask16(seq - j);
+    __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, s + j), vscale);
+    if (mask != nullptr) {
+      const __mmask16 off = _mm512_mask_cmpeq_epi32_mask(m, _mm512_maskz_loadu_epi32(m, mask + j), _mm512_setzero_si512());
+      v = _mm512_mask_add_ps(v, off, v, masked);
+    }
+    max16 = _mm512_mask_max_ps(max16, m, max16, v);
+  }
+  const __m512 row_max = _mm512_set1_ps(_mm512_reduce_max_ps(max16));
+  __m512 sum16 = _mm512_setzero_ps();
+  // The sum first, then the normalized probabilities (the exponentials recomputed: the row keeps
+  // the scores until the maximum and the sum are known).
+  for (int j = 0; j < seq; j += 16) {
+    const __mmask16 m = x86::tail_mask16(seq - j);
+    __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, s + j), vscale);
+    if (mask != nullptr) {
+      const __mmask16 off = _mm512_mask_cmpeq_epi32_mask(m, _mm512_maskz_loadu_epi32(m, mask + j), _mm512_setzero_si512());
+      v = _mm512_mask_add_ps(v, off, v, masked);
+    }
+    sum16 = _mm512_add_ps(sum16, _mm512_maskz_mov_ps(m, x86::exp16_avx512(_mm512_sub_ps(v, row_max))));
+  }
+  const __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(sum16));
+  for (int j = 0; j < seq; j += 16) {
+    const __mmask16 m = x86::tail_mask16(seq - j);
+    __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, s + j), vscale);
+    if (mask != nullptr) {
+      const __mmask16 off = _mm512_mask_cmpeq_epi32_mask(m, _mm512_maskz_loadu_epi32(m, mask + j), _mm512_setzero_si512());
+      v = _mm512_mask_add_ps(v, off, v, masked);
+    }
+    _mm512_mask_storeu_ps(s + j, m, _mm512_mul_ps(x86::exp16_avx512(_mm512_sub_ps(v, row_max)), inv));
+  }
+}
+
+// out = Σ_j w_j v_j over `seq` keys, for any head size: 16 dimensions per vector (masked tail),
+// up to 8 vectors per pass, two interleaved key chains to hide the FMA latency.
+BFEDGE_TARGET_AVX512BF16 void weighted_values(int seq, int d, const float* w, const bf16* v, int ldv, bf16* out) {
+  for (int c0 = 0; c0 < d; c0 += 128) {
+    const int chunks = (d - c0 + 15) / 16 < 8 ? (d - c0 + 15) / 16 : 8;
+    __m512 acc[2][8];
+    __mmask16 masks[8];
+    for (int c = 0; c < chunks; ++c) {
+      acc[0][c] = acc[1][c] = _mm512_setzero_ps();
+      masks[c] = x86::tail_mask16(d - c0 - 16 * c);
+    }
+    for (int j = 0; j < seq; ++j) {
+      const __m512 wj = _mm512_set1_ps(w[j]);
+      const bf16* vj = v + static_cast<std::size_t>(j) * ldv + c0;
+      __m512* a = acc[j & 1];
+      for (int c = 0; c < chunks; ++c) {
+        a[c] = _mm512_fmadd_ps(wj, x86::widen_bf16_avx512(_mm256_maskz_loadu_epi16(masks[c], vj + 16 * c)), a[c]);
+      }
+    }
+    for (int c = 0; c < chunks; ++c) {
+      const __m256i rounded = x86::round_to_bf16_avx512(_mm512_add_ps(acc[0][c], acc[1][c]));
+      _mm256_mask_storeu_epi16(out + c0 + 16 * c, masks[c], rounded);
+    }
+  }
+}
+
+}  // namespace
+
+std::size_t attention_encoder__blocked_avx512bf16_scratch(const AttentionEncoderParams& p) {
+  return score_bytes(p) + matmul_scratch(p);
+}
+
+BFEDGE_TARGET_AVX512BF16 void attention_encoder__blocked_avx512bf16(const AttentionEncoderParams& p,
+                                                                     const runtime::Team& team) {
+  const int L = p.seq, d = p.head_size, width = p.heads * d;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+  unsigned char* mine = core_scratch<unsigned char>(p.scratch, attention_encoder__blocked_avx512bf16_scratch(p), team.core);
+  float* s = reinterpret_cast<float*>(mine);
+  void* mm_scratch = mine + score_bytes(p);
+  const runtime::Team solo{};
+  const int tiles = (L + kQueryTile - 1) / kQueryTile;
+  const runtime::Range items = runtime::split_range(p.batch * p.heads * tiles, team.core, team.cores);
+  for (int item = items.begin; item < items.end; ++item) {
+    const int b = item / (p.heads * tiles), h = item / tiles % p.heads, q0 = item % tiles * kQueryTile;
+    const int rows = L - q0 < kQueryTile ? L - q0 : kQueryTile;
+    const std::size_t first = static_cast<std::size_t>(b) * L, col = static_cast<std::size_t>(h) * d;
+    MatmulParams qk;
+    qk.m = rows, qk.n = L, qk.k = d;
+    qk.a = p.q + (first + q0) * width + col, qk.lda = width;
+    qk.b = p.k + first * width + col, qk.ldb = width, qk.b_transposed = true;
+    qk.c = s, qk.ldc = L, qk.c_type = OutType::f32, qk.scratch = mm_scratch;
+    matmul__avx512bf16_8x32(qk, solo);
+    const int* mask = p.key_mask == nullptr ? nullptr : p.key_mask + first;
+    for (int r = 0; r < rows; ++r) {
+      float* w = s + static_cast<std::size_t>(r) * L;
+      softmax_row(w, mask, L, scale);
+      weighted_values(L, d, w, p.v + first * width + col, width, p.out + (first + q0 + r) * width + col);
+    }
+  }
+}
+
+}  // namespace bfedge::kernels
