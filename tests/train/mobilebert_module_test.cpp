@@ -155,6 +155,36 @@ TEST(MobileBertModule, SameForwardWithoutBottleneckOrTrigram) {
   expect_same_forward(c, "plain");
 }
 
+// HF compatibility at full size: HF's default config (24 layers, 24,845,570 parameters) with
+// random weights, written under HF's names, loads in bfedge and runs on both paths.
+TEST(MobileBertModule, DefaultConfigCheckpointRunsInBfedge) {
+  torch::manual_seed(3);
+  MobileBertConfig def;
+  MobileBertClassifier m(def);
+  m->eval();
+  const auto dir = std::filesystem::path(::testing::TempDir()) / "bfedge_mb_default";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "src_vocab.txt") << "[PAD]\n[UNK]\n[CLS]\n[SEP]\n";
+  ASSERT_TRUE(export_mobilebert(m, dir.string(), (dir / "src_vocab.txt").string()).is_ok());
+  auto loaded = models::load_mobilebert(dir.string());
+  ASSERT_TRUE(loaded.is_ok()) << loaded.status().message();
+  const auto counts = models::mobilebert_parameter_counts(loaded.value().config, MobileBertHead::sequence_classification);
+  EXPECT_EQ(counts.total(), 24'845'570);
+
+  std::vector<int> ids = {101, 2023, 3185, 2003, 2204, 102};
+  const int seq = static_cast<int>(ids.size());
+  auto ours = models::mobilebert_forward_f32(loaded.value().config, loaded.value().weights, {ids, {}, {}, 1, seq}, true);
+  ASSERT_TRUE(ours.is_ok()) << ours.status().message();
+  torch::NoGradGuard no_grad;
+  const auto input = torch::from_blob(ids.data(), {1, seq}, torch::kInt).to(torch::kLong);
+  const auto theirs = m->forward(input, torch::ones_like(input), torch::zeros_like(input), true);
+  for (std::size_t l = 0; l < theirs.hidden_states.size(); ++l) {
+    EXPECT_LE(nmse(theirs.hidden_states[l], ours.value().hidden_states[l]), 1e-10) << "hidden state " << l;
+  }
+  EXPECT_LE(nmse(theirs.logits, ours.value().logits), 1e-10);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(MobileBertModule, ImportNamesTheBadFile) {
   auto missing = import_mobilebert("/nonexistent/model");
   ASSERT_FALSE(missing.is_ok());
