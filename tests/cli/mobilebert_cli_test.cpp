@@ -317,6 +317,50 @@ TEST_F(MobileBertCli, EvalCompareTorchMatchesTheReference) {
   EXPECT_EQ(cmp["agreement"].get<double>(), 100.0);
 }
 
+// train: a bad dataset line is one error line naming file and line, and nothing is written.
+TEST_F(MobileBertCli, TrainRefusesABadDatasetLineAndWritesNothing) {
+  const std::filesystem::path module = std::filesystem::path(BFEDGE_CLI_PATH).parent_path() / "libbfedge_torch.so";
+  if (!std::filesystem::exists(module)) GTEST_SKIP() << module << " absent (built without libtorch): skipped";
+  const std::string data = dir_.file("train.tsv"), out = dir_.file("trained");
+  write_text(data, "sentence\tlabel\na good film\t1\nbad\tx\n");
+  const CommandResult r = run_cli({"train", "mobilebert", "--data", data, "--out", out, "--vocab", dir_.file("vocab.txt"),
+                                   "--set", "vocab_size=27"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "bfedge: error: " + data + ":3: label 'x' is not an integer\n");
+  EXPECT_FALSE(std::filesystem::exists(out));
+  const CommandResult bad_set = run_cli({"train", "mobilebert", "--data", data, "--out", out, "--set", "hidden_size=0"});
+  EXPECT_EQ(bad_set.exit_code, 2);
+  EXPECT_NE(bad_set.err.find("--set hidden_size=0: hidden_size"), std::string::npos) << bad_set.err;
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+// train then classify: a two-epoch run on a tiny task writes a folder classify and eval read.
+TEST_F(MobileBertCli, TrainWritesAFolderClassifyReads) {
+  const std::filesystem::path module = std::filesystem::path(BFEDGE_CLI_PATH).parent_path() / "libbfedge_torch.so";
+  if (!std::filesystem::exists(module)) GTEST_SKIP() << module << " absent (built without libtorch): skipped";
+  std::string tsv = "sentence\tlabel\n";
+  for (int i = 0; i < 16; ++i) tsv += std::string(i % 2 ? "a good film" : "a bad film") + "\t" + (i % 2 ? "1" : "0") + "\n";
+  const std::string data = dir_.file("train.tsv"), out = dir_.file("trained");
+  write_text(data, tsv);
+  const CommandResult r = run_cli({"train", "mobilebert", "--data", data, "--dev", data, "--out", out, "--vocab",
+                                   dir_.file("vocab.txt"), "--epochs", "2", "--batch", "8", "--labels", "neg", "pos",
+                                   "--set", "vocab_size=27", "--set", "num_hidden_layers=1", "--set", "hidden_size=16",
+                                   "--set", "intra_bottleneck_size=8", "--set", "embedding_size=8",
+                                   "--set", "intermediate_size=16", "--set", "max_position_embeddings=16"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("epoch 2: dev accuracy"), std::string::npos) << r.err;
+  for (const char* f : {"config.json", "model.safetensors", "vocab.txt", "train.jsonl", "checkpoint/state.json"}) {
+    EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(out) / f)) << f;
+  }
+  const CommandResult c = run_cli({"classify", out, "a good film", "--dtype", "bf16"});
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_TRUE(c.out.starts_with("neg\t") || c.out.starts_with("pos\t")) << c.out;
+  const CommandResult again = run_cli({"train", "mobilebert", "--data", data, "--out", out, "--vocab", dir_.file("vocab.txt"),
+                                       "--set", "vocab_size=27"});
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_NE(again.err.find("holds a training checkpoint; pass --resume"), std::string::npos) << again.err;
+}
+
 // ---- bad input ----
 
 struct BadCase {

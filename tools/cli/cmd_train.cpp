@@ -1,5 +1,6 @@
 // bfedge train mobilebert: trains MobileBERT for sentence classification with libtorch (the
 // optional component in libbfedge_torch.so) and exports it in the Hugging Face layout.
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -23,6 +24,7 @@ struct TrainOptions {
   std::vector<std::string> label_names;
   float learning_rate = 2e-4f, warmup = 0.1f, weight_decay = 0.01f, max_minutes = 0, checkpoint_minutes = 10;
   train::MobileBertTrainOptions run;
+  CLI::Option* max_length_option = nullptr;  // given: checked; absent: capped to the model
 };
 
 // BERT's vocabulary from ../shared (or $BFEDGE_SHARED_DIR) when none is given.
@@ -66,6 +68,7 @@ int run_train(TrainOptions& o) {
   auto config = models::mobilebert_config_with_overrides(base, o.overrides);
   if (!config.is_ok()) return report_error(config.status().message(), kExitUsageError);
   r.config = config.value();
+  if (o.max_length_option->count() == 0) r.max_length = std::min(r.max_length, r.config.max_position_embeddings);
   const Status status = torch_component::train_mobilebert(r);
   if (!status.is_ok()) return report_error(status);
   std::fprintf(stderr, "bfedge: trained model in %s (config.json, model.safetensors, vocab.txt); log %s/train.jsonl\n",
@@ -94,7 +97,10 @@ Command add_train_command(CLI::App& app) {
   add_real_option(*mobilebert, "--warmup", o->warmup, 0.0, 1.0, "fraction of steps warming up linearly", "0..1")->default_str("0.1");
   add_real_option(*mobilebert, "--weight-decay", o->weight_decay, 0.0, 1.0, "AdamW weight decay (not on biases and norms)",
                   "0..1")->default_str("0.01");
-  add_integer_option(*mobilebert, "--max-length", r.max_length, 2, 4096, "tokens per sentence incl. [CLS] and [SEP]")->default_str("128");
+  o->max_length_option =
+      add_integer_option(*mobilebert, "--max-length", r.max_length, 2, 4096,
+                         "tokens per sentence incl. [CLS] and [SEP] (default: 128, at most max_position_embeddings)")
+          ->default_str("128");
   add_integer_option<std::uint64_t>(*mobilebert, "--seed", r.seed, 0, UINT64_MAX, "weights, order and dropout seed")->default_str("42");
   add_integer_option(*mobilebert, "--threads", r.threads, 0, kMaxThreads,
                      "libtorch threads (0: every core; more than 1 helps only on an otherwise idle machine)")
