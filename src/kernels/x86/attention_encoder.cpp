@@ -25,42 +25,35 @@ std::size_t score_bytes(const AttentionEncoderParams& p) {
   return aligned_scratch_bytes(static_cast<std::size_t>(kQueryTile) * p.seq * sizeof(float));
 }
 
+// Keys j..j+15 (those in m) of a row: score · scale, plus the lowest float where the key is masked.
+BFEDGE_TARGET_AVX512BF16 inline __m512 scaled_scores(const float* s, const int* mask, int j, __mmask16 m, __m512 scale) {
+  const __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, s + j), scale);
+  if (mask == nullptr) return v;
+  const __mmask16 off = _mm512_mask_cmpeq_epi32_mask(m, _mm512_maskz_loadu_epi32(m, mask + j), _mm512_setzero_si512());
+  return _mm512_mask_add_ps(v, off, v, _mm512_set1_ps(kMaskedBias));
+}
+
 // A row of unscaled scores → its probabilities (FP32, in place); masked keys weigh zero unless
 // every key is masked (then all weigh alike, as in the reference).
 BFEDGE_TARGET_AVX512BF16 void softmax_row(float* s, const int* mask, int seq, float scale) {
-  const __m512 vscale = _mm512_set1_ps(scale), masked = _mm512_set1_ps(kMaskedBias);
+  const __m512 vscale = _mm512_set1_ps(scale);
   __m512 max16 = _mm512_set1_ps(-INFINITY);
   for (int j = 0; j < seq; j += 16) {
     const __mmask16 m = x86::tail_mask16(seq - j);
-    __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, s + j), vscale);
-    if (mask != nullptr) {
-      const __mmask16 off = _mm512_mask_cmpeq_epi32_mask(m, _mm512_maskz_loadu_epi32(m, mask + j), _mm512_setzero_si512());
-      v = _mm512_mask_add_ps(v, off, v, masked);
-    }
-    max16 = _mm512_mask_max_ps(max16, m, max16, v);
+    max16 = _mm512_mask_max_ps(max16, m, max16, scaled_scores(s, mask, j, m, vscale));
   }
   const __m512 row_max = _mm512_set1_ps(_mm512_reduce_max_ps(max16));
   __m512 sum16 = _mm512_setzero_ps();
-  // The sum first, then the normalized probabilities (the exponentials recomputed: the row keeps
-  // the scores until the maximum and the sum are known).
-  for (int j = 0; j < seq; j += 16) {
+  for (int j = 0; j < seq; j += 16) {  // the exponentials, in place, and their sum
     const __mmask16 m = x86::tail_mask16(seq - j);
-    __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, s + j), vscale);
-    if (mask != nullptr) {
-      const __mmask16 off = _mm512_mask_cmpeq_epi32_mask(m, _mm512_maskz_loadu_epi32(m, mask + j), _mm512_setzero_si512());
-      v = _mm512_mask_add_ps(v, off, v, masked);
-    }
-    sum16 = _mm512_add_ps(sum16, _mm512_maskz_mov_ps(m, x86::exp16_avx512(_mm512_sub_ps(v, row_max))));
+    const __m512 e = _mm512_maskz_mov_ps(m, x86::exp16_avx512(_mm512_sub_ps(scaled_scores(s, mask, j, m, vscale), row_max)));
+    _mm512_mask_storeu_ps(s + j, m, e);
+    sum16 = _mm512_add_ps(sum16, e);
   }
   const __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(sum16));
   for (int j = 0; j < seq; j += 16) {
     const __mmask16 m = x86::tail_mask16(seq - j);
-    __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, s + j), vscale);
-    if (mask != nullptr) {
-      const __mmask16 off = _mm512_mask_cmpeq_epi32_mask(m, _mm512_maskz_loadu_epi32(m, mask + j), _mm512_setzero_si512());
-      v = _mm512_mask_add_ps(v, off, v, masked);
-    }
-    _mm512_mask_storeu_ps(s + j, m, _mm512_mul_ps(x86::exp16_avx512(_mm512_sub_ps(v, row_max)), inv));
+    _mm512_mask_storeu_ps(s + j, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, s + j), inv));
   }
 }
 
