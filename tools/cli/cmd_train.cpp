@@ -43,6 +43,15 @@ int run_train(TrainOptions& o) {
   train::MobileBertTrainOptions& r = o.run;
   if (Status s = check_file_name("--data", o.data); !s.is_ok()) return report_error(s);
   if (Status s = check_file_name("--out", o.out); !s.is_ok()) return report_error(s);
+  models::MobileBertConfig base;
+  if (!o.label_names.empty()) {
+    base.id2label = o.label_names;
+    base.num_labels = static_cast<int>(o.label_names.size());
+  }
+  auto config = models::mobilebert_config_with_overrides(base, o.overrides);
+  if (!config.is_ok()) return report_error(config.status().message(), kExitUsageError);
+  r.config = config.value();
+  if (o.max_length_option->count() == 0) r.max_length = std::min(r.max_length, r.config.max_position_embeddings);
   r.train_path = o.data;
   r.dev_path = o.dev;
   if (std::filesystem::is_directory(o.data)) {  // a GLUE task folder: train.tsv and dev.tsv
@@ -60,15 +69,6 @@ int run_train(TrainOptions& o) {
   r.weight_decay = o.weight_decay;
   r.max_minutes = o.max_minutes;
   r.checkpoint_minutes = o.checkpoint_minutes;
-  models::MobileBertConfig base;
-  if (!o.label_names.empty()) {
-    base.id2label = o.label_names;
-    base.num_labels = static_cast<int>(o.label_names.size());
-  }
-  auto config = models::mobilebert_config_with_overrides(base, o.overrides);
-  if (!config.is_ok()) return report_error(config.status().message(), kExitUsageError);
-  r.config = config.value();
-  if (o.max_length_option->count() == 0) r.max_length = std::min(r.max_length, r.config.max_position_embeddings);
   const Status status = torch_component::train_mobilebert(r);
   if (!status.is_ok()) return report_error(status);
   std::fprintf(stderr, "bfedge: trained model in %s (config.json, model.safetensors, vocab.txt); log %s/train.jsonl\n",
