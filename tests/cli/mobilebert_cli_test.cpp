@@ -297,7 +297,7 @@ TEST_F(MobileBertCli, EvalCompareReportsAgreementAndLayerNmse) {
 
   const CommandResult bad = run_cli({"eval", dir(), "--data", data, "--compare", "f16"});
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_EQ(bad.err, "bfedge: error: --compare 'f16' is not f32, bf16 or torch\n");
+  EXPECT_EQ(bad.err, "bfedge: error: --compare 'f16' is not f32, bf16, torch or torch-bf16\n");
 }
 
 // libtorch FP32 on the same weights: bfedge's FP32 reference within NMSE 1e-10 at every layer.
@@ -315,6 +315,15 @@ TEST_F(MobileBertCli, EvalCompareTorchMatchesTheReference) {
   for (const auto& v : cmp["hidden_state_nmse"]) EXPECT_LE(v.get<double>(), 1e-10);
   EXPECT_LE(cmp["logits_nmse"].get<double>(), 1e-10);
   EXPECT_EQ(cmp["agreement"].get<double>(), 100.0);
+
+  const CommandResult bf16 = run_cli({"eval", dir(), "--data", data, "--compare", "torch-bf16", "--json"});
+  ASSERT_EQ(bf16.exit_code, 0) << bf16.err;
+  const auto against_bf16 = nlohmann::json::parse(bf16.out)["compare"];
+  EXPECT_EQ(against_bf16["with"], "libtorch bf16");
+  for (const auto& v : against_bf16["hidden_state_nmse"]) {
+    EXPECT_GT(v.get<double>(), 1e-10) << "libtorch's BF16 path gave FP32's numbers";
+    EXPECT_LE(v.get<double>(), 1e-2);
+  }
 }
 
 // train: a bad dataset line is one error line naming file and line, and nothing is written.

@@ -143,8 +143,9 @@ void print_comparison(const LoadedClassifier& c, const MobileBertClassifier& oth
 }
 
 int run_eval(const EvalOptions& o) {
-  if (!o.compare.empty() && o.compare != "f32" && o.compare != "bf16" && o.compare != "torch") {
-    return report_error("--compare '" + o.compare + "' is not f32, bf16 or torch", kExitUsageError);
+  if (!o.compare.empty() && o.compare != "f32" && o.compare != "bf16" && o.compare != "torch" &&
+      o.compare != "torch-bf16") {
+    return report_error("--compare '" + o.compare + "' is not f32, bf16, torch or torch-bf16", kExitUsageError);
   }
   if (Status s = check_file_name("--data", o.data); !s.is_ok()) return report_error(s);
   Result<LoadedClassifier> loaded = load_classifier(o.model);
@@ -159,7 +160,8 @@ int run_eval(const EvalOptions& o) {
   std::unique_ptr<MobileBertClassifier> other;
   if (!o.compare.empty()) {
     Result<std::unique_ptr<MobileBertClassifier>> loaded_other =
-        o.compare == "torch" ? load_torch_classifier(o.model.dir, o.model.threads)
+        o.compare == "torch"        ? load_torch_classifier(o.model.dir, Dtype::f32, o.model.threads)
+        : o.compare == "torch-bf16" ? load_torch_classifier(o.model.dir, Dtype::bf16, o.model.threads)
                              : load_mobilebert_classifier(o.model.dir, o.compare == "bf16" ? Dtype::bf16 : Dtype::f32,
                                                           o.model.threads);
     if (!loaded_other.is_ok()) return report_error("--compare " + o.compare + ": " + loaded_other.status().message());
@@ -212,8 +214,8 @@ Command add_eval_command(CLI::App& app) {
   cmd->add_option("--data", options->data, "GLUE TSV (label and sentence columns) or 'LABEL TEXT' lines")->required();
   add_integer_option(*cmd, "--limit", options->limit, 1, 1 << 30, "evaluate only the first N examples");
   cmd->add_option("--compare", options->compare,
-                  "also run f32, bf16 or torch (libtorch FP32) on the same batches: its accuracy, the agreement and "
-                  "each layer's NMSE against it");
+                  "also run f32, bf16, torch (libtorch FP32) or torch-bf16 on the same batches: its accuracy, the "
+                  "agreement and each layer's NMSE against it");
   return {cmd, [options] { return run_eval(*options); }};
 }
 

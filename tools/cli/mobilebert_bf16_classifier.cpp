@@ -106,23 +106,24 @@ class MobileBertBf16Classifier final : public MobileBertClassifier {
   mutable std::vector<int> ids_, mask_, types_;
 };
 
-// libtorch FP32 through libbfedge_torch.so.
+// libtorch FP32 or BF16 (the module cast to bfloat16) through libbfedge_torch.so.
 class TorchClassifier final : public MobileBertClassifier {
  public:
-  TorchClassifier(torch_component::TorchMobileBert model, models::MobileBertConfig config)
-      : model_(std::move(model)), config_(std::move(config)) {}
+  TorchClassifier(torch_component::TorchMobileBert model, models::MobileBertConfig config, Dtype dtype)
+      : model_(std::move(model)), config_(std::move(config)), dtype_(dtype) {}
   const models::MobileBertConfig& config() const override { return config_; }
-  Dtype dtype() const override { return Dtype::f32; }
-  std::string name() const override { return "libtorch f32"; }
+  Dtype dtype() const override { return dtype_; }
+  std::string name() const override { return std::string("libtorch ") + dtype_name(dtype_); }
   Result<models::MobileBertOutputs> forward(const models::MobileBertInputs& in, bool keep_hidden) const override {
     models::MobileBertOutputs out;
-    BFEDGE_RETURN_IF_ERROR(model_.forward(in, false, keep_hidden, out));
+    BFEDGE_RETURN_IF_ERROR(model_.forward(in, dtype_ == Dtype::bf16, keep_hidden, out));
     return out;
   }
 
  private:
   mutable torch_component::TorchMobileBert model_;
   models::MobileBertConfig config_;
+  Dtype dtype_;
 };
 
 }  // namespace
@@ -131,13 +132,13 @@ std::unique_ptr<MobileBertClassifier> make_bf16_classifier(models::MobileBertMod
   return std::make_unique<MobileBertBf16Classifier>(std::move(model), threads);
 }
 
-Result<std::unique_ptr<MobileBertClassifier>> load_torch_classifier(const std::string& dir, int threads) {
+Result<std::unique_ptr<MobileBertClassifier>> load_torch_classifier(const std::string& dir, Dtype dtype, int threads) {
   auto config = models::load_mobilebert_config(dir + "/config.json");
   if (!config.is_ok()) return config.status();
   auto model = torch_component::TorchMobileBert::load(dir, threads);
   if (!model.is_ok()) return model.status();
   return std::unique_ptr<MobileBertClassifier>(
-      std::make_unique<TorchClassifier>(std::move(model).value(), std::move(config).value()));
+      std::make_unique<TorchClassifier>(std::move(model).value(), std::move(config).value(), dtype));
 }
 
 }  // namespace bfedge::cli

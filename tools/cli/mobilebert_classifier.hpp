@@ -46,8 +46,8 @@ Result<std::unique_ptr<MobileBertClassifier>> load_mobilebert_classifier(const s
 // preparing a runner for every length.
 std::unique_ptr<MobileBertClassifier> make_bf16_classifier(models::MobileBertModel model, int threads);
 
-// libtorch's FP32 forward of dir (for eval --compare torch); an error when this bfedge was built
-// without libtorch.
-Result<std::unique_ptr<MobileBertClassifier>> load_torch_classifier(const std::string& dir, int threads);
+// libtorch's FP32 or BF16 forward of dir (for eval --compare torch|torch-bf16); an error when this
+// bfedge was built without libtorch.
+Result<std::unique_ptr<MobileBertClassifier>> load_torch_classifier(const std::string& dir, Dtype dtype, int threads);
 
 }  // namespace bfedge::cli
