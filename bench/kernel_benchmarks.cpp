@@ -197,10 +197,10 @@ void register_elementwise_ops() {
   auto norm = [](int rows, int n) {
     return [rows, n] {
       Owned<k::NormParams> o;  // returned by move: the vectors keep their buffers
-      o.a = random_bf16(static_cast<std::size_t>(rows) * n, 1), o.b = random_bf16(n, 2), o.c = random_bf16(n, 3);
+      o.a = random_bf16(static_cast<std::size_t>(rows) * n, 1), o.b = random_bf16(n, 2), o.f = random_f32(2 * n, 3);
       o.out.resize(o.a.size());
       o.params.rows = rows, o.params.n = n, o.params.x = o.a.data(), o.params.gamma = o.b.data();
-      o.params.beta = o.c.data(), o.params.out = o.out.data();
+      o.params.scale = o.f.data(), o.params.shift = o.f.data() + n, o.params.out = o.out.data();
       return o;
     };
   };

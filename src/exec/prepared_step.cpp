@@ -65,6 +65,7 @@ Result<PreparedStep> bind_step(const graph::Graph& g, graph::NodeId id, const k:
   auto in = [&](std::size_t i) { return address(node.inputs[i]); };
   auto out = [&](std::size_t i) { return address(node.outputs[i]); };
   auto bf = [](void* p) { return static_cast<bf16*>(p); };
+  auto f32 = [](void* p) { return static_cast<float*>(p); };
   switch (node.op) {
     case Op::embedding: {
       auto& p = *std::get_if<k::EmbeddingParams>(&s.params);
@@ -76,8 +77,12 @@ Result<PreparedStep> bind_step(const graph::Graph& g, graph::NodeId id, const k:
     case Op::layernorm:
     case Op::nonorm: {
       auto& p = *std::get_if<k::NormParams>(&s.params);
-      p.x = bf(in(0)), p.gamma = bf(in(1)), p.out = bf(out(0));
-      if (node.op != Op::rmsnorm) p.beta = bf(in(2));
+      p.x = bf(in(0)), p.out = bf(out(0));
+      if (node.op == Op::rmsnorm) {
+        p.gamma = bf(in(1));
+      } else {
+        p.scale = f32(in(1)), p.shift = f32(in(2));
+      }
       choose(s, node.op == Op::rmsnorm     ? k::rmsnorm_variants()
                 : node.op == Op::layernorm ? k::layernorm_variants()
                                            : k::nonorm_variants(),
@@ -87,7 +92,7 @@ Result<PreparedStep> bind_step(const graph::Graph& g, graph::NodeId id, const k:
     case Op::add_layernorm:
     case Op::add_nonorm: {
       auto& p = *std::get_if<k::NormParams>(&s.params);
-      p.x = bf(in(0)), p.residual = bf(in(1)), p.gamma = bf(in(2)), p.beta = bf(in(3)), p.out = bf(out(0));
+      p.x = bf(in(0)), p.residual = bf(in(1)), p.scale = f32(in(2)), p.shift = f32(in(3)), p.out = bf(out(0));
       choose(s, node.op == Op::add_layernorm ? k::add_layernorm_variants() : k::add_nonorm_variants(), spec, packed);
       break;
     }

@@ -83,25 +83,25 @@ TensorId GraphBuilder::rmsnorm(std::string name, TensorId x, TensorId gamma, flo
   return add_output(n, name, at(x).shape, at(x).type);
 }
 
-TensorId GraphBuilder::layernorm(std::string name, TensorId x, TensorId gamma, TensorId beta, float eps) {
+TensorId GraphBuilder::layernorm(std::string name, TensorId x, TensorId scale, TensorId shift, float eps) {
   kernels::NormParams p;
   p.rows = leading_rows(at(x).shape), p.n = last_dim(at(x).shape), p.eps = eps;
-  const NodeId n = add_node(name, Op::layernorm, p, {x, gamma, beta});
+  const NodeId n = add_node(name, Op::layernorm, p, {x, scale, shift});
   return add_output(n, name, at(x).shape, at(x).type);
 }
 
-TensorId GraphBuilder::nonorm(std::string name, TensorId x, TensorId gamma, TensorId beta) {
+TensorId GraphBuilder::nonorm(std::string name, TensorId x, TensorId scale, TensorId shift) {
   kernels::NormParams p;
   p.rows = leading_rows(at(x).shape), p.n = last_dim(at(x).shape);
-  const NodeId n = add_node(name, Op::nonorm, p, {x, gamma, beta});
+  const NodeId n = add_node(name, Op::nonorm, p, {x, scale, shift});
   return add_output(n, name, at(x).shape, at(x).type);
 }
 
-TensorId GraphBuilder::add_norm(Op op, std::string name, TensorId x, TensorId residual, TensorId gamma,
-                                TensorId beta, float eps) {
+TensorId GraphBuilder::add_norm(Op op, std::string name, TensorId x, TensorId residual, TensorId scale,
+                                TensorId shift, float eps) {
   kernels::NormParams p;
   p.rows = leading_rows(at(x).shape), p.n = last_dim(at(x).shape), p.eps = eps;
-  const NodeId n = add_node(name, op, p, {x, residual, gamma, beta});
+  const NodeId n = add_node(name, op, p, {x, residual, scale, shift});
   return add_output(n, name, at(x).shape, at(x).type);
 }
 

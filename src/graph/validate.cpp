@@ -81,8 +81,12 @@ Status check_params(const Graph& g, NodeId id) {
       BFEDGE_RETURN_IF_ERROR(c.arity(node.op == Op::rmsnorm ? 2 : residual ? 4 : 3, 1));
       BFEDGE_RETURN_IF_ERROR(c.positive(p->n, "width"));
       BFEDGE_RETURN_IF_ERROR(c.elements(c.in(0), std::int64_t{p->rows} * p->n));
-      for (std::size_t i = 0; i < node.inputs.size(); ++i) BFEDGE_RETURN_IF_ERROR(c.type(c.in(i), bf16));
       const std::size_t first_param = residual ? 2 : 1;
+      // rmsnorm's weight is BF16; the affine norms' scale and shift FP32 (kernels/norm.hpp).
+      const ElementType param_type = node.op == Op::rmsnorm ? bf16 : ElementType::f32;
+      for (std::size_t i = 0; i < node.inputs.size(); ++i) {
+        BFEDGE_RETURN_IF_ERROR(c.type(c.in(i), i < first_param ? bf16 : param_type));
+      }
       if (residual) BFEDGE_RETURN_IF_ERROR(c.elements(c.in(1), std::int64_t{p->rows} * p->n));
       for (std::size_t i = first_param; i < node.inputs.size(); ++i) BFEDGE_RETURN_IF_ERROR(c.elements(c.in(i), p->n));
       return c.elements(c.out(0), std::int64_t{p->rows} * p->n);

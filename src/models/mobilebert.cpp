@@ -44,8 +44,7 @@ class TensorReader {
     l.weight = get(prefix + ".weight");
     l.bias = get(prefix + ".bias");
   }
-  template <class T>
-  void norm(const std::string& prefix, MobileBertNorm<T>& n) {
+  void norm(const std::string& prefix, MobileBertNorm& n) {
     n.weight = get(prefix + ".weight");
     n.bias = get(prefix + ".bias");
   }
@@ -82,7 +81,7 @@ std::vector<float> linear(const std::vector<float>& x, std::size_t rows,
 }
 
 // In place: NoNorm (x · w + b) or LayerNorm (biased variance, `eps`) over each row.
-void normalize(std::vector<float>& x, const MobileBertNorm<float>& n, MobileBertNormalization type,
+void normalize(std::vector<float>& x, const MobileBertNorm& n, MobileBertNormalization type,
                double eps) {
   const std::size_t features = n.weight.size(), rows = x.size() / features;
   for (std::size_t r = 0; r < rows; ++r) {
@@ -121,7 +120,7 @@ void activate(std::vector<float>& x, MobileBertActivation act) {
 std::vector<float> dense_residual_norm(const std::vector<float>& x, std::size_t rows,
                                        const MobileBertLinear<float>& dense,
                                        const std::vector<float>& residual,
-                                       const MobileBertNorm<float>& n, MobileBertNormalization type,
+                                       const MobileBertNorm& n, MobileBertNormalization type,
                                        double eps) {
   std::vector<float> y = linear(x, rows, dense);
   add_in_place(y, residual);

@@ -25,7 +25,6 @@ std::vector<bf16> to_bf16(const std::vector<float>& v) {
   return out;
 }
 MobileBertLinear<bf16> to_bf16(const MobileBertLinear<float>& l) { return {to_bf16(l.weight), to_bf16(l.bias)}; }
-MobileBertNorm<bf16> to_bf16(const MobileBertNorm<float>& n) { return {to_bf16(n.weight), to_bf16(n.bias)}; }
 
 // Adds the graph's nodes, reading weights from `w` (which the graph will own).
 class Builder {
@@ -42,16 +41,16 @@ class Builder {
   }
 
   // norm(x) or, with a residual, norm(x + residual).
-  TensorId norm(const std::string& name, TensorId x, TensorId residual, const MobileBertNorm<bf16>& n, double eps) {
+  TensorId norm(const std::string& name, TensorId x, TensorId residual, const MobileBertNorm& n, double eps) {
     const int width = static_cast<int>(n.weight.size());
-    const TensorId gamma = b_.weight(name + ".weight", Shape{width}, ElementType::bf16, n.weight.data());
-    const TensorId beta = b_.weight(name + ".bias", Shape{width}, ElementType::bf16, n.bias.data());
+    const TensorId scale = b_.weight(name + ".weight", Shape{width}, ElementType::f32, n.weight.data());
+    const TensorId shift = b_.weight(name + ".bias", Shape{width}, ElementType::f32, n.bias.data());
     const bool layer_norm = c_.normalization_type == MobileBertNormalization::layer_norm;
     const float e = static_cast<float>(eps);
     if (residual != graph::kNone) {
-      return b_.add_norm(layer_norm ? Op::add_layernorm : Op::add_nonorm, name, x, residual, gamma, beta, e);
+      return b_.add_norm(layer_norm ? Op::add_layernorm : Op::add_nonorm, name, x, residual, scale, shift, e);
     }
-    return layer_norm ? b_.layernorm(name, x, gamma, beta, e) : b_.nonorm(name, x, gamma, beta);
+    return layer_norm ? b_.layernorm(name, x, scale, shift, e) : b_.nonorm(name, x, scale, shift);
   }
 
   TensorId activation(const std::string& name, TensorId x) {
@@ -60,7 +59,7 @@ class Builder {
 
   // norm(dense(act(intermediate(x))) + x)
   TensorId ffn(const std::string& p, TensorId x, const MobileBertLinear<bf16>& intermediate,
-               const MobileBertLinear<bf16>& output, const MobileBertNorm<bf16>& norm_weights, double eps) {
+               const MobileBertLinear<bf16>& output, const MobileBertNorm& norm_weights, double eps) {
     TensorId inner = linear(p + "intermediate", x, intermediate);
     inner = activation(p + "intermediate.act", inner);
     const TensorId dense = linear(p + "output", inner, output);
@@ -80,26 +79,26 @@ MobileBertWeights<bf16> mobilebert_weights_to_bf16(const MobileBertWeights<float
   out.position_embeddings = to_bf16(w.position_embeddings);
   out.token_type_embeddings = to_bf16(w.token_type_embeddings);
   out.embedding_transformation = to_bf16(w.embedding_transformation);
-  out.embedding_norm = to_bf16(w.embedding_norm);
+  out.embedding_norm = w.embedding_norm;
   for (const MobileBertLayerWeights<float>& l : w.layers) {
     MobileBertLayerWeights<bf16>& o = out.layers.emplace_back();
     o.bottleneck_input = to_bf16(l.bottleneck_input);
-    o.bottleneck_input_norm = to_bf16(l.bottleneck_input_norm);
+    o.bottleneck_input_norm = l.bottleneck_input_norm;
     o.bottleneck_attention = to_bf16(l.bottleneck_attention);
-    o.bottleneck_attention_norm = to_bf16(l.bottleneck_attention_norm);
+    o.bottleneck_attention_norm = l.bottleneck_attention_norm;
     o.query = to_bf16(l.query);
     o.key = to_bf16(l.key);
     o.value = to_bf16(l.value);
     o.attention_output = to_bf16(l.attention_output);
-    o.attention_norm = to_bf16(l.attention_norm);
+    o.attention_norm = l.attention_norm;
     for (const MobileBertFfnWeights<float>& f : l.ffn) {
-      o.ffn.push_back({to_bf16(f.intermediate), to_bf16(f.output), to_bf16(f.output_norm)});
+      o.ffn.push_back({to_bf16(f.intermediate), to_bf16(f.output), f.output_norm});
     }
     o.intermediate = to_bf16(l.intermediate);
     o.output = to_bf16(l.output);
-    o.output_norm = to_bf16(l.output_norm);
+    o.output_norm = l.output_norm;
     o.output_bottleneck = to_bf16(l.output_bottleneck);
-    o.output_bottleneck_norm = to_bf16(l.output_bottleneck_norm);
+    o.output_bottleneck_norm = l.output_bottleneck_norm;
   }
   out.pooler = to_bf16(w.pooler);
   out.classifier = to_bf16(w.classifier);

@@ -23,7 +23,7 @@ MobileBertWeights<float> mobilebert_random_weights(const MobileBertConfig& c, st
     fill(l.weight, out * in, 0.0f, range, rng);
     fill(l.bias, out, 0.0f, range, rng);
   };
-  const auto norm = [&](MobileBertNorm<float>& n, std::size_t size) {
+  const auto norm = [&](MobileBertNorm& n, std::size_t size) {
     fill(n.weight, size, 1.0f, 0.02f, rng);
     fill(n.bias, size, 0.0f, 0.02f, rng);
   };

@@ -23,8 +23,8 @@ struct EncoderBlock {
   std::vector<bf16> w1 = test::random_bf16(static_cast<std::size_t>(n) * k, 11, 0.2f);
   std::vector<bf16> b1 = test::random_bf16(static_cast<std::size_t>(n), 12, 0.1f);
   std::vector<bf16> w2 = test::random_bf16(static_cast<std::size_t>(k) * n, 13, 0.2f);
-  std::vector<bf16> gamma = test::random_bf16(static_cast<std::size_t>(k), 14, 1.0f);
-  std::vector<bf16> beta = test::random_bf16(static_cast<std::size_t>(k), 15, 0.1f);
+  std::vector<float> gamma = test::random_f32(static_cast<std::size_t>(k), 14, 1.0f);
+  std::vector<float> beta = test::random_f32(static_cast<std::size_t>(k), 15, 0.1f);
   std::vector<bf16> x = test::random_bf16(static_cast<std::size_t>(m) * k, 16, 1.0f);
   int heads = 4;
   std::vector<bf16> in_w = test::random_bf16(static_cast<std::size_t>(3 * k) * k, 17, 0.2f);
@@ -46,8 +46,8 @@ struct EncoderBlock {
     h = b.linear("fc2", h, b.weight("fc2.weight", Shape{k, n}, ElementType::bf16, w2.data()));
     h = b.unary(graph::Op::relu, "relu", h);
     h = b.add("residual", h, input);
-    output = b.layernorm("norm", h, b.weight("norm.gamma", Shape{k}, ElementType::bf16, gamma.data()),
-                         b.weight("norm.beta", Shape{k}, ElementType::bf16, beta.data()));
+    output = b.layernorm("norm", h, b.weight("norm.gamma", Shape{k}, ElementType::f32, gamma.data()),
+                         b.weight("norm.beta", Shape{k}, ElementType::f32, beta.data()));
     b.mark_output(output);
     auto g = std::move(b).finish(nullptr);
     EXPECT_TRUE(g.is_ok()) << g.status().message();
@@ -84,7 +84,7 @@ struct EncoderBlock {
     add.n = m * k, add.a = y.data(), add.b = x.data(), add.out = y.data();
     kernels::add__ref(add, one);
     kernels::NormParams norm;
-    norm.rows = m, norm.n = k, norm.x = y.data(), norm.gamma = gamma.data(), norm.beta = beta.data(), norm.out = out.data();
+    norm.rows = m, norm.n = k, norm.x = y.data(), norm.scale = gamma.data(), norm.shift = beta.data(), norm.out = out.data();
     kernels::layernorm__ref(norm, one);
     return out;
   }

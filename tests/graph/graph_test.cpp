@@ -57,10 +57,18 @@ TEST(GraphValidate, RefusesAResidualOfAnotherSizeThanTheNormsInput) {
   GraphBuilder b;
   const TensorId x = b.input("x", Shape{3, 8}, ElementType::bf16);
   const TensorId r = b.input("residual", Shape{2, 8}, ElementType::bf16);
-  const TensorId g = b.weight("gamma", Shape{8}, ElementType::bf16, kZeros.data());
+  const TensorId g = b.weight("scale", Shape{8}, ElementType::f32, kZeros.data());
   b.mark_output(b.add_norm(Op::add_nonorm, "norm", x, r, g, g));
   EXPECT_EQ(finish_error(std::move(b)),
             "node 'norm' (add_nonorm): residual has shape (2, 8) (16 elements), expected 24 elements");
+}
+
+TEST(GraphValidate, RefusesBf16ScaleAndShiftForAnAffineNorm) {
+  GraphBuilder b;
+  const TensorId x = b.input("x", Shape{3, 8}, ElementType::bf16);
+  const TensorId scale = b.weight("scale", Shape{8}, ElementType::bf16, kZeros.data());
+  b.mark_output(b.layernorm("norm", x, scale, scale));
+  EXPECT_EQ(finish_error(std::move(b)), "node 'norm' (layernorm): scale is bf16, expected f32");
 }
 
 TEST(GraphValidate, RefusesAWeightWithoutBytes) {

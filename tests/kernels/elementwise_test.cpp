@@ -48,11 +48,13 @@ TEST_P(NormVariants, MatchesReference) {
   BFEDGE_SKIP_UNLESS_RUNNABLE(*c.variant);
   const int rows = 3;
   const auto x = test::random_bf16(static_cast<std::size_t>(rows) * c.n, 1, 2.0f);
-  const auto gamma = test::random_bf16(c.n, 2), beta = test::random_bf16(c.n, 3);
+  const auto gamma = test::random_bf16(c.n, 2);
+  const auto affine_scale = test::random_f32(c.n, 3), affine_shift = test::random_f32(c.n, 4);
   const auto residual = test::random_bf16(static_cast<std::size_t>(rows) * c.n, 19, 2.0f);
   test::CanaryMatrix<bf16> got(rows, c.n, c.n), want(rows, c.n, c.n);
   NormParams p;
-  p.rows = rows, p.n = c.n, p.x = x.data(), p.gamma = gamma.data(), p.beta = beta.data();
+  p.rows = rows, p.n = c.n, p.x = x.data(), p.gamma = gamma.data();  // rmsnorm's
+  p.scale = affine_scale.data(), p.shift = affine_shift.data();      // the affine norms'
   p.residual = residual.data();  // read by the add_* norms only
   p.out = got.data();
   test::run_variant(*c.variant, p, c.cores);
@@ -322,10 +324,11 @@ INSTANTIATE_TEST_SUITE_P(Sizes, FirstTokenVariants, ::testing::ValuesIn(cases(fi
 
 TEST(ReferenceOracles, NormsSoftmaxAndActivationsAgainstDoublePrecision) {
   const int n = 33;
-  const auto x = test::random_bf16(n, 16, 2.0f), g = test::random_bf16(n, 17), b = test::random_bf16(n, 18);
+  const auto x = test::random_bf16(n, 16, 2.0f);
+  const auto g = test::random_f32(n, 17), b = test::random_f32(n, 18);
   std::vector<bf16> out(n);
   NormParams p;
-  p.n = n, p.x = x.data(), p.gamma = g.data(), p.beta = b.data(), p.out = out.data();
+  p.n = n, p.x = x.data(), p.scale = g.data(), p.shift = b.data(), p.out = out.data();
   test::run_variant(layernorm_variants().front(), p, 1);
   double mean = 0, var = 0;
   for (bf16 v : x) mean += to_f32(v);
@@ -333,7 +336,7 @@ TEST(ReferenceOracles, NormsSoftmaxAndActivationsAgainstDoublePrecision) {
   for (bf16 v : x) var += (to_f32(v) - mean) * (to_f32(v) - mean);
   var /= n;
   for (int j = 0; j < n; ++j) {
-    const double want = (to_f32(x[j]) - mean) / std::sqrt(var + 1e-5) * to_f32(g[j]) + to_f32(b[j]);
+    const double want = (to_f32(x[j]) - mean) / std::sqrt(var + 1e-5) * g[j] + b[j];
     EXPECT_NEAR(to_f32(out[j]), want, 0.01 * std::fabs(want) + 1e-3);
   }
   std::vector<float> s = {1.0f, 2.0f, -INFINITY, 3.0f};

@@ -21,10 +21,11 @@ class GraphBuilder {
 
   TensorId embedding(std::string name, TensorId ids, TensorId table);
   TensorId rmsnorm(std::string name, TensorId x, TensorId gamma, float eps = 1e-5f);
-  TensorId layernorm(std::string name, TensorId x, TensorId gamma, TensorId beta, float eps = 1e-5f);
-  TensorId nonorm(std::string name, TensorId x, TensorId gamma, TensorId beta);
+  // The affine norms' scale and shift are f32 weights (kernels/norm.hpp says why).
+  TensorId layernorm(std::string name, TensorId x, TensorId scale, TensorId shift, float eps = 1e-5f);
+  TensorId nonorm(std::string name, TensorId x, TensorId scale, TensorId shift);
   // norm(x + residual), the sum in FP32: op is Op::add_layernorm (eps used) or Op::add_nonorm.
-  TensorId add_norm(Op op, std::string name, TensorId x, TensorId residual, TensorId gamma, TensorId beta,
+  TensorId add_norm(Op op, std::string name, TensorId x, TensorId residual, TensorId scale, TensorId shift,
                     float eps = 1e-5f);
   // y (rows) = w (rows, cols) · x (cols): the decoder's projections.
   TensorId matvec(std::string name, TensorId x, TensorId w, ElementType out = ElementType::bf16);

@@ -70,10 +70,10 @@ struct Tensor {
 enum class Op : unsigned char {
   embedding,         // (ids, table) -> rows                                EmbeddingParams
   rmsnorm,           // (x, gamma) -> y                                     NormParams
-  layernorm,         // (x, gamma, beta) -> y                               NormParams
-  nonorm,            // (x, gamma, beta) -> x ∘ gamma + beta                NormParams
-  add_layernorm,     // (x, residual, gamma, beta) -> layernorm(x + residual)  NormParams
-  add_nonorm,        // (x, residual, gamma, beta) -> nonorm(x + residual)     NormParams
+  layernorm,         // (x, scale, shift) -> y; scale, shift f32            NormParams
+  nonorm,            // (x, scale, shift) -> x ∘ scale + shift              NormParams
+  add_layernorm,     // (x, residual, scale, shift) -> layernorm(x + residual)  NormParams
+  add_nonorm,        // (x, residual, scale, shift) -> nonorm(x + residual)     NormParams
   matvec,            // (x, w (rows, cols)) -> y                            MatvecParams
   linear,            // (x (m, k), w (n, k)[, bias]) -> y (m, n)            MatmulParams
   rope,              // (q, k, cos, sin) -> q', k' (in place, at position)  RopeParams

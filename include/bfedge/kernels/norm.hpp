@@ -1,10 +1,14 @@
 // Row normalizations over `rows` rows of width `n` (row stride n), BF16 in and out, FP32 inside.
-//   rmsnorm:   y = x / sqrt(mean(x²) + eps) ∘ weight                 (LLaMA, eps 1e-5)
-//   layernorm: y = (x - mean) / sqrt(var + eps) ∘ gamma + beta       (TinyViT, BERT)
-//   nonorm:    y = x ∘ gamma + beta                                   (MobileBERT's NoNorm)
+//   rmsnorm:   y = x / sqrt(mean(x²) + eps) ∘ gamma                  (LLaMA, eps 1e-5)
+//   layernorm: y = (x - mean) / sqrt(var + eps) ∘ scale + shift      (TinyViT, BERT)
+//   nonorm:    y = x ∘ scale + shift                                  (MobileBERT's NoNorm)
 //   add_layernorm, add_nonorm: the same norms of x + residual, the sum kept in FP32 (MobileBERT's
 //              norm(dense(x) + residual), one pass and one rounding)
 // out may alias x (and residual). Rows are split over cores.
+// The affine norms' scale and shift are FP32: they multiply and offset every row the same way,
+// so their BF16 rounding is a systematic per-channel error, not noise. Through MobileBERT's 24
+// NoNorm residual stages it grew 7× past the activations' own rounding (docs/mobilebert.md);
+// kept FP32 they cost 4 bytes more per channel and norm.
 #pragma once
 
 #include <span>
@@ -17,8 +21,9 @@ namespace bfedge::kernels {
 struct NormParams {
   int rows = 1, n = 0;
   const bf16* x = nullptr;      // (rows, n)
-  const bf16* gamma = nullptr;  // (n): rmsnorm's weight, layernorm/nonorm's scale
-  const bf16* beta = nullptr;   // (n): layernorm/nonorm shift (unused by rmsnorm)
+  const bf16* gamma = nullptr;  // (n): rmsnorm's weight
+  const float* scale = nullptr;  // (n): layernorm/nonorm's weight (unused by rmsnorm)
+  const float* shift = nullptr;  // (n): layernorm/nonorm's bias (unused by rmsnorm)
   const bf16* residual = nullptr;  // (rows, n): added to x by the add_* norms (ignored by the rest)
   bf16* out = nullptr;          // (rows, n)
   float eps = 1e-5f;

@@ -44,11 +44,11 @@ struct MobileBertLinear {
   std::vector<T> bias;
 };
 
-// LayerNorm or NoNorm: weight and bias (features).
-template <class T>
+// LayerNorm or NoNorm: weight and bias (features), FP32 in every precision: the BF16 graph keeps
+// them FP32 too (kernels/norm.hpp says why).
 struct MobileBertNorm {
-  std::vector<T> weight;
-  std::vector<T> bias;
+  std::vector<float> weight;
+  std::vector<float> bias;
 };
 
 // One of the num_feedforward_networks - 1 extra FFNs (ffn.K).
@@ -56,26 +56,26 @@ template <class T>
 struct MobileBertFfnWeights {
   MobileBertLinear<T> intermediate;  // (I, T)
   MobileBertLinear<T> output;        // (T, I)
-  MobileBertNorm<T> output_norm;     // (T), eps layer_norm_eps
+  MobileBertNorm output_norm;     // (T), eps layer_norm_eps
 };
 
 template <class T>
 struct MobileBertLayerWeights {
   MobileBertLinear<T> bottleneck_input;         // (intra_bottleneck, H)   use_bottleneck
-  MobileBertNorm<T> bottleneck_input_norm;      // (intra_bottleneck)
+  MobileBertNorm bottleneck_input_norm;      // (intra_bottleneck)
   MobileBertLinear<T> bottleneck_attention;     // (intra_bottleneck, H)   + key_query_shared
-  MobileBertNorm<T> bottleneck_attention_norm;  // (intra_bottleneck)
+  MobileBertNorm bottleneck_attention_norm;  // (intra_bottleneck)
   MobileBertLinear<T> query;                    // (T, T)
   MobileBertLinear<T> key;                      // (T, T)
   MobileBertLinear<T> value;                    // (T, use_bottleneck_attention ? T : H)
   MobileBertLinear<T> attention_output;         // (T, T)
-  MobileBertNorm<T> attention_norm;             // (T), eps layer_norm_eps
+  MobileBertNorm attention_norm;             // (T), eps layer_norm_eps
   std::vector<MobileBertFfnWeights<T>> ffn;     // num_feedforward_networks - 1
   MobileBertLinear<T> intermediate;             // (I, T)
   MobileBertLinear<T> output;                   // (T, I)
-  MobileBertNorm<T> output_norm;                // (T), eps 1e-5 (HF passes no eps)
+  MobileBertNorm output_norm;                // (T), eps 1e-5 (HF passes no eps)
   MobileBertLinear<T> output_bottleneck;        // (H, T)                   use_bottleneck
-  MobileBertNorm<T> output_bottleneck_norm;     // (H), eps layer_norm_eps
+  MobileBertNorm output_bottleneck_norm;     // (H), eps layer_norm_eps
 };
 
 // Every tensor of mobilebert_tensor_specs(config, MobileBertHead::sequence_classification);
@@ -86,7 +86,7 @@ struct MobileBertWeights {
   std::vector<T> position_embeddings;             // (max_position_embeddings, H)
   std::vector<T> token_type_embeddings;           // (type_vocab_size, H)
   MobileBertLinear<T> embedding_transformation;   // (H, E * (trigram_input ? 3 : 1))
-  MobileBertNorm<T> embedding_norm;               // (H), eps 1e-5 (HF passes no eps)
+  MobileBertNorm embedding_norm;               // (H), eps 1e-5 (HF passes no eps)
   std::vector<MobileBertLayerWeights<T>> layers;  // num_hidden_layers
   MobileBertLinear<T> pooler;                     // (H, H)   classifier_activation
   MobileBertLinear<T> classifier;                 // (num_labels, H)

@@ -1,6 +1,7 @@
 // The BF16 MobileBERT encoder with its classification head as a graph: one forward of `batch`
 // sequences of `seq` tokens (shapes are concrete: one graph per (batch, seq)), BF16 weights and
-// activations, FP32 accumulation in every dot product, norm and softmax. The semantics are
+// activations, FP32 accumulation in every dot product, norm and softmax; the norms' weight and
+// bias stay FP32 (kernels/norm.hpp says why). The semantics are
 // mobilebert_forward_f32's (mobilebert.hpp), node by node:
 //   embeddings  trigram_embedding (or embedding) → embedding_transformation (linear) ;
 //               position + token type rows (embedding lookups, add) ; add_<norm> with eps 1e-5
@@ -35,7 +36,7 @@ struct MobileBertGraph {
   std::vector<graph::TensorId> hidden_states;
 };
 
-// The weights rounded to BF16 (RNE), tensor by tensor.
+// The weights rounded to BF16 (RNE), tensor by tensor; the norms' stay FP32.
 MobileBertWeights<bf16> mobilebert_weights_to_bf16(const MobileBertWeights<float>& weights);
 
 // `config` valid (validate_mobilebert_config), `weights` shaped for it; 1 <= seq <=

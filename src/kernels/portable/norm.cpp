@@ -31,7 +31,7 @@ void layernorm_rows(const NormParams& p, const bf16* residual, const runtime::Te
     const float mean = sum4(p.n, in) / static_cast<float>(p.n);
     const float var = sum4(p.n, [&in, mean](int j) { return (in(j) - mean) * (in(j) - mean); });
     const float inv = 1.0f / std::sqrt(var / static_cast<float>(p.n) + p.eps);
-    for (int j = 0; j < p.n; ++j) out[j] = to_bf16((in(j) - mean) * inv * to_f32(p.gamma[j]) + to_f32(p.beta[j]));
+    for (int j = 0; j < p.n; ++j) out[j] = to_bf16((in(j) - mean) * inv * p.scale[j] + p.shift[j]);
   }
 }
 
@@ -41,7 +41,7 @@ void nonorm_rows(const NormParams& p, const bf16* residual, const runtime::Team&
     const std::size_t base = static_cast<std::size_t>(r) * p.n;
     for (int j = 0; j < p.n; ++j) {
       const float v = residual == nullptr ? to_f32(p.x[base + j]) : to_f32(p.x[base + j]) + to_f32(residual[base + j]);
-      p.out[base + j] = to_bf16(v * to_f32(p.gamma[j]) + to_f32(p.beta[j]));
+      p.out[base + j] = to_bf16(v * p.scale[j] + p.shift[j]);
     }
   }
 }

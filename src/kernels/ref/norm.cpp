@@ -31,7 +31,7 @@ void layernorm_rows(const NormParams& p, const bf16* residual) {
     for (int j = 0; j < p.n; ++j) var += (input(p, residual, row + j) - mean) * (input(p, residual, row + j) - mean);
     const float inv = 1.0f / std::sqrt(var / static_cast<float>(p.n) + p.eps);
     for (int j = 0; j < p.n; ++j) {
-      p.out[row + j] = to_bf16((input(p, residual, row + j) - mean) * inv * to_f32(p.gamma[j]) + to_f32(p.beta[j]));
+      p.out[row + j] = to_bf16((input(p, residual, row + j) - mean) * inv * p.scale[j] + p.shift[j]);
     }
   }
 }
@@ -40,7 +40,7 @@ void nonorm_rows(const NormParams& p, const bf16* residual) {
   for (int r = 0; r < p.rows; ++r) {
     for (int j = 0; j < p.n; ++j) {
       const std::size_t at = static_cast<std::size_t>(r) * p.n + j;
-      p.out[at] = to_bf16(input(p, residual, at) * to_f32(p.gamma[j]) + to_f32(p.beta[j]));
+      p.out[at] = to_bf16(input(p, residual, at) * p.scale[j] + p.shift[j]);
     }
   }
 }

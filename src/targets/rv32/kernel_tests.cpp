@@ -83,6 +83,12 @@ const bf16* random_bf16(std::size_t count, float scale = 1.0f) {
   return p;
 }
 
+const float* random_f32(std::size_t count, float scale = 1.0f) {
+  float* p = take<float>(count);
+  for (std::size_t i = 0; i < count; ++i) p[i] = scale * random_unit();
+  return p;
+}
+
 // An output of `count` elements followed by 16 canaries.
 constexpr std::uint16_t kCanary = 0x7fa5;
 template <class T>
@@ -344,7 +350,8 @@ void norm_case(std::span<const NormVariant> list, int n) {
     const int rows = 3;
     const std::size_t count = std::size_t(rows) * n;
     NormParams p;
-    p.rows = rows, p.n = n, p.x = random_bf16(count, 2.0f), p.gamma = random_bf16(n), p.beta = random_bf16(n);
+    p.rows = rows, p.n = n, p.x = random_bf16(count, 2.0f), p.gamma = random_bf16(n);
+    p.scale = random_f32(n), p.shift = random_f32(n);  // read by the affine norms only
     p.residual = random_bf16(count, 2.0f);  // read by the add_* norms only
     bf16* got = canaried<bf16>(count);
     bf16* want = canaried<bf16>(count);
