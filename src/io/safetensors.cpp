@@ -16,18 +16,18 @@ using nlohmann::json;
 // A tensor name for messages: quoted JSON, invalid UTF-8 replaced.
 std::string json_quoted(const std::string& name) { return json(name).dump(-1, ' ', false, json::error_handler_t::replace); }
 
-// The dtypes of the safetensors specification; only the first three are read.
-constexpr const char* kOtherDtypes[] = {"F64", "F8_E4M3", "F8_E5M2", "I64", "I32", "I16", "I8",
+// The dtypes of the safetensors specification that bfedge does not read.
+constexpr const char* kOtherDtypes[] = {"F64", "F8_E4M3", "F8_E5M2", "I32", "I16", "I8",
                                         "U64", "U32",     "U16",     "U8",  "BOOL", "C64"};
 
 Result<TensorDtype> dtype_of(const json& value, const std::string& where) {
   if (!value.is_string()) return format_error(where + ": dtype is not a string");
   const std::string& text = value.get_ref<const std::string&>();
-  for (TensorDtype d : {TensorDtype::f32, TensorDtype::f16, TensorDtype::bf16}) {
+  for (TensorDtype d : {TensorDtype::f32, TensorDtype::f16, TensorDtype::bf16, TensorDtype::i64}) {
     if (text == tensor_dtype_name(d)) return d;
   }
   for (const char* other : kOtherDtypes) {
-    if (text == other) return format_error(where + ": dtype " + text + " is not read by bfedge (F32, F16, BF16)");
+    if (text == other) return format_error(where + ": dtype " + text + " is not read by bfedge (F32, F16, BF16, I64)");
   }
   return format_error(where + ": unknown dtype " + json_quoted(text));
 }

@@ -16,11 +16,24 @@ const char* tensor_dtype_name(TensorDtype dtype) {
       return "F16";
     case TensorDtype::bf16:
       return "BF16";
+    case TensorDtype::i64:
+      return "I64";
   }
   return "?";
 }
 
-std::size_t tensor_dtype_bytes(TensorDtype dtype) { return dtype == TensorDtype::f32 ? 4 : 2; }
+std::size_t tensor_dtype_bytes(TensorDtype dtype) {
+  switch (dtype) {
+    case TensorDtype::f32:
+      return 4;
+    case TensorDtype::i64:
+      return 8;
+    case TensorDtype::f16:
+    case TensorDtype::bf16:
+      return 2;
+  }
+  return 0;
+}
 
 std::int64_t TensorEntry::elements() const {
   std::int64_t n = 1;
@@ -50,6 +63,11 @@ float TensorTable::element_f32(const TensorEntry& entry, std::size_t i) const {
     std::memcpy(&f, at, sizeof f);
     return f;
   }
+  if (entry.dtype == TensorDtype::i64) {
+    std::int64_t v = 0;
+    std::memcpy(&v, at, sizeof v);
+    return static_cast<float>(v);
+  }
   std::uint16_t bits = 0;
   std::memcpy(&bits, at, sizeof bits);
   return entry.dtype == TensorDtype::f16 ? f16_to_f32(bits) : to_f32(bf16_from_bits(bits));
@@ -60,6 +78,21 @@ const TensorEntry* TensorTable::find(std::string_view name) const {
     if (e.name == name) return &e;
   }
   return nullptr;
+}
+
+Result<std::vector<float>> read_finite_floats(const TensorTable& table, const TensorEntry& entry,
+                                              const std::string& source) {
+  const std::string what = source + ": tensor \"" + entry.name + "\"";
+  if (entry.dtype == TensorDtype::i64) {
+    return format_error(what + " is " + tensor_dtype_name(entry.dtype) + ", a weight must be F32, F16 or BF16");
+  }
+  const std::size_t count = static_cast<std::size_t>(entry.elements());
+  std::vector<float> out(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    out[i] = table.element_f32(entry, i);
+    if (!std::isfinite(out[i])) return format_error(what + " has a non-finite value at element " + std::to_string(i));
+  }
+  return out;
 }
 
 std::int64_t TensorTable::total_elements() const {

@@ -19,24 +19,20 @@ class TensorReader {
   TensorReader(const io::TensorTable& table, const std::string& source)
       : table_(table), source_(source) {}
 
-  // The tensor as f32, or an empty vector (and `status()` set) when a value is not finite.
+  // The tensor as f32, or an empty vector (and `status()` set) when a value is not finite or the
+  // dtype is an integer.
   std::vector<float> get(const std::string& name) {
     const io::TensorEntry* entry = table_.find(name);
     if (entry == nullptr) {  // check_mobilebert_tensors ran first: cannot happen
       fail(source_ + ": missing tensor \"" + name + "\"");
       return {};
     }
-    const std::size_t count = static_cast<std::size_t>(entry->elements());
-    std::vector<float> out(count);
-    for (std::size_t i = 0; i < count; ++i) {
-      out[i] = table_.element_f32(*entry, i);
-      if (!std::isfinite(out[i])) {
-        fail(source_ + ": tensor \"" + name + "\" has a non-finite value at element " +
-             std::to_string(i));
-        return {};
-      }
+    Result<std::vector<float>> values = io::read_finite_floats(table_, *entry, source_);
+    if (!values.is_ok()) {
+      fail(values.status().message());
+      return {};
     }
-    return out;
+    return std::move(values).value();
   }
 
   template <class T>

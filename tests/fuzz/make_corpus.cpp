@@ -190,7 +190,7 @@ void safetensors_corpus(const fs::path& dir) {
   write(dir / "overlap.safetensors", safetensors(R"({"a":{)" + f32 + R"([0,24]},"b":{)" + f32 + "[8,32]}}", 32));
   write(dir / "hole.safetensors", safetensors(R"({"a":{)" + f32 + "[0,24]}}", 30));
   write(dir / "size_mismatch.safetensors", safetensors(R"({"a":{)" + f32 + "[0,20]}}", 20));
-  write(dir / "unknown_dtype.safetensors", safetensors(R"({"a":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}})", 8));
+  write(dir / "unknown_dtype.safetensors", safetensors(R"({"a":{"dtype":"I32","shape":[1],"data_offsets":[0,4]}})", 4));
   write(dir / "duplicate.safetensors", safetensors(R"({"a":{)" + f32 + R"([0,24]},"a":{)" + f32 + "[0,24]}}", 24));
   write(dir / "bad_json.safetensors", safetensors(R"({"a":{"dtype":)", 0));
   write(dir / "deep.safetensors", safetensors(R"({"a":{"dtype":{"x":[[[1]]]}}})", 0));

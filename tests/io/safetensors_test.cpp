@@ -42,6 +42,30 @@ std::vector<SafetensorsTensor> sample() {
           {"empty", TensorDtype::f32, {0, 5}, {}}};
 }
 
+// timm checkpoints store BatchNorm's num_batches_tracked as I64: read, but refused as a weight.
+TEST(Safetensors, ReadsI64CountersButRefusesThemAsWeights) {
+  std::vector<std::byte> count(8);
+  const std::int64_t tracked = 1234567;
+  std::memcpy(count.data(), &tracked, 8);
+  auto file = encode_safetensors({{"bn.num_batches_tracked", TensorDtype::i64, {}, count},
+                                  {"bn.weight", TensorDtype::f32, {2}, bytes_of({1.5f, -2.0f})}},
+                                 {});
+  ASSERT_TRUE(file.is_ok()) << file.status().message();
+  auto table = parse_safetensors(file.value(), "model.safetensors");
+  ASSERT_TRUE(table.is_ok()) << table.status().message();
+  const TensorEntry* counter = table.value().find("bn.num_batches_tracked");
+  ASSERT_NE(counter, nullptr);
+  EXPECT_EQ(counter->dtype, TensorDtype::i64);
+  EXPECT_EQ(table.value().element_f32(*counter, 0), 1234567.0f);
+  auto refused = read_finite_floats(table.value(), *counter, "model.safetensors");
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_EQ(refused.status().message(),
+            "model.safetensors: tensor \"bn.num_batches_tracked\" is I64, a weight must be F32, F16 or BF16");
+  auto weight = read_finite_floats(table.value(), *table.value().find("bn.weight"), "model.safetensors");
+  ASSERT_TRUE(weight.is_ok());
+  EXPECT_EQ(weight.value(), (std::vector<float>{1.5f, -2.0f}));
+}
+
 TEST(Safetensors, WhatIsEncodedParsesBackInDataOrder) {
   auto file = encode_safetensors(sample(), {{"format", "pt"}});
   ASSERT_TRUE(file.is_ok()) << file.status().message();
@@ -104,7 +128,7 @@ TEST(Safetensors, MalformedFilesGetOneLineNamingTheProblem) {
       {raw(R"({"a":5})", 0), "tensor \"a\" is not a JSON object"},
       {raw(R"({"a":{"shape":[1],"data_offsets":[0,4]}})", 4), "tensor \"a\" has no dtype"},
       {raw(R"({"a":{"dtype":"Q7","shape":[1],"data_offsets":[0,4]}})", 4), "tensor \"a\": unknown dtype \"Q7\""},
-      {raw(R"({"a":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}})", 8), "dtype I64 is not read by bfedge"},
+      {raw(R"({"a":{"dtype":"I32","shape":[1],"data_offsets":[0,4]}})", 4), "dtype I32 is not read by bfedge"},
       {raw(R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})", 4), "shape holds -1, not a size"},
       {raw(R"({"a":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}})", 4), "shape holds 1.5, not a size"},
       {raw(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,4]}})", 4), "too many elements"},
