@@ -3,19 +3,10 @@
 #include <string_view>
 
 #include "bfedge/models/mobilebert_config.hpp"
+#include "tensor_messages.hpp"
 
 namespace bfedge::models {
 namespace {
-
-std::string shape_text(const std::vector<std::int64_t>& shape) {
-  std::string text = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
-  return text + "]";
-}
-
-std::string and_more(std::size_t count) {
-  return count > 1 ? " (and " + std::to_string(count - 1) + " more)" : "";
-}
 
 bool is_position_ids_buffer(std::string_view name) {
   constexpr std::string_view kBuffer = "embeddings.position_ids";
