@@ -19,6 +19,7 @@ set(BFEDGE_KERNEL_SOURCES
   ${_bfedge_kernels}/ref/mhsa.cpp
   ${_bfedge_kernels}/ref/norm.cpp
   ${_bfedge_kernels}/ref/softmax.cpp
+  ${_bfedge_kernels}/ref/window.cpp
   ${_bfedge_kernels}/portable/activation.cpp
   ${_bfedge_kernels}/portable/attention_decode.cpp
   ${_bfedge_kernels}/portable/attention_encoder.cpp
@@ -28,6 +29,7 @@ set(BFEDGE_KERNEL_SOURCES
   ${_bfedge_kernels}/portable/mhsa.cpp
   ${_bfedge_kernels}/portable/norm.cpp
   ${_bfedge_kernels}/portable/softmax.cpp
+  ${_bfedge_kernels}/portable/window.cpp
   ${_bfedge_kernels}/rv32/attention.cpp
   ${_bfedge_kernels}/rv32/attention_decode.cpp
   ${_bfedge_kernels}/rv32/attention_gemm.cpp

@@ -138,6 +138,22 @@ constexpr FirstTokenVariant kFirstToken[] = {
     {"first_token__ref", kReference, &first_token__ref, nullptr},
     {"first_token__portable", kPortable, &first_token__portable, nullptr}};
 
+constexpr WindowVariant kWindowPartition[] = {
+    {"window_partition__ref", kReference, &window_partition__ref, nullptr},
+    {"window_partition__portable", kPortable, &window_partition__portable, nullptr}};
+
+constexpr WindowVariant kWindowReverse[] = {
+    {"window_reverse__ref", kReference, &window_reverse__ref, nullptr},
+    {"window_reverse__portable", kPortable, &window_reverse__portable, nullptr}};
+
+constexpr WindowAttentionVariant kWindowAttention[] = {
+    {"window_attention__ref", kReference, &window_attention__ref, &window_attention_scratch},
+    {"window_attention__portable", kPortable, &window_attention__portable, &window_attention_scratch}};
+
+constexpr MeanTokensVariant kMeanTokens[] = {
+    {"mean_tokens__ref", kReference, &mean_tokens__ref, nullptr},
+    {"mean_tokens__portable", kPortable, &mean_tokens__portable, nullptr}};
+
 // The MCU's DMA-tiled kernels take their own arguments (plans, L1, the DMA engine); their
 // oracles are matmul__ref (linear: B transposed) and mhsa__ref (attention inside MHSA).
 constexpr DmaLinearVariant kLinearDma[] = {
@@ -149,7 +165,7 @@ constexpr DmaAttentionVariant kAttentionDma[] = {
 constexpr DmaMhsaVariant kMhsaDma[] = {
     {"mhsa__rv32_fused", kRv32, &mhsa__rv32_fused, nullptr}};
 
-constexpr std::size_t kVariantCount = std::size(kMatmul) + std::size(kMatvec) + std::size(kAttentionDecode) + std::size(kAttentionEncoder) + std::size(kMhsa) + std::size(kMhsaF32) + std::size(kSoftmax) + std::size(kRmsnorm) + std::size(kLayernorm) + std::size(kNonorm) + std::size(kAddLayernorm) + std::size(kAddNonorm) + std::size(kSwiglu) + std::size(kSilu) + std::size(kRelu) + std::size(kGeluErf) + std::size(kGeluTanh) + std::size(kTanh) + std::size(kAdd) + std::size(kRope) + std::size(kEmbedding) + std::size(kTranspose) + std::size(kTrigramEmbedding) + std::size(kFirstToken) + std::size(kLinearDma) + std::size(kAttentionDma) + std::size(kMhsaDma);
+constexpr std::size_t kVariantCount = std::size(kMatmul) + std::size(kMatvec) + std::size(kAttentionDecode) + std::size(kAttentionEncoder) + std::size(kMhsa) + std::size(kMhsaF32) + std::size(kSoftmax) + std::size(kRmsnorm) + std::size(kLayernorm) + std::size(kNonorm) + std::size(kAddLayernorm) + std::size(kAddNonorm) + std::size(kSwiglu) + std::size(kSilu) + std::size(kRelu) + std::size(kGeluErf) + std::size(kGeluTanh) + std::size(kTanh) + std::size(kAdd) + std::size(kRope) + std::size(kEmbedding) + std::size(kTranspose) + std::size(kTrigramEmbedding) + std::size(kFirstToken) + std::size(kWindowPartition) + std::size(kWindowReverse) + std::size(kWindowAttention) + std::size(kMeanTokens) + std::size(kLinearDma) + std::size(kAttentionDma) + std::size(kMhsaDma);
 
 constexpr std::array<VariantInfo, kVariantCount> kAll = [] {
   std::array<VariantInfo, kVariantCount> out{};
@@ -181,6 +197,10 @@ constexpr std::array<VariantInfo, kVariantCount> kAll = [] {
   add("transpose", kTranspose);
   add("trigram_embedding", kTrigramEmbedding);
   add("first_token", kFirstToken);
+  add("window_partition", kWindowPartition);
+  add("window_reverse", kWindowReverse);
+  add("window_attention", kWindowAttention);
+  add("mean_tokens", kMeanTokens);
   add("linear_dma", kLinearDma);
   add("attention_dma", kAttentionDma);
   add("mhsa_dma", kMhsaDma);
@@ -213,6 +233,10 @@ std::span<const EmbeddingVariant> embedding_variants() { return kEmbedding; }
 std::span<const TransposeVariant> transpose_variants() { return kTranspose; }
 std::span<const TrigramEmbeddingVariant> trigram_embedding_variants() { return kTrigramEmbedding; }
 std::span<const FirstTokenVariant> first_token_variants() { return kFirstToken; }
+std::span<const WindowVariant> window_partition_variants() { return kWindowPartition; }
+std::span<const WindowVariant> window_reverse_variants() { return kWindowReverse; }
+std::span<const WindowAttentionVariant> window_attention_variants() { return kWindowAttention; }
+std::span<const MeanTokensVariant> mean_tokens_variants() { return kMeanTokens; }
 std::span<const DmaLinearVariant> linear_dma_variants() { return kLinearDma; }
 std::span<const DmaAttentionVariant> attention_dma_variants() { return kAttentionDma; }
 std::span<const DmaMhsaVariant> mhsa_dma_variants() { return kMhsaDma; }

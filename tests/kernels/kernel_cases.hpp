@@ -52,7 +52,12 @@ inline constexpr Tolerance kSoftmax{0.0f, 1e-5f};
 // mhsa (every BF16 variant and the MCU's fused one) against mhsa__ref: normalized MSE.
 inline constexpr double kMhsaNmse = 2e-4;
 inline constexpr double kMhsaNaivePortNmse = 1e-4;
-// add, rope, embedding, transpose, trigram_embedding, first_token: bit-identical.
+// window_attention: scale = max |v|.
+inline constexpr Tolerance kWindowAttention{0x1p-8f, 0x1p-12f};
+// mean_tokens: scale = max |x|.
+inline constexpr Tolerance kMeanTokens{0x1p-8f, 0x1p-14f};
+// add, rope, embedding, transpose, trigram_embedding, first_token, window_partition,
+// window_reverse: bit-identical.
 
 // The on-target tests skip shapes above this many multiply-accumulates (QEMU time; the host runs
 // them all).
@@ -95,6 +100,22 @@ struct AttentionEncoderShape {
 inline constexpr AttentionEncoderShape kAttentionEncoderShapes[] = {
     {1, 1, 1, 1, false},  {1, 7, 2, 8, false},  {3, 5, 1, 16, true},  {2, 16, 4, 32, false},
     {3, 17, 4, 32, false}, {2, 33, 3, 33, true}, {4, 64, 4, 32, false}, {1, 130, 4, 128, false}};
+
+// ---- window_partition / window_reverse / window_attention: images, map height and width,
+// channels, window side, heads (channels = heads · head_size); maps that windows divide, that
+// they do not (padding), one window larger than the map, 1×1 windows ------------------------------
+struct WindowShape {
+  int batch, height, width, channels, window, heads;
+};
+inline constexpr WindowShape kWindowShapes[] = {
+    {1, 1, 1, 1, 1, 1},  {1, 4, 4, 8, 2, 2},   {2, 5, 7, 6, 3, 2},   {1, 8, 8, 32, 8, 4},  {2, 7, 7, 40, 7, 5},
+    {1, 3, 2, 16, 4, 1}, {2, 9, 9, 24, 4, 3}, {1, 14, 14, 20, 14, 1}, {3, 2, 2, 64, 2, 4}};
+
+// ---- mean_tokens: images, tokens, channels ------------------------------------------------------
+struct MeanTokensShape {
+  int batch, tokens, channels;
+};
+inline constexpr MeanTokensShape kMeanTokensShapes[] = {{1, 1, 1}, {2, 4, 17}, {3, 49, 320}, {1, 196, 33}, {5, 3, 2}};
 
 // ---- mhsa (x[seq×embed], heads) ---------------------------------------------------------------
 struct MhsaShape {

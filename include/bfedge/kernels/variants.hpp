@@ -14,6 +14,7 @@
 #include "bfedge/kernels/mhsa.hpp"
 #include "bfedge/kernels/norm.hpp"
 #include "bfedge/kernels/softmax.hpp"
+#include "bfedge/kernels/window.hpp"
 
 namespace bfedge::kernels {
 

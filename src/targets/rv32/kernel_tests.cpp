@@ -490,6 +490,67 @@ void attention_encoder_case(const tc::AttentionEncoderShape& s) {
   });
 }
 
+// noinline (and mean_tokens_case): inlined into main, their frames would sit under every later case
+// on hart 0's 2 KiB stack.
+[[gnu::noinline]] void window_cases(const tc::WindowShape& s) {
+  WindowParams shape;
+  shape.batch = s.batch, shape.height = s.height, shape.width = s.width, shape.channels = s.channels;
+  shape.window = s.window;
+  const std::size_t map = std::size_t(s.batch) * s.height * s.width * s.channels;
+  const std::size_t windows = std::size_t(shape.window_count()) * s.window * s.window * s.channels;
+  for_each_variant(window_partition_variants(), [&](const WindowVariant& v) {
+    reset_buffers();
+    WindowParams p = shape;
+    p.in = random_bf16(map);
+    exact_case(v, window_partition_variants(), p, windows, s.batch, s.height * s.width, s.channels);
+  });
+  for_each_variant(window_reverse_variants(), [&](const WindowVariant& v) {
+    reset_buffers();
+    WindowParams p = shape;
+    p.in = random_bf16(windows);
+    exact_case(v, window_reverse_variants(), p, map, s.batch, s.height * s.width, s.channels);
+  });
+  const int tokens = s.window * s.window;
+  if (too_big(2.0 * shape.window_count() * tokens * tokens * s.channels, "window_attention")) return;
+  const WindowAttentionVariant& reference = window_attention_variants().front();
+  for_each_variant(window_attention_variants(), [&](const WindowAttentionVariant& v) {
+    reset_buffers();
+    WindowAttentionParams p;
+    p.windows = shape.window_count(), p.window = s.window, p.heads = s.heads, p.head_size = s.channels / s.heads;
+    const std::size_t rows = std::size_t(p.windows) * tokens;
+    p.qkv = random_bf16(rows * 3 * s.channels, 2.0f), p.bias = random_f32(std::size_t(s.heads) * tokens);
+    bf16* got = canaried<bf16>(rows * s.channels);
+    bf16* want = canaried<bf16>(rows * s.channels);
+    run_both(v, reference, p, &decltype(p)::out, got, want);
+    float scale = 0.0f;
+    for (std::size_t i = 0; i < rows * 3 * s.channels; ++i) scale = std::fmax(scale, std::fabs(to_f32(p.qkv[i])));
+    bool ok = canaries_intact(got, rows * s.channels);
+    for (std::size_t i = 0; i < rows * s.channels && ok; ++i) {
+      ok = tc::within_bf16(tc::kWindowAttention, to_f32(got[i]), to_f32(want[i]), scale);
+    }
+    report(v.name, reference.name, p.windows, tokens, s.channels, ok);
+  });
+}
+
+[[gnu::noinline]] void mean_tokens_case(const tc::MeanTokensShape& s) {
+  const MeanTokensVariant& reference = mean_tokens_variants().front();
+  for_each_variant(mean_tokens_variants(), [&](const MeanTokensVariant& v) {
+    reset_buffers();
+    MeanTokensParams p;
+    p.batch = s.batch, p.tokens = s.tokens, p.channels = s.channels;
+    const std::size_t count = std::size_t(s.batch) * s.tokens * s.channels, outputs = std::size_t(s.batch) * s.channels;
+    p.in = random_bf16(count, 3.0f);
+    bf16* got = canaried<bf16>(outputs);
+    bf16* want = canaried<bf16>(outputs);
+    run_both(v, reference, p, &decltype(p)::out, got, want);
+    float scale = 0.0f;
+    for (std::size_t i = 0; i < count; ++i) scale = std::fmax(scale, std::fabs(to_f32(p.in[i])));
+    bool ok = canaries_intact(got, outputs);
+    for (std::size_t i = 0; i < outputs && ok; ++i) ok = tc::within_bf16(tc::kMeanTokens, to_f32(got[i]), to_f32(want[i]), scale);
+    report(v.name, reference.name, s.batch, s.tokens, s.channels, ok);
+  });
+}
+
 // ---- the MCU's DMA-tiled kernels (with the DMA hart) ------------------------------------------
 
 void linear_dma_case(const tc::LinearMcuCase& c) {
@@ -619,6 +680,8 @@ int main() {
   index = 0;
   for (const tc::MhsaShape& s : tc::kMhsaShapes) mhsa_case(s, ++index);
   for (const tc::AttentionEncoderShape& s : tc::kAttentionEncoderShapes) attention_encoder_case(s);
+  for (const tc::WindowShape& s : tc::kWindowShapes) window_cases(s);
+  for (const tc::MeanTokensShape& s : tc::kMeanTokensShapes) mean_tokens_case(s);
   for (int n : tc::kVectorSizes) {
     softmax_case(n);
     for (auto list : {rmsnorm_variants(), layernorm_variants(), nonorm_variants(), add_layernorm_variants(),
@@ -634,6 +697,12 @@ int main() {
   for (const tc::LinearMcuCase& c : tc::kLinearMcuCases) linear_dma_case(c);
   for (const tc::AttentionMcuCase& c : tc::kAttentionMcuCases) attention_dma_case(c);
   for (const tc::MhsaMcuCase& c : tc::kMhsaMcuCases) mhsa_dma_case(c);
+
+  // A worker stack that overflowed (hart 0 runs this harness and the kernels in 2 KiB) fails here.
+  if (!rv32::stacks_intact()) {
+    rv32::print("FAIL a worker stack overflowed (its canary is gone)\n");
+    ++g_failures;
+  }
 
   // VariantCoverage on the target: every registered variant it runs has had a case.
   int covered = 0;

@@ -170,6 +170,27 @@ std::uint32_t bfedge_rv32_boot_flag = 0;
 
 [[noreturn]] void bfedge_rv32_exit(int code) { bfedge::rv32::exit(code); }
 
+// Every hart's machine trap vector (start.S): no interrupt is ever enabled in mstatus, so a trap
+// is an exception (illegal instruction, bad address, ...). It names itself in one line and ends
+// the run with status 4, instead of jumping to address 0 and leaving the other harts waiting.
+[[noreturn]] __attribute__((aligned(4))) void bfedge_rv32_trap() {
+  using namespace bfedge::rv32;
+  std::uint32_t cause, pc, value;
+  asm volatile("csrr %0, mcause" : "=r"(cause));
+  asm volatile("csrr %0, mepc" : "=r"(pc));
+  asm volatile("csrr %0, mtval" : "=r"(value));
+  print("FAIL trap on hart ");
+  print_int(current_hart());
+  print(": mcause 0x");
+  print_hex(cause);
+  print(" mepc 0x");
+  print_hex(pc);
+  print(" mtval 0x");
+  print_hex(value);
+  print("\n");
+  exit(4);
+}
+
 void bfedge_rv32_fill_stack_canaries() { bfedge::rv32::fill_stack_canaries(); }
 
 // Workers 1..W-1 and the DMA hart: enable only the machine software interrupt (mstatus.MIE stays

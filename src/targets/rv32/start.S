@@ -10,6 +10,8 @@ _start:
   .option norelax
   la gp, __global_pointer$
   .option pop
+  la t0, bfedge_rv32_trap   /* exceptions name themselves (rv32_runtime.cpp) */
+  csrw mtvec, t0
   csrr t0, mhartid
   li t1, (1 << 13)          /* mstatus.FS = initial: enable the FPU */
   csrs mstatus, t1
