@@ -45,6 +45,13 @@ std::string join_dims(const std::vector<std::uint32_t>& dims) {
   return text;
 }
 
+// zlib's message for a descriptor starts "<fd:N>: "; the path is ours to give.
+std::string gz_message(gzFile gz, int& code) {
+  std::string message = gzerror(gz, &code);
+  if (message.rfind("<fd:", 0) == 0 && message.find(": ") != std::string::npos) message.erase(0, message.find(": ") + 2);
+  return message;
+}
+
 // Checks that exactly the announced data follows the header.
 Status check_idx_data(std::span<const std::uint8_t> bytes, const std::string& name,
                       const std::vector<std::uint32_t>& dims, std::uint64_t data_bytes) {
@@ -111,7 +118,7 @@ Result<std::vector<std::uint8_t>> read_maybe_gzipped(const std::string& path, st
     const int got = gzread(gz, bytes.data() + at, static_cast<unsigned>(kChunk));
     if (got < 0) {
       int code = 0;
-      const std::string message = gzerror(gz, &code);
+      const std::string message = gz_message(gz, code);
       gzclose(gz);
       if (code == Z_ERRNO) return io_error(path + ": read failed");
       return format_error(path + ": corrupt gzip data: " + message);
@@ -125,7 +132,7 @@ Result<std::vector<std::uint8_t>> read_maybe_gzipped(const std::string& path, st
   }
   // gzread ends quietly at a truncated gzip stream; gzclose then reports it.
   int code = 0;
-  const std::string message = gzerror(gz, &code);
+  const std::string message = gz_message(gz, code);
   const int closed = gzclose(gz);
   if (code != Z_OK || closed != Z_OK) {
     return format_error(path + ": corrupt gzip data: " + (code != Z_OK ? message : std::string("truncated")));

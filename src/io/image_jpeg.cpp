@@ -126,7 +126,11 @@ class JpegDecoder {
 
   Status error(const std::string& name) const {
     if (err_.truncated) return format_error(name + ": truncated JPEG");
-    return format_error(name + ": corrupt JPEG: " + err_.message);
+    // "Corrupt JPEG data: 3 extraneous bytes..." reads "corrupt JPEG: 3 extraneous bytes...".
+    std::string message = err_.message;
+    constexpr const char kPrefix[] = "Corrupt JPEG data: ";
+    if (message.rfind(kPrefix, 0) == 0) message.erase(0, sizeof kPrefix - 1);
+    return format_error(name + ": corrupt JPEG: " + message);
   }
 
  private:

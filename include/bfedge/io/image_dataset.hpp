@@ -6,8 +6,8 @@
 //   Fashion-MNIST (Debian's dataset-fashion-mnist): {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz
 //     under /usr/share/datasets/fashion-mnist. 28×28 gray; class ids in kFashionMnistClasses order.
 //
-// Images are ordered by class id, then by file name (byte order): the same order on every
-// machine whatever the archive or directory order. Every image must have the size and channel
+// Images of archives and trees are ordered by class id, then by file name (byte order): the same
+// order on every machine whatever the archive or directory order (IDX files keep their order). Every image must have the size and channel
 // count of the first; errors are one line naming the archive and the entry
 // ("train.tar.xz: train/cat/0042.jpg: truncated JPEG").
 //
