@@ -108,7 +108,7 @@ const char* color_space_name(J_COLOR_SPACE space) {
 // Owns the libjpeg state so every path destroys it (jpeg_destroy is safe after an error).
 class JpegDecoder {
  public:
-  JpegDecoder(std::uint64_t max_memory) {
+  explicit JpegDecoder(std::uint64_t max_memory) {
     cinfo_.err = jpeg_std_error(&err_.pub);
     err_.pub.error_exit = on_jpeg_error;
     err_.pub.emit_message = on_jpeg_message;
