@@ -9,6 +9,9 @@ BFEDGE_FUZZ_PACKAGES=(clang-19 libfuzzer-19-dev libclang-rt-19-dev)
 # Debian 12 packages the host build and tests need.
 BFEDGE_PACKAGES=(cmake ninja-build g++ libgtest-dev libcli11-dev nlohmann-json3-dev libbenchmark-dev
   libicu-dev  # Unicode data (case mapping, NFD/NFC, categories) for the WordPiece tokenizer
+  # image datasets (TinyViT): JPEG and PNG decoding, gzip'd IDX files and the cache's CRC, reading
+  # CIFAR-10's tar.xz directly, and Fashion-MNIST itself (/usr/share/datasets/fashion-mnist)
+  libjpeg62-turbo-dev libpng-dev zlib1g-dev libarchive-dev dataset-fashion-mnist
   # the RV32 firmware: bare-metal GCC + picolibc, libstdc++ headers from the cross package, QEMU
   gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf picolibc-riscv64-unknown-elf
   g++-riscv64-linux-gnu qemu-system-misc

@@ -11,8 +11,12 @@
 #include <string>
 #include <vector>
 
+#include <png.h>
+
 #include "bfedge/io/file.hpp"
+#include "bfedge/io/idx.hpp"
 #include "bfedge/models/llama_checkpoint.hpp"
+#include "support/image_encode.hpp"
 
 namespace {
 
@@ -239,6 +243,63 @@ void sentence_dataset_corpus(const fs::path& dir) {
   write(dir / "empty.txt", "");
 }
 
+std::string as_string(const std::vector<std::uint8_t>& bytes) { return {bytes.begin(), bytes.end()}; }
+
+// JPEG (gray, RGB, progressive) and PNG (every colour type, palette + tRNS, 1- and 16-bit,
+// interlaced) files of a few pixels, and their bad variants.
+void image_corpus(const fs::path& dir) {
+  using bfedge::test::encode_jpeg;
+  using bfedge::test::encode_png;
+  using bfedge::test::test_pixels;
+  const std::string rgb_jpeg = as_string(encode_jpeg(8, 8, 3, test_pixels(8, 8, 3, 1), 75));
+  write(dir / "rgb.jpg", rgb_jpeg);
+  write(dir / "gray.jpg", as_string(encode_jpeg(5, 7, 1, test_pixels(5, 7, 1, 2), 90)));
+  write(dir / "progressive.jpg", as_string(encode_jpeg(9, 6, 3, test_pixels(9, 6, 3, 3), 80, true)));
+  write(dir / "truncated.jpg", rgb_jpeg.substr(0, rgb_jpeg.size() / 2));
+  for (int c = 1; c <= 4; ++c) write(dir / ("channels" + std::to_string(c) + ".png"),
+                                     as_string(encode_png(3, 4, c, test_pixels(3, 4, c, 4))));
+  bfedge::test::PngSpec palette;
+  palette.height = 2, palette.width = 3, palette.color_type = PNG_COLOR_TYPE_PALETTE;
+  palette.palette = {255, 0, 0, 0, 255, 0, 0, 0, 255};
+  palette.rows = {0, 1, 2, 2, 1, 0};
+  palette.trns = {128};
+  write(dir / "palette_trns.png", as_string(encode_png(palette)));
+  bfedge::test::PngSpec bits;
+  bits.height = 2, bits.width = 8, bits.color_type = PNG_COLOR_TYPE_GRAY, bits.bit_depth = 1;
+  bits.rows = {0xb0, 0x0f};
+  write(dir / "gray1.png", as_string(encode_png(bits)));
+  bfedge::test::PngSpec deep;
+  deep.height = 3, deep.width = 3, deep.color_type = PNG_COLOR_TYPE_RGB_ALPHA, deep.bit_depth = 16;
+  deep.rows = test_pixels(3, 3, 8, 5);
+  deep.interlace = true;
+  const std::string deep_png = as_string(encode_png(deep));
+  write(dir / "rgba16_interlaced.png", deep_png);
+  write(dir / "truncated.png", deep_png.substr(0, deep_png.size() - 16));
+  std::string bad_crc = deep_png;
+  bad_crc[29] = static_cast<char>(bad_crc[29] ^ 1);
+  write(dir / "bad_crc.png", bad_crc);
+  write(dir / "not_an_image.gif", "GIF89a");
+}
+
+// Byte 0: even for images, odd for labels; then the IDX bytes.
+void idx_corpus(const fs::path& dir) {
+  const auto be32 = [](std::string& s, std::uint32_t v) {
+    for (const int shift : {24, 16, 8, 0}) s.push_back(static_cast<char>(v >> shift));
+  };
+  std::string images("\x00", 1);
+  be32(images, bfedge::io::kIdxImagesMagic), be32(images, 2), be32(images, 3), be32(images, 2);
+  write(dir / "images.idx", images + std::string(12, '\x40'));
+  write(dir / "images_short.idx", images + std::string(5, '\x40'));
+  std::string labels("\x01", 1);
+  be32(labels, bfedge::io::kIdxLabelsMagic), be32(labels, 3);
+  write(dir / "labels.idx", labels + std::string("\x01\x02\x09", 3));
+  write(dir / "labels_trailing.idx", labels + std::string(5, '\x01'));
+  std::string huge("\x00", 1);
+  be32(huge, bfedge::io::kIdxImagesMagic), be32(huge, 0xffffffffu), be32(huge, 16384), be32(huge, 16384);
+  write(dir / "images_huge.idx", huge);
+  write(dir / "bad_magic.idx", std::string("\x00\x00\x00\x08\x03", 5));
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: %s <corpus dir>\n", argv[0]);
@@ -253,5 +314,7 @@ int main(int argc, char** argv) {
   safetensors_corpus(root / "safetensors");
   wordpiece_corpus(root / "wordpiece");
   sentence_dataset_corpus(root / "sentence_dataset");
+  image_corpus(root / "image");
+  idx_corpus(root / "idx");
   return 0;
 }
