@@ -12,6 +12,7 @@ set(BFEDGE_KERNEL_SOURCES
   ${_bfedge_kernels}/ref/activation.cpp
   ${_bfedge_kernels}/ref/attention_decode.cpp
   ${_bfedge_kernels}/ref/attention_encoder.cpp
+  ${_bfedge_kernels}/ref/conv.cpp
   ${_bfedge_kernels}/ref/elementwise.cpp
   ${_bfedge_kernels}/ref/llama_ops.cpp
   ${_bfedge_kernels}/ref/matmul.cpp
@@ -22,6 +23,7 @@ set(BFEDGE_KERNEL_SOURCES
   ${_bfedge_kernels}/portable/activation.cpp
   ${_bfedge_kernels}/portable/attention_decode.cpp
   ${_bfedge_kernels}/portable/attention_encoder.cpp
+  ${_bfedge_kernels}/portable/conv.cpp
   ${_bfedge_kernels}/portable/elementwise.cpp
   ${_bfedge_kernels}/portable/matmul.cpp
   ${_bfedge_kernels}/portable/matvec.cpp
