@@ -46,6 +46,7 @@ set(BFEDGE_KERNEL_HOST_SOURCES
   ${_bfedge_kernels}/x86/attention_decode.cpp
   ${_bfedge_kernels}/x86/attention_encoder.cpp
   ${_bfedge_kernels}/x86/attention_decode_avx2.cpp
+  ${_bfedge_kernels}/x86/conv.cpp
   ${_bfedge_kernels}/x86/cpu_features.cpp
   ${_bfedge_kernels}/x86/elementwise.cpp
   ${_bfedge_kernels}/x86/matmul_avx2.cpp

@@ -31,11 +31,14 @@ constexpr MatmulVariant kMatmul[] = {
 
 constexpr Conv2dVariant kConv2d[] = {
     {"conv2d__ref", kReference, &conv2d__ref, nullptr},
-    {"conv2d__portable", kPortable, &conv2d__portable, &conv2d__portable_scratch}};
+    {"conv2d__portable", kPortable, &conv2d__portable, &conv2d__portable_scratch},
+    {"conv2d__im2col_avx512bf16", kX86Avx512Bf16, BFEDGE_X86(conv2d__im2col_avx512bf16), BFEDGE_X86(conv2d__im2col_avx512bf16_scratch),
+     nullptr, BFEDGE_X86(conv2d__im2col_avx512bf16_packed_bytes), BFEDGE_X86(conv2d__im2col_avx512bf16_pack)}};
 
 constexpr DepthwiseConv2dVariant kDepthwiseConv2d[] = {
     {"depthwise_conv2d__ref", kReference, &depthwise_conv2d__ref, nullptr},
-    {"depthwise_conv2d__portable", kPortable, &depthwise_conv2d__portable, &depthwise_conv2d__portable_scratch}};
+    {"depthwise_conv2d__portable", kPortable, &depthwise_conv2d__portable, &depthwise_conv2d__portable_scratch},
+    {"depthwise_conv2d__avx512bf16", kX86Avx512Bf16, BFEDGE_X86(depthwise_conv2d__avx512bf16), nullptr}};
 
 constexpr MatvecVariant kMatvec[] = {
     {"matvec__ref", kReference, &matvec__ref, nullptr},
