@@ -38,7 +38,8 @@ constexpr Conv2dVariant kConv2d[] = {
 constexpr DepthwiseConv2dVariant kDepthwiseConv2d[] = {
     {"depthwise_conv2d__ref", kReference, &depthwise_conv2d__ref, nullptr},
     {"depthwise_conv2d__portable", kPortable, &depthwise_conv2d__portable, &depthwise_conv2d__portable_scratch},
-    {"depthwise_conv2d__avx512bf16", kX86Avx512Bf16, BFEDGE_X86(depthwise_conv2d__avx512bf16), nullptr}};
+    {"depthwise_conv2d__avx512bf16", kX86Avx512Bf16, BFEDGE_X86(depthwise_conv2d__avx512bf16),
+     BFEDGE_X86(depthwise_conv2d__avx512bf16_scratch)}};
 
 constexpr MatvecVariant kMatvec[] = {
     {"matvec__ref", kReference, &matvec__ref, nullptr},

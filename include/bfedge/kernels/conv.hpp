@@ -110,7 +110,9 @@ void depthwise_conv2d__ref(const DepthwiseConv2dParams& p, const runtime::Team& 
 // Output pixels split over cores; per pixel one FP32 accumulator row across channels.
 void depthwise_conv2d__portable(const DepthwiseConv2dParams& p, const runtime::Team& team);
 std::size_t depthwise_conv2d__portable_scratch(const DepthwiseConv2dParams& p);
-// x86: output pixels split over cores, 16 channels per FP32 vector (masked tail), 4 vectors per pass.
+// x86: output pixels split over cores, weights widened to FP32 in scratch once per call, 16
+// channels per FP32 vector (masked tail), 4 vectors per pass.
 void depthwise_conv2d__avx512bf16(const DepthwiseConv2dParams& p, const runtime::Team& team);
+std::size_t depthwise_conv2d__avx512bf16_scratch(const DepthwiseConv2dParams& p);
 
 }  // namespace bfedge::kernels

@@ -6,9 +6,10 @@
 //     out_channels) = patches · Wᵀ + bias, W being the (out, K) Linear weight it already is. The
 //     weight is that matmul's packed B: packed once by pack_weights, or per call into scratch.
 //     A 1×1, stride 1, unpadded conv reads its rows in place.
-//   depthwise_conv2d__avx512bf16: output pixels split over cores; per pixel 64 channels at a time
-//     (4 FP32 vectors, the last chunk 1–4 vectors with a masked tail), the in-image taps found
-//     once per pixel, FMA of widened BF16 input and weight rows.
+//   depthwise_conv2d__avx512bf16: output pixels split over cores; weights and bias widened to FP32
+//     into per-core scratch once per call; per pixel 64 channels at a time (4 FP32 vectors, the
+//     last chunk 1–4 vectors with a masked tail), the in-image taps found once per pixel, FMA of
+//     the widened BF16 input with the FP32 weight row.
 #include "../conv_patch.hpp"
 #include "bfedge/kernels/conv.hpp"
 #include "bfedge/kernels/matmul.hpp"
@@ -87,10 +88,12 @@ BFEDGE_TARGET_AVX512BF16 void conv2d__im2col_avx512bf16(const Conv2dParams& p, c
 
 namespace {
 
-// Channels [c0, c0 + 16·Vectors) of one output pixel (lanes past `channels` masked off).
+// Channels [c0, c0 + 16·Vectors) of one output pixel (lanes past `channels` masked off). `wf`:
+// the weights widened to FP32, (kernel, kernel, channels); `bias_f`: (channels), zeros if none.
 template <int Vectors>
-BFEDGE_TARGET_AVX512BF16 void depthwise_chunk(const DepthwiseConv2dParams& p, const bf16* image, int iy0, int ix0,
-                                              int ky0, int ky1, int kx0, int kx1, int c0, bf16* out) {
+BFEDGE_TARGET_AVX512BF16 void depthwise_chunk(const DepthwiseConv2dParams& p, const float* wf, const float* bias_f,
+                                              const bf16* image, int iy0, int ix0, int ky0, int ky1, int kx0, int kx1,
+                                              int c0, bf16* out) {
   __m512 acc[Vectors];
   __mmask16 mask[Vectors];
   for (int v = 0; v < Vectors; ++v) {
@@ -100,23 +103,21 @@ BFEDGE_TARGET_AVX512BF16 void depthwise_chunk(const DepthwiseConv2dParams& p, co
   for (int ky = ky0; ky < ky1; ++ky) {
     for (int kx = kx0; kx < kx1; ++kx) {
       const bf16* x = image + static_cast<std::size_t>((iy0 + ky) * p.in_w + ix0 + kx) * p.channels + c0;
-      const bf16* w = p.w + static_cast<std::size_t>(ky * p.kernel + kx) * p.channels + c0;
+      const float* w = wf + static_cast<std::size_t>(ky * p.kernel + kx) * p.channels + c0;
       for (int v = 0; v < Vectors; ++v) {
         const __m512 xv = x86::widen_bf16_avx512(_mm256_maskz_loadu_epi16(mask[v], x + 16 * v));
-        const __m512 wv = x86::widen_bf16_avx512(_mm256_maskz_loadu_epi16(mask[v], w + 16 * v));
-        acc[v] = _mm512_fmadd_ps(xv, wv, acc[v]);
+        acc[v] = _mm512_fmadd_ps(xv, _mm512_maskz_loadu_ps(mask[v], w + 16 * v), acc[v]);
       }
     }
   }
   for (int v = 0; v < Vectors; ++v) {
-    if (p.bias != nullptr) {
-      acc[v] = _mm512_add_ps(acc[v], x86::widen_bf16_avx512(_mm256_maskz_loadu_epi16(mask[v], p.bias + c0 + 16 * v)));
-    }
+    acc[v] = _mm512_add_ps(acc[v], _mm512_maskz_loadu_ps(mask[v], bias_f + c0 + 16 * v));
     _mm256_mask_storeu_epi16(out + c0 + 16 * v, mask[v], x86::round_to_bf16_avx512(acc[v]));
   }
 }
 
-using DepthwiseChunkFn = void (*)(const DepthwiseConv2dParams&, const bf16*, int, int, int, int, int, int, int, bf16*);
+using DepthwiseChunkFn = void (*)(const DepthwiseConv2dParams&, const float*, const float*, const bf16*, int, int, int,
+                                  int, int, int, int, bf16*);
 constexpr DepthwiseChunkFn kDepthwiseChunks[5] = {nullptr, &depthwise_chunk<1>, &depthwise_chunk<2>,
                                                   &depthwise_chunk<3>, &depthwise_chunk<4>};
 
@@ -132,9 +133,20 @@ constexpr TapRange taps_inside(int i0, int kernel, int size) {
 
 }  // namespace
 
+std::size_t depthwise_conv2d__avx512bf16_scratch(const DepthwiseConv2dParams& p) {
+  return (static_cast<std::size_t>(p.kernel) * p.kernel + 1) * p.channels * sizeof(float);
+}
+
 BFEDGE_TARGET_AVX512BF16 void depthwise_conv2d__avx512bf16(const DepthwiseConv2dParams& p, const runtime::Team& team) {
   const int out_h = p.out_h(), out_w = p.out_w();
   const runtime::Range pixels = runtime::split_range(p.batch * out_h * out_w, team.core, team.cores);
+  if (pixels.size() == 0) return;
+  // Weights and bias widened to FP32 once per call, so the inner loop widens only the input.
+  float* wf = core_scratch<float>(p.scratch, depthwise_conv2d__avx512bf16_scratch(p), team.core);
+  const std::size_t taps = static_cast<std::size_t>(p.kernel) * p.kernel * p.channels;
+  float* bias_f = wf + taps;
+  for (std::size_t i = 0; i < taps; ++i) wf[i] = to_f32(p.w[i]);
+  for (int c = 0; c < p.channels; ++c) bias_f[c] = p.bias != nullptr ? to_f32(p.bias[c]) : 0.0f;
   for (int q = pixels.begin; q < pixels.end; ++q) {
     const int n = q / (out_h * out_w), oy = q / out_w % out_h, ox = q % out_w;
     const int iy0 = oy * p.stride - p.pad, ix0 = ox * p.stride - p.pad;
@@ -144,7 +156,7 @@ BFEDGE_TARGET_AVX512BF16 void depthwise_conv2d__avx512bf16(const DepthwiseConv2d
     for (int c0 = 0; c0 < p.channels; c0 += 64) {
       const int left = p.channels - c0;
       const int vectors = left >= 64 ? 4 : (left + 15) / 16;
-      kDepthwiseChunks[vectors](p, image, iy0, ix0, ty.begin, ty.end, tx.begin, tx.end, c0, out);
+      kDepthwiseChunks[vectors](p, wf, bias_f, image, iy0, ix0, ty.begin, ty.end, tx.begin, tx.end, c0, out);
     }
   }
 }
