@@ -1,7 +1,8 @@
 // Every variant of every op in the variant lists, on shapes from the real models:
 // stories260K (dim 64, hidden 172, vocab 512), MobileBERT (L 128, hidden 512, bottleneck 128,
 // 4 heads), TinyViT-5M stages (7×7 and 14×14 windows, heads of 32; the stem's and MBConv's
-// convolutions), and the reference MHSA shape (L 64, E 512, H 4). Counters: GFLOP/s and MAC/cycle (at the CPU's nominal clock).
+// convolutions), and the reference MHSA shape (L 64, E 512, H 4). Counters: GFLOP/s and
+// MAC/cycle (at the CPU's nominal clock).
 #include <benchmark/benchmark.h>
 
 #include <random>

@@ -199,7 +199,8 @@ double x_at(const std::vector<bf16>& x, int h, int w, int c, int n, int iy, int 
 }
 
 TEST(Conv2dReference, MatchesDoublePrecisionOnOihwWeights) {
-  for (const cases::Conv2dShape& s : {cases::Conv2dShape{2, 7, 6, 3, 5, 3, 2, 1}, cases::Conv2dShape{1, 5, 4, 4, 3, 3, 1, 0},
+  for (const cases::Conv2dShape& s : {cases::Conv2dShape{2, 7, 6, 3, 5, 3, 2, 1},
+                                      cases::Conv2dShape{1, 5, 4, 4, 3, 3, 1, 0},
                                       cases::Conv2dShape{1, 6, 7, 2, 4, 5, 1, 2}}) {
     Conv2dParams p = conv2d_params(s);
     const auto oihw = representable(static_cast<std::size_t>(p.out_channels) * p.patch(), 61);
@@ -224,7 +225,8 @@ TEST(Conv2dReference, MatchesDoublePrecisionOnOihwWeights) {
                   want += x_at(x, p.in_h, p.in_w, p.in_channels, n, iy, ix, i) *
                           oihw[((static_cast<std::size_t>(o) * p.in_channels + i) * p.kernel + ky) * p.kernel + kx];
                 }
-            const double got = to_f32(out[((static_cast<std::size_t>(n) * out_h + oy) * out_w + ox) * p.out_channels + o]);
+            const std::size_t at = ((static_cast<std::size_t>(n) * out_h + oy) * out_w + ox) * p.out_channels + o;
+            const double got = to_f32(out[at]);
             EXPECT_NEAR(got, want, 0x1p-8 * std::fabs(want) + 1e-5) << n << "," << oy << "," << ox << "," << o;
           }
   }

@@ -39,7 +39,8 @@ MatmulParams block_matmul(const Conv2dParams& p) {
 }
 
 std::size_t im2col_bytes(const Conv2dParams& p) {
-  return rows_in_place(p) ? 0 : aligned_scratch_bytes(static_cast<std::size_t>(block_rows(p)) * p.patch() * sizeof(bf16));
+  if (rows_in_place(p)) return 0;
+  return aligned_scratch_bytes(static_cast<std::size_t>(block_rows(p)) * p.patch() * sizeof(bf16));
 }
 
 }  // namespace
@@ -55,8 +56,8 @@ BFEDGE_TARGET_AVX512BF16 void conv2d__im2col_avx512bf16_pack(Conv2dParams& p, vo
 }
 
 std::size_t conv2d__im2col_avx512bf16_scratch(const Conv2dParams& p) {
-  const std::size_t packed = p.packed_w != nullptr ? 0 : aligned_scratch_bytes(conv2d__im2col_avx512bf16_packed_bytes(p));
-  return im2col_bytes(p) + packed;
+  if (p.packed_w != nullptr) return im2col_bytes(p);
+  return im2col_bytes(p) + aligned_scratch_bytes(conv2d__im2col_avx512bf16_packed_bytes(p));
 }
 
 BFEDGE_TARGET_AVX512BF16 void conv2d__im2col_avx512bf16(const Conv2dParams& p, const runtime::Team& team) {

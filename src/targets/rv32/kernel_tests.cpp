@@ -262,7 +262,8 @@ void conv2d_case(const tc::Conv2dShape& s, int index) {
         const bf16* w = p.w + std::size_t(o) * p.patch();
         const float scale = (p.bias ? std::fabs(to_f32(p.bias[o])) : 0.0f) +
                             conv_abs_sum(p.x, p.in_h, p.in_w, p.in_channels, p.kernel, p.stride, p.pad, n, oy, ox, 0,
-                                         p.in_channels, [&](int tap, int i) { return to_f32(w[tap * p.in_channels + i]); });
+                                         p.in_channels,
+                                         [&](int tap, int i) { return to_f32(w[tap * p.in_channels + i]); });
         const std::size_t at = std::size_t(q) * p.out_channels + o;
         ok = tc::within_bf16(tc::kConv, to_f32(got[at]), to_f32(want[at]), scale);
       }
