@@ -7,13 +7,16 @@
 //     weight is that matmul's packed B: packed once by pack_weights, or per call into scratch.
 //     A 1×1, stride 1, unpadded conv reads its rows in place.
 //   depthwise_conv2d__avx512bf16: output pixels split over cores; weights and bias widened to FP32
-//     into per-core scratch once per call; per pixel 64 channels at a time (4 FP32 vectors, the
-//     last chunk 1–4 vectors with a masked tail), the in-image taps found once per pixel, FMA of
-//     the widened BF16 input with the FP32 weight row.
+//     into per-core scratch once per call; 64 channels at a time (4 FP32 vectors, the last chunk
+//     1–4 vectors with a masked tail) of 4 pixels of a row at once where all their taps lie
+//     inside the row (one weight vector, 4 FMAs), else of one pixel with its in-image taps;
+//     FMA of the widened BF16 input with the FP32 weight row.
 #include "../conv_patch.hpp"
 #include "bfedge/kernels/conv.hpp"
 #include "bfedge/kernels/matmul.hpp"
 #include "x86_target.hpp"
+
+#include <cstddef>
 
 namespace bfedge::kernels {
 namespace {
@@ -89,38 +92,50 @@ BFEDGE_TARGET_AVX512BF16 void conv2d__im2col_avx512bf16(const Conv2dParams& p, c
 
 namespace {
 
-// Channels [c0, c0 + 16·Vectors) of one output pixel (lanes past `channels` masked off). `wf`:
-// the weights widened to FP32, (kernel, kernel, channels); `bias_f`: (channels), zeros if none.
-template <int Vectors>
-BFEDGE_TARGET_AVX512BF16 void depthwise_chunk(const DepthwiseConv2dParams& p, const float* wf, const float* bias_f,
-                                              const bf16* image, int iy0, int ix0, int ky0, int ky1, int kx0, int kx1,
-                                              int c0, bf16* out) {
-  __m512 acc[Vectors];
+// Channels [c0, c0 + 16·Vectors) of `Pixels` consecutive output pixels of one image row (lanes
+// past `channels` masked off), which all take the taps [ky0, ky1) × [kx0, kx1): one weight
+// vector feeds `Pixels` FMAs. `wf`: the weights widened to FP32, (kernel, kernel, channels);
+// `bias_f`: (channels), zeros if none; `x0`: the offset in `image` of the first pixel's input at
+// tap (0, 0), channel c0 — negative or past the image for padded taps, which are never read.
+template <int Pixels, int Vectors>
+BFEDGE_TARGET_AVX512BF16 void depthwise_block(const DepthwiseConv2dParams& p, const float* wf, const float* bias_f,
+                                              const bf16* image, std::ptrdiff_t x0, int ky0, int ky1, int kx0,
+                                              int kx1, int c0, bf16* out) {
+  __m512 acc[Pixels][Vectors];
   __mmask16 mask[Vectors];
   for (int v = 0; v < Vectors; ++v) {
-    acc[v] = _mm512_setzero_ps();
+    for (int px = 0; px < Pixels; ++px) acc[px][v] = _mm512_setzero_ps();
     mask[v] = x86::tail_mask16(p.channels - c0 - 16 * v);
   }
+  const std::size_t pixel_step = static_cast<std::size_t>(p.stride) * p.channels;
   for (int ky = ky0; ky < ky1; ++ky) {
     for (int kx = kx0; kx < kx1; ++kx) {
-      const bf16* x = image + static_cast<std::size_t>((iy0 + ky) * p.in_w + ix0 + kx) * p.channels + c0;
+      const bf16* x = image + (x0 + static_cast<std::ptrdiff_t>(ky * p.in_w + kx) * p.channels);
       const float* w = wf + static_cast<std::size_t>(ky * p.kernel + kx) * p.channels + c0;
       for (int v = 0; v < Vectors; ++v) {
-        const __m512 xv = x86::widen_bf16_avx512(_mm256_maskz_loadu_epi16(mask[v], x + 16 * v));
-        acc[v] = _mm512_fmadd_ps(xv, _mm512_maskz_loadu_ps(mask[v], w + 16 * v), acc[v]);
+        const __m512 wv = _mm512_maskz_loadu_ps(mask[v], w + 16 * v);
+        for (int px = 0; px < Pixels; ++px) {
+          const __m256i xb = _mm256_maskz_loadu_epi16(mask[v], x + px * pixel_step + 16 * v);
+          acc[px][v] = _mm512_fmadd_ps(x86::widen_bf16_avx512(xb), wv, acc[px][v]);
+        }
       }
     }
   }
   for (int v = 0; v < Vectors; ++v) {
-    acc[v] = _mm512_add_ps(acc[v], _mm512_maskz_loadu_ps(mask[v], bias_f + c0 + 16 * v));
-    _mm256_mask_storeu_epi16(out + c0 + 16 * v, mask[v], x86::round_to_bf16_avx512(acc[v]));
+    const __m512 bias = _mm512_maskz_loadu_ps(mask[v], bias_f + c0 + 16 * v);
+    for (int px = 0; px < Pixels; ++px) {
+      _mm256_mask_storeu_epi16(out + static_cast<std::size_t>(px) * p.channels + c0 + 16 * v, mask[v],
+                               x86::round_to_bf16_avx512(_mm512_add_ps(acc[px][v], bias)));
+    }
   }
 }
 
-using DepthwiseChunkFn = void (*)(const DepthwiseConv2dParams&, const float*, const float*, const bf16*, int, int, int,
-                                  int, int, int, int, bf16*);
-constexpr DepthwiseChunkFn kDepthwiseChunks[5] = {nullptr, &depthwise_chunk<1>, &depthwise_chunk<2>,
-                                                  &depthwise_chunk<3>, &depthwise_chunk<4>};
+using DepthwiseBlockFn = void (*)(const DepthwiseConv2dParams&, const float*, const float*, const bf16*,
+                                  std::ptrdiff_t, int, int, int, int, int, bf16*);
+// [pixels == 4][vectors]
+constexpr DepthwiseBlockFn kDepthwiseBlocks[2][5] = {
+    {nullptr, &depthwise_block<1, 1>, &depthwise_block<1, 2>, &depthwise_block<1, 3>, &depthwise_block<1, 4>},
+    {nullptr, &depthwise_block<4, 1>, &depthwise_block<4, 2>, &depthwise_block<4, 3>, &depthwise_block<4, 4>}};
 
 // The taps [begin, end) of one axis that land inside [0, size) from input coordinate i0.
 struct TapRange {
@@ -148,17 +163,21 @@ BFEDGE_TARGET_AVX512BF16 void depthwise_conv2d__avx512bf16(const DepthwiseConv2d
   float* bias_f = wf + taps;
   for (std::size_t i = 0; i < taps; ++i) wf[i] = to_f32(p.w[i]);
   for (int c = 0; c < p.channels; ++c) bias_f[c] = p.bias != nullptr ? to_f32(p.bias[c]) : 0.0f;
-  for (int q = pixels.begin; q < pixels.end; ++q) {
+  for (int q = pixels.begin; q < pixels.end;) {
     const int n = q / (out_h * out_w), oy = q / out_w % out_h, ox = q % out_w;
     const int iy0 = oy * p.stride - p.pad, ix0 = ox * p.stride - p.pad;
     const TapRange ty = taps_inside(iy0, p.kernel, p.in_h), tx = taps_inside(ix0, p.kernel, p.in_w);
+    // Four pixels of this row at once when every one of them has all its taps across the row.
+    const bool four = q + 4 <= pixels.end && ox + 4 <= out_w && ix0 >= 0 && ix0 + 3 * p.stride + p.kernel <= p.in_w;
     const bf16* image = p.x + static_cast<std::size_t>(n) * p.in_h * p.in_w * p.channels;
     bf16* out = p.out + static_cast<std::size_t>(q) * p.channels;
     for (int c0 = 0; c0 < p.channels; c0 += 64) {
       const int left = p.channels - c0;
       const int vectors = left >= 64 ? 4 : (left + 15) / 16;
-      kDepthwiseChunks[vectors](p, wf, bias_f, image, iy0, ix0, ty.begin, ty.end, tx.begin, tx.end, c0, out);
+      const std::ptrdiff_t x0 = (static_cast<std::ptrdiff_t>(iy0) * p.in_w + ix0) * p.channels + c0;
+      kDepthwiseBlocks[four ? 1 : 0][vectors](p, wf, bias_f, image, x0, ty.begin, ty.end, tx.begin, tx.end, c0, out);
     }
+    q += four ? 4 : 1;
   }
 }
 
