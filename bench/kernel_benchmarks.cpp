@@ -1,7 +1,8 @@
 // Every variant of every op in the variant lists, on shapes from the real models:
 // stories260K (dim 64, hidden 172, vocab 512), MobileBERT (L 128, hidden 512, bottleneck 128,
-// 4 heads), TinyViT-5M stages (7×7 and 14×14 windows, heads of 32), and the reference MHSA
-// shape (L 64, E 512, H 4). Counters: GFLOP/s and MAC/cycle (at the CPU's nominal clock).
+// 4 heads), TinyViT-5M stages (7×7 and 14×14 windows, heads of 32; the stem's and MBConv's
+// convolutions), and the reference MHSA shape (L 64, E 512, H 4). Counters: GFLOP/s and
+// MAC/cycle (at the CPU's nominal clock).
 #include <benchmark/benchmark.h>
 
 #include <random>
@@ -60,6 +61,60 @@ void register_matmul() {
         p.b_transposed = true, p.c = c.data(), p.ldc = s.n;
         run_loop(state, v, p);
         set_counters(state, double{1.0} * s.m * s.n * s.k);
+      })->Unit(benchmark::kMicrosecond);
+    }
+  }
+}
+
+// TinyViT's convolutions (NHWC, batch 1): the stem's dense 3×3 convs (3→32 on a 32×32 CIFAR-size
+// image at stride 1; 3→32 and 32→64 at stride 2 on a 224×224 image) and the depthwise 3×3 convs
+// of MBConv / local_conv (stride 1) and PatchMerging (stride 2).
+struct ConvShape {
+  const char* model;
+  int in_hw, in_channels, out_channels, stride;  // kernel 3, pad 1
+};
+
+void register_conv() {
+  static const ConvShape dense[] = {{"tinyvit_stem_3to32_32x32_s1", 32, 3, 32, 1},
+                                    {"tinyvit_stem_3to32_224x224_s2", 224, 3, 32, 2},
+                                    {"tinyvit_stem_32to64_112x112_s2", 112, 32, 64, 2}};
+  for (const k::Conv2dVariant& v : k::conv2d_variants()) {
+    if (!k::runs_on_host(v.key)) continue;
+    for (const ConvShape& s : dense) {
+      const std::string name = std::string("conv2d/") + v.name + "/" + s.model;
+      benchmark::RegisterBenchmark(name.c_str(), [&v, s](benchmark::State& state) {
+        k::Conv2dParams p;
+        p.in_h = p.in_w = s.in_hw, p.in_channels = s.in_channels, p.out_channels = s.out_channels;
+        p.kernel = 3, p.stride = s.stride, p.pad = 1;
+        const auto x = random_bf16(static_cast<std::size_t>(s.in_hw) * s.in_hw * s.in_channels, 1);
+        const auto w = random_bf16(static_cast<std::size_t>(s.out_channels) * p.patch(), 2);
+        const auto bias = random_bf16(static_cast<std::size_t>(s.out_channels), 3);
+        const std::size_t pixels = static_cast<std::size_t>(p.out_h()) * p.out_w();
+        std::vector<bf16> out(pixels * s.out_channels);
+        p.x = x.data(), p.w = w.data(), p.bias = bias.data(), p.out = out.data();
+        run_loop(state, v, p);
+        set_counters(state, 1.0 * p.out_h() * p.out_w() * s.out_channels * p.patch());
+      })->Unit(benchmark::kMicrosecond);
+    }
+  }
+  static const ConvShape depthwise[] = {{"tinyvit_dw_256ch_16x16_s1", 16, 256, 256, 1},
+                                        {"tinyvit_dw_128ch_16x16_s2", 16, 128, 128, 2},
+                                        {"tinyvit_dw_640ch_56x56_s1", 56, 640, 640, 1}};
+  for (const k::DepthwiseConv2dVariant& v : k::depthwise_conv2d_variants()) {
+    if (!k::runs_on_host(v.key)) continue;
+    for (const ConvShape& s : depthwise) {
+      const std::string name = std::string("depthwise_conv2d/") + v.name + "/" + s.model;
+      benchmark::RegisterBenchmark(name.c_str(), [&v, s](benchmark::State& state) {
+        k::DepthwiseConv2dParams p;
+        p.in_h = p.in_w = s.in_hw, p.channels = s.in_channels, p.kernel = 3, p.stride = s.stride, p.pad = 1;
+        const auto x = random_bf16(static_cast<std::size_t>(s.in_hw) * s.in_hw * s.in_channels, 1);
+        const auto w = random_bf16(static_cast<std::size_t>(9) * s.in_channels, 2);
+        const auto bias = random_bf16(static_cast<std::size_t>(s.in_channels), 3);
+        const std::size_t pixels = static_cast<std::size_t>(p.out_h()) * p.out_w();
+        std::vector<bf16> out(pixels * s.in_channels);
+        p.x = x.data(), p.w = w.data(), p.bias = bias.data(), p.out = out.data();
+        run_loop(state, v, p);
+        set_counters(state, 9.0 * p.out_h() * p.out_w() * s.in_channels);
       })->Unit(benchmark::kMicrosecond);
     }
   }
@@ -266,6 +321,7 @@ void register_elementwise_ops() {
 
 const int registered = [] {
   register_matmul();
+  register_conv();
   register_matvec();
   register_attention_decode();
   register_mhsa();

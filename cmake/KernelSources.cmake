@@ -12,6 +12,7 @@ set(BFEDGE_KERNEL_SOURCES
   ${_bfedge_kernels}/ref/activation.cpp
   ${_bfedge_kernels}/ref/attention_decode.cpp
   ${_bfedge_kernels}/ref/attention_encoder.cpp
+  ${_bfedge_kernels}/ref/conv.cpp
   ${_bfedge_kernels}/ref/elementwise.cpp
   ${_bfedge_kernels}/ref/llama_ops.cpp
   ${_bfedge_kernels}/ref/matmul.cpp
@@ -23,6 +24,7 @@ set(BFEDGE_KERNEL_SOURCES
   ${_bfedge_kernels}/portable/activation.cpp
   ${_bfedge_kernels}/portable/attention_decode.cpp
   ${_bfedge_kernels}/portable/attention_encoder.cpp
+  ${_bfedge_kernels}/portable/conv.cpp
   ${_bfedge_kernels}/portable/elementwise.cpp
   ${_bfedge_kernels}/portable/matmul.cpp
   ${_bfedge_kernels}/portable/matvec.cpp
@@ -46,6 +48,7 @@ set(BFEDGE_KERNEL_HOST_SOURCES
   ${_bfedge_kernels}/x86/attention_decode.cpp
   ${_bfedge_kernels}/x86/attention_encoder.cpp
   ${_bfedge_kernels}/x86/attention_decode_avx2.cpp
+  ${_bfedge_kernels}/x86/conv.cpp
   ${_bfedge_kernels}/x86/cpu_features.cpp
   ${_bfedge_kernels}/x86/elementwise.cpp
   ${_bfedge_kernels}/x86/matmul_avx2.cpp

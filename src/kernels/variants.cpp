@@ -29,6 +29,18 @@ constexpr MatmulVariant kMatmul[] = {
     {"matmul__amxbf16_32x32", kX86AmxBf16, BFEDGE_X86(matmul__amxbf16_32x32), BFEDGE_X86(matmul__amxbf16_32x32_scratch),
      nullptr, BFEDGE_X86(matmul__amxbf16_32x32_packed_bytes), BFEDGE_X86(matmul__amxbf16_32x32_pack)}};
 
+constexpr Conv2dVariant kConv2d[] = {
+    {"conv2d__ref", kReference, &conv2d__ref, nullptr},
+    {"conv2d__portable", kPortable, &conv2d__portable, &conv2d__portable_scratch},
+    {"conv2d__im2col_avx512bf16", kX86Avx512Bf16, BFEDGE_X86(conv2d__im2col_avx512bf16), BFEDGE_X86(conv2d__im2col_avx512bf16_scratch),
+     nullptr, BFEDGE_X86(conv2d__im2col_avx512bf16_packed_bytes), BFEDGE_X86(conv2d__im2col_avx512bf16_pack)}};
+
+constexpr DepthwiseConv2dVariant kDepthwiseConv2d[] = {
+    {"depthwise_conv2d__ref", kReference, &depthwise_conv2d__ref, nullptr},
+    {"depthwise_conv2d__portable", kPortable, &depthwise_conv2d__portable, &depthwise_conv2d__portable_scratch},
+    {"depthwise_conv2d__avx512bf16", kX86Avx512Bf16, BFEDGE_X86(depthwise_conv2d__avx512bf16),
+     BFEDGE_X86(depthwise_conv2d__avx512bf16_scratch)}};
+
 constexpr MatvecVariant kMatvec[] = {
     {"matvec__ref", kReference, &matvec__ref, nullptr},
     {"matvec__portable_16row", kPortable, &matvec__portable_16row, &matvec__portable_16row_scratch},
@@ -165,7 +177,7 @@ constexpr DmaAttentionVariant kAttentionDma[] = {
 constexpr DmaMhsaVariant kMhsaDma[] = {
     {"mhsa__rv32_fused", kRv32, &mhsa__rv32_fused, nullptr}};
 
-constexpr std::size_t kVariantCount = std::size(kMatmul) + std::size(kMatvec) + std::size(kAttentionDecode) + std::size(kAttentionEncoder) + std::size(kMhsa) + std::size(kMhsaF32) + std::size(kSoftmax) + std::size(kRmsnorm) + std::size(kLayernorm) + std::size(kNonorm) + std::size(kAddLayernorm) + std::size(kAddNonorm) + std::size(kSwiglu) + std::size(kSilu) + std::size(kRelu) + std::size(kGeluErf) + std::size(kGeluTanh) + std::size(kTanh) + std::size(kAdd) + std::size(kRope) + std::size(kEmbedding) + std::size(kTranspose) + std::size(kTrigramEmbedding) + std::size(kFirstToken) + std::size(kWindowPartition) + std::size(kWindowReverse) + std::size(kWindowAttention) + std::size(kMeanTokens) + std::size(kLinearDma) + std::size(kAttentionDma) + std::size(kMhsaDma);
+constexpr std::size_t kVariantCount = std::size(kMatmul) + std::size(kConv2d) + std::size(kDepthwiseConv2d) + std::size(kMatvec) + std::size(kAttentionDecode) + std::size(kAttentionEncoder) + std::size(kMhsa) + std::size(kMhsaF32) + std::size(kSoftmax) + std::size(kRmsnorm) + std::size(kLayernorm) + std::size(kNonorm) + std::size(kAddLayernorm) + std::size(kAddNonorm) + std::size(kSwiglu) + std::size(kSilu) + std::size(kRelu) + std::size(kGeluErf) + std::size(kGeluTanh) + std::size(kTanh) + std::size(kAdd) + std::size(kRope) + std::size(kEmbedding) + std::size(kTranspose) + std::size(kTrigramEmbedding) + std::size(kFirstToken) + std::size(kWindowPartition) + std::size(kWindowReverse) + std::size(kWindowAttention) + std::size(kMeanTokens) + std::size(kLinearDma) + std::size(kAttentionDma) + std::size(kMhsaDma);
 
 constexpr std::array<VariantInfo, kVariantCount> kAll = [] {
   std::array<VariantInfo, kVariantCount> out{};
@@ -174,6 +186,8 @@ constexpr std::array<VariantInfo, kVariantCount> kAll = [] {
     for (const auto& v : list) out[at++] = {op, v.name, v.key};
   };
   add("matmul", kMatmul);
+  add("conv2d", kConv2d);
+  add("depthwise_conv2d", kDepthwiseConv2d);
   add("matvec", kMatvec);
   add("attention_decode", kAttentionDecode);
   add("attention_encoder", kAttentionEncoder);
@@ -210,6 +224,8 @@ constexpr std::array<VariantInfo, kVariantCount> kAll = [] {
 }  // namespace
 
 std::span<const MatmulVariant> matmul_variants() { return kMatmul; }
+std::span<const Conv2dVariant> conv2d_variants() { return kConv2d; }
+std::span<const DepthwiseConv2dVariant> depthwise_conv2d_variants() { return kDepthwiseConv2d; }
 std::span<const MatvecVariant> matvec_variants() { return kMatvec; }
 std::span<const AttentionDecodeVariant> attention_decode_variants() { return kAttentionDecode; }
 std::span<const AttentionEncoderVariant> attention_encoder_variants() { return kAttentionEncoder; }

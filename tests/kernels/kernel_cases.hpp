@@ -39,6 +39,8 @@ constexpr bool within_bf16(const Tolerance& t, float got, float ref, float scale
 // matmul and matvec (linear__rv32_dma too): scale = Σ_k |a·b| (+ |bias|): 1 BF16 ULP + order.
 inline constexpr Tolerance kMatmul{0x1p-8f, 0x1p-14f};
 inline constexpr Tolerance kMatvec = kMatmul;
+// conv2d and depthwise_conv2d (BF16 out): scale = Σ_taps |x·w| + |bias|, as for matmul.
+inline constexpr Tolerance kConv = kMatmul;
 // attention_decode: scale = max |v|.
 inline constexpr Tolerance kAttentionDecode{0x1p-8f, 0x1p-12f};
 // attention_encoder: scale = max |v|.
@@ -75,6 +77,29 @@ inline constexpr int kMatmulK[] = {1, 7, 8, 33};
 // Model shapes: stories260K decode/prefill, MobileBERT, TinyViT window, reference MHSA.
 inline constexpr MatmulShape kMatmulModelShapes[] = {{1, 172, 64},   {5, 64, 172},    {128, 128, 512},
                                                      {49, 192, 64}, {64, 1536, 512}, {197, 96, 192}};
+
+// ---- conv2d and depthwise_conv2d (NHWC, kernels/conv.hpp) ------------------------------------
+// Channels at vector and panel edges (1, 3, 15/16/17, 31/32/33, 64/65), odd and even H/W
+// including 1, stride 1 and 2, pad 0 up to kernel/2, kernels 1, 2, 3, 5, 7, batch 1 and 2.
+// Dense: enough pixels for several im2col blocks (2×17×19, 32×32), TinyViT's stem shapes.
+struct Conv2dShape {
+  int batch, in_h, in_w, in_channels, out_channels, kernel, stride, pad;
+};
+inline constexpr Conv2dShape kConv2dShapes[] = {
+    {1, 1, 1, 1, 1, 1, 1, 0},    {1, 1, 1, 3, 16, 3, 1, 1},   {2, 5, 7, 3, 16, 3, 2, 1},   {1, 8, 8, 3, 32, 3, 1, 1},
+    {2, 9, 6, 1, 15, 3, 2, 1},   {1, 7, 9, 15, 17, 3, 1, 0},  {2, 6, 5, 16, 33, 3, 2, 0},  {1, 5, 5, 17, 31, 3, 1, 1},
+    {1, 4, 7, 33, 1, 3, 2, 1},   {1, 16, 16, 32, 64, 3, 2, 1}, {2, 11, 13, 65, 65, 3, 1, 1}, {1, 9, 9, 4, 8, 5, 1, 2},
+    {1, 10, 7, 3, 5, 7, 2, 3},   {1, 6, 6, 5, 7, 7, 1, 3},    {1, 8, 8, 8, 9, 1, 1, 0},    {1, 7, 7, 6, 6, 1, 2, 0},
+    {1, 12, 10, 2, 3, 2, 2, 0},  {2, 17, 19, 3, 32, 3, 1, 1}, {1, 32, 32, 3, 32, 3, 1, 1}, {1, 2, 3, 16, 16, 3, 2, 1}};
+struct DepthwiseConv2dShape {
+  int batch, in_h, in_w, channels, kernel, stride, pad;
+};
+inline constexpr DepthwiseConv2dShape kDepthwiseConv2dShapes[] = {
+    {1, 1, 1, 1, 3, 1, 1},    {1, 1, 1, 16, 3, 2, 1},   {2, 5, 7, 3, 3, 1, 1},    {1, 8, 8, 15, 3, 2, 1},
+    {2, 9, 6, 16, 3, 2, 1},   {1, 7, 9, 17, 3, 1, 0},   {1, 6, 5, 33, 3, 2, 0},   {2, 4, 4, 65, 3, 1, 1},
+    {1, 16, 16, 64, 3, 1, 1}, {1, 16, 16, 128, 3, 2, 1}, {1, 7, 7, 160, 3, 1, 1}, {1, 9, 11, 31, 5, 1, 2},
+    {1, 10, 7, 20, 7, 2, 3},  {1, 8, 8, 8, 1, 1, 0},    {1, 12, 10, 18, 2, 2, 0}, {1, 14, 14, 48, 7, 1, 3},
+    {1, 3, 2, 70, 3, 2, 1},   {2, 6, 6, 129, 3, 1, 1}};
 
 // ---- matvec: y[rows] = W (16-row packed) · x[cols] -------------------------------------------
 inline constexpr int kMatvecRows[] = {1, 2, 7, 8, 9, 15, 16, 17, 33, 64, 172, 512};

@@ -7,6 +7,7 @@
 #include "bfedge/kernels/activation.hpp"
 #include "bfedge/kernels/attention_decode.hpp"
 #include "bfedge/kernels/attention_encoder.hpp"
+#include "bfedge/kernels/conv.hpp"
 #include "bfedge/kernels/elementwise.hpp"
 #include "bfedge/kernels/matmul.hpp"
 #include "bfedge/kernels/matvec.hpp"

@@ -222,6 +222,87 @@ void matvec_case(int rows, int cols, int index) {
   });
 }
 
+// ---- conv2d and depthwise_conv2d (NHWC) ---------------------------------------------------------
+
+// Σ over output (n, oy, ox)'s in-image taps of |x[c]·w(tap, c)| for channels [c0, c0 + count).
+template <class WeightOf>
+float conv_abs_sum(const bf16* x, int in_h, int in_w, int channels, int kernel, int stride, int pad, int n, int oy,
+                   int ox, int c0, int count, WeightOf w_of) {
+  float sum = 0.0f;
+  for (int ky = 0; ky < kernel; ++ky)
+    for (int kx = 0; kx < kernel; ++kx) {
+      const int iy = oy * stride - pad + ky, ix = ox * stride - pad + kx;
+      if (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w) continue;
+      const bf16* px = x + ((std::size_t(n) * in_h + iy) * in_w + ix) * channels;
+      for (int c = c0; c < c0 + count; ++c) sum += std::fabs(to_f32(px[c]) * w_of(ky * kernel + kx, c));
+    }
+  return sum;
+}
+
+void conv2d_case(const tc::Conv2dShape& s, int index) {
+  Conv2dParams p;
+  p.batch = s.batch, p.in_h = s.in_h, p.in_w = s.in_w, p.in_channels = s.in_channels, p.out_channels = s.out_channels;
+  p.kernel = s.kernel, p.stride = s.stride, p.pad = s.pad;
+  const int out_h = p.out_h(), out_w = p.out_w(), pixels = p.batch * out_h * out_w;
+  if (too_big(double(pixels) * p.out_channels * p.patch(), "conv2d")) return;
+  const Conv2dVariant& reference = conv2d_variants().front();
+  for_each_variant(conv2d_variants(), [&](const Conv2dVariant& v) {
+    reset_buffers();
+    p.x = random_bf16(std::size_t(p.batch) * p.in_h * p.in_w * p.in_channels);
+    p.w = random_bf16(std::size_t(p.out_channels) * p.patch());
+    p.bias = index % 3 != 0 ? random_bf16(p.out_channels) : nullptr;
+    const std::size_t count = std::size_t(pixels) * p.out_channels;
+    bf16* got = canaried<bf16>(count);
+    bf16* want = canaried<bf16>(count);
+    run_both(v, reference, p, &Conv2dParams::out, got, want);
+    bool ok = canaries_intact(got, count);
+    for (int q = 0; q < pixels && ok; ++q) {
+      const int n = q / (out_h * out_w), oy = q / out_w % out_h, ox = q % out_w;
+      for (int o = 0; o < p.out_channels && ok; ++o) {
+        const bf16* w = p.w + std::size_t(o) * p.patch();
+        const float scale = (p.bias ? std::fabs(to_f32(p.bias[o])) : 0.0f) +
+                            conv_abs_sum(p.x, p.in_h, p.in_w, p.in_channels, p.kernel, p.stride, p.pad, n, oy, ox, 0,
+                                         p.in_channels,
+                                         [&](int tap, int i) { return to_f32(w[tap * p.in_channels + i]); });
+        const std::size_t at = std::size_t(q) * p.out_channels + o;
+        ok = tc::within_bf16(tc::kConv, to_f32(got[at]), to_f32(want[at]), scale);
+      }
+    }
+    report(v.name, reference.name, pixels, p.out_channels, p.patch(), ok);
+  });
+}
+
+void depthwise_conv2d_case(const tc::DepthwiseConv2dShape& s, int index) {
+  DepthwiseConv2dParams p;
+  p.batch = s.batch, p.in_h = s.in_h, p.in_w = s.in_w, p.channels = s.channels;
+  p.kernel = s.kernel, p.stride = s.stride, p.pad = s.pad;
+  const int out_h = p.out_h(), out_w = p.out_w(), pixels = p.batch * out_h * out_w;
+  if (too_big(double(pixels) * p.channels * p.kernel * p.kernel, "depthwise_conv2d")) return;
+  const DepthwiseConv2dVariant& reference = depthwise_conv2d_variants().front();
+  for_each_variant(depthwise_conv2d_variants(), [&](const DepthwiseConv2dVariant& v) {
+    reset_buffers();
+    p.x = random_bf16(std::size_t(p.batch) * p.in_h * p.in_w * p.channels);
+    p.w = random_bf16(std::size_t(p.kernel) * p.kernel * p.channels);
+    p.bias = index % 3 != 1 ? random_bf16(p.channels) : nullptr;
+    const std::size_t count = std::size_t(pixels) * p.channels;
+    bf16* got = canaried<bf16>(count);
+    bf16* want = canaried<bf16>(count);
+    run_both(v, reference, p, &DepthwiseConv2dParams::out, got, want);
+    bool ok = canaries_intact(got, count);
+    for (int q = 0; q < pixels && ok; ++q) {
+      const int n = q / (out_h * out_w), oy = q / out_w % out_h, ox = q % out_w;
+      for (int c = 0; c < p.channels && ok; ++c) {
+        const float scale = (p.bias ? std::fabs(to_f32(p.bias[c])) : 0.0f) +
+                            conv_abs_sum(p.x, p.in_h, p.in_w, p.channels, p.kernel, p.stride, p.pad, n, oy, ox, c, 1,
+                                         [&](int tap, int cc) { return to_f32(p.w[tap * p.channels + cc]); });
+        const std::size_t at = std::size_t(q) * p.channels + c;
+        ok = tc::within_bf16(tc::kConv, to_f32(got[at]), to_f32(want[at]), scale);
+      }
+    }
+    report(v.name, reference.name, pixels, p.channels, p.kernel * p.kernel, ok);
+  });
+}
+
 // ---- attention -------------------------------------------------------------------------------
 
 void attention_decode_case(const tc::AttentionDecodeShape& s, int positions) {
@@ -669,6 +750,10 @@ int main() {
     for (int n : tc::kMatmulN)
       for (int k : tc::kMatmulK) matmul_case({m, n, k}, ++index);
   for (tc::MatmulShape s : tc::kMatmulModelShapes) matmul_case(s, ++index);
+  index = 0;
+  for (const tc::Conv2dShape& s : tc::kConv2dShapes) conv2d_case(s, ++index);
+  index = 0;
+  for (const tc::DepthwiseConv2dShape& s : tc::kDepthwiseConv2dShapes) depthwise_conv2d_case(s, ++index);
   index = 0;
   for (int rows : tc::kMatvecRows)
     for (int cols : tc::kMatvecCols) matvec_case(rows, cols, ++index);
