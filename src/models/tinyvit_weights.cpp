@@ -2,6 +2,7 @@
 #include <cmath>
 #include <random>
 
+#include "bfedge/io/safetensors.hpp"
 #include "bfedge/models/tinyvit.hpp"
 
 namespace bfedge::models {
@@ -158,6 +159,17 @@ Result<TinyVitWeights> tinyvit_weights_from_table(const TinyVitConfig& config, c
   TinyVitWeights w = build(config, maker);
   if (!reader.status().is_ok()) return reader.status();
   return w;
+}
+
+Result<TinyVitModel> load_tinyvit(const std::string& dir) {
+  const std::string weights_path = dir + "/model.safetensors";
+  Result<TinyVitConfig> config = load_tinyvit_config(dir + "/config.json");
+  if (!config.is_ok()) return config.status();
+  Result<io::TensorTable> table = io::load_safetensors(weights_path);
+  if (!table.is_ok()) return table.status();
+  Result<TinyVitWeights> weights = tinyvit_weights_from_table(config.value(), table.value(), weights_path);
+  if (!weights.is_ok()) return weights.status();
+  return TinyVitModel{std::move(config).value(), std::move(weights).value()};
 }
 
 TinyVitWeights tinyvit_random_weights(const TinyVitConfig& config, std::uint32_t seed) {

@@ -117,7 +117,8 @@ Command add_train_command(CLI::App& app) {
   mobilebert->add_option("--set", o->overrides, "config override KEY=VALUE (config.json keys, e.g. num_hidden_layers=4); "
                                                 "repeatable");
   mobilebert->add_option("--labels", o->label_names, "label names by index, e.g. --labels negative positive");
-  return {train, [o] { return run_train(*o); }};
+  std::function<int()> tinyvit = add_train_tinyvit_command(*train);
+  return {train, [o, mobilebert, tinyvit] { return mobilebert->parsed() ? run_train(*o) : tinyvit(); }};
 }
 
 }  // namespace bfedge::cli

@@ -17,6 +17,8 @@ Command add_perplexity_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);
 Command add_mcu_command(CLI::App& app);
 Command add_train_command(CLI::App& app);
+// `train tinyvit` under the train command (cmd_train_tinyvit.cpp): returns its runner.
+std::function<int()> add_train_tinyvit_command(CLI::App& train);
 Command add_classify_command(CLI::App& app);
 Command add_eval_command(CLI::App& app);
 

@@ -64,6 +64,13 @@ Status train_mobilebert(const train::MobileBertTrainOptions& options) {
   return status;
 }
 
+Status train_tinyvit(const train::TinyVitTrainOptions& options) {
+  Status status;
+  const auto fn = symbol<decltype(&bfedge_torch_train_tinyvit)>("bfedge_torch_train_tinyvit", status);
+  if (fn != nullptr) fn(&options, &status);
+  return status;
+}
+
 Result<TorchMobileBert> TorchMobileBert::load(const std::string& dir, int threads) {
   Status status;
   const auto open = symbol<decltype(&bfedge_torch_mobilebert_open)>("bfedge_torch_mobilebert_open", status);

@@ -9,6 +9,7 @@
 #include "bfedge/core/status.hpp"
 #include "bfedge/models/mobilebert.hpp"
 #include "bfedge/train/mobilebert_trainer.hpp"
+#include "bfedge/train/tinyvit_trainer.hpp"
 
 namespace bfedge::train {
 struct TorchMobileBert;
@@ -17,6 +18,7 @@ struct TorchMobileBert;
 namespace bfedge::cli::torch_component {
 
 Status train_mobilebert(const train::MobileBertTrainOptions& options);
+Status train_tinyvit(const train::TinyVitTrainOptions& options);
 
 // A libtorch MobileBERT (eval mode) for comparisons and benchmarks.
 class TorchMobileBert {

@@ -81,6 +81,14 @@ inline constexpr double kTinyVitNormEps = 1e-5;
 Result<TinyVitWeights> tinyvit_weights_from_table(const TinyVitConfig& config, const io::TensorTable& table,
                                                   const std::string& source);
 
+struct TinyVitModel {
+  TinyVitConfig config;
+  TinyVitWeights weights;
+};
+
+// DIR/config.json (timm's Hub layout) and DIR/model.safetensors (timm's names). Errors name the file.
+Result<TinyVitModel> load_tinyvit(const std::string& dir);
+
 // Seeded folded weights at a trained model's scale (convs and linears N(0, √(1/fan_in)), norms
 // near 1, small biases and attention biases), for tests and benchmarks without a checkpoint.
 TinyVitWeights tinyvit_random_weights(const TinyVitConfig& config, std::uint32_t seed);

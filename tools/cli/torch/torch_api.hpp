@@ -8,6 +8,7 @@
 #include "bfedge/core/status.hpp"
 #include "bfedge/models/mobilebert.hpp"
 #include "bfedge/train/mobilebert_trainer.hpp"
+#include "bfedge/train/tinyvit_trainer.hpp"
 
 namespace bfedge::train {
 struct TorchMobileBert;  // a libtorch MobileBERT in eval mode, owned by the module
@@ -16,6 +17,8 @@ struct TorchMobileBert;  // a libtorch MobileBERT in eval mode, owned by the mod
 extern "C" {
 // Runs train::train_mobilebert(*options) and stores its result in *status.
 void bfedge_torch_train_mobilebert(const bfedge::train::MobileBertTrainOptions* options, bfedge::Status* status);
+// Runs train::train_tinyvit(*options) and stores its result in *status.
+void bfedge_torch_train_tinyvit(const bfedge::train::TinyVitTrainOptions* options, bfedge::Status* status);
 
 // Loads DIR (HF layout) into libtorch, or, when dir is null, builds `config` with HF's random
 // init (seeded by `seed`). `threads`: libtorch's intra-op threads. *model is null on error.
