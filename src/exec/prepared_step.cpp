@@ -168,6 +168,40 @@ Result<PreparedStep> bind_step(const graph::Graph& g, graph::NodeId id, const k:
       choose(s, k::attention_encoder_variants(), spec, packed);
       break;
     }
+    case Op::conv2d: {
+      auto& p = *std::get_if<k::Conv2dParams>(&s.params);
+      p.x = bf(in(0)), p.w = bf(in(1)), p.out = bf(out(0));
+      if (node.inputs.size() == 3) p.bias = bf(in(2));
+      choose(s, k::conv2d_variants(), spec, packed);  // im2col GEMM variants pack w here, once
+      break;
+    }
+    case Op::depthwise_conv2d: {
+      auto& p = *std::get_if<k::DepthwiseConv2dParams>(&s.params);
+      p.x = bf(in(0)), p.w = bf(in(1)), p.out = bf(out(0));
+      if (node.inputs.size() == 3) p.bias = bf(in(2));
+      choose(s, k::depthwise_conv2d_variants(), spec, packed);
+      break;
+    }
+    case Op::window_partition:
+    case Op::window_reverse: {
+      auto& p = *std::get_if<k::WindowParams>(&s.params);
+      p.in = bf(in(0)), p.out = bf(out(0));
+      choose(s, node.op == Op::window_partition ? k::window_partition_variants() : k::window_reverse_variants(), spec,
+             packed);
+      break;
+    }
+    case Op::window_attention: {
+      auto& p = *std::get_if<k::WindowAttentionParams>(&s.params);
+      p.qkv = bf(in(0)), p.bias = static_cast<const float*>(in(1)), p.out = bf(out(0));
+      choose(s, k::window_attention_variants(), spec, packed);
+      break;
+    }
+    case Op::mean_tokens: {
+      auto& p = *std::get_if<k::MeanTokensParams>(&s.params);
+      p.in = bf(in(0)), p.out = bf(out(0));
+      choose(s, k::mean_tokens_variants(), spec, packed);
+      break;
+    }
     case Op::mhsa: {
       auto& p = *std::get_if<k::MhsaParams>(&s.params);
       p.x = bf(in(0)), p.in_proj_weight = bf(in(1)), p.in_proj_bias = bf(in(2));

@@ -235,6 +235,77 @@ TensorId GraphBuilder::mhsa(std::string name, TensorId x, TensorId in_weight, Te
   return add_output(n, name, at(x).shape, at(x).type);
 }
 
+TensorId GraphBuilder::conv2d(std::string name, TensorId x, TensorId w, TensorId bias, int stride, int pad) {
+  kernels::Conv2dParams p;
+  const Shape& in = at(x).shape;
+  if (in.rank == 4) {
+    p.batch = static_cast<int>(in[0]), p.in_h = static_cast<int>(in[1]), p.in_w = static_cast<int>(in[2]);
+    p.in_channels = static_cast<int>(in[3]);
+  }
+  if (at(w).shape.rank == 4) p.out_channels = static_cast<int>(at(w).shape[0]), p.kernel = static_cast<int>(at(w).shape[1]);
+  p.stride = stride, p.pad = pad;
+  std::vector<TensorId> inputs{x, w};
+  if (bias != kNone) inputs.push_back(bias);
+  const NodeId n = add_node(name, Op::conv2d, p, std::move(inputs));
+  return add_output(n, name, Shape{p.batch, p.out_h(), p.out_w(), p.out_channels}, at(x).type);
+}
+
+TensorId GraphBuilder::depthwise_conv2d(std::string name, TensorId x, TensorId w, TensorId bias, int stride,
+                                        int pad) {
+  kernels::DepthwiseConv2dParams p;
+  const Shape& in = at(x).shape;
+  if (in.rank == 4) {
+    p.batch = static_cast<int>(in[0]), p.in_h = static_cast<int>(in[1]), p.in_w = static_cast<int>(in[2]);
+    p.channels = static_cast<int>(in[3]);
+  }
+  p.kernel = at(w).shape.rank == 3 ? static_cast<int>(at(w).shape[0]) : 0;
+  p.stride = stride, p.pad = pad;
+  std::vector<TensorId> inputs{x, w};
+  if (bias != kNone) inputs.push_back(bias);
+  const NodeId n = add_node(name, Op::depthwise_conv2d, p, std::move(inputs));
+  return add_output(n, name, Shape{p.batch, p.out_h(), p.out_w(), p.channels}, at(x).type);
+}
+
+TensorId GraphBuilder::window_partition(std::string name, TensorId x, int window) {
+  kernels::WindowParams p;
+  const Shape& in = at(x).shape;
+  if (in.rank == 4) {
+    p.batch = static_cast<int>(in[0]), p.height = static_cast<int>(in[1]), p.width = static_cast<int>(in[2]);
+    p.channels = static_cast<int>(in[3]);
+  }
+  p.window = window;
+  const int windows = window > 0 ? p.window_count() : 0;
+  const NodeId n = add_node(name, Op::window_partition, p, {x});
+  return add_output(n, name, Shape{windows, std::int64_t{window} * window, p.channels}, at(x).type);
+}
+
+TensorId GraphBuilder::window_reverse(std::string name, TensorId windows, int batch, int height, int width,
+                                      int window) {
+  kernels::WindowParams p;
+  p.batch = batch, p.height = height, p.width = width, p.window = window;
+  p.channels = last_dim(at(windows).shape);
+  const NodeId n = add_node(name, Op::window_reverse, p, {windows});
+  return add_output(n, name, Shape{batch, height, width, p.channels}, at(windows).type);
+}
+
+TensorId GraphBuilder::window_attention(std::string name, TensorId qkv, TensorId bias, int window, int heads) {
+  kernels::WindowAttentionParams p;
+  p.window = window, p.heads = heads;
+  const std::int64_t tokens = std::int64_t{window} * window;
+  p.windows = tokens > 0 ? static_cast<int>(leading_rows(at(qkv).shape) / tokens) : 0;
+  p.head_size = heads > 0 ? last_dim(at(qkv).shape) / (3 * heads) : 0;
+  const NodeId n = add_node(name, Op::window_attention, p, {qkv, bias});
+  return add_output(n, name, Shape{p.windows, tokens, std::int64_t{heads} * p.head_size}, at(qkv).type);
+}
+
+TensorId GraphBuilder::mean_tokens(std::string name, TensorId x, int batch) {
+  kernels::MeanTokensParams p;
+  p.batch = batch, p.channels = last_dim(at(x).shape);
+  p.tokens = batch > 0 ? leading_rows(at(x).shape) / batch : 0;
+  const NodeId n = add_node(name, Op::mean_tokens, p, {x});
+  return add_output(n, name, Shape{batch, p.channels}, at(x).type);
+}
+
 void GraphBuilder::mark_output(TensorId id) {
   graph_.outputs.push_back(id);
   if (id >= 0 && id < static_cast<TensorId>(graph_.tensors.size()) &&

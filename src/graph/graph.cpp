@@ -35,6 +35,12 @@ const char* op_name(Op op) {
     case Op::trigram_embedding: return "trigram_embedding";
     case Op::first_token: return "first_token";
     case Op::attention_encoder: return "attention_encoder";
+    case Op::conv2d: return "conv2d";
+    case Op::depthwise_conv2d: return "depthwise_conv2d";
+    case Op::window_partition: return "window_partition";
+    case Op::window_reverse: return "window_reverse";
+    case Op::window_attention: return "window_attention";
+    case Op::mean_tokens: return "mean_tokens";
   }
   return "unknown";
 }

@@ -28,6 +28,13 @@ NodeCost node_cost(const Graph& g, NodeId id, int position) {
         } else if constexpr (std::is_same_v<P, kernels::AttentionEncoderParams>) {
           const std::int64_t l = p.seq;
           cost.macs = 2 * std::int64_t{p.batch} * p.heads * p.head_size * l * l;  // q·kᵀ and p·v
+        } else if constexpr (std::is_same_v<P, kernels::Conv2dParams>) {
+          cost.macs = std::int64_t{p.batch} * p.out_h() * p.out_w() * p.out_channels * p.patch();
+        } else if constexpr (std::is_same_v<P, kernels::DepthwiseConv2dParams>) {
+          cost.macs = std::int64_t{p.batch} * p.out_h() * p.out_w() * p.channels * p.kernel * p.kernel;
+        } else if constexpr (std::is_same_v<P, kernels::WindowAttentionParams>) {
+          const std::int64_t t = p.tokens();
+          cost.macs = 2 * std::int64_t{p.windows} * p.heads * p.head_size * t * t;  // q·kᵀ and p·v per window
         } else if constexpr (std::is_same_v<P, kernels::RopeParams>) {
           cost.weight_bytes = 2 * std::int64_t{p.head_size / 2} * element_bytes(ElementType::f32);  // one row each
         } else if constexpr (std::is_same_v<P, KvWriteParams>) {

@@ -49,6 +49,32 @@ class NodeCheck {
     if (value <= 0) return fail(std::string(what) + " must be positive, is " + std::to_string(value));
     return Status::ok();
   }
+  Status nhwc_map(const Tensor& t) const {
+    if (t.shape.rank != 4) return fail(t.name + " has shape " + shape_text(t.shape) + ", not a (batch, h, w, c) map");
+    return Status::ok();
+  }
+  // A conv's geometry: positive sizes, pad >= 0, and a kernel that fits the padded input.
+  Status conv_geometry(int batch, int in_h, int in_w, int channels, int kernel, int stride, int pad) const {
+    BFEDGE_RETURN_IF_ERROR(positive(batch, "batch"));
+    BFEDGE_RETURN_IF_ERROR(positive(in_h, "height"));
+    BFEDGE_RETURN_IF_ERROR(positive(in_w, "width"));
+    BFEDGE_RETURN_IF_ERROR(positive(channels, "channels"));
+    BFEDGE_RETURN_IF_ERROR(positive(kernel, "kernel"));
+    BFEDGE_RETURN_IF_ERROR(positive(stride, "stride"));
+    if (pad < 0) return fail("pad must not be negative, is " + std::to_string(pad));
+    if (in_h + 2 * pad < kernel || in_w + 2 * pad < kernel) {
+      return fail("a " + std::to_string(kernel) + "x" + std::to_string(kernel) + " kernel does not fit the " +
+                  std::to_string(in_h) + "x" + std::to_string(in_w) + " input padded by " + std::to_string(pad));
+    }
+    return Status::ok();
+  }
+  Status window_geometry(const kernels::WindowParams& p) const {
+    BFEDGE_RETURN_IF_ERROR(positive(p.batch, "batch"));
+    BFEDGE_RETURN_IF_ERROR(positive(p.height, "height"));
+    BFEDGE_RETURN_IF_ERROR(positive(p.width, "width"));
+    BFEDGE_RETURN_IF_ERROR(positive(p.channels, "channels"));
+    return positive(p.window, "window");
+  }
 
  private:
   const Graph& graph_;
@@ -260,6 +286,78 @@ Status check_params(const Graph& g, NodeId id) {
         BFEDGE_RETURN_IF_ERROR(c.elements(c.in(3), rows));
       }
       return c.elements(c.out(0), rows * p->heads * p->head_size);
+    }
+    case Op::conv2d: {
+      const auto* p = std::get_if<kernels::Conv2dParams>(&node.params);
+      if (p == nullptr) return c.fail("params are not Conv2dParams");
+      if (node.inputs.size() != 2 && node.inputs.size() != 3) return c.arity(2, 1);
+      BFEDGE_RETURN_IF_ERROR(c.arity(node.inputs.size(), 1));
+      BFEDGE_RETURN_IF_ERROR(c.nhwc_map(c.in(0)));
+      BFEDGE_RETURN_IF_ERROR(c.conv_geometry(p->batch, p->in_h, p->in_w, p->in_channels, p->kernel, p->stride, p->pad));
+      BFEDGE_RETURN_IF_ERROR(c.positive(p->out_channels, "out_channels"));
+      for (std::size_t i = 0; i < node.inputs.size(); ++i) BFEDGE_RETURN_IF_ERROR(c.type(c.in(i), bf16));
+      BFEDGE_RETURN_IF_ERROR(c.shape(c.in(0), Shape{p->batch, p->in_h, p->in_w, p->in_channels}));
+      BFEDGE_RETURN_IF_ERROR(c.shape(c.in(1), Shape{p->out_channels, p->kernel, p->kernel, p->in_channels}));
+      if (node.inputs.size() == 3) BFEDGE_RETURN_IF_ERROR(c.elements(c.in(2), p->out_channels));
+      return c.shape(c.out(0), Shape{p->batch, p->out_h(), p->out_w(), p->out_channels});
+    }
+    case Op::depthwise_conv2d: {
+      const auto* p = std::get_if<kernels::DepthwiseConv2dParams>(&node.params);
+      if (p == nullptr) return c.fail("params are not DepthwiseConv2dParams");
+      if (node.inputs.size() != 2 && node.inputs.size() != 3) return c.arity(2, 1);
+      BFEDGE_RETURN_IF_ERROR(c.arity(node.inputs.size(), 1));
+      BFEDGE_RETURN_IF_ERROR(c.nhwc_map(c.in(0)));
+      BFEDGE_RETURN_IF_ERROR(c.conv_geometry(p->batch, p->in_h, p->in_w, p->channels, p->kernel, p->stride, p->pad));
+      for (std::size_t i = 0; i < node.inputs.size(); ++i) BFEDGE_RETURN_IF_ERROR(c.type(c.in(i), bf16));
+      BFEDGE_RETURN_IF_ERROR(c.shape(c.in(0), Shape{p->batch, p->in_h, p->in_w, p->channels}));
+      BFEDGE_RETURN_IF_ERROR(c.shape(c.in(1), Shape{p->kernel, p->kernel, p->channels}));
+      if (node.inputs.size() == 3) BFEDGE_RETURN_IF_ERROR(c.elements(c.in(2), p->channels));
+      return c.shape(c.out(0), Shape{p->batch, p->out_h(), p->out_w(), p->channels});
+    }
+    case Op::window_partition:
+    case Op::window_reverse: {
+      const auto* p = std::get_if<kernels::WindowParams>(&node.params);
+      if (p == nullptr) return c.fail("params are not WindowParams");
+      BFEDGE_RETURN_IF_ERROR(c.arity(1, 1));
+      if (node.op == Op::window_partition) BFEDGE_RETURN_IF_ERROR(c.nhwc_map(c.in(0)));
+      BFEDGE_RETURN_IF_ERROR(c.window_geometry(*p));
+      BFEDGE_RETURN_IF_ERROR(c.type(c.in(0), bf16));
+      const std::int64_t map = std::int64_t{p->batch} * p->height * p->width * p->channels;
+      const std::int64_t windows = std::int64_t{p->window_count()} * p->window * p->window * p->channels;
+      const bool partition = node.op == Op::window_partition;
+      BFEDGE_RETURN_IF_ERROR(c.elements(c.in(0), partition ? map : windows));
+      return c.elements(c.out(0), partition ? windows : map);
+    }
+    case Op::window_attention: {
+      const auto* p = std::get_if<kernels::WindowAttentionParams>(&node.params);
+      if (p == nullptr) return c.fail("params are not WindowAttentionParams");
+      BFEDGE_RETURN_IF_ERROR(c.arity(2, 1));
+      BFEDGE_RETURN_IF_ERROR(c.positive(p->window, "window"));
+      BFEDGE_RETURN_IF_ERROR(c.positive(p->heads, "heads"));
+      BFEDGE_RETURN_IF_ERROR(c.positive(p->windows, "windows"));
+      BFEDGE_RETURN_IF_ERROR(c.type(c.in(0), bf16));
+      const Shape& qkv = c.in(0).shape;
+      const std::int64_t width = qkv.rank == 0 ? 0 : qkv[qkv.rank - 1];
+      if (p->head_size <= 0 || width != std::int64_t{3} * p->heads * p->head_size) {
+        return c.fail(c.in(0).name + " rows are " + std::to_string(width) + " wide, not 3 · " +
+                      std::to_string(p->heads) + " heads · a positive head size");
+      }
+      const std::int64_t tokens = std::int64_t{p->windows} * p->tokens();
+      BFEDGE_RETURN_IF_ERROR(c.elements(c.in(0), tokens * width));
+      BFEDGE_RETURN_IF_ERROR(c.type(c.in(1), ElementType::f32));
+      BFEDGE_RETURN_IF_ERROR(c.shape(c.in(1), Shape{p->heads, p->tokens()}));
+      return c.elements(c.out(0), tokens * p->heads * p->head_size);
+    }
+    case Op::mean_tokens: {
+      const auto* p = std::get_if<kernels::MeanTokensParams>(&node.params);
+      if (p == nullptr) return c.fail("params are not MeanTokensParams");
+      BFEDGE_RETURN_IF_ERROR(c.arity(1, 1));
+      BFEDGE_RETURN_IF_ERROR(c.positive(p->batch, "batch"));
+      BFEDGE_RETURN_IF_ERROR(c.positive(p->tokens, "tokens"));
+      BFEDGE_RETURN_IF_ERROR(c.positive(p->channels, "channels"));
+      BFEDGE_RETURN_IF_ERROR(c.type(c.in(0), bf16));
+      BFEDGE_RETURN_IF_ERROR(c.elements(c.in(0), std::int64_t{p->batch} * p->tokens * p->channels));
+      return c.elements(c.out(0), std::int64_t{p->batch} * p->channels);
     }
   }
   return c.fail("unknown op");

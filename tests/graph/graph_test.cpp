@@ -169,5 +169,94 @@ TEST(GraphSummary, MacsAndBytesMatchTheConfiguration) {
   }
 }
 
+// The vision ops (TinyViT): each refuses a mis-shaped input with one line naming the node.
+TEST(GraphValidate, RefusesAConvWeightOfAnotherInputWidth) {
+  GraphBuilder b;
+  const TensorId x = b.input("x", Shape{1, 5, 5, 3}, ElementType::bf16);
+  const TensorId w = b.weight("w", Shape{8, 3, 3, 4}, ElementType::bf16, kZeros.data());
+  b.mark_output(b.conv2d("stem", x, w, kNone, 1, 1));
+  EXPECT_EQ(finish_error(std::move(b)), "node 'stem' (conv2d): w has shape (8, 3, 3, 4), expected (8, 3, 3, 3)");
+}
+
+TEST(GraphValidate, RefusesAConvKernelLargerThanItsPaddedInput) {
+  GraphBuilder b;
+  const TensorId x = b.input("x", Shape{1, 2, 2, 3}, ElementType::bf16);
+  const TensorId w = b.weight("w", Shape{4, 5, 5, 3}, ElementType::bf16, kZeros.data());
+  b.mark_output(b.conv2d("conv", x, w, kNone, 1, 0));
+  EXPECT_EQ(finish_error(std::move(b)), "node 'conv' (conv2d): a 5x5 kernel does not fit the 2x2 input padded by 0");
+}
+
+TEST(GraphValidate, RefusesADepthwiseWeightOfAnotherChannelCountAndAMissingBias) {
+  GraphBuilder b;
+  const TensorId x = b.input("x", Shape{2, 4, 4, 8}, ElementType::bf16);
+  const TensorId w = b.weight("w", Shape{3, 3, 6}, ElementType::bf16, kZeros.data());
+  b.mark_output(b.depthwise_conv2d("local_conv", x, w, kNone, 1, 1));
+  EXPECT_EQ(finish_error(std::move(b)), "node 'local_conv' (depthwise_conv2d): w has shape (3, 3, 6), expected (3, 3, 8)");
+  GraphBuilder short_bias;
+  const TensorId y = short_bias.input("y", Shape{2, 4, 4, 8}, ElementType::bf16);
+  const TensorId wy = short_bias.weight("w", Shape{3, 3, 8}, ElementType::bf16, kZeros.data());
+  const TensorId bias = short_bias.weight("bias", Shape{4}, ElementType::bf16, kZeros.data());
+  short_bias.mark_output(short_bias.depthwise_conv2d("local_conv", y, wy, bias, 2, 1));
+  EXPECT_EQ(finish_error(std::move(short_bias)),
+            "node 'local_conv' (depthwise_conv2d): bias has shape (4) (4 elements), expected 8 elements");
+}
+
+TEST(GraphValidate, RefusesWindowsOfAFlatTensorAndAReverseToAnotherMap) {
+  GraphBuilder b;
+  const TensorId x = b.input("x", Shape{16, 8}, ElementType::bf16);
+  b.mark_output(b.window_partition("partition", x, 4));
+  EXPECT_EQ(finish_error(std::move(b)), "node 'partition' (window_partition): x has shape (16, 8), not a (batch, h, w, c) map");
+  GraphBuilder reverse;
+  const TensorId windows = reverse.input("windows", Shape{4, 9, 8}, ElementType::bf16);  // a 5x5 map's
+  reverse.mark_output(reverse.window_reverse("reverse", windows, 1, 7, 7, 3));          // 9 windows
+  EXPECT_EQ(finish_error(std::move(reverse)),
+            "node 'reverse' (window_reverse): windows has shape (4, 9, 8) (288 elements), expected 648 elements");
+}
+
+TEST(GraphValidate, RefusesWindowAttentionWithABf16BiasOrRowsThatAreNotThreeHeads) {
+  GraphBuilder b;
+  const TensorId qkv = b.input("qkv", Shape{2, 9, 24}, ElementType::bf16);
+  const TensorId bias = b.weight("bias", Shape{2, 9}, ElementType::bf16, kZeros.data());
+  b.mark_output(b.window_attention("attn", qkv, bias, 3, 2));
+  EXPECT_EQ(finish_error(std::move(b)), "node 'attn' (window_attention): bias is bf16, expected f32");
+  GraphBuilder odd;
+  const TensorId q = odd.input("qkv", Shape{2, 9, 20}, ElementType::bf16);
+  const TensorId f = odd.weight("bias", Shape{2, 9}, ElementType::f32, kZeros.data());
+  odd.mark_output(odd.window_attention("attn", q, f, 3, 2));
+  EXPECT_EQ(finish_error(std::move(odd)),
+            "node 'attn' (window_attention): qkv rows are 20 wide, not 3 · 2 heads · a positive head size");
+}
+
+TEST(GraphValidate, RefusesMeanTokensOverABatchThatDoesNotDivideTheRows) {
+  GraphBuilder b;
+  const TensorId x = b.input("x", Shape{7, 8}, ElementType::bf16);
+  b.mark_output(b.mean_tokens("pool", x, 2));
+  EXPECT_EQ(finish_error(std::move(b)), "node 'pool' (mean_tokens): x has shape (7, 8) (56 elements), expected 48 elements");
+}
+
+TEST(GraphSummary, CountsConvAndWindowAttentionMacs) {
+  GraphBuilder b;
+  const TensorId x = b.input("x", Shape{2, 6, 6, 3}, ElementType::bf16);
+  const TensorId conv = b.conv2d("conv", x, b.weight("w", Shape{8, 3, 3, 3}, ElementType::bf16, kZeros.data()), kNone, 2, 1);
+  const TensorId dw = b.depthwise_conv2d("dw", conv, b.weight("dw.w", Shape{3, 3, 8}, ElementType::bf16, kZeros.data()),
+                                         kNone, 1, 1);
+  const TensorId windows = b.window_partition("partition", dw, 2);  // 3x3 map -> 4 windows per image
+  const TensorId qkv = b.linear("qkv", windows, b.weight("qkv.w", Shape{24, 8}, ElementType::bf16, kZeros.data()));
+  const TensorId att = b.window_attention("attn", qkv, b.weight("bias", Shape{2, 4}, ElementType::f32, kZeros.data()), 2, 2);
+  const TensorId map = b.window_reverse("reverse", att, 2, 3, 3, 2);
+  b.mark_output(b.mean_tokens("pool", map, 2));
+  auto g = std::move(b).finish(nullptr);
+  ASSERT_TRUE(g.is_ok()) << g.status().message();
+  const GraphSummary s = summarize(g.value(), 0);
+  ASSERT_EQ(s.nodes.size(), 7u);
+  EXPECT_EQ(g.value().tensor(conv).shape, (Shape{2, 3, 3, 8}));
+  EXPECT_EQ(g.value().tensor(windows).shape, (Shape{8, 4, 8}));
+  EXPECT_EQ(s.nodes[0].macs, 2 * 3 * 3 * 8 * (3 * 3 * 3));
+  EXPECT_EQ(s.nodes[1].macs, 2 * 3 * 3 * 8 * 9);
+  EXPECT_EQ(s.nodes[3].macs, 8 * 4 * 24 * 8);
+  EXPECT_EQ(s.nodes[4].macs, 2 * 8 * 2 * 4 * 4 * 4);  // windows · heads · head_size · tokens², twice
+  EXPECT_EQ(s.nodes[2].macs + s.nodes[5].macs + s.nodes[6].macs, 0);
+}
+
 }  // namespace
 }  // namespace bfedge::graph

@@ -56,6 +56,22 @@ class GraphBuilder {
   TensorId mhsa(std::string name, TensorId x, TensorId in_weight, TensorId in_bias, TensorId out_weight,
                 TensorId out_bias, int heads, bool causal = false);
 
+  // Vision ops over NHWC maps x (batch, h, w, c); the output shapes follow from the inputs.
+  // Dense conv: w (cout, k, k, cin) (conv2d_weight_from_oihw), bias (cout) or kNone; square
+  // kernel, zero padding `pad` on every side.
+  TensorId conv2d(std::string name, TensorId x, TensorId w, TensorId bias, int stride, int pad);
+  // Depthwise conv: w (k, k, c) (depthwise_weight_from_oihw), bias (c) or kNone.
+  TensorId depthwise_conv2d(std::string name, TensorId x, TensorId w, TensorId bias, int stride, int pad);
+  // x (batch, h, w, c) -> (batch · ⌈h / window⌉ · ⌈w / window⌉, window², c), zero tokens past the map.
+  TensorId window_partition(std::string name, TensorId x, int window);
+  // windows (n, window², c) -> the (batch, height, width, c) map they came from.
+  TensorId window_reverse(std::string name, TensorId windows, int batch, int height, int width, int window);
+  // qkv (windows, window², heads · 3 · d) with rows per head (q, k, v of head 0, ...), bias
+  // (heads, window²) f32 -> (windows, window², heads · d).
+  TensorId window_attention(std::string name, TensorId qkv, TensorId bias, int window, int heads);
+  // x (batch, tokens…, c) -> (batch, c): the mean over each image's tokens.
+  TensorId mean_tokens(std::string name, TensorId x, int batch);
+
   // `shape` elements of activation `base` from element `offset` on, as their own tensor.
   TensorId view(std::string name, TensorId base, std::int64_t offset, Shape shape);
 

@@ -25,11 +25,13 @@
 #include "bfedge/kernels/activation.hpp"
 #include "bfedge/kernels/attention_decode.hpp"
 #include "bfedge/kernels/attention_encoder.hpp"
+#include "bfedge/kernels/conv.hpp"
 #include "bfedge/kernels/elementwise.hpp"
 #include "bfedge/kernels/matmul.hpp"
 #include "bfedge/kernels/matvec.hpp"
 #include "bfedge/kernels/mhsa.hpp"
 #include "bfedge/kernels/norm.hpp"
+#include "bfedge/kernels/window.hpp"
 
 namespace bfedge::graph {
 
@@ -90,6 +92,18 @@ enum class Op : unsigned char {
   first_token,       // (x (batch·seq, n)) -> (batch, n): each sequence's first row  FirstTokenParams
   attention_encoder, // (q, k, v (batch·seq, heads·d)[, key_mask (batch·seq) i32]) -> (batch·seq,
                      //   heads·d): masked self-attention of a batch         AttentionEncoderParams
+  // Vision (TinyViT), NHWC maps (batch, h, w, c) whose rows are tokens:
+  conv2d,            // (x (batch, h, w, cin), w (cout, k, k, cin)[, bias (cout)]) -> (batch, oh, ow,
+                     //   cout), zero padding                                 Conv2dParams
+  depthwise_conv2d,  // (x (batch, h, w, c), w (k, k, c)[, bias (c)]) -> (batch, oh, ow, c)
+                     //                                                       DepthwiseConv2dParams
+  window_partition,  // (x (batch, h, w, c)) -> (windows, window², c), zero tokens past the map
+                     //                                                       WindowParams
+  window_reverse,    // (windows (windows, window², c)) -> (batch, h, w, c), padding dropped
+                     //                                                       WindowParams
+  window_attention,  // (qkv (windows, window², heads·3·d), bias (heads, window²) f32) ->
+                     //   (windows, window², heads·d), q, k, v per head       WindowAttentionParams
+  mean_tokens,       // (x (batch, tokens…, c)) -> (batch, c): mean over tokens  MeanTokensParams
 };
 const char* op_name(Op op);
 
@@ -103,7 +117,9 @@ using NodeParams = std::variant<kernels::EmbeddingParams, kernels::NormParams, k
                                 kernels::AttentionDecodeParams, kernels::AddParams,
                                 kernels::SwigluParams, kernels::UnaryParams, kernels::MhsaParams,
                                 kernels::TrigramEmbeddingParams, kernels::FirstTokenParams,
-                                kernels::AttentionEncoderParams>;
+                                kernels::AttentionEncoderParams, kernels::Conv2dParams,
+                                kernels::DepthwiseConv2dParams, kernels::WindowParams,
+                                kernels::WindowAttentionParams, kernels::MeanTokensParams>;
 
 struct Node {
   std::string name;

@@ -4,8 +4,10 @@
 //
 // MACs count the products of the matrix and attention ops (matvec: rows·cols; linear: m·n·k;
 // attention_decode: 2·heads·head_size·positions for q·k and p·v; mhsa: 4·L·E² + 2·L²·E, its
-// projections and both attention products, as if not causal); element-wise ops, norms and
-// data movement count 0. A decoder step is costed at one position: the attention's positions
+// projections and both attention products, as if not causal; conv2d: batch·oh·ow·cout·k²·cin;
+// depthwise_conv2d: batch·oh·ow·c·k²; window_attention: 2·windows·heads·head_size·window⁴, q·kᵀ
+// and p·v of every window, padded tokens included); element-wise ops, norms, pooling and data
+// movement (window partition and reverse) count 0. A decoder step is costed at one position: the attention's positions
 // are position + 1.
 #pragma once
 

@@ -1,0 +1,227 @@
+// The BF16 TinyViT graph (TinyVitBf16) against the FP32 reference forward (tinyvit_forward_f32)
+// on the same seeded weights (tinyvit_random_weights, a trained model's scale) and images, for a
+// small config whose windows need padding, the CIFAR plan of tiny_vit_5m_224 (32×32, every map
+// one window) and tiny_vit_5m_224 itself at 224×224 (4×4 windows in stage 1); at the reference
+// kernels and the host's best, where 1 and 2 cores give the same bits. Each prints its per-state
+// NMSE.
+//
+// Bounds: the stem's and stages 0–1's hidden states are held to NMSE 1e-4, the logits to 1e-3.
+// From stage 2's PatchMerging on, these seeded models exceed 1e-4 (observed up to 3.7e-4), and
+// those deeper states are held to 5e-4 instead. docs/tinyvit.md ("Where BF16's error comes from") has
+// the analysis: an FP32 reference that rounds the weights and every op's output to BF16
+// reproduces the graph's NMSE to two digits (so the graph computes what it should), no op
+// stands out locally, and the growth is the BF16 weights' error carried through each
+// PatchMerging, which shrinks the signal more than the error it passes on.
+#include "bfedge/models/tinyvit_bf16.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "bfedge/core/nmse.hpp"
+#include "bfedge/core/random_data.hpp"
+#include "bfedge/kernels/host_isa.hpp"
+#include "bfedge/models/tinyvit.hpp"
+
+namespace bfedge::models {
+namespace {
+
+constexpr double kHiddenNmse = 1e-4;      // stem, stages 0 and 1
+constexpr double kDeepHiddenNmse = 5e-4;  // from stages.2.downsample on (see the header comment)
+constexpr double kLogitsNmse = 1e-3;
+
+double hidden_bound(const std::string& name) {
+  const bool shallow = name == "stem" || name.starts_with("stages.0.") || name.starts_with("stages.1.");
+  return shallow ? kHiddenNmse : kDeepHiddenNmse;
+}
+
+// Four stages at small widths; 30×30 images with stem strides (1, 2) give maps of 15, 8, 4, 2:
+// 3×3 windows pad stage 1 (8 -> 9) and stage 2 (4 -> 6), stage 3 is one 2×2 window.
+TinyVitConfig padded_windows_config() {
+  TinyVitConfig c;
+  c.architecture = "tiny_vit_5m_224";
+  c.embed_dims = {16, 24, 32, 40};
+  c.depths = {1, 2, 1, 1};
+  c.num_heads = {1, 2, 4, 5};
+  c.window_sizes = {3, 3, 3, 2};
+  c.image_height = c.image_width = 30;
+  c.stem_strides[0] = 1, c.stem_strides[1] = 2;
+  c.num_classes = 7;
+  return c;
+}
+
+// docs/tinyvit.md's CIFAR-10 plan: tiny_vit_5m_224 on 32×32 images, maps 16, 8, 4, 2.
+TinyVitConfig cifar_config() {
+  TinyVitConfig c = tinyvit_variant("tiny_vit_5m_224").value();
+  c.image_height = c.image_width = 32;
+  c.stem_strides[0] = 1, c.stem_strides[1] = 2;
+  c.window_sizes = {8, 8, 4, 2};
+  c.num_classes = 10;
+  return c;
+}
+
+std::vector<float> widen(std::span<const bf16> v) {
+  std::vector<float> out(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) out[i] = to_f32(v[i]);
+  return out;
+}
+
+std::size_t image_values(const TinyVitConfig& c, int batch) {
+  return static_cast<std::size_t>(batch) * static_cast<std::size_t>(c.image_height) *
+         static_cast<std::size_t>(c.image_width) * static_cast<std::size_t>(c.in_chans);
+}
+
+// One BF16 forward's outputs.
+struct Bf16Run {
+  std::vector<std::string> names;
+  std::vector<std::vector<bf16>> hidden;
+  std::vector<float> logits;
+};
+
+Bf16Run run_bf16(TinyVitBf16& model, const std::vector<float>& images, int cores) {
+  runtime::HostCluster cluster(cores);
+  const Status s = model.forward(images.data(), cluster);
+  EXPECT_TRUE(s.is_ok()) << s.message();
+  Bf16Run out;
+  for (int i = 0; i < model.hidden_state_count(); ++i) {
+    out.names.push_back(model.hidden_state_name(i));
+    out.hidden.emplace_back(model.hidden_state(i).begin(), model.hidden_state(i).end());
+  }
+  out.logits.assign(model.logits().begin(), model.logits().end());
+  return out;
+}
+
+void expect_same_bits(const Bf16Run& a, const Bf16Run& b, const std::string& what) {
+  ASSERT_EQ(a.hidden.size(), b.hidden.size());
+  for (std::size_t i = 0; i < a.hidden.size(); ++i) {
+    ASSERT_EQ(a.hidden[i].size(), b.hidden[i].size());
+    for (std::size_t j = 0; j < a.hidden[i].size(); ++j) {
+      ASSERT_EQ(a.hidden[i][j].bits, b.hidden[i][j].bits) << what << ": " << a.names[i] << " value " << j;
+    }
+  }
+  ASSERT_EQ(a.logits.size(), b.logits.size());
+  for (std::size_t i = 0; i < a.logits.size(); ++i) {
+    EXPECT_EQ(std::bit_cast<std::uint32_t>(a.logits[i]), std::bit_cast<std::uint32_t>(b.logits[i])) << what << " logit " << i;
+  }
+}
+
+// Each hidden state within its bound of the reference's (names and order too), the logits close;
+// prints the NMSEs, marking those over 1e-4 with '*'.
+void expect_close(const Bf16Run& got, const TinyVitOutputs& want, const std::string& label) {
+  ASSERT_EQ(got.names, want.hidden_names);
+  std::vector<double> errors;
+  for (std::size_t i = 0; i < got.hidden.size(); ++i) {
+    const std::vector<float> g = widen(got.hidden[i]);
+    ASSERT_EQ(g.size(), want.hidden_states[i].size()) << got.names[i];
+    errors.push_back(nmse(g, want.hidden_states[i]));
+  }
+  const double logits_nmse = nmse(got.logits, want.logits);
+  std::printf("[ nmse ] %s:", label.c_str());
+  for (std::size_t i = 0; i < errors.size(); ++i) {
+    std::printf(" %s %.2e%s", got.names[i].c_str(), errors[i], errors[i] > kHiddenNmse ? "*" : "");
+  }
+  std::printf(" | max %.2e, logits %.2e\n", *std::max_element(errors.begin(), errors.end()), logits_nmse);
+  std::fflush(stdout);
+  for (std::size_t i = 0; i < errors.size(); ++i) {
+    EXPECT_LE(errors[i], hidden_bound(got.names[i])) << label << ": " << got.names[i];
+  }
+  ASSERT_EQ(got.logits.size(), want.logits.size());
+  float scale = 0.0f;
+  for (float v : want.logits) scale = std::max(scale, std::fabs(v));
+  for (std::size_t i = 0; i < want.logits.size(); ++i) {
+    EXPECT_NEAR(got.logits[i], want.logits[i], 0.05 * scale) << label << " logit " << i;
+  }
+  EXPECT_LE(logits_nmse, kLogitsNmse) << label;
+}
+
+// The reference once, then per ISA cap one model run on 1 and on 2 cores: close to the
+// reference, and the same bits on both.
+void check_config(const TinyVitConfig& c, int batch, std::uint32_t seed, const std::string& label,
+                  std::initializer_list<kernels::Isa> caps) {
+  ASSERT_TRUE(validate_tinyvit_config(c, label).is_ok()) << validate_tinyvit_config(c, label).message();
+  const TinyVitWeights w = tinyvit_random_weights(c, seed);
+  const std::vector<float> images = random_f32(image_values(c, batch), seed + 1);
+  auto ref = tinyvit_forward_f32(c, w, images, batch, /*keep_hidden_states=*/true);
+  ASSERT_TRUE(ref.is_ok()) << ref.status().message();
+  for (kernels::Isa cap : caps) {
+    auto model = TinyVitBf16::create(c, w, batch, cap, 2, /*keep_hidden_states=*/true);
+    ASSERT_TRUE(model.is_ok()) << model.status().message();
+    const exec::PreparedGraph& prepared = model.value().prepared();
+    if (cap == kernels::Isa::reference) {
+      for (graph::NodeId n = 0; n < static_cast<graph::NodeId>(prepared.graph().nodes.size()); ++n) {
+        EXPECT_TRUE(std::string(prepared.variant_name(n)).ends_with("__ref")) << prepared.variant_name(n);
+      }
+    }
+    const Bf16Run one = run_bf16(model.value(), images, 1);
+    expect_close(one, ref.value(), label + ", " + kernels::isa_name(cap) + " kernels");
+    const Bf16Run two = run_bf16(model.value(), images, 2);
+    expect_same_bits(one, two, label + ", " + kernels::isa_name(cap) + ", 1 vs 2 cores");
+  }
+}
+
+TEST(TinyVitBf16, PaddedWindowsMatchF32PerState) {
+  check_config(padded_windows_config(), 2, 11, "padded windows, batch 2", {kernels::Isa::reference, kernels::host_isa()});
+}
+
+TEST(TinyVitBf16, CifarPlanOfFiveMillionMatchesF32PerState) {
+  check_config(cifar_config(), 2, 21, "tiny_vit_5m_224 at 32x32, batch 2",
+               {kernels::Isa::reference, kernels::host_isa()});
+}
+
+TEST(TinyVitBf16, FiveMillionAt224MatchesF32PerState) {
+  check_config(tinyvit_variant("tiny_vit_5m_224").value(), 1, 31, "tiny_vit_5m_224 at 224x224, batch 1",
+               {kernels::Isa::reference, kernels::host_isa()});
+}
+
+TEST(TinyVitBf16, GraphNamesTheReferencesHiddenStatesAndSkipsIdentityWindows) {
+  const TinyVitConfig c = cifar_config();
+  auto g = build_tinyvit_graph(c, tinyvit_random_weights(c, 3), 1, true);
+  ASSERT_TRUE(g.is_ok()) << g.status().message();
+  const std::vector<std::string> want = {"stem",
+                                         "stages.0.blocks.0",
+                                         "stages.0.blocks.1",
+                                         "stages.1.downsample",
+                                         "stages.1.blocks.0",
+                                         "stages.1.blocks.1",
+                                         "stages.2.downsample",
+                                         "stages.2.blocks.0",
+                                         "stages.2.blocks.1",
+                                         "stages.2.blocks.2",
+                                         "stages.2.blocks.3",
+                                         "stages.2.blocks.4",
+                                         "stages.2.blocks.5",
+                                         "stages.3.downsample",
+                                         "stages.3.blocks.0",
+                                         "stages.3.blocks.1"};
+  EXPECT_EQ(g.value().hidden_names, want);
+  // Every map of this plan is exactly one window: no partition or reverse nodes.
+  for (const graph::Node& n : g.value().graph.nodes) {
+    EXPECT_NE(n.op, graph::Op::window_partition) << n.name;
+    EXPECT_NE(n.op, graph::Op::window_reverse) << n.name;
+  }
+  const graph::Tensor& stem = g.value().graph.tensor(g.value().hidden_states.front());
+  EXPECT_EQ(stem.shape, (Shape{1, 16, 16, 64}));
+  EXPECT_EQ(g.value().graph.tensor(g.value().logits).type, graph::ElementType::f32);
+}
+
+TEST(TinyVitBf16, RefusesABadBatchOrWeightsOfAnotherDepth) {
+  const TinyVitConfig c = padded_windows_config();
+  TinyVitWeights w = tinyvit_random_weights(c, 5);
+  EXPECT_EQ(build_tinyvit_graph(c, w, 0).status().message(), "tinyvit graph: batch 0 must be >= 1");
+  w.stages[1].blocks.pop_back();
+  EXPECT_EQ(TinyVitBf16::create(c, w, 1, kernels::host_isa(), 1).status().message(),
+            "tinyvit graph: stage 1 weights do not have its 2 blocks");
+  TinyVitWeights narrow = tinyvit_random_weights(c, 5);
+  narrow.stages[2].blocks[0].fc2.weight.pop_back();
+  EXPECT_EQ(build_tinyvit_graph(c, narrow, 1).status().message(),
+            "tinyvit graph: stages.2.blocks.0.mlp.fc2: linear with 4095 weights and 32 biases does not take 128 "
+            "inputs");
+}
+
+}  // namespace
+}  // namespace bfedge::models
