@@ -9,31 +9,15 @@
 
 #include "bfedge/core/bf16.hpp"
 #include "bfedge/io/safetensors.hpp"
+#include "weight_reader.hpp"
 
 namespace bfedge::models {
 namespace {
 
 // Reads tensors by HF name out of a table already checked against the specs.
-class TensorReader {
+class TensorReader : public WeightReader {
  public:
-  TensorReader(const io::TensorTable& table, const std::string& source)
-      : table_(table), source_(source) {}
-
-  // The tensor as f32, or an empty vector (and `status()` set) when a value is not finite or the
-  // dtype is an integer.
-  std::vector<float> get(const std::string& name) {
-    const io::TensorEntry* entry = table_.find(name);
-    if (entry == nullptr) {  // check_mobilebert_tensors ran first: cannot happen
-      fail(source_ + ": missing tensor \"" + name + "\"");
-      return {};
-    }
-    Result<std::vector<float>> values = io::read_finite_floats(table_, *entry, source_);
-    if (!values.is_ok()) {
-      fail(values.status().message());
-      return {};
-    }
-    return std::move(values).value();
-  }
+  using WeightReader::WeightReader;
 
   template <class T>
   void linear(const std::string& prefix, MobileBertLinear<T>& l) {
@@ -44,17 +28,6 @@ class TensorReader {
     n.weight = get(prefix + ".weight");
     n.bias = get(prefix + ".bias");
   }
-
-  const Status& status() const { return status_; }
-
- private:
-  void fail(std::string message) {
-    if (status_.is_ok()) status_ = format_error(std::move(message));
-  }
-
-  const io::TensorTable& table_;
-  const std::string& source_;
-  Status status_;
 };
 
 // ---- FP32 building blocks over row-major (rows, features) activations ----

@@ -4,28 +4,15 @@
 
 #include "bfedge/io/safetensors.hpp"
 #include "bfedge/models/tinyvit.hpp"
+#include "weight_reader.hpp"
 
 namespace bfedge::models {
 namespace {
 
 // Reads tensors by timm name from a checked table; the first problem is kept in status().
-class Reader {
+class Reader : public WeightReader {
  public:
-  Reader(const io::TensorTable& table, const std::string& source) : table_(table), source_(source) {}
-
-  std::vector<float> get(const std::string& name) {
-    const io::TensorEntry* entry = table_.find(name);
-    if (entry == nullptr) {  // check_tinyvit_tensors ran first
-      fail(source_ + ": missing tensor \"" + name + "\"");
-      return {};
-    }
-    Result<std::vector<float>> values = io::read_finite_floats(table_, *entry, source_);
-    if (!values.is_ok()) {
-      fail(values.status().message());
-      return {};
-    }
-    return std::move(values).value();
-  }
+  using WeightReader::WeightReader;
 
   // ConvNorm "<p>.conv" + "<p>.bn", folded.
   TinyVitConv conv_norm(const std::string& p, int in, int out, int kernel, int stride, int groups) {
@@ -35,12 +22,12 @@ class Reader {
     c.weight = get(p + ".conv.weight");
     const std::vector<float> gamma = get(p + ".bn.weight"), beta = get(p + ".bn.bias");
     const std::vector<float> mean = get(p + ".bn.running_mean"), var = get(p + ".bn.running_var");
-    if (!status_.is_ok()) return c;
+    if (!status().is_ok()) return c;
     const std::size_t per_output = c.weight.size() / static_cast<std::size_t>(out);
     c.bias.resize(static_cast<std::size_t>(out));
     for (std::size_t o = 0; o < c.bias.size(); ++o) {
       if (var[o] < 0.0f) {
-        fail(source_ + ": tensor \"" + p + ".bn.running_var\" has a negative value at element " + std::to_string(o));
+        fail(source() + ": tensor \"" + p + ".bn.running_var\" has a negative value at element " + std::to_string(o));
         return c;
       }
       const double scale = static_cast<double>(gamma[o]) / std::sqrt(static_cast<double>(var[o]) + kTinyVitNormEps);
@@ -54,16 +41,6 @@ class Reader {
   }
   TinyVitLinear linear(const std::string& p) { return {get(p + ".weight"), get(p + ".bias")}; }
   TinyVitNorm norm(const std::string& p) { return {get(p + ".weight"), get(p + ".bias")}; }
-
-  const Status& status() const { return status_; }
-
- private:
-  void fail(std::string message) {
-    if (status_.is_ok()) status_ = format_error(std::move(message));
-  }
-  const io::TensorTable& table_;
-  const std::string& source_;
-  Status status_;
 };
 
 // Walks the architecture once, asking `make` for each conv, linear and norm: shared by the

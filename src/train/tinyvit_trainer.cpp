@@ -39,15 +39,7 @@ json run_fingerprint(const TinyVitTrainOptions& o) {
           {"limit_train", o.limit_train}};
 }
 
-LoopSettings loop_settings(const TinyVitTrainOptions& o) {
-  LoopSettings s;
-  s.out_dir = o.out_dir, s.epochs = o.epochs, s.batch_size = o.batch_size, s.learning_rate = o.learning_rate;
-  s.warmup_ratio = o.warmup_ratio, s.weight_decay = o.weight_decay, s.max_grad_norm = o.max_grad_norm, s.seed = o.seed;
-  s.threads = o.threads, s.log_every = o.log_every, s.checkpoint_minutes = o.checkpoint_minutes;
-  s.max_minutes = o.max_minutes, s.stop_after_steps = o.stop_after_steps, s.resume = o.resume;
-  s.fingerprint = run_fingerprint(o);
-  return s;
-}
+LoopSettings loop_settings(const TinyVitTrainOptions& o) { return loop_settings_from(o, run_fingerprint(o)); }
 
 class TinyVitTask : public TrainingTask {
  public:

@@ -38,6 +38,18 @@ struct LoopSettings {
   nlohmann::json fingerprint;
 };
 
+// The loop's settings from a model's training options (the fields of the same names).
+template <class Options>
+LoopSettings loop_settings_from(const Options& o, nlohmann::json fingerprint) {
+  LoopSettings s;
+  s.out_dir = o.out_dir, s.epochs = o.epochs, s.batch_size = o.batch_size, s.learning_rate = o.learning_rate;
+  s.warmup_ratio = o.warmup_ratio, s.weight_decay = o.weight_decay, s.max_grad_norm = o.max_grad_norm, s.seed = o.seed;
+  s.threads = o.threads, s.log_every = o.log_every, s.checkpoint_minutes = o.checkpoint_minutes;
+  s.max_minutes = o.max_minutes, s.stop_after_steps = o.stop_after_steps, s.resume = o.resume;
+  s.fingerprint = std::move(fingerprint);
+  return s;
+}
+
 // One step's outputs for the loop's statistics.
 struct StepOutput {
   torch::Tensor loss;    // scalar, to back-propagate
