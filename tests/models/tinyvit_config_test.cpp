@@ -160,6 +160,12 @@ TEST(TinyVitTensors, NamesTheMissingUnknownMisShapedOrMistypedTensor) {
   }
   EXPECT_EQ(check(c, shaped),
             "model.safetensors: tensor \"stages.2.blocks.0.attn.qkv.weight\" has shape [160, 480], config.json implies [480, 160]");
+  auto conv = good;  // a depthwise conv stored as a dense one
+  for (auto& t : conv) {
+    if (t.name == "stages.1.downsample.conv2.conv.weight") t.shape = {128, 128, 3, 3}, t.data.resize(128 * 128 * 9 * 4);
+  }
+  EXPECT_EQ(check(c, conv), "model.safetensors: tensor \"stages.1.downsample.conv2.conv.weight\" has shape "
+                            "[128, 128, 3, 3], config.json implies [128, 1, 3, 3]");
   auto typed = good;
   for (auto& t : typed) {
     if (t.name == "patch_embed.conv1.bn.num_batches_tracked") t.dtype = io::TensorDtype::f32, t.data.resize(4);
