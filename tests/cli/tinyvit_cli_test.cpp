@@ -220,6 +220,19 @@ TEST_F(TinyVitCli, EvalAccuracyAndConfusionAreTheForwardPass) {
   EXPECT_NE(text.out.find("automobile"), std::string::npos);
 }
 
+// The splits are sorted by class: --limit takes every (size / N)-th image, not the first N.
+TEST_F(TinyVitCli, EvalLimitSpreadsOverTheClasses) {
+  const CommandResult r = cli({"eval", dir(), "--data", write_tree(), "--limit", "10", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = parse_json(r.out);
+  EXPECT_EQ(j["examples"], 10);
+  for (const auto& row : j["confusion"]) {
+    std::int64_t sum = 0;
+    for (const auto& n : row) sum += n.get<std::int64_t>();
+    EXPECT_EQ(sum, 1) << r.out;
+  }
+}
+
 TEST_F(TinyVitCli, EvalCompareBf16ReportsEveryHiddenStateByName) {
   const std::string tree = write_tree();
   const CommandResult r =

@@ -205,7 +205,8 @@ Command add_eval_command(CLI::App& app) {
                   "fashion-mnist, or a CIFAR-10 archive folder / extracted tree or a Fashion-MNIST folder")
       ->required();
   cmd->add_option("--split", options->split, "TinyViT: the dataset's split, test or train")->capture_default_str();
-  add_integer_option(*cmd, "--limit", options->limit, 1, 1 << 30, "evaluate only the first N examples");
+  add_integer_option(*cmd, "--limit", options->limit, 1, 1 << 30,
+                     "evaluate only the first N examples (TinyViT: N spread evenly over the split)");
   cmd->add_option("--compare", options->compare,
                   "also run f32, bf16, torch (libtorch FP32) or torch-bf16 on the same batches: its accuracy, the "
                   "agreement and each layer's NMSE against it");

@@ -75,9 +75,17 @@ int argmax(const std::vector<float>& logits, std::size_t row, std::size_t classe
                           first);
 }
 
+// With --limit N, every (size / N)-th image, as `train tinyvit --limit-test N` takes them: the
+// splits are sorted by class, so the first N would be one or two classes.
+std::vector<std::size_t> selected_images(std::size_t size, std::size_t count) {
+  std::vector<std::size_t> out(count);
+  for (std::size_t i = 0; i < count; ++i) out[i] = i * size / count;
+  return out;
+}
+
 Result<EvalResult> evaluate(const ImageClassifier& model, const io::ImageDataset& d,
-                            std::size_t count, std::size_t batch, bool progress,
-                            const ImageClassifier* other, Comparison& cmp,
+                            const std::vector<std::size_t>& selected, std::size_t batch,
+                            bool progress, const ImageClassifier* other, Comparison& cmp,
                             std::vector<std::string>& hidden_names) {
   const models::TinyVitConfig& c = model.config();
   const auto classes = static_cast<std::size_t>(c.num_classes);
@@ -85,12 +93,13 @@ Result<EvalResult> evaluate(const ImageClassifier& model, const io::ImageDataset
   EvalResult r;
   r.confusion.assign(classes, std::vector<std::int64_t>(classes, 0));
   const auto start = std::chrono::steady_clock::now();
+  const std::size_t count = selected.size();
   std::vector<std::size_t> indices;
   std::vector<float> images;
   for (std::size_t first = 0; first < count; first += batch) {
     const std::size_t n = std::min(batch, count - first);
     indices.resize(n);
-    for (std::size_t i = 0; i < n; ++i) indices[i] = first + i;
+    for (std::size_t i = 0; i < n; ++i) indices[i] = selected[first + i];
     images.resize(n * d.image_bytes());
     BFEDGE_RETURN_IF_ERROR(
         io::make_image_batch(d, indices, stats, io::TensorLayout::hwc, nullptr, nullptr, images));
@@ -110,7 +119,7 @@ Result<EvalResult> evaluate(const ImageClassifier& model, const io::ImageDataset
       cmp.add(h.size(), ours.value().logits, theirs.logits);
     }
     for (std::size_t i = 0; i < n; ++i) {
-      const int truth = d.labels[first + i], predicted = argmax(ours.value().logits, i, classes);
+      const int truth = d.labels[indices[i]], predicted = argmax(ours.value().logits, i, classes);
       r.correct += truth == predicted;
       ++r.confusion[static_cast<std::size_t>(truth)][static_cast<std::size_t>(predicted)];
       if (other != nullptr) {
@@ -217,8 +226,9 @@ int run_tinyvit_eval(const TinyVitEvalOptions& o) {
   }
   Comparison cmp;
   std::vector<std::string> hidden_names;
-  Result<EvalResult> result = evaluate(model, d, count, static_cast<std::size_t>(o.model.batch),
-                                       isatty(STDERR_FILENO) == 1, other.get(), cmp, hidden_names);
+  Result<EvalResult> result =
+      evaluate(model, d, selected_images(d.size(), count), static_cast<std::size_t>(o.model.batch),
+               isatty(STDERR_FILENO) == 1, other.get(), cmp, hidden_names);
   if (!result.is_ok()) return report_error(o.model.dir + ": " + result.status().message());
   const EvalResult& r = result.value();
   const std::vector<std::string> labels = class_names_of(c);
