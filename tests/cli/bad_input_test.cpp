@@ -274,8 +274,8 @@ TEST_F(CliBadInput, UnknownCommandsAreNamed) {
   expect_clean_failure({}, {"no command given", "generate, inspect"});
   expect_clean_failure({""}, {"unknown command ''"});
   expect_clean_failure({"bench", "frobnicate"},
-                       {"bench: unknown command 'frobnicate' (expected one of: mhsa, gemm, mobilebert)"});
-  expect_clean_failure({"bench"}, {"bench: no command given (expected one of: mhsa, gemm, mobilebert)"});
+                       {"bench: unknown command 'frobnicate' (expected one of: mhsa, gemm, mobilebert, tinyvit)"});
+  expect_clean_failure({"bench"}, {"bench: no command given (expected one of: mhsa, gemm, mobilebert, tinyvit)"});
 }
 
 TEST_F(CliBadInput, EmptyFileNamesNameTheOption) {

@@ -1,5 +1,5 @@
-// bfedge bench mhsa | gemm: kernels timed side by side in one run (interleaved repetitions,
-// medians), with speedups as ratios measured in that run, and optional oneDNN/libtorch peers.
+// bfedge bench mhsa | gemm | mobilebert | tinyvit: kernels and models timed side by side in one run (interleaved
+// repetitions, medians), with speedups as ratios measured in that run, and optional oneDNN/libtorch peers.
 #include <unistd.h>
 
 #include <cmath>
@@ -21,6 +21,7 @@
 #include "bfedge/runtime/aligned_buffer.hpp"
 #include "bfedge/runtime/cluster.hpp"
 #include "bench_mobilebert.hpp"
+#include "bench_tinyvit.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "peers/peers.hpp"
@@ -326,10 +327,24 @@ Command add_bench_command(CLI::App& app) {
       ->default_str("1");
   add_integer_option(*mobilebert, "--repeat", mb->repeat, 1, 10000, "interleaved rounds (median)")->default_str("5");
   mobilebert->add_flag("--json", mb->json, "print one JSON object");
-  return {cmd, [o, mb, mhsa, mobilebert] {
+  auto tv = std::make_shared<BenchTinyVitOptions>();
+  CLI::App* tinyvit = cmd->add_subcommand("tinyvit", "TinyViT forward: bfedge BF16 vs libtorch FP32/BF16");
+  tinyvit->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  tinyvit->add_option("--model", tv->model,
+                      "TinyViT folder in timm's layout (default: tiny_vit_5m_224 at --image-size, random weights)");
+  add_integer_option(*tinyvit, "--image-size", tv->image_size, 1, 4096,
+                     "without --model: 32 (CIFAR-10 plan), 28 (Fashion-MNIST plan) or 224 (timm's config)")
+      ->default_str("32");
+  add_integer_option(*tinyvit, "--batch", tv->batch, 1, 4096, "images per forward")->default_str("1");
+  add_integer_option(*tinyvit, "--threads", tv->threads, 1, kMaxThreads, "host threads (bfedge and libtorch)")
+      ->default_str("1");
+  add_integer_option(*tinyvit, "--repeat", tv->repeat, 1, 10000, "interleaved rounds (median)")->default_str("5");
+  tinyvit->add_flag("--json", tv->json, "print one JSON object");
+  return {cmd, [o, mb, mhsa, mobilebert, tv, tinyvit] {
             Result<kernels::Isa> cap = kernels::host_isa_cap();
             if (!cap.is_ok()) return report_error(cap.status());
             if (mobilebert->parsed()) return run_bench_mobilebert(*mb, cap.value());
+            if (tinyvit->parsed()) return run_bench_tinyvit(*tv, cap.value());
             return mhsa->parsed() ? run_bench_mhsa(*o, cap.value()) : run_bench_gemm(*o, cap.value());
           }};
 }

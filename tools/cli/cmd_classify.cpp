@@ -1,5 +1,6 @@
 // bfedge classify: the label a MobileBERT sequence classifier gives each text (the arguments, or
 // each line of stdin), with its softmax probabilities; one line (or one JSON object) per text.
+// On a TinyViT folder the arguments are image files (cmd_classify_tinyvit.cpp).
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -11,6 +12,8 @@
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "mobilebert_cli.hpp"
+#include "tinyvit_classifier.hpp"
+#include "tinyvit_cli.hpp"
 
 namespace bfedge::cli {
 namespace {
@@ -18,6 +21,7 @@ namespace {
 struct ClassifyOptions {
   MobileBertOptions model;
   std::vector<std::string> texts;
+  bool batch_given = false;  // TinyViT's default batch differs
 };
 
 struct Texts {
@@ -78,6 +82,11 @@ void print_prediction(const LoadedClassifier& c, const std::string& text, const 
 }
 
 int run_classify(const ClassifyOptions& o) {
+  if (!o.model.dir.empty() && is_tinyvit_dir(o.model.dir)) {
+    const MobileBertOptions& m = o.model;
+    return run_tinyvit_classify({{m.dir, m.dtype, o.batch_given ? m.batch : kTinyVitDefaultBatch, m.threads, m.json},
+                                 o.texts});
+  }
   Result<LoadedClassifier> loaded = load_classifier(o.model);
   if (!loaded.is_ok()) return report_error(loaded.status());
   const LoadedClassifier& c = loaded.value();
@@ -106,12 +115,19 @@ int run_classify(const ClassifyOptions& o) {
 Command add_classify_command(CLI::App& app) {
   auto options = std::make_shared<ClassifyOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "classify", "Label texts with a MobileBERT sequence classifier (the arguments, or stdin's lines)");
+      "classify",
+      "Label texts with a MobileBERT sequence classifier (the arguments, or stdin's lines), or images (JPEG, PNG at "
+      "the model's size) with a TinyViT classifier");
   cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // last wins
   add_mobilebert_options(*cmd, options->model);
-  cmd->add_option("texts", options->texts, "texts to classify (none: each line of stdin); put -- before texts that start with -")
+  cmd->add_option("texts", options->texts,
+                  "texts to classify (none: each line of stdin), or image files for TinyViT; put -- before those "
+                  "that start with -")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  return {cmd, [options] { return run_classify(*options); }};
+  return {cmd, [options, cmd] {
+            options->batch_given = cmd->count("--batch") > 0;
+            return run_classify(*options);
+          }};
 }
 
 }  // namespace bfedge::cli

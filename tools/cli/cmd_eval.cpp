@@ -1,6 +1,7 @@
 // bfedge eval: a MobileBERT sequence classifier's accuracy on a labelled dataset (GLUE TSV or
 // label-first text, io/sentence_dataset.hpp): percent correct as GLUE reports it, the confusion
-// matrix (rows the true label, columns the prediction), examples/s.
+// matrix (rows the true label, columns the prediction), examples/s. A TinyViT folder (timm's
+// config.json) goes to run_tinyvit_eval (cmd_eval_tinyvit.cpp) with the same options.
 #include <unistd.h>
 
 #include <chrono>
@@ -14,7 +15,10 @@
 #include "bfedge/io/sentence_dataset.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "eval_comparison.hpp"
 #include "mobilebert_cli.hpp"
+#include "tinyvit_classifier.hpp"
+#include "tinyvit_cli.hpp"
 
 namespace bfedge::cli {
 namespace {
@@ -24,35 +28,14 @@ struct EvalOptions {
   std::string data;
   std::optional<int> limit;
   std::string compare;  // "", f32, bf16 or torch
+  std::string split = "test";  // TinyViT's datasets
+  bool batch_given = false;    // TinyViT's default batch differs
 };
 
 struct EvalResult {
   std::int64_t correct = 0;
   std::vector<std::vector<std::int64_t>> confusion;  // [true][predicted]
   double seconds = 0.0;
-};
-
-// The second classifier of --compare, run on the same padded batches: its accuracy, how often
-// the two predict the same label, and the NMSE of each hidden state and of the logits, taking
-// the compared classifier as the reference (sums over every position of every batch).
-struct Comparison {
-  std::int64_t correct = 0, agree = 0;
-  std::vector<double> squared_error, squared_reference;  // per hidden state; logits last
-  std::vector<double> nmse() const {
-    std::vector<double> out;
-    for (std::size_t i = 0; i < squared_error.size(); ++i) {
-      out.push_back(squared_reference[i] > 0 ? squared_error[i] / squared_reference[i] : squared_error[i]);
-    }
-    return out;
-  }
-  void add(std::size_t index, const std::vector<float>& ours, const std::vector<float>& theirs) {
-    if (squared_error.size() <= index) squared_error.resize(index + 1), squared_reference.resize(index + 1);
-    for (std::size_t k = 0; k < std::min(ours.size(), theirs.size()); ++k) {
-      const double d = static_cast<double>(ours[k]) - theirs[k];
-      squared_error[index] += d * d;
-      squared_reference[index] += static_cast<double>(theirs[k]) * theirs[k];
-    }
-  }
 };
 
 // Every label must be one the model predicts: the first that is not is named by file and line.
@@ -148,6 +131,11 @@ int run_eval(const EvalOptions& o) {
     return report_error("--compare '" + o.compare + "' is not f32, bf16, torch or torch-bf16", kExitUsageError);
   }
   if (Status s = check_file_name("--data", o.data); !s.is_ok()) return report_error(s);
+  if (is_tinyvit_dir(o.model.dir)) {
+    const MobileBertOptions& m = o.model;
+    return run_tinyvit_eval({{m.dir, m.dtype, o.batch_given ? m.batch : kTinyVitDefaultBatch, m.threads, m.json},
+                             o.data, o.split, o.limit, o.compare});
+  }
   Result<LoadedClassifier> loaded = load_classifier(o.model);
   if (!loaded.is_ok()) return report_error(loaded.status());
   const LoadedClassifier& c = loaded.value();
@@ -208,15 +196,24 @@ int run_eval(const EvalOptions& o) {
 
 Command add_eval_command(CLI::App& app) {
   auto options = std::make_shared<EvalOptions>();
-  CLI::App* cmd = app.add_subcommand("eval", "Accuracy and confusion matrix of a MobileBERT classifier on a labelled dataset");
+  CLI::App* cmd = app.add_subcommand(
+      "eval", "Accuracy and confusion matrix of a MobileBERT or TinyViT classifier on a labelled dataset");
   cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // last wins
   add_mobilebert_options(*cmd, options->model);
-  cmd->add_option("--data", options->data, "GLUE TSV (label and sentence columns) or 'LABEL TEXT' lines")->required();
-  add_integer_option(*cmd, "--limit", options->limit, 1, 1 << 30, "evaluate only the first N examples");
+  cmd->add_option("--data", options->data,
+                  "MobileBERT: GLUE TSV (label and sentence columns) or 'LABEL TEXT' lines; TinyViT: cifar10, "
+                  "fashion-mnist, or a CIFAR-10 archive folder / extracted tree or a Fashion-MNIST folder")
+      ->required();
+  cmd->add_option("--split", options->split, "TinyViT: the dataset's split, test or train")->capture_default_str();
+  add_integer_option(*cmd, "--limit", options->limit, 1, 1 << 30,
+                     "evaluate only the first N examples (TinyViT: N spread evenly over the split)");
   cmd->add_option("--compare", options->compare,
                   "also run f32, bf16, torch (libtorch FP32) or torch-bf16 on the same batches: its accuracy, the "
                   "agreement and each layer's NMSE against it");
-  return {cmd, [options] { return run_eval(*options); }};
+  return {cmd, [options, cmd] {
+            options->batch_given = cmd->count("--batch") > 0;
+            return run_eval(*options);
+          }};
 }
 
 }  // namespace bfedge::cli

@@ -9,7 +9,8 @@
 namespace bfedge::cli {
 
 void add_mobilebert_options(CLI::App& command, MobileBertOptions& o) {
-  command.add_option("dir", o.dir, "Hugging Face MobileBERT directory: config.json, model.safetensors, vocab.txt")
+  command.add_option("dir", o.dir, "Hugging Face MobileBERT directory (config.json, model.safetensors, vocab.txt) or TinyViT "
+                     "directory in timm's layout (config.json, model.safetensors)")
       ->required();
   add_integer_option(command, "--max-length", o.max_length, 2, models::kMaxMobileBertDimension,
                      "tokens per text with [CLS] and [SEP]; longer texts are truncated (at most the model's max_position_embeddings)")

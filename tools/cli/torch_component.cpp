@@ -106,4 +106,46 @@ Status TorchMobileBert::forward(const models::MobileBertInputs& inputs, bool bf1
   return status;
 }
 
+namespace {
+
+Result<train::TorchTinyVit*> open_tinyvit(const char* dir, const models::TinyVitConfig* config, unsigned seed,
+                                          int threads) {
+  Status status;
+  const auto open = symbol<decltype(&bfedge_torch_tinyvit_open)>("bfedge_torch_tinyvit_open", status);
+  if (open == nullptr) return status;
+  train::TorchTinyVit* model = nullptr;
+  open(dir, config, seed, threads, &model, &status);
+  if (model == nullptr) return status;
+  return model;
+}
+
+}  // namespace
+
+Result<TorchTinyVit> TorchTinyVit::load(const std::string& dir, int threads) {
+  auto model = open_tinyvit(dir.c_str(), nullptr, 0, threads);
+  if (!model.is_ok()) return model.status();
+  return TorchTinyVit(model.value());
+}
+
+Result<TorchTinyVit> TorchTinyVit::random(const models::TinyVitConfig& config, unsigned seed, int threads) {
+  auto model = open_tinyvit(nullptr, &config, seed, threads);
+  if (!model.is_ok()) return model.status();
+  return TorchTinyVit(model.value());
+}
+
+TorchTinyVit::~TorchTinyVit() {
+  if (model_ == nullptr) return;
+  Status status;
+  const auto close = symbol<decltype(&bfedge_torch_tinyvit_close)>("bfedge_torch_tinyvit_close", status);
+  if (close != nullptr) close(model_);
+}
+
+Status TorchTinyVit::forward(const float* images, int batch, bool bf16, bool keep_hidden_states,
+                             models::TinyVitOutputs& outputs) {
+  Status status;
+  const auto fn = symbol<decltype(&bfedge_torch_tinyvit_forward)>("bfedge_torch_tinyvit_forward", status);
+  if (fn != nullptr) fn(model_, images, batch, bf16 ? 1 : 0, keep_hidden_states ? 1 : 0, &outputs, &status);
+  return status;
+}
+
 }  // namespace bfedge::cli::torch_component

@@ -8,11 +8,13 @@
 
 #include "bfedge/core/status.hpp"
 #include "bfedge/models/mobilebert.hpp"
+#include "bfedge/models/tinyvit.hpp"
 #include "bfedge/train/mobilebert_trainer.hpp"
 #include "bfedge/train/tinyvit_trainer.hpp"
 
 namespace bfedge::train {
 struct TorchMobileBert;
+struct TorchTinyVit;
 }
 
 namespace bfedge::cli::torch_component {
@@ -37,6 +39,25 @@ class TorchMobileBert {
  private:
   explicit TorchMobileBert(train::TorchMobileBert* model) : model_(model) {}
   train::TorchMobileBert* model_;
+};
+
+// A libtorch TinyViT (eval mode) for eval --compare torch and bench tinyvit.
+class TorchTinyVit {
+ public:
+  // From a timm folder (config.json, model.safetensors).
+  static Result<TorchTinyVit> load(const std::string& dir, int threads);
+  // `config` with timm's random init.
+  static Result<TorchTinyVit> random(const models::TinyVitConfig& config, unsigned seed, int threads);
+  TorchTinyVit(TorchTinyVit&& other) noexcept : model_(other.model_) { other.model_ = nullptr; }
+  TorchTinyVit& operator=(TorchTinyVit&&) = delete;
+  ~TorchTinyVit();
+
+  // `batch` normalized images, NHWC; FP32 or (bf16) a bfloat16 copy of the module.
+  Status forward(const float* images, int batch, bool bf16, bool keep_hidden_states, models::TinyVitOutputs& outputs);
+
+ private:
+  explicit TorchTinyVit(train::TorchTinyVit* model) : model_(model) {}
+  train::TorchTinyVit* model_;
 };
 
 }  // namespace bfedge::cli::torch_component

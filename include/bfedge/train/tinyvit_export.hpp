@@ -1,4 +1,4 @@
-// TinyViT weights from the torch module to timm's layout: DIR/config.json (timm's Hub layout,
+// TinyViT weights between the torch module and timm's layout: DIR/config.json (timm's Hub layout,
 // models::tinyvit_config_json) and DIR/model.safetensors (F32, num_batches_tracked I64, timm names).
 #pragma once
 
@@ -17,5 +17,10 @@ Result<std::vector<std::byte>> tinyvit_safetensors(TinyVitClassifier& model);
 
 // Writes both files into `dir` (created when missing), each atomically.
 Status export_tinyvit(TinyVitClassifier& model, const std::string& dir);
+
+// A module built from DIR/config.json with DIR/model.safetensors' parameters and BatchNorm buffers
+// (every name and shape checked as models::load_tinyvit checks them; F32, F16 or BF16 values).
+// Errors name the file.
+Result<TinyVitClassifier> import_tinyvit(const std::string& dir);
 
 }  // namespace bfedge::train
