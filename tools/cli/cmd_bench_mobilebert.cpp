@@ -17,15 +17,12 @@
 #include "bfedge/runtime/aligned_buffer.hpp"
 #include "cli_common.hpp"
 #include "peers/timing.hpp"
+#include "bench_torch_ratios.hpp"
 #include "torch_component.hpp"
 
 namespace bfedge::cli {
 namespace {
 
-double median_of(std::vector<double> v) {
-  std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
-  return v[v.size() / 2];
-}
 
 // GFLOP/s of bfedge's best BF16 GEMM at 512³ with B packed once: the peak a linear layer can reach.
 double gemm_peak_gflops(kernels::Isa cap, int threads, int repeat) {
@@ -109,15 +106,7 @@ int run_bench_mobilebert(const BenchMobileBertOptions& o, kernels::Isa cap) {
   j["bfedge_bf16_gmacs"] = static_cast<double>(macs) / ours_us * 1e-3;
   j["gemm_peak_gmacs"] = peak / 2;
   j["bfedge_fraction_of_gemm_peak"] = static_cast<double>(macs) / ours_us * 1e-3 / (peak / 2);
-  if (!torch_t.empty()) {
-    j["torch_f32_us"] = median_of(torch_t);
-    j["ratio_bfedge_vs_torch_f32"] = median_of(torch_t) / ours_us;
-  }
-  if (!torch_bf16_t.empty()) {
-    j["torch_bf16_us"] = median_of(torch_bf16_t);
-    j["ratio_bfedge_vs_torch_bf16"] = median_of(torch_bf16_t) / ours_us;
-  }
-  if (!torch_note.empty()) j["torch"] = torch_note;
+  add_torch_columns(j, torch_t, torch_bf16_t, torch_note, ours_us);
   if (o.json) {
     std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return 0;

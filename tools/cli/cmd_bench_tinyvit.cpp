@@ -14,6 +14,7 @@
 #include "bfedge/models/tinyvit_datasets.hpp"
 #include "cli_common.hpp"
 #include "peers/timing.hpp"
+#include "bench_torch_ratios.hpp"
 #include "torch_component.hpp"
 
 namespace bfedge::cli {
@@ -21,10 +22,6 @@ namespace {
 
 constexpr const char* kArchitecture = "tiny_vit_5m_224";
 
-double median_of(std::vector<double> v) {
-  std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
-  return v[v.size() / 2];
-}
 
 // tiny_vit_5m_224 for --image-size: the CIFAR-10 or Fashion-MNIST plan, or timm's own at 224.
 Result<models::TinyVitConfig> config_for_size(int size) {
@@ -112,15 +109,7 @@ int run_bench_tinyvit(const BenchTinyVitOptions& o, kernels::Isa cap) {
   j["bfedge_bf16_us"] = ours_us;
   j["bfedge_bf16_images_per_s"] = o.batch / ours_us * 1e6;
   j["bfedge_bf16_gflops"] = 2.0 * static_cast<double>(macs) / ours_us * 1e-3;
-  if (!torch_t.empty()) {
-    j["torch_f32_us"] = median_of(torch_t);
-    j["ratio_bfedge_vs_torch_f32"] = median_of(torch_t) / ours_us;
-  }
-  if (!torch_bf16_t.empty()) {
-    j["torch_bf16_us"] = median_of(torch_bf16_t);
-    j["ratio_bfedge_vs_torch_bf16"] = median_of(torch_bf16_t) / ours_us;
-  }
-  if (!torch_note.empty()) j["torch"] = torch_note;
+  add_torch_columns(j, torch_t, torch_bf16_t, torch_note, ours_us);
   if (o.json) {
     std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return 0;
