@@ -115,7 +115,8 @@ constexpr UnaryVariant kRelu[] = {
 
 constexpr UnaryVariant kGeluErf[] = {
     {"gelu_erf__ref", kReference, &gelu_erf__ref, nullptr},
-    {"gelu_erf__portable_poly", kPortable, &gelu_erf__portable_poly, nullptr}};
+    {"gelu_erf__portable_poly", kPortable, &gelu_erf__portable_poly, nullptr},
+    {"gelu_erf__avx512bf16", kX86Avx512Bf16, BFEDGE_X86(gelu_erf__avx512bf16), nullptr}};
 
 constexpr UnaryVariant kGeluTanh[] = {
     {"gelu_tanh__ref", kReference, &gelu_tanh__ref, nullptr},

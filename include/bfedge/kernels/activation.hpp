@@ -42,6 +42,7 @@ void relu__ref(const UnaryParams& p, const runtime::Team& team);
 void relu__portable(const UnaryParams& p, const runtime::Team& team);
 void gelu_erf__ref(const UnaryParams& p, const runtime::Team& team);
 void gelu_erf__portable_poly(const UnaryParams& p, const runtime::Team& team);
+void gelu_erf__avx512bf16(const UnaryParams& p, const runtime::Team& team);  // the same formula on 16 lanes
 void gelu_tanh__ref(const UnaryParams& p, const runtime::Team& team);
 void gelu_tanh__portable_fastexp(const UnaryParams& p, const runtime::Team& team);
 void tanh__ref(const UnaryParams& p, const runtime::Team& team);
