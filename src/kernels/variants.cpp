@@ -86,7 +86,8 @@ constexpr NormVariant kRmsnorm[] = {
 
 constexpr NormVariant kLayernorm[] = {
     {"layernorm__ref", kReference, &layernorm__ref, nullptr},
-    {"layernorm__portable", kPortable, &layernorm__portable, nullptr}};
+    {"layernorm__portable", kPortable, &layernorm__portable, nullptr},
+    {"layernorm__avx512bf16", kX86Avx512Bf16, BFEDGE_X86(layernorm__avx512bf16), nullptr}};
 
 constexpr NormVariant kNonorm[] = {
     {"nonorm__ref", kReference, &nonorm__ref, nullptr},
@@ -94,7 +95,8 @@ constexpr NormVariant kNonorm[] = {
 
 constexpr NormVariant kAddLayernorm[] = {
     {"add_layernorm__ref", kReference, &add_layernorm__ref, nullptr},
-    {"add_layernorm__portable", kPortable, &add_layernorm__portable, nullptr}};
+    {"add_layernorm__portable", kPortable, &add_layernorm__portable, nullptr},
+    {"add_layernorm__avx512bf16", kX86Avx512Bf16, BFEDGE_X86(add_layernorm__avx512bf16), nullptr}};
 
 constexpr NormVariant kAddNonorm[] = {
     {"add_nonorm__ref", kReference, &add_nonorm__ref, nullptr},

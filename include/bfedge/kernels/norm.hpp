@@ -42,10 +42,12 @@ void rmsnorm__portable(const NormParams& p, const runtime::Team& team);
 void rmsnorm__avx512bf16(const NormParams& p, const runtime::Team& team);
 void layernorm__ref(const NormParams& p, const runtime::Team& team);
 void layernorm__portable(const NormParams& p, const runtime::Team& team);
+void layernorm__avx512bf16(const NormParams& p, const runtime::Team& team);
 void nonorm__ref(const NormParams& p, const runtime::Team& team);
 void nonorm__portable(const NormParams& p, const runtime::Team& team);
 void add_layernorm__ref(const NormParams& p, const runtime::Team& team);
 void add_layernorm__portable(const NormParams& p, const runtime::Team& team);
+void add_layernorm__avx512bf16(const NormParams& p, const runtime::Team& team);
 void add_nonorm__ref(const NormParams& p, const runtime::Team& team);
 void add_nonorm__portable(const NormParams& p, const runtime::Team& team);
 
