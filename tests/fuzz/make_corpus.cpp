@@ -1,6 +1,7 @@
 // Writes the seed corpora under <dir>/<harness>/: tiny valid inputs of every format and a bad
-// variant of each failure mode. Run by scripts/fuzz-corpus; the output is committed (small).
-//   fuzz_make_corpus tests/fuzz/corpus
+// variant of each failure mode. Run by ctest (the fuzz_seed_corpora fixture) and scripts/fuzz-corpus
+// into the build tree; nothing it writes is committed.
+//   fuzz_make_corpus build/fuzz/tests/fuzz/corpus
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
