@@ -58,6 +58,7 @@ set(BFEDGE_KERNEL_HOST_SOURCES
   ${_bfedge_kernels}/x86/mhsa.cpp
   ${_bfedge_kernels}/x86/norm.cpp
   ${_bfedge_kernels}/x86/softmax.cpp
+  ${_bfedge_kernels}/x86/window.cpp
 )
 
 set(BFEDGE_KERNEL_X86_DEFINE BFEDGE_KERNELS_X86=0)

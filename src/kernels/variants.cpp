@@ -163,7 +163,9 @@ constexpr WindowVariant kWindowReverse[] = {
 
 constexpr WindowAttentionVariant kWindowAttention[] = {
     {"window_attention__ref", kReference, &window_attention__ref, &window_attention_scratch},
-    {"window_attention__portable", kPortable, &window_attention__portable, &window_attention_scratch}};
+    {"window_attention__portable", kPortable, &window_attention__portable, &window_attention_scratch},
+    {"window_attention__avx512bf16", kX86Avx512Bf16, BFEDGE_X86(window_attention__avx512bf16),
+     BFEDGE_X86(window_attention__avx512bf16_scratch)}};
 
 constexpr MeanTokensVariant kMeanTokens[] = {
     {"mean_tokens__ref", kReference, &mean_tokens__ref, nullptr},

@@ -70,6 +70,9 @@ void window_reverse__ref(const WindowParams& p, const runtime::Team& team);
 void window_reverse__portable(const WindowParams& p, const runtime::Team& team);
 void window_attention__ref(const WindowAttentionParams& p, const runtime::Team& team);
 void window_attention__portable(const WindowAttentionParams& p, const runtime::Team& team);
+// x86 (AVX-512 BF16): scores by the matmul per (window, head, 32 queries), src/kernels/x86/window.cpp.
+void window_attention__avx512bf16(const WindowAttentionParams& p, const runtime::Team& team);
+std::size_t window_attention__avx512bf16_scratch(const WindowAttentionParams& p);
 void mean_tokens__ref(const MeanTokensParams& p, const runtime::Team& team);
 void mean_tokens__portable(const MeanTokensParams& p, const runtime::Team& team);
 

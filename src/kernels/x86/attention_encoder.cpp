@@ -1,19 +1,16 @@
 // attention_encoder__blocked_avx512bf16: per (sequence, head, tile of 32 queries) on one core,
 // S = Q·Kᵀ with the AVX-512 BF16 matmul, a masked softmax over whole rows (16 keys per vector,
-// the vectorized fast_exp), then O = P·V with the probabilities kept in FP32 (16 head dimensions
-// per vector): rounding them to BF16 for a BF16 matmul costs up to 2^-9 of max |v|, eight times
-// the op's tolerance (tests/kernels/kernel_cases.hpp), for a step that is a small part of the time.
+// the vectorized fast_exp), then O = P·V with the probabilities kept in FP32 (attention_rows.hpp).
 #include <cmath>
 
 #include "bfedge/kernels/attention_encoder.hpp"
 #include "bfedge/kernels/matmul.hpp"
-#include "x86_target.hpp"
+#include "attention_rows.hpp"
 
 namespace bfedge::kernels {
 namespace {
 
 constexpr int kQueryTile = 32;
-constexpr float kMaskedBias = -3.40282347e38f;  // the lowest float, as attention_encoder__ref adds
 
 std::size_t matmul_scratch(const AttentionEncoderParams& p) {
   MatmulParams qk;
@@ -23,64 +20,6 @@ std::size_t matmul_scratch(const AttentionEncoderParams& p) {
 
 std::size_t score_bytes(const AttentionEncoderParams& p) {
   return aligned_scratch_bytes(static_cast<std::size_t>(kQueryTile) * p.seq * sizeof(float));
-}
-
-// Keys j..j+15 (those in m) of a row: score · scale, plus the lowest float where the key is masked.
-BFEDGE_TARGET_AVX512BF16 inline __m512 scaled_scores(const float* s, const int* mask, int j, __mmask16 m, __m512 scale) {
-  const __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, s + j), scale);
-  if (mask == nullptr) return v;
-  const __mmask16 off = _mm512_mask_cmpeq_epi32_mask(m, _mm512_maskz_loadu_epi32(m, mask + j), _mm512_setzero_si512());
-  return _mm512_mask_add_ps(v, off, v, _mm512_set1_ps(kMaskedBias));
-}
-
-// A row of unscaled scores → its probabilities (FP32, in place); masked keys weigh zero unless
-// every key is masked (then all weigh alike, as in the reference).
-BFEDGE_TARGET_AVX512BF16 void softmax_row(float* s, const int* mask, int seq, float scale) {
-  const __m512 vscale = _mm512_set1_ps(scale);
-  __m512 max16 = _mm512_set1_ps(-INFINITY);
-  for (int j = 0; j < seq; j += 16) {
-    const __mmask16 m = x86::tail_mask16(seq - j);
-    max16 = _mm512_mask_max_ps(max16, m, max16, scaled_scores(s, mask, j, m, vscale));
-  }
-  const __m512 row_max = _mm512_set1_ps(_mm512_reduce_max_ps(max16));
-  __m512 sum16 = _mm512_setzero_ps();
-  for (int j = 0; j < seq; j += 16) {  // the exponentials, in place, and their sum
-    const __mmask16 m = x86::tail_mask16(seq - j);
-    const __m512 e = _mm512_maskz_mov_ps(m, x86::exp16_avx512(_mm512_sub_ps(scaled_scores(s, mask, j, m, vscale), row_max)));
-    _mm512_mask_storeu_ps(s + j, m, e);
-    sum16 = _mm512_add_ps(sum16, e);
-  }
-  const __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(sum16));
-  for (int j = 0; j < seq; j += 16) {
-    const __mmask16 m = x86::tail_mask16(seq - j);
-    _mm512_mask_storeu_ps(s + j, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, s + j), inv));
-  }
-}
-
-// out = Σ_j w_j v_j over `seq` keys, for any head size: 16 dimensions per vector (masked tail),
-// up to 8 vectors per pass, two interleaved key chains to hide the FMA latency.
-BFEDGE_TARGET_AVX512BF16 void weighted_values(int seq, int d, const float* w, const bf16* v, int ldv, bf16* out) {
-  for (int c0 = 0; c0 < d; c0 += 128) {
-    const int chunks = (d - c0 + 15) / 16 < 8 ? (d - c0 + 15) / 16 : 8;
-    __m512 acc[2][8];
-    __mmask16 masks[8];
-    for (int c = 0; c < chunks; ++c) {
-      acc[0][c] = acc[1][c] = _mm512_setzero_ps();
-      masks[c] = x86::tail_mask16(d - c0 - 16 * c);
-    }
-    for (int j = 0; j < seq; ++j) {
-      const __m512 wj = _mm512_set1_ps(w[j]);
-      const bf16* vj = v + static_cast<std::size_t>(j) * ldv + c0;
-      __m512* a = acc[j & 1];
-      for (int c = 0; c < chunks; ++c) {
-        a[c] = _mm512_fmadd_ps(wj, x86::widen_bf16_avx512(_mm256_maskz_loadu_epi16(masks[c], vj + 16 * c)), a[c]);
-      }
-    }
-    for (int c = 0; c < chunks; ++c) {
-      const __m256i rounded = x86::round_to_bf16_avx512(_mm512_add_ps(acc[0][c], acc[1][c]));
-      _mm256_mask_storeu_epi16(out + c0 + 16 * c, masks[c], rounded);
-    }
-  }
 }
 
 }  // namespace
@@ -112,8 +51,8 @@ BFEDGE_TARGET_AVX512BF16 void attention_encoder__blocked_avx512bf16(const Attent
     const int* mask = p.key_mask == nullptr ? nullptr : p.key_mask + first;
     for (int r = 0; r < rows; ++r) {
       float* w = s + static_cast<std::size_t>(r) * L;
-      softmax_row(w, mask, L, scale);
-      weighted_values(L, d, w, p.v + first * width + col, width, p.out + (first + q0 + r) * width + col);
+      x86::softmax_row(w, mask, L, scale);
+      x86::weighted_values(L, d, w, p.v + first * width + col, width, p.out + (first + q0 + r) * width + col);
     }
   }
 }
