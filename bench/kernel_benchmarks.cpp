@@ -1,7 +1,7 @@
 // Every variant of every op in the variant lists, on shapes from the real models:
 // stories260K (dim 64, hidden 172, vocab 512), MobileBERT (L 128, hidden 512, bottleneck 128,
 // 4 heads), TinyViT-5M stages (7×7 and 14×14 windows, heads of 32; the stem's and MBConv's
-// convolutions), and the reference MHSA shape (L 64, E 512, H 4). Counters: GFLOP/s and
+// convolutions and window attention), and the reference MHSA shape (L 64, E 512, H 4). Counters: GFLOP/s and
 // MAC/cycle (at the CPU's nominal clock).
 #include <benchmark/benchmark.h>
 
@@ -166,6 +166,37 @@ void register_attention_decode() {
   }
 }
 
+// TinyViT-5M's window attention, heads of 32: CIFAR-10 stage 1 (one 8×8 window, 4 heads), 224×224
+// stage 1 (16 windows of 7×7, 4 heads) and stage 2 (one 14×14 window, 5 heads).
+struct WindowAttentionShape {
+  const char* model;
+  int windows, window, heads;
+};
+
+void register_window_attention() {
+  static const WindowAttentionShape shapes[] = {{"tinyvit_cifar_s1_8x8_h4", 1, 8, 4},
+                                                {"tinyvit_224_s1_16x7x7_h4", 16, 7, 4},
+                                                {"tinyvit_224_s2_14x14_h5", 1, 14, 5}};
+  for (const k::WindowAttentionVariant& v : k::window_attention_variants()) {
+    if (!k::runs_on_host(v.key)) continue;
+    for (const WindowAttentionShape& s : shapes) {
+      const std::string name = std::string("window_attention/") + v.name + "/" + s.model;
+      benchmark::RegisterBenchmark(name.c_str(), [&v, s](benchmark::State& state) {
+        const int n = s.window * s.window, d = 32;
+        const std::size_t rows = static_cast<std::size_t>(s.windows) * n;
+        const auto qkv = random_bf16(rows * 3 * s.heads * d, 1);
+        std::vector<float> bias(static_cast<std::size_t>(s.heads) * n, 0.25f);
+        std::vector<bf16> out(rows * s.heads * d);
+        k::WindowAttentionParams p;
+        p.windows = s.windows, p.window = s.window, p.heads = s.heads, p.head_size = d;
+        p.qkv = qkv.data(), p.bias = bias.data(), p.out = out.data();
+        run_loop(state, v, p);
+        set_counters(state, 2.0 * static_cast<double>(rows) * n * s.heads * d);
+      })->Unit(benchmark::kMicrosecond);
+    }
+  }
+}
+
 struct MhsaShape {
   const char* model;
   int seq, embed, heads;
@@ -325,6 +356,7 @@ const int registered = [] {
   register_matvec();
   register_attention_decode();
   register_mhsa();
+  register_window_attention();
   register_elementwise_ops();
   return 0;
 }();
