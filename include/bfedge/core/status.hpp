@@ -63,3 +63,11 @@ class [[nodiscard]] Result {
     ::bfedge::Status bfedge_status_ = (expr);           \
     if (!bfedge_status_.is_ok()) return bfedge_status_; \
   } while (0)
+
+// lhs = the value of a Result expression, or return its error Status from the enclosing function.
+#define BFEDGE_ASSIGN_OR_RETURN(lhs, expr)                \
+  do {                                                    \
+    auto bfedge_result_ = (expr);                         \
+    if (!bfedge_result_.is_ok()) return bfedge_result_.status(); \
+    lhs = std::move(bfedge_result_.value());              \
+  } while (0)
