@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bfedge/deploy/footprint.hpp"
 #include "bfedge/io/file.hpp"
 #include "bfedge/io/safetensors.hpp"
 #include "bfedge/models/mobilebert_config.hpp"
@@ -142,6 +143,13 @@ TEST(CliInspect, MobileBertDirectory) {
   EXPECT_EQ(j["parameters"]["total"]["parameters"], 24'845'570);
   EXPECT_EQ(j["parameters"]["total"]["bytes_bf16"], 2 * 24'845'570);
   EXPECT_EQ(j["parameters"]["classifier"]["parameters"], 1026);
+  models::MobileBertConfig hf_default;
+  hf_default.id2label = {"NEG", "POS"};
+  const deploy::Footprint f = deploy::GraphFootprintModel().mobilebert(hf_default, 128).value();
+  EXPECT_EQ(j["mcu_footprint"]["seq"], 128);
+  EXPECT_EQ(j["mcu_footprint"]["weight_bytes"], f.weight_bytes);
+  EXPECT_EQ(j["mcu_footprint"]["activation_peak_bytes"], f.activation_peak_bytes);
+  EXPECT_EQ(j["mcu_footprint"]["weights_in"], "L3");
 
   // A small model's weights are checked against config.json: one tensor left out is named.
   {

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "bfedge/deploy/footprint.hpp"
 #include "bfedge/io/file.hpp"
 #include "bfedge/io/image.hpp"
 #include "bfedge/io/image_dataset.hpp"
@@ -273,6 +274,38 @@ TEST_F(TinyVitCli, EvalCompareTorchMatchesTheReference) {
   for (const auto& v : cmp["hidden_state_nmse"]) EXPECT_LE(v.get<double>(), 1e-10);
   EXPECT_LE(cmp["logits_nmse"].get<double>(), 1e-10);
   EXPECT_EQ(cmp["agreement"].get<double>(), 100.0);
+}
+
+// inspect: the config, timm's parameter count per component, and the MCU footprint that
+// deploy::GraphFootprintModel computes for the same config.
+TEST_F(TinyVitCli, InspectShowsCountsAndTheMcuFootprint) {
+  const CommandResult r = cli({"inspect", dir(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["format"], "timm tiny_vit");
+  EXPECT_EQ(j["embed_dims"], config_.embed_dims);
+  const models::TinyVitParameterCounts n = models::tinyvit_parameter_counts(config_);
+  EXPECT_EQ(j["parameters"]["total"]["parameters"], n.total());
+  EXPECT_EQ(j["parameters"]["total"]["bytes_bf16"], 2 * n.total());
+  EXPECT_EQ(j["parameters"]["stage 1"]["parameters"], n.stages[1]);
+  const deploy::Footprint f = deploy::GraphFootprintModel().tinyvit(config_).value();
+  EXPECT_EQ(j["mcu_footprint"]["weight_bytes"], f.weight_bytes);
+  EXPECT_EQ(j["mcu_footprint"]["activation_peak_bytes"], f.activation_peak_bytes);
+  EXPECT_EQ(j["mcu_footprint"]["macs"], f.macs);
+  EXPECT_EQ(j["mcu_footprint"]["weights_in"], "L2");
+  const CommandResult text = cli({"inspect", dir()});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("activation_peak_bytes"), std::string::npos) << text.out;
+  // A config.json that does not match model.safetensors: one line naming the file.
+  nlohmann::json config = nlohmann::json::parse(read_text(dir_.file("config.json")));
+  config["num_classes"] = 11;
+  config.erase("label_names");
+  const std::string json = config.dump(2);
+  write_bytes(dir_.file("config.json"), std::vector<std::uint8_t>(json.begin(), json.end()));
+  const CommandResult bad = cli({"inspect", dir()});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find(dir_.file("model.safetensors")), std::string::npos) << bad.err;
+  EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
 }
 
 TEST_F(TinyVitCli, BadInputIsOneLineNamingTheFile) {

@@ -1,7 +1,7 @@
 // bfedge inspect: a llama2.c checkpoint's configuration, parameter count and footprint per dtype,
 // a safetensors file's tensors (name, dtype, shape, bytes) and totals, or a Hugging Face MobileBERT
 // directory (config.json, optionally model.safetensors checked against it): its configuration and
-// parameters per component.
+// parameters per component; a TinyViT directory in timm's layout (cmd_inspect_tinyvit.cpp).
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "bfedge/deploy/footprint.hpp"
 #include "bfedge/io/file.hpp"
 #include "bfedge/io/safetensors.hpp"
 #include "bfedge/models/llama_checkpoint.hpp"
@@ -17,9 +18,12 @@
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "inspect_graph.hpp"
+#include "tinyvit_classifier.hpp"
 
 namespace bfedge::cli {
 namespace {
+
+constexpr int kMcuSeq = 128;
 
 struct InspectOptions {
   std::string model;
@@ -143,8 +147,22 @@ int inspect_mobilebert_dir(const InspectOptions& o) {
   for (const auto& p : parts) {
     params[p.name] = {{"parameters", p.count}, {"bytes_f32", p.count * 4}, {"bytes_bf16", p.count * 2}};
   }
+  // What one sequence of kMcuSeq tokens (SST-2's training length) costs on the MCU.
+  const int seq = std::min(kMcuSeq, c.max_position_embeddings);
+  Result<deploy::Footprint> footprint = deploy::GraphFootprintModel().mobilebert(c, seq);
+  if (!footprint.is_ok()) return report_error(footprint.status());
+  const deploy::Footprint& f = footprint.value();
+  nlohmann::ordered_json mcu;
+  mcu["seq"] = seq;
+  mcu["weight_bytes"] = f.weight_bytes;
+  mcu["activation_peak_bytes"] = f.activation_peak_bytes;
+  mcu["total_bytes"] = f.total_bytes();
+  mcu["macs"] = f.macs;
+  mcu["weights_in"] = deploy::memory_level_name(f.weights_level);
+  mcu["activations_in"] = deploy::memory_level_name(f.activations_level);
   if (o.json) {
     j["parameters"] = params;
+    j["mcu_footprint"] = mcu;
     std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return 0;
   }
@@ -157,6 +175,12 @@ int inspect_mobilebert_dir(const InspectOptions& o) {
     std::printf("%-12s %14lld %14lld %14lld\n", p.name, static_cast<long long>(p.count),
                 static_cast<long long>(p.count * 4), static_cast<long long>(p.count * 2));
   }
+  std::printf("\nMCU footprint of one sequence of %d tokens (BF16 graph with the classifier head; norms FP32)\n", seq);
+  std::printf("%-28s %lld (%s)\n", "weight_bytes", static_cast<long long>(f.weight_bytes), deploy::memory_level_name(f.weights_level));
+  std::printf("%-28s %lld (%s)\n", "activation_peak_bytes", static_cast<long long>(f.activation_peak_bytes),
+              deploy::memory_level_name(f.activations_level));
+  std::printf("%-28s %lld\n%-28s %lld\n", "total_bytes", static_cast<long long>(f.total_bytes()), "macs",
+              static_cast<long long>(f.macs));
   return 0;
 }
 
@@ -171,7 +195,8 @@ int run_inspect(const InspectOptions& o) {
   if (Status s = check_file_name("model", o.model); !s.is_ok()) return report_error(s);
   std::error_code ec;
   if (std::filesystem::is_directory(o.model, ec)) {
-    if (o.graph) return report_error(o.model + ": --graph needs a model bfedge can build; a MobileBERT directory shows its configuration and parameters", kExitUsageError);
+    if (o.graph) return report_error(o.model + ": --graph needs a model bfedge can build; a MobileBERT or TinyViT directory shows its configuration and parameters", kExitUsageError);
+    if (is_tinyvit_dir(o.model)) return inspect_tinyvit_dir(o.model, o.json);
     return inspect_mobilebert_dir(o);
   }
   if (is_safetensors(o.model)) {
@@ -217,9 +242,9 @@ int run_inspect(const InspectOptions& o) {
 
 Command add_inspect_command(CLI::App& app) {
   auto options = std::make_shared<InspectOptions>();
-  CLI::App* cmd = app.add_subcommand("inspect", "Show a checkpoint's config and footprint, a safetensors file's tensors, or a MobileBERT directory's config and parameters");
+  CLI::App* cmd = app.add_subcommand("inspect", "Show a checkpoint's config and footprint, a safetensors file's tensors, or a MobileBERT or TinyViT directory's config, parameters and MCU footprint");
   cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // last wins
-  cmd->add_option("model", options->model, "llama2.c checkpoint (.bin), safetensors file, or a Hugging Face MobileBERT directory (config.json, model.safetensors)")->required();
+  cmd->add_option("model", options->model, "llama2.c checkpoint (.bin), safetensors file, a Hugging Face MobileBERT directory (config.json, model.safetensors) or a TinyViT directory in timm's layout")->required();
   cmd->add_flag("--json", options->json, "print one JSON object");
   cmd->add_flag("--graph", options->graph, "show the model's graph: per node output shape, MACs, bytes, kernel; totals");
   add_integer_option(*cmd, "--position", options->position, 0, 1 << 30,

@@ -10,3 +10,10 @@ namespace bfedge::cli {
 int inspect_graph(const std::string& model, std::optional<int> position, bool json);
 
 }  // namespace bfedge::cli
+
+namespace bfedge::cli {
+// bfedge inspect DIR for a TinyViT folder in timm's layout (cmd_inspect_tinyvit.cpp): its
+// configuration, parameters per component (model.safetensors checked when present) and the MCU
+// footprint estimate (deploy/footprint.hpp).
+int inspect_tinyvit_dir(const std::string& dir, bool json);
+}  // namespace bfedge::cli
