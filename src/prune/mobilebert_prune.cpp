@@ -12,16 +12,8 @@ using Indices = std::vector<int>;
 
 Status bad(const std::string& what) { return invalid_argument("mobilebert pruning: " + what); }
 
-// `list` strictly increasing within [0, limit) and not empty.
 Status check_list(const Indices& list, int limit, const std::string& what) {
-  if (list.empty()) return bad(what + " keeps nothing");
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    if (list[i] < 0 || list[i] >= limit) {
-      return bad(what + " index " + std::to_string(list[i]) + " is outside 0.." + std::to_string(limit - 1));
-    }
-    if (i > 0 && list[i] <= list[i - 1]) return bad(what + " is not strictly increasing at " + std::to_string(list[i]));
-  }
-  return Status::ok();
+  return check_keep_list(list, limit, "mobilebert", what);
 }
 
 Status check_size(const Indices& list, std::size_t size, const std::string& what, const std::string& of) {

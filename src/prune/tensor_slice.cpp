@@ -17,6 +17,20 @@ std::vector<int> first_indices(int count) {
   return out;
 }
 
+Status check_keep_list(const std::vector<int>& list, int limit, const std::string& model, const std::string& what) {
+  const std::string at = model + " pruning: " + what;
+  if (list.empty()) return invalid_argument(at + " keeps nothing");
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (list[i] < 0 || list[i] >= limit) {
+      return invalid_argument(at + " index " + std::to_string(list[i]) + " is outside 0.." + std::to_string(limit - 1));
+    }
+    if (i > 0 && list[i] <= list[i - 1]) {
+      return invalid_argument(at + " is not strictly increasing at " + std::to_string(list[i]));
+    }
+  }
+  return Status::ok();
+}
+
 TensorSlice whole_tensor(std::string student_name, std::string teacher_name, std::vector<std::int64_t> shape) {
   TensorSlice s{std::move(student_name), std::move(teacher_name), std::move(shape), {}};
   for (std::int64_t d : s.teacher_shape) s.keep.push_back(first_indices(static_cast<int>(d)));

@@ -13,14 +13,7 @@ using Indices = std::vector<int>;
 Status bad(const std::string& what) { return invalid_argument("tinyvit pruning: " + what); }
 
 Status check_list(const Indices& list, int limit, const std::string& what) {
-  if (list.empty()) return bad(what + " keeps nothing");
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    if (list[i] < 0 || list[i] >= limit) {
-      return bad(what + " index " + std::to_string(list[i]) + " is outside 0.." + std::to_string(limit - 1));
-    }
-    if (i > 0 && list[i] <= list[i - 1]) return bad(what + " is not strictly increasing at " + std::to_string(list[i]));
-  }
-  return Status::ok();
+  return check_keep_list(list, limit, "tinyvit", what);
 }
 
 Status check_width(const Indices& list, int width, const std::string& what, const std::string& why) {

@@ -9,10 +9,14 @@
 #include <random>
 #include <set>
 
+#include "prune_test_models.hpp"
 #include "bfedge/prune/importance.hpp"
 
 namespace bfedge::prune {
 namespace {
+
+using test_models::complement;
+using test_models::without;
 
 using Kept = std::map<std::string, std::vector<int>>;  // space → kept space indices
 
@@ -83,28 +87,10 @@ Importance random_importance(const std::vector<TensorSpaces>& spaces, std::uint3
   return accumulate_importance(spaces, [&](const TensorSpaces& t) { return std::span<const float>(scores.at(t.name)); });
 }
 
-models::MobileBertConfig mobilebert_teacher() {
-  models::MobileBertConfig c;
-  c.vocab_size = 50, c.hidden_size = 24, c.num_hidden_layers = 4, c.num_attention_heads = 4;
-  c.intermediate_size = 12, c.max_position_embeddings = 20, c.embedding_size = 8;
-  c.intra_bottleneck_size = 16, c.num_feedforward_networks = 3, c.num_labels = 3;
-  return c;
-}
 
-models::TinyVitConfig tinyvit_teacher() {
-  models::TinyVitConfig c;
-  c.embed_dims = {16, 24, 32, 40};
-  c.depths = {2, 2, 3, 2};
-  c.num_heads = {2, 3, 4, 5};
-  c.window_sizes = {7, 5, 4, 2};
-  c.stem_strides[0] = 1, c.stem_strides[1] = 2;
-  c.image_height = c.image_width = 32;
-  c.num_classes = 7;
-  return c;
-}
 
 TEST(PruneSpaces, MobileBertPlansAgreeWithTheSpaces) {
-  const models::MobileBertConfig t = mobilebert_teacher();
+  const models::MobileBertConfig t = test_models::mobilebert_teacher(4);
   const std::vector<TensorSpaces> spaces = mobilebert_spaces(t);
   for (std::uint32_t seed : {1u, 2u, 3u}) {
     MobileBertShape shape;
@@ -124,7 +110,7 @@ TEST(PruneSpaces, MobileBertPlansAgreeWithTheSpaces) {
 }
 
 TEST(PruneSpaces, TinyVitPlansAgreeWithTheSpaces) {
-  const models::TinyVitConfig t = tinyvit_teacher();
+  const models::TinyVitConfig t = test_models::tinyvit_teacher();
   const std::vector<TensorSpaces> spaces = tinyvit_spaces(t);
   for (std::uint32_t seed : {1u, 2u, 3u}) {
     TinyVitShape shape;
@@ -159,7 +145,7 @@ TEST(PruneImportance, AveragesScoresPerSpaceIndexAndSumsStructures) {
 }
 
 TEST(PruneImportance, SelectionKeepsWhatScoresHighest) {
-  const models::MobileBertConfig t = mobilebert_teacher();
+  const models::MobileBertConfig t = test_models::mobilebert_teacher(4);
   const std::vector<TensorSpaces> spaces = mobilebert_spaces(t);
   Importance im = random_importance(spaces, 9);
   im.spaces.at("hidden")[3] = im.spaces.at("hidden")[20] = 5.0;   // two loud channels
@@ -181,7 +167,7 @@ TEST(PruneImportance, SelectionKeepsWhatScoresHighest) {
 }
 
 TEST(PruneImportance, MagnitudeNamesAMissingTensor) {
-  const models::MobileBertConfig t = mobilebert_teacher();
+  const models::MobileBertConfig t = test_models::mobilebert_teacher(4);
   const Result<Importance> im = magnitude_importance(mobilebert_spaces(t), io::TensorTable(), "teacher.safetensors");
   ASSERT_FALSE(im.is_ok());
   EXPECT_EQ(im.status().message(), "teacher.safetensors: no tensor \"mobilebert.embeddings.word_embeddings.weight\" to score");

@@ -12,29 +12,19 @@
 #include "bfedge/core/nmse.hpp"
 #include "bfedge/io/safetensors.hpp"
 #include "bfedge/models/mobilebert.hpp"
+#include "prune_test_models.hpp"
 #include "bfedge/prune/mobilebert_prune.hpp"
 
 namespace bfedge::prune {
 namespace {
 
+using test_models::complement;
+using test_models::without;
+
 using models::MobileBertConfig;
 using Named = std::map<std::string, std::vector<float>>;
 
-MobileBertConfig teacher_config() {
-  MobileBertConfig c;
-  c.vocab_size = 50, c.hidden_size = 24, c.num_hidden_layers = 3, c.num_attention_heads = 4;
-  c.intermediate_size = 12, c.max_position_embeddings = 20, c.embedding_size = 8;
-  c.intra_bottleneck_size = 16, c.num_feedforward_networks = 3, c.num_labels = 3;
-  return c;
-}
 
-std::vector<int> without(int count, std::vector<int> dropped) {
-  std::vector<int> out;
-  for (int i = 0; i < count; ++i) {
-    if (std::find(dropped.begin(), dropped.end(), i) == dropped.end()) out.push_back(i);
-  }
-  return out;
-}
 
 // Teacher layers 0 and 2 (1 dropped); heads 0, 2, 3 of 4 (head size 4); stacked FFN 1 of {0, 1};
 // a few channels of every space; the first 12 positions.
@@ -116,13 +106,6 @@ void identity_block(Named& n, const std::string& linear, const std::string& norm
   std::fill(n.at(norm + ".weight").begin(), n.at(norm + ".weight").end(), 1.0f);
   std::fill(n.at(norm + ".bias").begin(), n.at(norm + ".bias").end(), 0.0f);
 }
-std::vector<int> complement(int count, const std::vector<int>& kept) {
-  std::vector<int> out;
-  for (int i = 0; i < count; ++i) {
-    if (!std::binary_search(kept.begin(), kept.end(), i)) out.push_back(i);
-  }
-  return out;
-}
 
 void make_pruned_structures_dead(const MobileBertConfig& t, const MobileBertKeep& k, Named& n) {
   const std::string m = "mobilebert.";
@@ -167,7 +150,7 @@ void make_pruned_structures_dead(const MobileBertConfig& t, const MobileBertKeep
 }
 
 TEST(MobileBertPrune, StudentTensorsAreHfsListForTheStudentConfig) {
-  const MobileBertConfig t = teacher_config();
+  const MobileBertConfig t = test_models::mobilebert_teacher();
   for (const MobileBertKeep& keep : {mobilebert_keep_all(t), pruned_keep(t)}) {
     const Result<MobileBertSlicePlan> plan = plan_mobilebert_slice(t, keep);
     ASSERT_TRUE(plan.is_ok()) << plan.status().message();
@@ -191,7 +174,7 @@ TEST(MobileBertPrune, StudentTensorsAreHfsListForTheStudentConfig) {
 }
 
 TEST(MobileBertPrune, KeepAllCopiesTheTeacherExactly) {
-  const MobileBertConfig t = teacher_config();
+  const MobileBertConfig t = test_models::mobilebert_teacher();
   std::vector<std::byte> storage;
   const io::TensorTable teacher = table_of(tensors_of(t, random_named(t, 1)), storage);
   const MobileBertSlicePlan plan = plan_mobilebert_slice(t, mobilebert_keep_all(t)).value();
@@ -205,7 +188,7 @@ TEST(MobileBertPrune, KeepAllCopiesTheTeacherExactly) {
 }
 
 TEST(MobileBertPrune, RemovingDeadStructuresKeepsTheLogits) {
-  const MobileBertConfig t = teacher_config();
+  const MobileBertConfig t = test_models::mobilebert_teacher();
   const MobileBertKeep keep = pruned_keep(t);
   Named named = random_named(t, 2);
   make_pruned_structures_dead(t, keep, named);
@@ -240,7 +223,7 @@ TEST(MobileBertPrune, RemovingDeadStructuresKeepsTheLogits) {
 }
 
 TEST(MobileBertPrune, KeepsThatHfCannotExpressAreErrors) {
-  const MobileBertConfig t = teacher_config();
+  const MobileBertConfig t = test_models::mobilebert_teacher();
   const auto error = [&](const std::function<void(MobileBertKeep&)>& change) {
     MobileBertKeep k = pruned_keep(t);
     change(k);

@@ -12,33 +12,19 @@
 #include "bfedge/core/nmse.hpp"
 #include "bfedge/io/safetensors.hpp"
 #include "bfedge/models/tinyvit.hpp"
+#include "prune_test_models.hpp"
 #include "bfedge/prune/tinyvit_prune.hpp"
 
 namespace bfedge::prune {
 namespace {
 
+using test_models::complement;
+using test_models::without;
+
 using models::TinyVitConfig;
 using Named = std::map<std::string, std::vector<float>>;
 
-TinyVitConfig teacher_config() {
-  TinyVitConfig c;
-  c.embed_dims = {16, 24, 32, 40};
-  c.depths = {2, 2, 3, 2};
-  c.num_heads = {2, 3, 4, 5};
-  c.window_sizes = {7, 5, 4, 2};  // stage 1: 8×8 maps in 5×5 windows, padded
-  c.stem_strides[0] = 1, c.stem_strides[1] = 2;
-  c.image_height = c.image_width = 32;
-  c.num_classes = 7;
-  return c;
-}
 
-std::vector<int> without(int count, std::vector<int> dropped) {
-  std::vector<int> out;
-  for (int i = 0; i < count; ++i) {
-    if (std::find(dropped.begin(), dropped.end(), i) == dropped.end()) out.push_back(i);
-  }
-  return out;
-}
 
 // Dead-structure pruning: the streams and heads stay, the inner widths shrink, blocks go.
 TinyVitKeep inner_keep(const TinyVitConfig& t) {
@@ -126,13 +112,6 @@ io::TensorTable table_of(const std::vector<io::SafetensorsTensor>& tensors, std:
   return io::parse_safetensors(storage, "mem").value();
 }
 
-std::vector<int> complement(int count, const std::vector<int>& kept) {
-  std::vector<int> out;
-  for (int i = 0; i < count; ++i) {
-    if (!std::binary_search(kept.begin(), kept.end(), i)) out.push_back(i);
-  }
-  return out;
-}
 
 // Output channels `rows` of a ConvNorm become exactly 0 (γ = β = 0), so GELU keeps them 0.
 void dead_conv_norm(Named& n, const std::string& p, const std::vector<int>& rows) {
@@ -184,7 +163,7 @@ void make_inner_structures_dead(const TinyVitConfig& t, const TinyVitKeep& k, Na
 }
 
 TEST(TinyVitPrune, StudentTensorsAreTimmsListForTheStudentConfig) {
-  const TinyVitConfig t = teacher_config();
+  const TinyVitConfig t = test_models::tinyvit_teacher();
   ASSERT_TRUE(models::validate_tinyvit_config(t, "teacher").is_ok());
   for (const TinyVitKeep& keep : {tinyvit_keep_all(t), inner_keep(t), stream_keep(t)}) {
     const Result<TinyVitSlicePlan> plan = plan_tinyvit_slice(t, keep);
@@ -209,7 +188,7 @@ TEST(TinyVitPrune, StudentTensorsAreTimmsListForTheStudentConfig) {
 }
 
 TEST(TinyVitPrune, KeepAllCopiesTheTeacherExactly) {
-  const TinyVitConfig t = teacher_config();
+  const TinyVitConfig t = test_models::tinyvit_teacher();
   std::vector<std::byte> storage;
   const io::TensorTable teacher = table_of(tensors_of(t, random_named(t, 1)), storage);
   const auto student = slice_table(teacher, plan_tinyvit_slice(t, tinyvit_keep_all(t)).value().tensors, "t").value();
@@ -224,7 +203,7 @@ TEST(TinyVitPrune, KeepAllCopiesTheTeacherExactly) {
 }
 
 TEST(TinyVitPrune, RemovingDeadInnerStructuresKeepsTheLogits) {
-  const TinyVitConfig t = teacher_config();
+  const TinyVitConfig t = test_models::tinyvit_teacher();
   const TinyVitKeep keep = inner_keep(t);
   const TinyVitSlicePlan plan = plan_tinyvit_slice(t, keep).value();
   const auto run = [&](const TinyVitConfig& c, const Named& named, const std::vector<TensorSlice>* slices) {
@@ -248,7 +227,7 @@ TEST(TinyVitPrune, RemovingDeadInnerStructuresKeepsTheLogits) {
 }
 
 TEST(TinyVitPrune, PrunedHeadsKeepTimmsPerHeadQkvLayout) {
-  const TinyVitConfig t = teacher_config();
+  const TinyVitConfig t = test_models::tinyvit_teacher();
   const TinyVitKeep keep = stream_keep(t);
   const TinyVitSlicePlan plan = plan_tinyvit_slice(t, keep).value();
   const TensorSlice* qkv = nullptr;
@@ -282,7 +261,7 @@ TEST(TinyVitPrune, PrunedHeadsKeepTimmsPerHeadQkvLayout) {
 }
 
 TEST(TinyVitPrune, KeepsThatTimmCannotExpressAreErrors) {
-  const TinyVitConfig t = teacher_config();
+  const TinyVitConfig t = test_models::tinyvit_teacher();
   const auto error = [&](const std::function<void(TinyVitKeep&)>& change) {
     TinyVitKeep k = stream_keep(t);
     change(k);

@@ -152,14 +152,8 @@ int inspect_mobilebert_dir(const InspectOptions& o) {
   Result<deploy::Footprint> footprint = deploy::GraphFootprintModel().mobilebert(c, seq);
   if (!footprint.is_ok()) return report_error(footprint.status());
   const deploy::Footprint& f = footprint.value();
-  nlohmann::ordered_json mcu;
-  mcu["seq"] = seq;
-  mcu["weight_bytes"] = f.weight_bytes;
-  mcu["activation_peak_bytes"] = f.activation_peak_bytes;
-  mcu["total_bytes"] = f.total_bytes();
-  mcu["macs"] = f.macs;
-  mcu["weights_in"] = deploy::memory_level_name(f.weights_level);
-  mcu["activations_in"] = deploy::memory_level_name(f.activations_level);
+  nlohmann::ordered_json mcu = {{"seq", seq}};
+  mcu.update(footprint_json(f));
   if (o.json) {
     j["parameters"] = params;
     j["mcu_footprint"] = mcu;
@@ -175,12 +169,8 @@ int inspect_mobilebert_dir(const InspectOptions& o) {
     std::printf("%-12s %14lld %14lld %14lld\n", p.name, static_cast<long long>(p.count),
                 static_cast<long long>(p.count * 4), static_cast<long long>(p.count * 2));
   }
-  std::printf("\nMCU footprint of one sequence of %d tokens (BF16 graph with the classifier head; norms FP32)\n", seq);
-  std::printf("%-28s %lld (%s)\n", "weight_bytes", static_cast<long long>(f.weight_bytes), deploy::memory_level_name(f.weights_level));
-  std::printf("%-28s %lld (%s)\n", "activation_peak_bytes", static_cast<long long>(f.activation_peak_bytes),
-              deploy::memory_level_name(f.activations_level));
-  std::printf("%-28s %lld\n%-28s %lld\n", "total_bytes", static_cast<long long>(f.total_bytes()), "macs",
-              static_cast<long long>(f.macs));
+  print_footprint(f, "MCU footprint of one sequence of " + std::to_string(seq) +
+                         " tokens (BF16 graph with the classifier head; norms FP32)");
   return 0;
 }
 

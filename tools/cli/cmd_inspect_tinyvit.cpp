@@ -52,17 +52,10 @@ int inspect_tinyvit_dir(const std::string& dir, bool json) {
   for (const auto& [name, count] : parts) {
     params[name] = {{"parameters", count}, {"bytes_f32", count * 4}, {"bytes_bf16", count * 2}};
   }
-  nlohmann::ordered_json mcu;
-  mcu["weight_bytes"] = f.weight_bytes;
-  mcu["activation_peak_bytes"] = f.activation_peak_bytes;
-  mcu["total_bytes"] = f.total_bytes();
-  mcu["macs"] = f.macs;
-  mcu["weights_in"] = deploy::memory_level_name(f.weights_level);
-  mcu["activations_in"] = deploy::memory_level_name(f.activations_level);
   if (json) {
     j["parameters"] = params;
     j["buffers"] = n.buffers;
-    j["mcu_footprint"] = mcu;
+    j["mcu_footprint"] = footprint_json(f);
     std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return 0;
   }
@@ -75,13 +68,28 @@ int inspect_tinyvit_dir(const std::string& dir, bool json) {
                 static_cast<long long>(count * 4), static_cast<long long>(count * 2));
   }
   std::printf("%-12s %14lld (BatchNorm statistics, folded away at import)\n", "buffers", static_cast<long long>(n.buffers));
-  std::printf("\nMCU footprint of one image (BF16 graph; norms and attention biases FP32, BatchNorm folded)\n");
+  print_footprint(f, "MCU footprint of one image (BF16 graph; norms and attention biases FP32, BatchNorm folded)");
+  return 0;
+}
+
+nlohmann::ordered_json footprint_json(const deploy::Footprint& f) {
+  nlohmann::ordered_json mcu;
+  mcu["weight_bytes"] = f.weight_bytes;
+  mcu["activation_peak_bytes"] = f.activation_peak_bytes;
+  mcu["total_bytes"] = f.total_bytes();
+  mcu["macs"] = f.macs;
+  mcu["weights_in"] = deploy::memory_level_name(f.weights_level);
+  mcu["activations_in"] = deploy::memory_level_name(f.activations_level);
+  return mcu;
+}
+
+void print_footprint(const deploy::Footprint& f, const std::string& title) {
+  std::printf("\n%s\n", title.c_str());
   std::printf("%-28s %lld (%s)\n", "weight_bytes", static_cast<long long>(f.weight_bytes), deploy::memory_level_name(f.weights_level));
   std::printf("%-28s %lld (%s)\n", "activation_peak_bytes", static_cast<long long>(f.activation_peak_bytes),
               deploy::memory_level_name(f.activations_level));
   std::printf("%-28s %lld\n%-28s %lld\n", "total_bytes", static_cast<long long>(f.total_bytes()), "macs",
               static_cast<long long>(f.macs));
-  return 0;
 }
 
 }  // namespace bfedge::cli

@@ -27,6 +27,10 @@ struct TensorSlice {
 TensorSlice whole_tensor(std::string student_name, std::string teacher_name, std::vector<std::int64_t> shape);
 std::vector<int> first_indices(int count);  // 0, 1, …, count − 1
 
+// A keep list must keep something, stay within [0, limit) and strictly increase: otherwise an
+// error "<model> pruning: <what> …" saying which index breaks it.
+Status check_keep_list(const std::vector<int>& list, int limit, const std::string& model, const std::string& what);
+
 // `data` row-major in slice.teacher_shape → the kept elements, row-major in student_shape().
 std::vector<float> slice_f32(const TensorSlice& slice, std::span<const float> data);
 
