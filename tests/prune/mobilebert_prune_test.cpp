@@ -13,7 +13,11 @@
 #include "bfedge/io/safetensors.hpp"
 #include "bfedge/models/mobilebert.hpp"
 #include "prune_test_models.hpp"
+#include "bfedge/io/file.hpp"
+#include "bfedge/io/wordpiece.hpp"
 #include "bfedge/prune/mobilebert_prune.hpp"
+#include "bfedge/prune/student_checkpoint.hpp"
+#include "support/test_support.hpp"
 
 namespace bfedge::prune {
 namespace {
@@ -220,6 +224,46 @@ TEST(MobileBertPrune, RemovingDeadStructuresKeepsTheLogits) {
   const io::TensorTable live_student =
       table_of(slice_table(live, plan.tensors, "teacher").value(), live_student_bytes);
   EXPECT_GT(nmse(run(plan.student, live_student, student_ids), run(t, live, ids)), 1e-6);
+}
+
+// The same through folders: the teacher's config.json, model.safetensors and vocab.txt in, the
+// student's out, read back by load_mobilebert and the WordPiece loader.
+TEST(MobileBertPrune, StudentFolderLoadsAndKeepsTheLogits) {
+  const MobileBertConfig t = test_models::mobilebert_teacher();
+  const MobileBertKeep keep = pruned_keep(t);
+  Named named = random_named(t, 3);
+  make_pruned_structures_dead(t, keep, named);
+  test::TempDir teacher_dir, student_dir;
+  const auto bytes = io::encode_safetensors(tensors_of(t, named)).value();
+  ASSERT_TRUE(io::write_file_atomically(teacher_dir.file("model.safetensors"), bytes.data(), bytes.size()).is_ok());
+  const std::string config = models::mobilebert_config_json(t);
+  ASSERT_TRUE(io::write_file_atomically(teacher_dir.file("config.json"), config.data(), config.size()).is_ok());
+  std::string vocab = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n";
+  for (int i = 5; i < t.vocab_size; ++i) vocab += "word" + std::to_string(i) + "\n";
+  ASSERT_TRUE(io::write_file_atomically(teacher_dir.file("vocab.txt"), vocab.data(), vocab.size()).is_ok());
+
+  const auto plan = write_mobilebert_student(teacher_dir.path().string(), keep, student_dir.path().string());
+  ASSERT_TRUE(plan.is_ok()) << plan.status().message();
+  const auto teacher = models::load_mobilebert(teacher_dir.path().string()).value();
+  const auto student = models::load_mobilebert(student_dir.path().string());
+  ASSERT_TRUE(student.is_ok()) << student.status().message();
+  const auto student_vocab = io::WordPieceTokenizer::load(student_dir.file("vocab.txt")).value();
+  EXPECT_EQ(student_vocab.vocab_size(), student.value().config.vocab_size);
+  EXPECT_EQ(student_vocab.find("word29"), 27);  // ids 7 and 8 (word7, word8) are dropped before it
+
+  const std::vector<int> ids = {2, 10, 29, 31, 48, 3};
+  const std::vector<int> student_ids = {student_vocab.cls_id(), student_vocab.find("word10"), student_vocab.find("word29"),
+                                       student_vocab.find("word31"), student_vocab.find("word48"), student_vocab.sep_id()};
+  const auto run = [](const models::MobileBertModel& m, const std::vector<int>& tokens) {
+    models::MobileBertInputs in;
+    in.input_ids = tokens, in.batch = 1, in.seq = static_cast<int>(tokens.size());
+    return models::mobilebert_forward_f32(m.config, m.weights, in).value().logits;
+  };
+  EXPECT_LT(nmse(run(student.value(), student_ids), run(teacher, ids)), 1e-12);
+
+  const auto missing = write_mobilebert_student(student_dir.file("nowhere"), keep, student_dir.file("x"));
+  ASSERT_FALSE(missing.is_ok());
+  EXPECT_NE(missing.status().message().find("nowhere/config.json"), std::string::npos) << missing.status().message();
 }
 
 TEST(MobileBertPrune, KeepsThatHfCannotExpressAreErrors) {

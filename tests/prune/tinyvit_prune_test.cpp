@@ -13,7 +13,10 @@
 #include "bfedge/io/safetensors.hpp"
 #include "bfedge/models/tinyvit.hpp"
 #include "prune_test_models.hpp"
+#include "bfedge/io/file.hpp"
+#include "bfedge/prune/student_checkpoint.hpp"
 #include "bfedge/prune/tinyvit_prune.hpp"
+#include "support/test_support.hpp"
 
 namespace bfedge::prune {
 namespace {
@@ -224,6 +227,30 @@ TEST(TinyVitPrune, RemovingDeadInnerStructuresKeepsTheLogits) {
   const std::vector<float> want = run(t, named, nullptr), got = run(plan.student, named, &plan.tensors);
   EXPECT_LT(nmse(got, want), 1e-12);
   EXPECT_GT(nmse(live_student, live_teacher), 1e-4);  // the oracle can fail
+}
+
+TEST(TinyVitPrune, StudentFolderLoadsAndKeepsTheLogits) {
+  const TinyVitConfig t = test_models::tinyvit_teacher();
+  const TinyVitKeep keep = inner_keep(t);
+  Named named = random_named(t, 4);
+  make_inner_structures_dead(t, keep, named);
+  test::TempDir teacher_dir, student_dir;
+  const auto bytes = io::encode_safetensors(tensors_of(t, named)).value();
+  ASSERT_TRUE(io::write_file_atomically(teacher_dir.file("model.safetensors"), bytes.data(), bytes.size()).is_ok());
+  const std::string config = models::tinyvit_config_json(t);
+  ASSERT_TRUE(io::write_file_atomically(teacher_dir.file("config.json"), config.data(), config.size()).is_ok());
+  const auto plan = write_tinyvit_student(teacher_dir.path().string(), keep, student_dir.path().string());
+  ASSERT_TRUE(plan.is_ok()) << plan.status().message();
+  const auto teacher = models::load_tinyvit(teacher_dir.path().string()).value();
+  const auto student = models::load_tinyvit(student_dir.path().string());
+  ASSERT_TRUE(student.is_ok()) << student.status().message();
+  EXPECT_EQ(student.value().config.depths, (std::vector<int>{2, 1, 2, 1}));
+  std::vector<float> images(32 * 32 * 3);
+  for (std::size_t i = 0; i < images.size(); ++i) images[i] = static_cast<float>(i % 17) / 8.0f - 1.0f;
+  const auto logits = [&](const models::TinyVitModel& m) {
+    return models::tinyvit_forward_f32(m.config, m.weights, images, 1).value().logits;
+  };
+  EXPECT_LT(nmse(logits(student.value()), logits(teacher)), 1e-12);
 }
 
 TEST(TinyVitPrune, PrunedHeadsKeepTimmsPerHeadQkvLayout) {
