@@ -36,18 +36,35 @@ json run_fingerprint(const TinyVitTrainOptions& o) {
           {"max_grad_norm", o.max_grad_norm},
           {"augment", o.augment},
           {"seed", o.seed},
-          {"limit_train", o.limit_train}};
+          {"limit_train", o.limit_train},
+          {"init_from", o.init_from.empty() ? "" : fs::absolute(o.init_from).string()},
+          {"teacher", o.teacher_dir.empty() ? "" : fs::absolute(o.teacher_dir).string()},
+          {"distill_weight", o.distill_weight},
+          {"distill_temperature", o.distill_temperature}};
+}
+
+// Knowledge distillation (Hinton et al.): T² · KL(softmax(teacher / T) ‖ softmax(student / T)),
+// averaged over the batch.
+torch::Tensor distillation_loss(const torch::Tensor& student, const torch::Tensor& teacher, double temperature) {
+  namespace F = torch::nn::functional;
+  const torch::Tensor log_p = F::log_softmax(student / temperature, F::LogSoftmaxFuncOptions(1));
+  const torch::Tensor q = F::softmax(teacher / temperature, F::SoftmaxFuncOptions(1));
+  return F::kl_div(log_p, q, F::KLDivFuncOptions().reduction(torch::kBatchMean)) * (temperature * temperature);
 }
 
 LoopSettings loop_settings(const TinyVitTrainOptions& o) { return loop_settings_from(o, run_fingerprint(o)); }
 
 class TinyVitTask : public TrainingTask {
  public:
-  TinyVitTask(const TinyVitTrainOptions& o, io::ImageDataset train, io::ImageDataset test)
-      : o_(o), train_(std::move(train)), test_(std::move(test)), model_(nullptr) {}
+  // `initial` (may be empty) replaces timm's init; `teacher` (may be empty) is distilled from.
+  TinyVitTask(const TinyVitTrainOptions& o, io::ImageDataset train, io::ImageDataset test, TinyVitClassifier initial,
+              TinyVitClassifier teacher)
+      : o_(o), train_(std::move(train)), test_(std::move(test)), model_(std::move(initial)), teacher_(std::move(teacher)) {
+    if (!teacher_.is_empty()) teacher_->eval();
+  }
 
   std::shared_ptr<torch::nn::Module> build_model() override {
-    model_ = TinyVitClassifier(o_.config);
+    if (model_.is_empty()) model_ = TinyVitClassifier(o_.config);
     return model_.ptr();
   }
   bool no_weight_decay(const std::string& name) const override {
@@ -73,7 +90,17 @@ class TinyVitTask : public TrainingTask {
     const torch::Tensor images = make_batch(train_, batch, o_.augment ? &augment : nullptr, &rng);
     torch::Tensor labels = labels_of(train_, batch);
     torch::Tensor logits = model_->forward(images).logits;
-    return {torch::nn::functional::cross_entropy(logits, labels), logits, labels};
+    torch::Tensor loss = torch::nn::functional::cross_entropy(logits, labels);
+    if (!teacher_.is_empty()) {
+      torch::Tensor teacher_logits;
+      {
+        torch::NoGradGuard no_grad;
+        teacher_logits = teacher_->forward(images).logits;
+      }
+      loss = o_.distill_weight * distillation_loss(logits, teacher_logits, o_.distill_temperature) +
+             (1.0 - o_.distill_weight) * loss;
+    }
+    return {loss, logits, labels};
   }
   Status evaluate_and_export(int epoch, json& record, ProgressBar& bar) override;
 
@@ -99,7 +126,7 @@ class TinyVitTask : public TrainingTask {
 
   const TinyVitTrainOptions& o_;
   io::ImageDataset train_, test_;
-  TinyVitClassifier model_;
+  TinyVitClassifier model_, teacher_;
 };
 
 Status TinyVitTask::evaluate_and_export(int epoch, json& record, ProgressBar& bar) {
@@ -151,7 +178,39 @@ Result<io::ImageDataset> load_split(const TinyVitTrainOptions& o, const std::str
 
 }  // namespace
 
-Status train_tinyvit(const TinyVitTrainOptions& o) {
+// A folder's model that must take the run's images and classes; `what` names it in errors.
+Result<TinyVitClassifier> import_matching(const std::string& dir, const models::TinyVitConfig& run, const char* what) {
+  Result<TinyVitClassifier> model = import_tinyvit(dir);
+  if (!model.is_ok()) return model.status();
+  const models::TinyVitConfig& c = model.value()->config();
+  if (c.num_classes != run.num_classes || c.in_chans != run.in_chans || c.image_height != run.image_height ||
+      c.image_width != run.image_width) {
+    return invalid_argument(std::string(what) + " " + dir + ": its model takes " + std::to_string(c.image_height) + "x" +
+                            std::to_string(c.image_width) + "x" + std::to_string(c.in_chans) + " images and " +
+                            std::to_string(c.num_classes) + " classes, the data " + std::to_string(run.image_height) +
+                            "x" + std::to_string(run.image_width) + "x" + std::to_string(run.in_chans) + " and " +
+                            std::to_string(run.num_classes));
+  }
+  return model;
+}
+
+Status train_tinyvit(const TinyVitTrainOptions& options) {
+  TinyVitTrainOptions o = options;
+  if (o.distill_weight < 0 || o.distill_weight > 1 || o.distill_temperature <= 0) {
+    return invalid_argument("train tinyvit: the distillation weight must be in [0, 1] and the temperature above 0");
+  }
+  TinyVitClassifier initial(nullptr), teacher(nullptr);
+  if (!o.init_from.empty()) {  // the run trains this model: its config is the run's
+    Result<TinyVitClassifier> start = import_matching(o.init_from, o.config, "--init-from");
+    if (!start.is_ok()) return start.status();
+    initial = std::move(start.value());
+    o.config = initial->config();
+  }
+  if (!o.teacher_dir.empty()) {
+    Result<TinyVitClassifier> t = import_matching(o.teacher_dir, o.config, "--teacher");
+    if (!t.is_ok()) return t.status();
+    teacher = std::move(t.value());
+  }
   BFEDGE_RETURN_IF_ERROR(models::validate_tinyvit_config(o.config, "--config"));
   BFEDGE_RETURN_IF_ERROR(prepare_output_dir(loop_settings(o)));
   Result<io::ImageDataset> train = load_split(o, "train", o.limit_train);
@@ -165,7 +224,7 @@ Status train_tinyvit(const TinyVitTrainOptions& o) {
                             std::to_string(o.config.image_height) + "x" + std::to_string(o.config.image_width) + "x" +
                             std::to_string(o.config.in_chans));
   }
-  TinyVitTask task(o, std::move(train.value()), std::move(test.value()));
+  TinyVitTask task(o, std::move(train.value()), std::move(test.value()), std::move(initial), std::move(teacher));
   try {
     return run_training_loop(loop_settings(o), task);
   } catch (const std::exception& e) {

@@ -94,5 +94,45 @@ TEST(TinyVitTrainer, RefusesImagesTheConfigDoesNotTake) {
   EXPECT_EQ(s.message(), "fashion-mnist: images are 28x28x1, the config takes 32x32x3");
 }
 
+// The first logged loss of a run (its first "train" window, one step with log_every = 1).
+double first_loss(const std::string& out_dir) {
+  std::ifstream log(out_dir + "/train.jsonl");
+  for (std::string line; std::getline(log, line);) {
+    if (line.find("\"event\":\"train\"") != std::string::npos) return std::stod(line.substr(line.find("\"loss\":") + 7));
+  }
+  ADD_FAILURE() << "no train window in " << out_dir;
+  return -1;
+}
+
+// Distillation: a student that starts as the teacher is nearly its copy (only BatchNorm's batch vs
+// running statistics differ) and starts with a far smaller distillation loss than a fresh model;
+// a teacher for other images or classes is refused in one line naming it.
+TEST(TinyVitTrainer, DistillsFromATeacherAndStartsFromAFolder) {
+  if (!have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const fs::path root = fresh_dir("tinyvit-distill");
+  TinyVitTrainOptions teacher = tiny_options(root / "teacher");
+  teacher.epochs = 2, teacher.limit_train = 960;  // past chance: logits far from uniform
+  ASSERT_TRUE(train_tinyvit(teacher).is_ok());
+  const auto distill = [&](const std::string& name, const std::string& init_from) {
+    TinyVitTrainOptions o = tiny_options(root / name);
+    o.teacher_dir = teacher.out_dir, o.init_from = init_from;
+    o.distill_weight = 1.0, o.distill_temperature = 1.0, o.log_every = 1, o.stop_after_steps = 1, o.learning_rate = 1e-9;
+    EXPECT_EQ(train_tinyvit(o).code(), ErrorCode::interrupted);
+    return first_loss(o.out_dir);
+  };
+  const double copy = distill("copy", teacher.out_dir), fresh = distill("fresh", "");
+  std::printf("distillation loss at step 1: student = teacher %.4f, fresh student %.4f\n", copy, fresh);
+  EXPECT_LT(copy, 0.03);       // measured 0.009 (BatchNorm: batch vs running statistics)
+  EXPECT_GT(fresh, 5 * copy);  // measured 0.081
+
+  TinyVitTrainOptions other = tiny_options(root / "other");
+  other.config.num_classes = 5;
+  other.config.label_names.resize(5);
+  other.epochs = 1;
+  other.teacher_dir = teacher.out_dir;
+  EXPECT_EQ(train_tinyvit(other).message(), "--teacher " + teacher.out_dir +
+                                                ": its model takes 28x28x1 images and 10 classes, the data 28x28x1 and 5");
+}
+
 }  // namespace
 }  // namespace bfedge::train

@@ -8,7 +8,10 @@
 //     biases), warm-up then linear decay, clipping, OUT/train.jsonl, a progress bar, checkpoints
 //     and an exact --resume;
 //   - after each epoch the model is exported to OUT in timm's layout (config.json,
-//     model.safetensors) that models::load_tinyvit reads.
+//     model.safetensors) that models::load_tinyvit reads;
+//   - for pruning (docs/adr/0009): init_from starts from a checkpoint folder (a pruned student)
+//     instead of timm's init, and teacher_dir adds knowledge distillation from a trained model:
+//     loss = w · T² · KL(softmax(teacher / T) ‖ softmax(student / T)) + (1 − w) · cross-entropy.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +46,10 @@ struct TinyVitTrainOptions {
   int limit_train = 0;  // N training images spread evenly over the split (0: all)
   int limit_test = 0;   // N test images spread evenly over the split (0: all)
   bool resume = false;
+  std::string init_from;    // a TinyViT folder whose weights (and config) the run starts from
+  std::string teacher_dir;  // a TinyViT folder to distill from (same images and classes)
+  double distill_weight = 0.9;
+  double distill_temperature = 4.0;
 };
 
 Status train_tinyvit(const TinyVitTrainOptions& options);
