@@ -1,0 +1,97 @@
+// The pruning search's strategies over a declarative space (docs/adr/0009), model-free: a space is
+// a list of axes, each with its values from the dense one down; a candidate (Point) picks one value
+// per axis. Strategies propose rounds of candidates and read back their evaluations (footprint,
+// MACs, accuracy), so that a round can run in parallel (MPI workers) and a killed search can replay
+// its stored results. Deterministic per seed.
+//   greedy  staged: from the dense point, each round tries one step down on every axis still
+//           movable; the step that keeps accuracy within max_drop and saves the most bytes per
+//           point of accuracy lost is taken ("most redundant first"); stops when no step is
+//           acceptable or the budget is met and nothing more can be saved;
+//   random  `trials` points drawn uniformly (distinct), in rounds of `parallel`;
+//   evolve  a population seeded at random, then children by crossover and one-step mutations of
+//           parents chosen by tournament (feasible and smaller first).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "bfedge/core/status.hpp"
+
+namespace bfedge::prune {
+
+struct Axis {
+  std::string name;
+  std::vector<double> values;  // values[0] is the dense model's
+};
+using SearchSpace = std::vector<Axis>;
+using Point = std::vector<int>;  // an index into each axis' values
+
+// {"axis": value, …} in axis order: the candidate's canonical spec (the results store's key).
+std::string point_json(const SearchSpace& space, const Point& point);
+double axis_value(const SearchSpace& space, const Point& point, const std::string& axis);
+
+struct Evaluation {
+  std::int64_t total_bytes = 0;  // weights + activation peak (deploy::FootprintModel)
+  std::int64_t macs = 0;
+  double accuracy = 0;  // percent
+  bool failed = false;  // the candidate could not be built or trained
+};
+
+struct Constraints {
+  std::int64_t budget_bytes = 0;  // 0: none
+  double max_drop = 1.0;          // accuracy points below the dense model's
+};
+
+enum class Strategy { greedy, random, evolve };
+Result<Strategy> parse_strategy(const std::string& name);  // "greedy", "random", "evolve"
+
+struct StrategyOptions {
+  Strategy strategy = Strategy::greedy;
+  int trials = 32;    // random and evolve: candidates in all
+  int parallel = 4;   // random and evolve: candidates per round
+  std::uint64_t seed = 1;
+};
+
+class Search {
+ public:
+  Search(SearchSpace space, Constraints constraints, StrategyOptions options, double dense_accuracy);
+
+  // The next round of candidates not yet evaluated; empty when the search is over.
+  std::vector<Point> next_round();
+  // Records a candidate's evaluation (from this round or replayed from the store).
+  void record(const Point& point, const Evaluation& evaluation);
+
+  // Feasible: within max_drop of the dense model and the budget.
+  bool feasible(const Evaluation& e) const;
+  // The smallest feasible candidate evaluated so far.
+  std::optional<Point> best() const;
+  // Candidates no other beats on both total bytes (smaller) and accuracy (higher).
+  std::vector<Point> pareto_front() const;
+  const std::map<Point, Evaluation>& evaluated() const { return evaluated_; }
+
+ private:
+  std::vector<Point> greedy_round();
+  std::vector<Point> random_round();
+  std::vector<Point> evolve_round();
+  Point random_point();
+  std::uint64_t next_random();
+  std::vector<Point> fresh(std::vector<Point> points);  // drops evaluated and repeated points
+
+  SearchSpace space_;
+  Constraints constraints_;
+  StrategyOptions options_;
+  double dense_accuracy_;
+  std::map<Point, Evaluation> evaluated_;
+  Point current_;  // greedy: the accepted point
+  std::vector<Point> pending_;  // greedy: the round being evaluated
+  int proposed_ = 0;            // random/evolve: candidates proposed so far
+  std::set<Point> proposed_points_;  // random/evolve: every point proposed (replays regenerate them)
+  std::uint64_t rng_;
+  bool done_ = false;
+};
+
+}  // namespace bfedge::prune
