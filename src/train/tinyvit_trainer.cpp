@@ -43,14 +43,6 @@ json run_fingerprint(const TinyVitTrainOptions& o) {
           {"distill_temperature", o.distill_temperature}};
 }
 
-// Knowledge distillation (Hinton et al.): T² · KL(softmax(teacher / T) ‖ softmax(student / T)),
-// averaged over the batch.
-torch::Tensor distillation_loss(const torch::Tensor& student, const torch::Tensor& teacher, double temperature) {
-  namespace F = torch::nn::functional;
-  const torch::Tensor log_p = F::log_softmax(student / temperature, F::LogSoftmaxFuncOptions(1));
-  const torch::Tensor q = F::softmax(teacher / temperature, F::SoftmaxFuncOptions(1));
-  return F::kl_div(log_p, q, F::KLDivFuncOptions().reduction(torch::kBatchMean)) * (temperature * temperature);
-}
 
 LoopSettings loop_settings(const TinyVitTrainOptions& o) { return loop_settings_from(o, run_fingerprint(o)); }
 

@@ -264,6 +264,13 @@ Status prepare_output_dir(const LoopSettings& s) {
   return Status::ok();
 }
 
+torch::Tensor distillation_loss(const torch::Tensor& student, const torch::Tensor& teacher, double temperature) {
+  namespace F = torch::nn::functional;
+  const torch::Tensor log_p = F::log_softmax(student / temperature, F::LogSoftmaxFuncOptions(1));
+  const torch::Tensor q = F::softmax(teacher / temperature, F::SoftmaxFuncOptions(1));
+  return F::kl_div(log_p, q, F::KLDivFuncOptions().reduction(torch::kBatchMean)) * (temperature * temperature);
+}
+
 Status run_training_loop(const LoopSettings& s, TrainingTask& task) {
   if (s.epochs < 1 || s.batch_size < 1 || s.learning_rate <= 0 || s.log_every < 1) {
     return invalid_argument("train: epochs, batch size and log interval must be positive, learning rate above 0");

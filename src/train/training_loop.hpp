@@ -74,6 +74,10 @@ class TrainingTask {
   virtual Status evaluate_and_export(int epoch, nlohmann::json& record, ProgressBar& bar) = 0;
 };
 
+// Knowledge distillation (Hinton et al.): T² · KL(softmax(teacher / T) ‖ softmax(student / T)),
+// averaged over the batch's rows; logits (rows, classes).
+torch::Tensor distillation_loss(const torch::Tensor& student, const torch::Tensor& teacher, double temperature);
+
 // Runs or resumes the loop. Ok when every epoch is done; ErrorCode::interrupted when stopped (a
 // checkpoint was written); other errors name the file or the problem.
 Status run_training_loop(const LoopSettings& settings, TrainingTask& task);

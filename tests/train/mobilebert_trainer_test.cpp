@@ -7,6 +7,9 @@
 
 #include "bfedge/io/file.hpp"
 #include "bfedge/models/mobilebert.hpp"
+#include "bfedge/io/safetensors.hpp"
+#include "bfedge/prune/importance.hpp"
+#include "bfedge/prune/student_checkpoint.hpp"
 
 namespace bfedge::train {
 namespace {
@@ -142,6 +145,64 @@ TEST(MobileBertTrainer, BadInputIsOneLineNamingTheFile) {
   resume.options.resume = true;
   s = train_mobilebert(resume.options);
   EXPECT_NE(s.message().find("no checkpoint to resume"), std::string::npos) << s.message();
+}
+
+// The first logged loss of a run (its first "train" window, log_every = 1).
+double first_loss(const std::string& out_dir) {
+  std::ifstream log(out_dir + "/train.jsonl");
+  for (std::string line; std::getline(log, line);) {
+    if (line.find("\"event\":\"train\"") != std::string::npos) return std::stod(line.substr(line.find("\"loss\":") + 7));
+  }
+  ADD_FAILURE() << "no train window in " << out_dir;
+  return -1;
+}
+
+// Distillation into pruned students. A student that is the teacher (every index kept, no
+// dropout) has a distillation loss of 0 at step 1, which also checks the teacher-to-student id
+// map; a student with one layer and a vocabulary without "the" and "very" (mapped to its [UNK])
+// learns the task from the teacher and exports its smaller vocab.txt.
+TEST(MobileBertTrainer, DistillsIntoPrunedStudents) {
+  TinyTask t = tiny_task("distill");
+  t.options.epochs = 30;
+  t.options.config.attention_probs_dropout_prob = 0.0;
+  ASSERT_TRUE(train_mobilebert(t.options).is_ok());
+  const std::string teacher = t.options.out_dir;
+  const models::MobileBertConfig config = models::load_mobilebert(teacher).value().config;
+  const auto student_run = [&](const std::string& name, const prune::MobileBertKeep& keep) {
+    const std::string student = (t.dir / (name + "-start")).string();
+    const auto plan = prune::write_mobilebert_student(teacher, keep, student);
+    EXPECT_TRUE(plan.is_ok()) << plan.status().message();
+    MobileBertTrainOptions o = t.options;
+    o.out_dir = (t.dir / name).string();
+    o.init_from = student, o.teacher_dir = teacher;
+    return o;
+  };
+  MobileBertTrainOptions copy = student_run("copy", prune::mobilebert_keep_all(config));
+  copy.distill_weight = 1.0, copy.log_every = 1, copy.stop_after_steps = 1;
+  EXPECT_EQ(train_mobilebert(copy).code(), ErrorCode::interrupted);
+  EXPECT_LT(first_loss(copy.out_dir), 1e-6);
+
+  prune::MobileBertShape shape;
+  shape.layers = 1, shape.heads = 2, shape.head_size = 8, shape.intermediate = 16, shape.ffns = 1;
+  shape.hidden = 16, shape.embedding = 8, shape.positions = 16, shape.vocab = {0, 1, 2, 3, 4, 5, 6, 7};  // no "very", "the"
+  const auto importance = prune::magnitude_importance(
+      prune::mobilebert_spaces(config), io::load_safetensors(teacher + "/model.safetensors").value(), "teacher");
+  ASSERT_TRUE(importance.is_ok()) << importance.status().message();
+  MobileBertTrainOptions small = student_run("small", prune::select_mobilebert_keep(config, importance.value(), shape).value());
+  small.epochs = 10;
+  const Status s = train_mobilebert(small);
+  ASSERT_TRUE(s.is_ok()) << s.message();
+  const auto model = models::load_mobilebert(small.out_dir);
+  ASSERT_TRUE(model.is_ok()) << model.status().message();
+  EXPECT_EQ(model.value().config.num_hidden_layers, 1);
+  EXPECT_EQ(model.value().config.vocab_size, 8);
+  std::ifstream log(small.out_dir + "/train.jsonl");
+  std::string line, last_eval;
+  while (std::getline(log, line)) {
+    if (line.find("\"event\":\"eval\"") != std::string::npos) last_eval = line;
+  }
+  ASSERT_NE(last_eval.find("dev_accuracy"), std::string::npos);
+  EXPECT_GE(std::stod(last_eval.substr(last_eval.find("\"dev_accuracy\":") + 15)), 75.0) << last_eval;
 }
 
 }  // namespace

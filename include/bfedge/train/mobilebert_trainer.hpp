@@ -12,7 +12,13 @@
 //   - OUT/checkpoint/: model, optimizer and position, rewritten every checkpoint_minutes, on
 //     SIGINT/SIGTERM and when max_minutes runs out; --resume continues from it;
 //   - after each epoch the dev set is evaluated and the model exported to OUT in the HF layout
-//     (config.json, model.safetensors, vocab.txt) that models::load_mobilebert reads.
+//     (config.json, model.safetensors, vocab.txt) that models::load_mobilebert reads;
+//   - for pruning (docs/adr/0009): init_from starts from a folder (a pruned student: its config,
+//     weights and vocab.txt), and teacher_dir adds knowledge distillation from a trained model,
+//     loss = w · T² · KL(softmax(teacher / T) ‖ softmax(student / T)) + (1 − w) · cross-entropy.
+//     With a teacher the training texts are tokenized with the teacher's vocab.txt and mapped to
+//     the student's ids piece by piece ([UNK] for a piece the student lacks); the dev set is
+//     tokenized with the student's own vocab.txt, as `bfedge eval` will.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +50,10 @@ struct MobileBertTrainOptions {
   long stop_after_steps = 0;  // stop (with a checkpoint) after this many steps of this run; 0: none
   int limit_train = 0;        // use only the first N training sentences; 0: all
   bool resume = false;
+  std::string init_from;    // a MobileBERT folder to start from; its config and vocab.txt are the run's
+  std::string teacher_dir;  // a MobileBERT folder to distill from (the same labels)
+  double distill_weight = 0.9;
+  double distill_temperature = 4.0;
 };
 
 // Runs (or resumes) training. Returns ok when every epoch is done; an error otherwise, with
