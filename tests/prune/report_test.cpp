@@ -1,0 +1,81 @@
+// The report files: CSV quoting and one row per candidate, JSON with the spec embedded as JSON,
+// and an SVG that is well-formed (every element closed, in order), has a circle per candidate,
+// the front's line through its points in size order, and escapes what it prints.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "bfedge/io/file.hpp"
+#include "bfedge/prune/report.hpp"
+#include "support/test_support.hpp"
+
+namespace bfedge::prune {
+namespace {
+
+std::vector<ReportRow> rows() {
+  std::vector<ReportRow> r(4);
+  r[0] = {R"({"layers":24})", 50'000'000, 49'500'000, 500'000, 2'700'000'000, 80.5, true, true, true, false};
+  r[1] = {R"({"layers":4})", 2'000'000, 1'900'000, 100'000, 90'000'000, 79.9, true, true, false, true};
+  r[2] = {R"({"layers":8})", 9'000'000, 8'800'000, 200'000, 500'000'000, 79.0, false, true, false, false};
+  r[3] = {R"({"layers":1,"note":"<&>"})", 300'000, 250'000, 50'000, 10'000'000, 70.0, true, false, false, false};
+  return r;
+}
+
+// Tags open and close in order (a small check of well-formedness: no text tricks in the output).
+bool balanced(const std::string& svg) {
+  std::vector<std::string> open;
+  const std::regex tag(R"(<(/?)([a-zA-Z]+)[^>]*?(/?)>)");
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), tag); it != std::sregex_iterator(); ++it) {
+    const std::smatch& m = *it;
+    if (m[3] == "/") continue;  // self-closed
+    if (m[1] == "/") {
+      if (open.empty() || open.back() != m[2]) return false;
+      open.pop_back();
+    } else {
+      open.push_back(m[2]);
+    }
+  }
+  return open.empty();
+}
+
+TEST(PruneReport, CsvJsonAndSvgDescribeEveryCandidate) {
+  const std::string csv = report_csv(rows());
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 5);
+  EXPECT_NE(csv.find(R"("{""layers"":4}",2000000,1900000,100000,90000000,79.9000,1,1,0,1)"), std::string::npos) << csv;
+  const std::string json = report_json(rows());
+  EXPECT_NE(json.find(R"({"spec": {"layers":24}, "total_bytes": 50000000)"), std::string::npos) << json;
+  const std::string svg = report_svg(rows(), "MobileBERT <SST-2>");
+  EXPECT_TRUE(balanced(svg.substr(svg.find("<svg")))) << svg;
+  EXPECT_EQ(std::count(svg.begin(), svg.end(), '\n') > 10, true);
+  std::size_t circles = 0;
+  for (std::size_t at = svg.find("<circle"); at != std::string::npos; at = svg.find("<circle", at + 1)) ++circles;
+  EXPECT_EQ(circles, 4u);
+  EXPECT_NE(svg.find("MobileBERT &lt;SST-2&gt;"), std::string::npos);
+  EXPECT_NE(svg.find("&lt;&amp;&gt;"), std::string::npos);
+  EXPECT_NE(svg.find(">dense<"), std::string::npos);
+  EXPECT_NE(svg.find(">chosen<"), std::string::npos);
+  // The front's line visits its three points from the smallest: 300 kB, 2 MB, 50 MB.
+  const std::smatch line = [&] {
+    std::smatch m;
+    std::regex_search(svg, m, std::regex(R"re(<polyline[^>]*points="([^"]*)")re"));
+    return m;
+  }();
+  ASSERT_EQ(line.size(), 2u);
+  std::vector<double> xs;
+  const std::string points = line[1];
+  const std::regex pair(R"(([0-9.]+),([0-9.]+))");
+  for (auto it = std::sregex_iterator(points.begin(), points.end(), pair); it != std::sregex_iterator(); ++it) {
+    xs.push_back(std::stod((*it)[1]));
+  }
+  ASSERT_EQ(xs.size(), 3u);
+  EXPECT_TRUE(xs[0] < xs[1] && xs[1] < xs[2]);
+  EXPECT_TRUE(balanced(report_svg({}, "empty").substr(report_svg({}, "empty").find("<svg"))));
+
+  test::TempDir dir;
+  ASSERT_TRUE(write_report(dir.path().string(), rows(), "t").is_ok());
+  EXPECT_EQ(io::read_file(dir.file("front.csv")).value().size(), csv.size());
+  EXPECT_FALSE(write_report(dir.file("missing/dir"), rows(), "t").is_ok());
+}
+
+}  // namespace
+}  // namespace bfedge::prune
