@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "bfedge/io/file.hpp"
+#include "train_log.hpp"
 #include "bfedge/models/mobilebert.hpp"
 #include "bfedge/io/safetensors.hpp"
 #include "bfedge/prune/importance.hpp"
@@ -147,16 +148,6 @@ TEST(MobileBertTrainer, BadInputIsOneLineNamingTheFile) {
   EXPECT_NE(s.message().find("no checkpoint to resume"), std::string::npos) << s.message();
 }
 
-// The first logged loss of a run (its first "train" window, log_every = 1).
-double first_loss(const std::string& out_dir) {
-  std::ifstream log(out_dir + "/train.jsonl");
-  for (std::string line; std::getline(log, line);) {
-    if (line.find("\"event\":\"train\"") != std::string::npos) return std::stod(line.substr(line.find("\"loss\":") + 7));
-  }
-  ADD_FAILURE() << "no train window in " << out_dir;
-  return -1;
-}
-
 // Distillation into pruned students. A student that is the teacher (every index kept, no
 // dropout) has a distillation loss of 0 at step 1, which also checks the teacher-to-student id
 // map; a student with one layer and a vocabulary without "the" and "very" (mapped to its [UNK])
@@ -180,7 +171,7 @@ TEST(MobileBertTrainer, DistillsIntoPrunedStudents) {
   MobileBertTrainOptions copy = student_run("copy", prune::mobilebert_keep_all(config));
   copy.distill_weight = 1.0, copy.log_every = 1, copy.stop_after_steps = 1;
   EXPECT_EQ(train_mobilebert(copy).code(), ErrorCode::interrupted);
-  EXPECT_LT(first_loss(copy.out_dir), 1e-6);
+  EXPECT_LT(first_logged_loss(copy.out_dir), 1e-6);
 
   prune::MobileBertShape shape;
   shape.layers = 1, shape.heads = 2, shape.head_size = 8, shape.intermediate = 16, shape.ffns = 1;

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "bfedge/io/file.hpp"
+#include "train_log.hpp"
 #include "bfedge/io/image_dataset.hpp"
 #include "bfedge/models/tinyvit.hpp"
 
@@ -94,16 +95,6 @@ TEST(TinyVitTrainer, RefusesImagesTheConfigDoesNotTake) {
   EXPECT_EQ(s.message(), "fashion-mnist: images are 28x28x1, the config takes 32x32x3");
 }
 
-// The first logged loss of a run (its first "train" window, one step with log_every = 1).
-double first_loss(const std::string& out_dir) {
-  std::ifstream log(out_dir + "/train.jsonl");
-  for (std::string line; std::getline(log, line);) {
-    if (line.find("\"event\":\"train\"") != std::string::npos) return std::stod(line.substr(line.find("\"loss\":") + 7));
-  }
-  ADD_FAILURE() << "no train window in " << out_dir;
-  return -1;
-}
-
 // Distillation: a student that starts as the teacher is nearly its copy (only BatchNorm's batch vs
 // running statistics differ) and starts with a far smaller distillation loss than a fresh model;
 // a teacher for other images or classes is refused in one line naming it.
@@ -118,7 +109,7 @@ TEST(TinyVitTrainer, DistillsFromATeacherAndStartsFromAFolder) {
     o.teacher_dir = teacher.out_dir, o.init_from = init_from;
     o.distill_weight = 1.0, o.distill_temperature = 1.0, o.log_every = 1, o.stop_after_steps = 1, o.learning_rate = 1e-9;
     EXPECT_EQ(train_tinyvit(o).code(), ErrorCode::interrupted);
-    return first_loss(o.out_dir);
+    return first_logged_loss(o.out_dir);
   };
   const double copy = distill("copy", teacher.out_dir), fresh = distill("fresh", "");
   std::printf("distillation loss at step 1: student = teacher %.4f, fresh student %.4f\n", copy, fresh);

@@ -75,6 +75,17 @@ CLI::Option* add_optional_int_option(CLI::App& command, const std::string& names
   return add_integer_option<int>(command, names, target, lo, hi, help, range);
 }
 
+void add_distillation_options(CLI::App& command, const std::string& model, DistillationOptions& o) {
+  command.add_option("--init-from", o.init_from, "start from this " + model + " folder (a pruned student) instead of a "
+                                                 "fresh model: its weights, config" + (model == "MobileBERT" ? " and vocab.txt" : ""));
+  command.add_option("--teacher", o.teacher, "distill from this trained " + model + " folder (the same data and classes)");
+  add_real_option(command, "--distill-weight", o.weight, 0.0, 1.0,
+                  "with --teacher: the distillation term's weight (the labels' cross-entropy gets the rest)", "0..1")
+      ->default_str("0.9");
+  add_real_option(command, "--distill-temperature", o.temperature, 1e-3, 100.0, "with --teacher: softmax temperature",
+                  "(0, 100]")->default_str("4");
+}
+
 CLI::Option* add_real_option(CLI::App& command, const std::string& names, float& target, double lo,
                              double hi, const std::string& help, const std::string& range) {
   const std::string option = names.substr(0, names.find(','));

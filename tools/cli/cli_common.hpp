@@ -84,6 +84,14 @@ CLI::Option* add_optional_int_option(CLI::App& command, const std::string& names
 CLI::Option* add_real_option(CLI::App& command, const std::string& names, float& target, double lo,
                              double hi, const std::string& help, const std::string& range);
 
+// Pruning's recovery options of `bfedge train MODEL`: --init-from (a pruned student folder),
+// --teacher, --distill-weight (default 0.9) and --distill-temperature (default 4).
+struct DistillationOptions {
+  std::string init_from, teacher;
+  float weight = 0.9f, temperature = 4.0f;
+};
+void add_distillation_options(CLI::App& command, const std::string& model, DistillationOptions& options);
+
 // An empty file name is a usage error naming the option (the loaders would say ": cannot open").
 Status check_file_name(std::string_view option, const std::string& path);
 

@@ -23,7 +23,7 @@ struct TrainOptions {
   std::vector<std::string> overrides;
   std::vector<std::string> label_names;
   float learning_rate = 2e-4f, warmup = 0.1f, weight_decay = 0.01f, max_minutes = 0, checkpoint_minutes = 10;
-  float distill_weight = 0.9f, distill_temperature = 4.0f;
+  DistillationOptions distill;
   train::MobileBertTrainOptions run;
   CLI::Option* max_length_option = nullptr;  // given: checked; absent: capped to the model
 };
@@ -70,8 +70,10 @@ int run_train(TrainOptions& o) {
   r.weight_decay = o.weight_decay;
   r.max_minutes = o.max_minutes;
   r.checkpoint_minutes = o.checkpoint_minutes;
-  r.distill_weight = o.distill_weight;
-  r.distill_temperature = o.distill_temperature;
+  r.init_from = o.distill.init_from;
+  r.teacher_dir = o.distill.teacher;
+  r.distill_weight = o.distill.weight;
+  r.distill_temperature = o.distill.temperature;
   const Status status = torch_component::train_mobilebert(r);
   if (!status.is_ok()) return report_error(status);
   std::fprintf(stderr, "bfedge: trained model in %s (config.json, model.safetensors, vocab.txt); log %s/train.jsonl\n",
@@ -120,14 +122,7 @@ Command add_train_command(CLI::App& app) {
   mobilebert->add_option("--set", o->overrides, "config override KEY=VALUE (config.json keys, e.g. num_hidden_layers=4); "
                                                 "repeatable");
   mobilebert->add_option("--labels", o->label_names, "label names by index, e.g. --labels negative positive");
-  mobilebert->add_option("--init-from", r.init_from, "start from this MobileBERT folder (a pruned student): its weights, "
-                                                     "config and vocab.txt replace --set, --labels and --vocab");
-  mobilebert->add_option("--teacher", r.teacher_dir, "distill from this trained MobileBERT folder (same labels; its own vocab.txt)");
-  add_real_option(*mobilebert, "--distill-weight", o->distill_weight, 0.0, 1.0,
-                  "with --teacher: the distillation term's weight (the labels' cross-entropy gets the rest)", "0..1")
-      ->default_str("0.9");
-  add_real_option(*mobilebert, "--distill-temperature", o->distill_temperature, 1e-3, 100.0,
-                  "with --teacher: softmax temperature", "(0, 100]")->default_str("4");
+  add_distillation_options(*mobilebert, "MobileBERT", o->distill);
   std::function<int()> tinyvit = add_train_tinyvit_command(*train);
   return {train, [o, mobilebert, tinyvit] { return mobilebert->parsed() ? run_train(*o) : tinyvit(); }};
 }

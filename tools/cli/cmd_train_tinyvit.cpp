@@ -14,7 +14,7 @@ struct TinyVitTrainCli {
   TinyVitTrainCli() { run.threads = 1; }
   std::string dataset = "cifar10", architecture = "tiny_vit_5m_224", data, out;
   float learning_rate = 1e-3f, warmup = 0.05f, weight_decay = 0.05f, max_minutes = 0, checkpoint_minutes = 10;
-  float distill_weight = 0.9f, distill_temperature = 4.0f;
+  DistillationOptions distill;
   bool no_augment = false;
   train::TinyVitTrainOptions run;
 };
@@ -36,8 +36,10 @@ int run_train_tinyvit(TinyVitTrainCli& o) {
   r.max_minutes = o.max_minutes;
   r.checkpoint_minutes = o.checkpoint_minutes;
   r.augment = !o.no_augment;
-  r.distill_weight = o.distill_weight;
-  r.distill_temperature = o.distill_temperature;
+  r.init_from = o.distill.init_from;
+  r.teacher_dir = o.distill.teacher;
+  r.distill_weight = o.distill.weight;
+  r.distill_temperature = o.distill.temperature;
   const Status status = torch_component::train_tinyvit(r);
   if (!status.is_ok()) return report_error(status);
   std::fprintf(stderr, "bfedge: trained model in %s (config.json, model.safetensors); log %s/train.jsonl\n", o.out.c_str(),
@@ -80,14 +82,7 @@ std::function<int()> add_train_tinyvit_command(CLI::App& train) {
   add_integer_option<long>(*app, "--stop-after", r.stop_after_steps, 0, 1000000000,
                            "stop with a checkpoint after N steps of this run (0: no limit)");
   app->add_flag("--resume", r.resume, "continue from OUT/checkpoint with the same settings");
-  app->add_option("--init-from", r.init_from, "start from this TinyViT folder's weights and config (a pruned student) "
-                                              "instead of timm's init");
-  app->add_option("--teacher", r.teacher_dir, "distill from this trained TinyViT folder (same images and classes)");
-  add_real_option(*app, "--distill-weight", o->distill_weight, 0.0, 1.0,
-                  "with --teacher: the distillation term's weight (the labels' cross-entropy gets the rest)", "0..1")
-      ->default_str("0.9");
-  add_real_option(*app, "--distill-temperature", o->distill_temperature, 1e-3, 100.0, "with --teacher: softmax temperature",
-                  "(0, 100]")->default_str("4");
+  add_distillation_options(*app, "TinyViT", o->distill);
   return [o] { return run_train_tinyvit(*o); };
 }
 
