@@ -39,6 +39,16 @@ Point smallest_point(const SearchSpace& space) {
   return p;
 }
 
+Status check_budget_reachable(const SearchSpace& space, std::int64_t budget_bytes, const deploy::Footprint& smallest) {
+  if (budget_bytes <= 0 || smallest.total_bytes() <= budget_bytes) return Status::ok();
+  return invalid_argument("--budget-bytes " + std::to_string(budget_bytes) +
+                          ": no candidate can fit; the smallest in the search space, " +
+                          point_json(space, smallest_point(space)) + ", needs " +
+                          std::to_string(smallest.total_bytes()) + " bytes (weights " +
+                          std::to_string(smallest.weight_bytes) + " + activation peak " +
+                          std::to_string(smallest.activation_peak_bytes) + ")");
+}
+
 SearchSpace tinyvit_search_space(const models::TinyVitConfig& t) {
   SearchSpace s;
   for (int i = 0; i < t.stages(); ++i) s.push_back({"depth." + std::to_string(i), down(t.depths[static_cast<std::size_t>(i)], 1, 1)});

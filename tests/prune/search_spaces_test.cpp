@@ -41,6 +41,18 @@ TEST(PruneSearchSpaces, TinyVitPointsAreValidConfigsFromTheTeacherDown) {
   std::printf("TinyViT CIFAR-10 space: dense %lld bytes, smallest %lld (%s)\n", static_cast<long long>(dense_bytes),
               static_cast<long long>(small_bytes), point_json(s, smallest_point(s)).c_str());
   EXPECT_LT(small_bytes, dense_bytes / 20);
+
+  // A budget below the smallest candidate is refused up front, with the footprint it reaches.
+  const deploy::Footprint f = model.tinyvit(smallest).value();
+  EXPECT_TRUE(check_budget_reachable(s, small_bytes, f).is_ok());
+  EXPECT_TRUE(check_budget_reachable(s, 0, f).is_ok());
+  const Status refused = check_budget_reachable(s, small_bytes - 1, f);
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_EQ(refused.message(), "--budget-bytes " + std::to_string(small_bytes - 1) +
+                                   ": no candidate can fit; the smallest in the search space, " +
+                                   point_json(s, smallest_point(s)) + ", needs " + std::to_string(small_bytes) +
+                                   " bytes (weights " + std::to_string(f.weight_bytes) + " + activation peak " +
+                                   std::to_string(f.activation_peak_bytes) + ")");
 }
 
 TEST(PruneSearchSpaces, MobileBertPointsAreValidConfigsFromTheTeacherDown) {

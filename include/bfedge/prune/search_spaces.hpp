@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "bfedge/core/status.hpp"
+#include "bfedge/deploy/footprint.hpp"
 #include "bfedge/models/mobilebert_config.hpp"
 #include "bfedge/models/tinyvit_config.hpp"
 #include "bfedge/prune/importance.hpp"
@@ -32,5 +33,9 @@ Result<models::MobileBertConfig> mobilebert_candidate_config(const models::Mobil
 
 // The point with every axis at its last (smallest) value.
 Point smallest_point(const SearchSpace& space);
+
+// Ok when the space's smallest candidate (`smallest`, its footprint) fits `budget_bytes` (0: no
+// budget); otherwise an error saying the smallest footprint the space reaches, and where.
+Status check_budget_reachable(const SearchSpace& space, std::int64_t budget_bytes, const deploy::Footprint& smallest);
 
 }  // namespace bfedge::prune
