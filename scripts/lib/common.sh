@@ -21,6 +21,7 @@ BFEDGE_PACKAGES=(cmake ninja-build g++ libgtest-dev libcli11-dev nlohmann-json3-
   # OpenBLAS replaces Debian's reference BLAS under libtorch's FP32 (~30x faster)
   libtorch-dev libopenblas0-pthread
   libsqlite3-dev  # the pruning search's results (bfedge prune)
+  gnuplot-nox  # the pruning report's PNG plot
   "${BFEDGE_FUZZ_PACKAGES[@]}")
 
 bfedge_log() { printf 'bfedge: %s\n' "$*" >&2; }

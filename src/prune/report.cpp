@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "bfedge/io/file.hpp"
+#include "bfedge/process/subprocess.hpp"
 
 namespace bfedge::prune {
 namespace {
@@ -152,6 +153,47 @@ Status write_report(const std::string& out_dir, const std::vector<ReportRow>& ro
                                    {"front.json", report_json(rows)},
                                    {"front.svg", report_svg(rows, title)}}) {
     BFEDGE_RETURN_IF_ERROR(io::write_file_atomically((out / name).string(), text.data(), text.size()));
+  }
+  return Status::ok();
+}
+
+Status render_png_with_gnuplot(const std::string& out_dir, const std::vector<ReportRow>& rows, const std::string& title) {
+  const std::filesystem::path out(out_dir);
+  // Block 0: every candidate; block 1: the front by size (gnuplot's `index`).
+  std::string data = "# total_bytes accuracy macs\n", front_block = "\n\n# the Pareto front, by size\n";
+  std::vector<const ReportRow*> front;
+  for (const ReportRow& r : rows) {
+    if (r.total_bytes <= 0) continue;
+    data += std::to_string(r.total_bytes) + " " + format("%.4f", r.accuracy) + " " +
+            std::to_string(std::max<std::int64_t>(1, r.macs)) + "\n";
+    if (r.on_front) front.push_back(&r);
+  }
+  std::sort(front.begin(), front.end(), [](const ReportRow* a, const ReportRow* b) { return a->total_bytes < b->total_bytes; });
+  for (const ReportRow* r : front) front_block += std::to_string(r->total_bytes) + " " + format("%.4f", r->accuracy) + "\n";
+  data += front_block;
+  std::string safe_title;  // gnuplot's single-quoted string: a quote is doubled
+  for (char c : title) safe_title += c == '\'' ? std::string("''") : std::string(1, c);
+  const std::string script =
+      "set terminal png size 800,500\n"
+      "set output 'front.png'\n"
+      "set title '" + safe_title + "'\n"
+      "set logscale x\nset logscale cb\n"
+      "set xlabel 'BF16 memory: weights + activation peak (bytes)'\nset ylabel 'accuracy (%)'\n"
+      "set cblabel 'MACs'\nset palette defined (0 'blue', 1 'red')\nset grid\nset key bottom right\n"
+      "plot 'front.dat' index 0 using 1:2:3 with points pt 7 ps 1.2 lc palette title 'candidates', \\\n"
+      "     'front.dat' index 1 using 1:2 with linespoints lc 'black' dt 2 pt 6 ps 2 title 'Pareto front'\n";
+  BFEDGE_RETURN_IF_ERROR(io::write_file_atomically((out / "front.dat").string(), data.data(), data.size()));
+  BFEDGE_RETURN_IF_ERROR(io::write_file_atomically((out / "front.gp").string(), script.data(), script.size()));
+  process::SubprocessOptions run;
+  const std::string gnuplot = std::filesystem::exists("/usr/bin/gnuplot") ? "/usr/bin/gnuplot" : "gnuplot";
+  run.argv = {gnuplot, "-e", "cd '" + out.string() + "'", (out / "front.gp").string()};
+  run.timeout_seconds = 60;
+  Result<process::SubprocessResult> ran = process::run_subprocess(run);
+  if (!ran.is_ok()) {
+    return io_error("gnuplot: cannot run it (" + ran.status().message() + "); install Debian's gnuplot-nox");
+  }
+  if (!ran.value().succeeded()) {
+    return io_error((out / "front.gp").string() + ": gnuplot " + ran.value().how_it_ended() + ": " + ran.value().output_tail);
   }
   return Status::ok();
 }

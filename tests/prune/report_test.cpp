@@ -78,5 +78,22 @@ TEST(PruneReport, CsvJsonAndSvgDescribeEveryCandidate) {
   EXPECT_FALSE(write_report(dir.file("missing/dir"), rows(), "t").is_ok());
 }
 
+TEST(PruneReport, GnuplotDrawsThePng) {
+  test::TempDir dir;
+  const Status drawn = render_png_with_gnuplot(dir.path().string(), rows(), "MobileBERT's 'front'");
+  ASSERT_TRUE(drawn.is_ok()) << drawn.message();
+  const auto png = io::read_file(dir.file("front.png"));
+  ASSERT_TRUE(png.is_ok()) << png.status().message();
+  ASSERT_GT(png.value().size(), 1000u);
+  EXPECT_EQ(static_cast<unsigned char>(png.value()[1]), 'P');  // \x89 P N G
+  EXPECT_EQ(static_cast<unsigned char>(png.value()[2]), 'N');
+  const auto dat = io::read_file(dir.file("front.dat"));
+  ASSERT_TRUE(dat.is_ok());
+  const std::string text(reinterpret_cast<const char*>(dat.value().data()), dat.value().size());
+  EXPECT_NE(text.find("# the Pareto front, by size\n300000 70.0000\n2000000 79.9000\n50000000 80.5000\n"),
+            std::string::npos) << text;
+  EXPECT_FALSE(render_png_with_gnuplot(dir.file("missing"), rows(), "t").is_ok());
+}
+
 }  // namespace
 }  // namespace bfedge::prune

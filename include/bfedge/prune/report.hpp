@@ -28,4 +28,9 @@ std::string report_svg(const std::vector<ReportRow>& rows, const std::string& ti
 // Writes OUT/front.csv, OUT/front.json and OUT/front.svg atomically.
 Status write_report(const std::string& out_dir, const std::vector<ReportRow>& rows, const std::string& title);
 
+// The same plot as a PNG drawn by gnuplot (Debian's gnuplot-nox): OUT/front.dat (every candidate's
+// bytes, accuracy and MACs, then the front's points by size) and OUT/front.gp are written, then `gnuplot front.gp` makes OUT/front.png. Errors:
+// gnuplot missing (naming the package) or failing (its last output).
+Status render_png_with_gnuplot(const std::string& out_dir, const std::vector<ReportRow>& rows, const std::string& title);
+
 }  // namespace bfedge::prune
