@@ -99,8 +99,7 @@ TensorSpaces tinyvit_tensor(const models::TinyVitConfig& c, const models::TinyVi
   TensorSpaces t{spec.name, spec.shape, {}, ""};
   const std::string& n = spec.name;
   const auto conv = [&](const std::string& out, const std::string& in) {  // conv.weight or a BatchNorm vector
-    t.dims = dims_of(spec.shape, spec.shape.empty() ? "" : out, spec.shape.size() == 4 && spec.shape[1] > 1 ? in : "");
-    if (spec.shape.empty()) t.dims.clear();
+    t.dims = dims_of(spec.shape, out, spec.shape.size() == 4 && spec.shape[1] > 1 ? in : "");  // I64 counters are skipped
   };
   const auto linear = [&](const std::string& rows, const std::string& cols) {
     t.dims = spec.shape.size() == 2 ? dims_of(spec.shape, rows, cols) : dims_of(spec.shape, rows);
