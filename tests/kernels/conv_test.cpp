@@ -1,12 +1,13 @@
 // conv2d and depthwise_conv2d: every variant against its reference at the case table's shapes
 // (channels at vector and panel edges, odd/even H and W including 1, stride 1 and 2, pad 0 up to
-// kernel/2, batch 1 and 2) on 1, 2 and 3 cores, with and without bias, the im2col variant also
-// with its weights packed once; canaries past the outputs. The references against a
+// kernel/2, batch 1 and 2) on 1, 2 and 3 cores, with and without bias and GELU epilogue, the
+// im2col variant also with its weights packed once; canaries past the outputs. The references against a
 // double-precision convolution written on PyTorch's OIHW weights (which also checks the OIHW
 // converters end to end), the converters' index maps, and the output-size formula.
 // Tolerance (docs/kernels.md): 1 BF16 ULP of ref + 2^-14 (Σ|x·w| + |bias|).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "bfedge/kernels/conv.hpp"
@@ -39,6 +40,7 @@ struct Conv2dCase {
   bool bias;
   int cores;
   PackWeights pack;
+  Epilogue epilogue = Epilogue::none;
 };
 
 Conv2dParams conv2d_params(const cases::Conv2dShape& s) {
@@ -58,6 +60,7 @@ TEST_P(Conv2dVariants, MatchesReference) {
   const auto w = test::random_bf16(static_cast<std::size_t>(p.out_channels) * p.patch(), 42);
   const auto bias = test::random_bf16(static_cast<std::size_t>(p.out_channels), 43);
   p.x = x.data(), p.w = w.data(), p.bias = c.bias ? bias.data() : nullptr;
+  p.epilogue = c.epilogue;
   const int out_h = p.out_h(), out_w = p.out_w(), pixels = p.batch * out_h * out_w;
   ASSERT_GT(pixels, 0);
   test::CanaryMatrix<bf16> got(pixels, p.out_channels, p.out_channels), want(pixels, p.out_channels, p.out_channels);
@@ -70,11 +73,12 @@ TEST_P(Conv2dVariants, MatchesReference) {
     const int n = q / (out_h * out_w), oy = q / out_w % out_h, ox = q % out_w;
     for (int o = 0; o < p.out_channels; ++o) {
       const bf16* w_row = p.w + static_cast<std::size_t>(o) * p.patch();
-      const double scale = (c.bias ? std::fabs(to_f32(bias[o])) : 0.0) +
-                           abs_sum(p.x, p.in_h, p.in_w, p.in_channels, p.kernel, p.stride, p.pad, n, oy, ox, 0,
-                                   p.in_channels, [&](int ky, int kx, int i) {
-                                     return to_f32(w_row[(ky * p.kernel + kx) * p.in_channels + i]);
-                                   });
+      double scale = (c.bias ? std::fabs(to_f32(bias[o])) : 0.0) +
+                     abs_sum(p.x, p.in_h, p.in_w, p.in_channels, p.kernel, p.stride, p.pad, n, oy, ox, 0,
+                             p.in_channels, [&](int ky, int kx, int i) {
+                               return to_f32(w_row[(ky * p.kernel + kx) * p.in_channels + i]);
+                             });
+      if (c.epilogue == Epilogue::gelu_erf) scale = cases::gelu_epilogue_scale(static_cast<float>(scale));
       const float g = to_f32(got.at(q, o)), r = to_f32(want.at(q, o));
       ASSERT_TRUE(cases::within_bf16(cases::kConv, g, r, static_cast<float>(scale)))
           << "pixel " << q << " channel " << o << ": got " << g << ", want " << r;
@@ -89,8 +93,12 @@ std::vector<Conv2dCase> conv2d_cases() {
     int index = 0;
     for (const cases::Conv2dShape& s : cases::kConv2dShapes) {
       ++index;
-      out.push_back({&v, s, index % 3 != 0, 1 + index % 3, PackWeights::no});
-      if (v.pack_weights != nullptr) out.push_back({&v, s, index % 2 == 0, 1 + (index + 1) % 3, PackWeights::yes});
+      const Epilogue epilogue = index % 4 == 2 ? Epilogue::gelu_erf : Epilogue::none;
+      out.push_back({&v, s, index % 3 != 0, 1 + index % 3, PackWeights::no, epilogue});
+      if (v.pack_weights != nullptr) {
+        out.push_back({&v, s, index % 2 == 0, 1 + (index + 1) % 3, PackWeights::yes,
+                       index % 4 == 3 ? Epilogue::gelu_erf : Epilogue::none});
+      }
     }
   }
   return out;
@@ -104,6 +112,7 @@ std::string conv2d_case_name(const ::testing::TestParamInfo<Conv2dCase>& info) {
                           std::to_string(s.in_w) + "_c" + std::to_string(s.in_channels) + "to" +
                           std::to_string(s.out_channels) + "_k" + std::to_string(s.kernel) + "s" +
                           std::to_string(s.stride) + "p" + std::to_string(s.pad) + (c.bias ? "_bias" : "") +
+                          (c.epilogue == Epilogue::none ? "" : std::string("_") + epilogue_name(c.epilogue)) +
                           "_cores" + std::to_string(c.cores) + "_" + std::to_string(info.index));
 }
 
@@ -116,6 +125,7 @@ struct DepthwiseCase {
   cases::DepthwiseConv2dShape shape;
   bool bias;
   int cores;
+  Epilogue epilogue = Epilogue::none;
 };
 
 DepthwiseConv2dParams depthwise_params(const cases::DepthwiseConv2dShape& s) {
@@ -135,6 +145,7 @@ TEST_P(DepthwiseConv2dVariants, MatchesReference) {
   const auto w = test::random_bf16(static_cast<std::size_t>(p.kernel) * p.kernel * p.channels, 52);
   const auto bias = test::random_bf16(static_cast<std::size_t>(p.channels), 53);
   p.x = x.data(), p.w = w.data(), p.bias = c.bias ? bias.data() : nullptr;
+  p.epilogue = c.epilogue;
   const int out_h = p.out_h(), out_w = p.out_w(), pixels = p.batch * out_h * out_w;
   ASSERT_GT(pixels, 0);
   test::CanaryMatrix<bf16> got(pixels, p.channels, p.channels), want(pixels, p.channels, p.channels);
@@ -146,11 +157,10 @@ TEST_P(DepthwiseConv2dVariants, MatchesReference) {
   for (int q = 0; q < pixels; ++q) {
     const int n = q / (out_h * out_w), oy = q / out_w % out_h, ox = q % out_w;
     for (int ch = 0; ch < p.channels; ++ch) {
-      const double scale = (c.bias ? std::fabs(to_f32(bias[ch])) : 0.0) +
-                           abs_sum(p.x, p.in_h, p.in_w, p.channels, p.kernel, p.stride, p.pad, n, oy, ox, ch, 1,
-                                   [&](int ky, int kx, int cc) {
-                                     return to_f32(p.w[(ky * p.kernel + kx) * p.channels + cc]);
-                                   });
+      double scale = (c.bias ? std::fabs(to_f32(bias[ch])) : 0.0) +
+                     abs_sum(p.x, p.in_h, p.in_w, p.channels, p.kernel, p.stride, p.pad, n, oy, ox, ch, 1,
+                             [&](int ky, int kx, int cc) { return to_f32(p.w[(ky * p.kernel + kx) * p.channels + cc]); });
+      if (c.epilogue == Epilogue::gelu_erf) scale = cases::gelu_epilogue_scale(static_cast<float>(scale));
       const float g = to_f32(got.at(q, ch)), r = to_f32(want.at(q, ch));
       ASSERT_TRUE(cases::within_bf16(cases::kConv, g, r, static_cast<float>(scale)))
           << "pixel " << q << " channel " << ch << ": got " << g << ", want " << r;
@@ -165,7 +175,7 @@ std::vector<DepthwiseCase> depthwise_cases() {
     int index = 0;
     for (const cases::DepthwiseConv2dShape& s : cases::kDepthwiseConv2dShapes) {
       ++index;
-      out.push_back({&v, s, index % 3 != 1, 1 + index % 3});
+      out.push_back({&v, s, index % 3 != 1, 1 + index % 3, index % 4 == 1 ? Epilogue::gelu_erf : Epilogue::none});
     }
   }
   return out;
@@ -178,11 +188,54 @@ std::string depthwise_case_name(const ::testing::TestParamInfo<DepthwiseCase>& i
                           "_" + std::to_string(s.in_h) + "x" + std::to_string(s.in_w) + "_c" +
                           std::to_string(s.channels) + "_k" + std::to_string(s.kernel) + "s" +
                           std::to_string(s.stride) + "p" + std::to_string(s.pad) + (c.bias ? "_bias" : "") +
+                          (c.epilogue == Epilogue::none ? "" : std::string("_") + epilogue_name(c.epilogue)) +
                           "_cores" + std::to_string(c.cores) + "_" + std::to_string(info.index));
 }
 
 INSTANTIATE_TEST_SUITE_P(TileEdges, DepthwiseConv2dVariants, ::testing::ValuesIn(depthwise_cases()),
                          depthwise_case_name);
+
+// Every conv variant, the references included, applies the GELU epilogue to the finished sum
+// before its one rounding: a 1×1 conv with weights 1 over one input channel (dense) or over each
+// channel (depthwise) makes output (pixel, c) gelu(x + bias[c]), exact in FP32 before the GELU.
+TEST(ConvEpilogue, EveryVariantAppliesGeluToTheSumWithBias) {
+  const int pixels = 2 * 5 * 7, channels = 33;
+  const auto image = test::random_bf16(static_cast<std::size_t>(pixels) * channels, 7, 2.0f);
+  const auto bias = test::random_bf16(channels, 8);
+  const std::vector<bf16> ones(channels, to_bf16(1.0f));
+  const auto check = [&](const char* name, const test::CanaryMatrix<bf16>& got, auto input_of) {
+    EXPECT_EQ(got.damaged_canaries(), 0) << name;
+    for (int q = 0; q < pixels; ++q)
+      for (int c = 0; c < channels; ++c) {
+        const float x = input_of(q, c) + to_f32(bias[c]), want = to_f32(to_bf16(gelu_erf_value(x)));
+        ASSERT_TRUE(cases::within_bf16(cases::kActivation, to_f32(got.at(q, c)), want, std::max(1.0f, std::fabs(x))))
+            << name << " pixel " << q << " channel " << c << ": got " << to_f32(got.at(q, c)) << ", want " << want;
+      }
+  };
+  Conv2dParams dense;  // one input channel, `channels` outputs, every weight 1
+  dense.batch = 2, dense.in_h = 5, dense.in_w = 7, dense.in_channels = 1, dense.out_channels = channels;
+  dense.kernel = 1, dense.stride = 1, dense.pad = 0;
+  dense.x = image.data(), dense.w = ones.data(), dense.bias = bias.data(), dense.epilogue = Epilogue::gelu_erf;
+  for (const Conv2dVariant& v : conv2d_variants()) {
+    if (!runs_on_host(v.key)) continue;
+    test::CanaryMatrix<bf16> got(pixels, channels, channels);
+    dense.out = got.data();
+    test::run_variant(v, dense, 2);
+    check(v.name, got, [&](int q, int) { return to_f32(image[static_cast<std::size_t>(q)]); });
+  }
+  DepthwiseConv2dParams depthwise;
+  depthwise.batch = 2, depthwise.in_h = 5, depthwise.in_w = 7, depthwise.channels = channels;
+  depthwise.kernel = 1, depthwise.stride = 1, depthwise.pad = 0;
+  depthwise.x = image.data(), depthwise.w = ones.data(), depthwise.bias = bias.data();
+  depthwise.epilogue = Epilogue::gelu_erf;
+  for (const DepthwiseConv2dVariant& v : depthwise_conv2d_variants()) {
+    if (!runs_on_host(v.key)) continue;
+    test::CanaryMatrix<bf16> got(pixels, channels, channels);
+    depthwise.out = got.data();
+    test::run_variant(v, depthwise, 2);
+    check(v.name, got, [&](int q, int c) { return to_f32(image[static_cast<std::size_t>(q) * channels + c]); });
+  }
+}
 
 // ---- the references against PyTorch's formula on OIHW weights, in double ----------------------
 

@@ -4,6 +4,8 @@
 // 2^-8 |ref| + 2^-14 max|ref|; activations 2^-8 |ref| + 1e-5 max(1, |x|); softmax 1e-5.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <functional>
 
 #include "bfedge/kernels/variants.hpp"
@@ -191,6 +193,27 @@ TEST_P(AddVariants, MatchesReferenceExactly) {
   for (int i = 0; i < c.n; ++i) ASSERT_EQ(got.at(0, i).bits, want.at(0, i).bits) << i;
 }
 INSTANTIATE_TEST_SUITE_P(Sizes, AddVariants, ::testing::ValuesIn(cases(add_variants())), case_name<AddParams>);
+
+// With a fused GELU (MBConv's residual): the sum is exact in FP32, so the variants differ only by
+// their GELU (a vector polynomial against std::erf): within the activations' tolerance.
+TEST_P(AddVariants, GeluEpilogueMatchesReference) {
+  const auto& c = GetParam();
+  BFEDGE_SKIP_UNLESS_RUNNABLE(*c.variant);
+  const auto a = test::random_bf16(c.n, 10, 2.0f), b = test::random_bf16(c.n, 11);
+  test::CanaryMatrix<bf16> got(1, c.n, c.n), want(1, c.n, c.n);
+  AddParams p;
+  p.n = c.n, p.a = a.data(), p.b = b.data(), p.out = got.data(), p.epilogue = Epilogue::gelu_erf;
+  test::run_variant(*c.variant, p, c.cores);
+  p.out = want.data();
+  test::run_variant(*c.reference, p, 1);
+  EXPECT_EQ(got.damaged_canaries(), 0);
+  for (int i = 0; i < c.n; ++i) {
+    const float x = to_f32(a[i]) + to_f32(b[i]), g = to_f32(got.at(0, i)), r = to_f32(want.at(0, i));
+    ASSERT_EQ(want.at(0, i).bits, to_bf16(gelu_erf_value(x)).bits) << i;  // the reference: GELU, one rounding
+    ASSERT_TRUE(cases::within_bf16(cases::kActivation, g, r, std::max(1.0f, std::fabs(x))))
+        << i << ": got " << g << ", want " << r;
+  }
+}
 
 class RopeVariants : public ::testing::TestWithParam<Case<RopeParams>> {};
 

@@ -41,6 +41,10 @@ inline constexpr Tolerance kMatmul{0x1p-8f, 0x1p-14f};
 inline constexpr Tolerance kMatvec = kMatmul;
 // conv2d and depthwise_conv2d (BF16 out): scale = Σ_taps |x·w| + |bias|, as for matmul.
 inline constexpr Tolerance kConv = kMatmul;
+// The scale of a producer (matmul, conv) with a fused GELU epilogue: GELU's slope lies in
+// [-0.17, 1.13], so the summation-order term carries through at most 1.13×, and the vector
+// GELU polynomials add under 1e-6 (2^-14 · 0.02).
+constexpr float gelu_epilogue_scale(float scale) { return 1.25f * scale + 0.02f; }
 // attention_decode: scale = max |v|.
 inline constexpr Tolerance kAttentionDecode{0x1p-8f, 0x1p-12f};
 // attention_encoder: scale = max |v|.

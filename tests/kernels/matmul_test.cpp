@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
 #include "kernels/kernel_cases.hpp"
 #include "kernels/kernel_test_support.hpp"
 
@@ -27,6 +31,7 @@ struct Case {
   // ldc = n), A on a 64-byte boundary and C starting c_line_shift elements past one: the
   // in-place A tiles, direct C tile stores and line-aligned C row stores of the AMX variant.
   int c_line_shift = -1;
+  Epilogue epilogue = Epilogue::none;
 };
 
 std::vector<Shape> shapes() {  // kernels/kernel_cases.hpp, shared with the on-target tests
@@ -49,10 +54,18 @@ std::vector<Case> cases() {
       // Rotate the options over shapes so every combination appears without a full product.
       out.push_back({&v, sh, index % 2 == 0, index % 3 != 0,
                      index % 4 == 1 ? OutType::f32 : OutType::bf16, index % 5 == 2 ? 1 : 3});
+      if (index % 7 == 3) out.back().epilogue = Epilogue::gelu_erf;
     }
     // Full panels with long K in both B layouts (the vectorized packing paths).
     for (Shape sh : {Shape{9, 64, 48}, Shape{8, 96, 34}, Shape{3, 33, 19}}) {
       for (bool transposed : {false, true}) out.push_back({&v, sh, transposed, true, OutType::f32, 2});
+    }
+    // The GELU epilogue over whole and partial panels, BF16 and FP32 out.
+    for (Shape sh : {Shape{9, 64, 48}, Shape{8, 33, 19}}) {
+      for (OutType type : {OutType::bf16, OutType::f32}) {
+        out.push_back({&v, sh, true, true, type, 2});
+        out.back().epilogue = Epilogue::gelu_erf;
+      }
     }
   }
   return out;
@@ -76,6 +89,7 @@ void check_case(const Case& c) {
   p.bias = c.bias ? bias.data() : nullptr;
   p.ldc = ldc;
   p.c_type = c.out;
+  p.epilogue = c.epilogue;
 
   auto check = [&](auto tag) {
     using Out = decltype(tag);
@@ -91,6 +105,7 @@ void check_case(const Case& c) {
         for (int kk = 0; kk < k; ++kk) {
           scale += std::fabs(to_f32(a[i * lda + kk]) * to_f32(matmul_b_at(p, kk, j)));
         }
+        if (c.epilogue == Epilogue::gelu_erf) scale = cases::gelu_epilogue_scale(static_cast<float>(scale));
         const double g = to_f32(got.at(i, j)), w = to_f32(want.at(i, j));
         const bool within = c.out == OutType::f32
                                 ? cases::within(cases::kMatmul, static_cast<float>(g), static_cast<float>(w), static_cast<float>(scale))
@@ -120,11 +135,37 @@ std::string case_name(const ::testing::TestParamInfo<Case>& param) {
                           "_vs_matmul__ref_" + std::to_string(c.shape.m) + "x" + std::to_string(c.shape.n) + "x" +
                           std::to_string(c.shape.k) + (c.b_transposed ? "_bt" : "_bn") + (c.bias ? "_bias" : "") +
                           (c.out == OutType::f32 ? "_f32" : "_bf16") + "_c" + std::to_string(c.cores) +
-                          (c.c_line_shift >= 0 ? "_dense_cshift" + std::to_string(c.c_line_shift) : "") + "_" +
+                          (c.c_line_shift >= 0 ? "_dense_cshift" + std::to_string(c.c_line_shift) : "") +
+                          (c.epilogue == Epilogue::none ? "" : std::string("_") + epilogue_name(c.epilogue)) + "_" +
                           std::to_string(param.index));
 }
 
 INSTANTIATE_TEST_SUITE_P(TileEdges, MatmulVariants, ::testing::ValuesIn(cases()), case_name);
+
+// Every variant, the reference included, applies the GELU epilogue to the finished sum before
+// its one rounding: with one-term sums (k = 1, a = 1) output (i, j) is gelu(b[j] + bias[j]),
+// both halves exact in FP32. (The tile-edge cases above compare variants with the reference.)
+TEST(MatmulEpilogue, EveryVariantAppliesGeluToTheSumWithBias) {
+  const int m = 9, n = 33;
+  const std::vector<bf16> a(m, to_bf16(1.0f));
+  const auto b = test::random_bf16(n, 5, 2.0f), bias = test::random_bf16(n, 6);
+  MatmulParams p;
+  p.m = m, p.n = n, p.k = 1, p.a = a.data(), p.lda = 1, p.b = b.data(), p.ldb = n, p.bias = bias.data();
+  p.ldc = n, p.epilogue = Epilogue::gelu_erf;
+  for (const MatmulVariant& v : matmul_variants()) {
+    if (!runs_on_host(v.key)) continue;
+    test::CanaryMatrix<bf16> got(m, n, n);
+    p.c = got.data();
+    test::run_variant(v, p, 2);
+    EXPECT_EQ(got.damaged_canaries(), 0) << v.name;
+    for (int i = 0; i < m; ++i)
+      for (int j = 0; j < n; ++j) {
+        const float x = to_f32(b[j]) + to_f32(bias[j]), want = to_f32(to_bf16(gelu_erf_value(x)));
+        ASSERT_TRUE(cases::within_bf16(cases::kActivation, to_f32(got.at(i, j)), want, std::max(1.0f, std::fabs(x))))
+            << v.name << " (" << i << ", " << j << "): got " << to_f32(got.at(i, j)) << ", want " << want;
+      }
+  }
+}
 
 // The packed path (B packed once by the variant's pack_weights, then run from the packed
 // panels) of every variant that has one, at the edges of its tiles: m around 1, 8 (AVX-512 rows)
@@ -147,6 +188,7 @@ std::vector<Case> packed_cases() {
       ++index;
       out.push_back({&v, sh, index % 2 == 1, index % 3 == 0, index % 4 < 2 ? OutType::f32 : OutType::bf16,
                      1 + index % 3, PackWeights::yes});
+      if (index % 5 == 1) out.back().epilogue = Epilogue::gelu_erf;
     }
   }
   return out;
@@ -171,6 +213,7 @@ std::vector<Case> dense_cases() {
         ++index;
         out.push_back({&v, sh, index % 2 == 1, index % 3 == 0, index % 5 == 4 ? OutType::bf16 : OutType::f32,
                        1 + index % 2, PackWeights::yes, shift});
+        if (index % 7 == 2) out.back().epilogue = Epilogue::gelu_erf;
       }
     }
   }

@@ -20,6 +20,7 @@
 #include <span>
 
 #include "bfedge/core/bf16.hpp"
+#include "bfedge/kernels/epilogue.hpp"
 #include "bfedge/kernels/variant.hpp"
 
 namespace bfedge::kernels {
@@ -38,6 +39,7 @@ struct Conv2dParams {
   const bf16* w = nullptr;     // (out_channels, kernel, kernel, in_channels)
   const bf16* bias = nullptr;  // (out_channels) or null
   bf16* out = nullptr;         // (batch, out_h, out_w, out_channels)
+  Epilogue epilogue = Epilogue::none;  // applied to each value (bias added) before rounding
   void* scratch = nullptr;     // cores × variant.scratch_bytes(params), 64-byte aligned
   // w already packed by this variant's pack_weights, or null (the variant packs per call).
   const void* packed_w = nullptr;
@@ -54,6 +56,7 @@ struct DepthwiseConv2dParams {
   const bf16* w = nullptr;     // (kernel, kernel, channels)
   const bf16* bias = nullptr;  // (channels) or null
   bf16* out = nullptr;         // (batch, out_h, out_w, channels)
+  Epilogue epilogue = Epilogue::none;  // applied to each value (bias added) before rounding
   void* scratch = nullptr;     // cores × variant.scratch_bytes(params), 64-byte aligned
 
   int out_h() const { return conv_output_size(in_h, kernel, stride, pad); }

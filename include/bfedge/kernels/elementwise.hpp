@@ -13,6 +13,7 @@
 #include <span>
 
 #include "bfedge/core/bf16.hpp"
+#include "bfedge/kernels/epilogue.hpp"
 #include "bfedge/kernels/variant.hpp"
 
 namespace bfedge::kernels {
@@ -22,6 +23,7 @@ struct AddParams {
   const bf16* a = nullptr;
   const bf16* b = nullptr;
   bf16* out = nullptr;
+  Epilogue epilogue = Epilogue::none;  // applied to a + b before rounding
   void* scratch = nullptr;
 };
 

@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "bfedge/core/bf16.hpp"
+#include "bfedge/kernels/epilogue.hpp"
 #include "bfedge/kernels/variant.hpp"
 
 namespace bfedge::kernels {
@@ -26,6 +27,7 @@ struct MatmulParams {
   void* c = nullptr;           // (m, n), row stride ldc, element type c_type
   int ldc = 0;
   OutType c_type = OutType::bf16;
+  Epilogue epilogue = Epilogue::none;  // applied to each value (bias added) before it is stored
   void* scratch = nullptr;  // cores × variant.scratch_bytes(params), 64-byte aligned
   // op(B) already packed by this variant's pack_weights (its packed_weights_bytes, 64-byte
   // aligned), or null: the variant packs B panels into scratch on every call.
@@ -35,9 +37,10 @@ struct MatmulParams {
 using MatmulVariant = Variant<MatmulParams>;
 std::span<const MatmulVariant> matmul_variants();
 
-// Stores one finished accumulator (bias already added) into C.
-inline void store_matmul_out(const MatmulParams& p, int i, int j, float value) {
+// Stores one finished accumulator (bias already added) into C, through the epilogue.
+inline void store_matmul_out(const MatmulParams& p, int i, int j, float acc) {
   const std::size_t at = static_cast<std::size_t>(i) * p.ldc + j;
+  const float value = apply_epilogue(p.epilogue, acc);
   if (p.c_type == OutType::f32) {
     static_cast<float*>(p.c)[at] = value;
   } else {

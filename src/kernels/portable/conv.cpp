@@ -36,7 +36,7 @@ void conv2d__portable(const Conv2dParams& p, const runtime::Team& team) {
         for (int r = 0; r < kOutBlock; ++r) acc[r] += a * to_f32(w[r][kk]);
       }
       for (int r = 0; r < outs; ++r) {
-        out[o0 + r] = to_bf16(acc[r] + (p.bias != nullptr ? to_f32(p.bias[o0 + r]) : 0.0f));
+        out[o0 + r] = to_bf16(apply_epilogue(p.epilogue, acc[r] + (p.bias != nullptr ? to_f32(p.bias[o0 + r]) : 0.0f)));
       }
     }
   }
@@ -65,7 +65,9 @@ void depthwise_conv2d__portable(const DepthwiseConv2dParams& p, const runtime::T
       }
     }
     bf16* out = p.out + static_cast<std::size_t>(q) * channels;
-    for (int c = 0; c < channels; ++c) out[c] = to_bf16(acc[c] + (p.bias != nullptr ? to_f32(p.bias[c]) : 0.0f));
+    for (int c = 0; c < channels; ++c) {
+      out[c] = to_bf16(apply_epilogue(p.epilogue, acc[c] + (p.bias != nullptr ? to_f32(p.bias[c]) : 0.0f)));
+    }
   }
 }
 

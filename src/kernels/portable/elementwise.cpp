@@ -7,7 +7,9 @@ namespace bfedge::kernels {
 
 void add__portable(const AddParams& p, const runtime::Team& team) {
   const runtime::Range r = runtime::split_range(p.n, team.core, team.cores);
-  for (int i = r.begin; i < r.end; ++i) p.out[i] = to_bf16(to_f32(p.a[i]) + to_f32(p.b[i]));
+  for (int i = r.begin; i < r.end; ++i) {
+    p.out[i] = to_bf16(apply_epilogue(p.epilogue, to_f32(p.a[i]) + to_f32(p.b[i])));
+  }
 }
 
 // Heads are split over cores; within a head, pairs index the cos/sin table directly (no modulo).

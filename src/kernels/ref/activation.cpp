@@ -1,6 +1,7 @@
 #include <cmath>
 
 #include "bfedge/kernels/activation.hpp"
+#include "bfedge/kernels/epilogue.hpp"
 #include "bfedge/kernels/ref.hpp"
 
 namespace bfedge::kernels {
@@ -28,7 +29,7 @@ void relu__ref(const UnaryParams& p, const runtime::Team& team) {
   unary_ref(p, team, [](float x) { return x > 0.0f ? x : 0.0f; });
 }
 void gelu_erf__ref(const UnaryParams& p, const runtime::Team& team) {
-  unary_ref(p, team, [](float x) { return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f)); });
+  unary_ref(p, team, [](float x) { return gelu_erf_value(x); });
 }
 void gelu_tanh__ref(const UnaryParams& p, const runtime::Team& team) {
   unary_ref(p, team, [](float x) {

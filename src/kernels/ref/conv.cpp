@@ -1,6 +1,6 @@
 // conv2d__ref and depthwise_conv2d__ref: the oracles of the convolutions (kernels/conv.hpp).
 // Scalar, one core, taps in (ky, kx, channel) order, FP32 accumulation, bias added last, one
-// rounding to BF16.
+// rounding to BF16 after the epilogue.
 #include "bfedge/kernels/conv.hpp"
 
 namespace bfedge::kernels {
@@ -25,7 +25,8 @@ void conv2d__ref(const Conv2dParams& p, const runtime::Team& team) {
             }
           }
           if (p.bias != nullptr) acc += to_f32(p.bias[o]);
-          p.out[((static_cast<std::size_t>(n) * out_h + oy) * out_w + ox) * p.out_channels + o] = to_bf16(acc);
+          p.out[((static_cast<std::size_t>(n) * out_h + oy) * out_w + ox) * p.out_channels + o] =
+              to_bf16(apply_epilogue(p.epilogue, acc));
         }
 }
 
@@ -48,7 +49,8 @@ void depthwise_conv2d__ref(const DepthwiseConv2dParams& p, const runtime::Team& 
             }
           }
           if (p.bias != nullptr) acc += to_f32(p.bias[c]);
-          p.out[((static_cast<std::size_t>(n) * out_h + oy) * out_w + ox) * p.channels + c] = to_bf16(acc);
+          p.out[((static_cast<std::size_t>(n) * out_h + oy) * out_w + ox) * p.channels + c] =
+              to_bf16(apply_epilogue(p.epilogue, acc));
         }
 }
 

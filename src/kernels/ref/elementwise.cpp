@@ -5,7 +5,7 @@ namespace bfedge::kernels {
 
 void add__ref(const AddParams& p, const runtime::Team& team) {
   if (team.core != 0) return;
-  for (int i = 0; i < p.n; ++i) p.out[i] = to_bf16(to_f32(p.a[i]) + to_f32(p.b[i]));
+  for (int i = 0; i < p.n; ++i) p.out[i] = to_bf16(apply_epilogue(p.epilogue, to_f32(p.a[i]) + to_f32(p.b[i])));
 }
 
 // The same oracle the reference models use (kernels/ref.hpp).

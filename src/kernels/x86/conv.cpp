@@ -37,7 +37,7 @@ MatmulParams block_matmul(const Conv2dParams& p) {
   MatmulParams m;
   m.n = p.out_channels, m.k = p.patch(), m.lda = m.k;
   m.b = p.w, m.ldb = m.k, m.b_transposed = true;
-  m.bias = p.bias, m.ldc = p.out_channels, m.c_type = OutType::bf16;
+  m.bias = p.bias, m.ldc = p.out_channels, m.c_type = OutType::bf16, m.epilogue = p.epilogue;
   return m;
 }
 
@@ -125,7 +125,7 @@ BFEDGE_TARGET_AVX512BF16 void depthwise_block(const DepthwiseConv2dParams& p, co
     const __m512 bias = _mm512_maskz_loadu_ps(mask[v], bias_f + c0 + 16 * v);
     for (int px = 0; px < Pixels; ++px) {
       _mm256_mask_storeu_epi16(out + static_cast<std::size_t>(px) * p.channels + c0 + 16 * v, mask[v],
-                               x86::round_to_bf16_avx512(_mm512_add_ps(acc[px][v], bias)));
+                               x86::round_to_bf16_avx512(x86::apply_epilogue_avx512(p.epilogue, _mm512_add_ps(acc[px][v], bias))));
     }
   }
 }

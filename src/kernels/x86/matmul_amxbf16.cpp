@@ -53,13 +53,15 @@ std::size_t a_block_bytes(const MatmulParams& p) {
 std::size_t panel_bytes(const MatmulParams& p) { return panel_elements(padded_pairs(p.k)) * sizeof(std::uint16_t); }
 
 // One finished row of a C block (bias included), `cols` (≤ 32) FP32 values in x0 | x1, into C
-// row i from column j0. A whole FP32 row goes out as stores that never cross a cache line (a
-// 64-byte store across two lines costs about twice an aligned one): the head of the first line,
-// one whole line, the tail of the third, shifted into place with vpermt2ps.
+// row i from column j0 through store_c_row, which applies the epilogue. A whole FP32 row without
+// epilogue goes out as stores that never cross a cache line (a 64-byte store across two lines
+// costs about twice an aligned one): the head of the first line, one whole line, the tail of the
+// third, shifted into place with vpermt2ps.
 BFEDGE_TARGET_AMXBF16 void store_block_row(const MatmulParams& p, int i, int j0, int cols, __m512 x0, __m512 x1) {
   float* c = static_cast<float*>(p.c) + static_cast<std::size_t>(i) * p.ldc + j0;
   const unsigned off = (reinterpret_cast<std::uintptr_t>(c) >> 2) & (kTile - 1);
-  if (p.c_type == OutType::f32 && cols == 2 * kTile && (reinterpret_cast<std::uintptr_t>(c) & 3) == 0) {
+  if (p.c_type == OutType::f32 && p.epilogue == Epilogue::none && cols == 2 * kTile &&
+      (reinterpret_cast<std::uintptr_t>(c) & 3) == 0) {
     if (off == 0) {
       _mm512_store_ps(c, x0);
       _mm512_store_ps(c + kTile, x1);
@@ -114,13 +116,13 @@ BFEDGE_TARGET_AMXBF16 inline void start_tile(const float* bias_row) {
   }
 }
 
-// Whole FP32 tiles go straight from the tile registers to C when their rows start on cache lines
-// (C 64-byte aligned at the block, ldc a multiple of 16), or when C is small enough to stay in L1,
-// where rows across two lines cost less than the detour through the buffer (a vector load of a
-// tile just stored waits for the store).
+// Whole FP32 tiles without an epilogue go straight from the tile registers to C when their rows
+// start on cache lines (C 64-byte aligned at the block, ldc a multiple of 16), or when C is small
+// enough to stay in L1, where rows across two lines cost less than the detour through the buffer
+// (a vector load of a tile just stored waits for the store).
 constexpr std::size_t kSplitStoresUpTo = 32 * 1024;
 bool tiles_store_direct(const MatmulParams& p, int i0, int j0) {
-  if (p.c_type != OutType::f32) return false;
+  if (p.c_type != OutType::f32 || p.epilogue != Epilogue::none) return false;
   const auto* c = static_cast<const float*>(p.c) + static_cast<std::size_t>(i0) * p.ldc + j0;
   if (static_cast<std::size_t>(p.m) * p.ldc * sizeof(float) <= kSplitStoresUpTo) return true;
   return p.ldc % kTile == 0 && (reinterpret_cast<std::uintptr_t>(c) & 63) == 0;

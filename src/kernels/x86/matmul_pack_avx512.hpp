@@ -100,10 +100,11 @@ BFEDGE_TARGET_AVX512BF16 inline void pack_panel(const MatmulParams& p, int j0, i
   }
 }
 
-// Finished values (bias included) into C row i from column j, the lanes in `mask`: FP32, or BF16
+// Finished values (bias included) through the epilogue into C row i from column j, the lanes in `mask`: FP32, or BF16
 // rounded to nearest even.
-BFEDGE_TARGET_AVX512BF16 inline void store_c_row(const MatmulParams& p, int i, int j, __mmask16 mask, __m512 v) {
+BFEDGE_TARGET_AVX512BF16 inline void store_c_row(const MatmulParams& p, int i, int j, __mmask16 mask, __m512 acc) {
   const std::size_t at = static_cast<std::size_t>(i) * p.ldc + j;
+  const __m512 v = x86::apply_epilogue_avx512(p.epilogue, acc);
   if (p.c_type == OutType::f32) {
     _mm512_mask_storeu_ps(static_cast<float*>(p.c) + at, mask, v);
   } else {
