@@ -114,8 +114,10 @@ TensorId GraphBuilder::matvec(std::string name, TensorId x, TensorId w, ElementT
   return add_output(n, name, Shape{p.rows}, out);
 }
 
-TensorId GraphBuilder::linear(std::string name, TensorId x, TensorId w, TensorId bias, ElementType out) {
+TensorId GraphBuilder::linear(std::string name, TensorId x, TensorId w, TensorId bias, ElementType out,
+                              kernels::Epilogue epilogue) {
   kernels::MatmulParams p;
+  p.epilogue = epilogue;
   p.m = leading_rows(at(x).shape), p.k = last_dim(at(x).shape);
   p.n = static_cast<int>(at(w).shape[0]);
   p.lda = p.k, p.ldb = p.k, p.ldc = p.n, p.b_transposed = true;
@@ -168,8 +170,9 @@ TensorId GraphBuilder::attention_decode(std::string name, TensorId q, TensorId k
   return add_output(n, name, at(q).shape, at(q).type);
 }
 
-TensorId GraphBuilder::add(std::string name, TensorId a, TensorId b) {
+TensorId GraphBuilder::add(std::string name, TensorId a, TensorId b, kernels::Epilogue epilogue) {
   kernels::AddParams p;
+  p.epilogue = epilogue;
   p.n = static_cast<int>(at(a).shape.element_count());
   const NodeId n = add_node(name, Op::add, p, {a, b});
   return add_output(n, name, at(a).shape, at(a).type);
@@ -235,8 +238,10 @@ TensorId GraphBuilder::mhsa(std::string name, TensorId x, TensorId in_weight, Te
   return add_output(n, name, at(x).shape, at(x).type);
 }
 
-TensorId GraphBuilder::conv2d(std::string name, TensorId x, TensorId w, TensorId bias, int stride, int pad) {
+TensorId GraphBuilder::conv2d(std::string name, TensorId x, TensorId w, TensorId bias, int stride, int pad,
+                              kernels::Epilogue epilogue) {
   kernels::Conv2dParams p;
+  p.epilogue = epilogue;
   const Shape& in = at(x).shape;
   if (in.rank == 4) {
     p.batch = static_cast<int>(in[0]), p.in_h = static_cast<int>(in[1]), p.in_w = static_cast<int>(in[2]);
@@ -251,8 +256,9 @@ TensorId GraphBuilder::conv2d(std::string name, TensorId x, TensorId w, TensorId
 }
 
 TensorId GraphBuilder::depthwise_conv2d(std::string name, TensorId x, TensorId w, TensorId bias, int stride,
-                                        int pad) {
+                                        int pad, kernels::Epilogue epilogue) {
   kernels::DepthwiseConv2dParams p;
+  p.epilogue = epilogue;
   const Shape& in = at(x).shape;
   if (in.rank == 4) {
     p.batch = static_cast<int>(in[0]), p.in_h = static_cast<int>(in[1]), p.in_w = static_cast<int>(in[2]);

@@ -13,6 +13,23 @@ const char* tensor_role_name(TensorRole role) {
   return "unknown";
 }
 
+kernels::Epilogue node_epilogue(const Node& node) {
+  return std::visit(
+      [](const auto& p) {
+        if constexpr (requires { p.epilogue; }) {
+          return p.epilogue;
+        } else {
+          return kernels::Epilogue::none;
+        }
+      },
+      node.params);
+}
+
+std::string node_op_text(const Node& node) {
+  const kernels::Epilogue e = node_epilogue(node);
+  return std::string(op_name(node.op)) + (e == kernels::Epilogue::none ? "" : std::string("+") + kernels::epilogue_name(e));
+}
+
 const char* op_name(Op op) {
   switch (op) {
     case Op::embedding: return "embedding";

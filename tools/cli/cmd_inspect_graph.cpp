@@ -37,7 +37,7 @@ int print_graph(const std::string& model, const exec::PreparedGraph& prepared, i
     const graph::Node& n = g.node(id);
     const graph::NodeCost& c = s.nodes[static_cast<std::size_t>(id)];
     j["nodes"].push_back({{"name", n.name},
-                          {"op", graph::op_name(n.op)},
+                          {"op", graph::node_op_text(n)},
                           {"output_shape", graph::shape_text(g.tensor(n.outputs.front()).shape)},
                           {"macs", c.macs},
                           {"weight_bytes", c.weight_bytes},

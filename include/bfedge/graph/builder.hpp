@@ -29,9 +29,10 @@ class GraphBuilder {
                     float eps = 1e-5f);
   // y (rows) = w (rows, cols) · x (cols): the decoder's projections.
   TensorId matvec(std::string name, TensorId x, TensorId w, ElementType out = ElementType::bf16);
-  // y (m, n) = x (m, k) · wᵀ + bias, w (n, k) in PyTorch's Linear layout.
+  // y (m, n) = epilogue(x (m, k) · wᵀ + bias), w (n, k) in PyTorch's Linear layout. An epilogue
+  // (kernels/epilogue.hpp) is the activation fused in: applied in FP32 before the one rounding.
   TensorId linear(std::string name, TensorId x, TensorId w, TensorId bias = kNone,
-                  ElementType out = ElementType::bf16);
+                  ElementType out = ElementType::bf16, kernels::Epilogue epilogue = kernels::Epilogue::none);
   // Rotates q and k in place by the angles of the run's position (rows of cos / sin).
   std::pair<TensorId, TensorId> rope(std::string name, TensorId q, TensorId k, TensorId cos,
                                      TensorId sin, int head_size);
@@ -40,7 +41,7 @@ class GraphBuilder {
                                          TensorId v_cache);
   TensorId attention_decode(std::string name, TensorId q, TensorId k_cache, TensorId v_cache,
                             int n_heads);
-  TensorId add(std::string name, TensorId a, TensorId b);
+  TensorId add(std::string name, TensorId a, TensorId b, kernels::Epilogue epilogue = kernels::Epilogue::none);
   TensorId swiglu(std::string name, TensorId gate, TensorId up);  // in place on gate
   TensorId unary(Op op, std::string name, TensorId x);            // gelu_erf, relu, tanh
   // Per sequence of `seq` = ids / batch tokens: [table[next], table[this], table[previous]].
@@ -59,9 +60,11 @@ class GraphBuilder {
   // Vision ops over NHWC maps x (batch, h, w, c); the output shapes follow from the inputs.
   // Dense conv: w (cout, k, k, cin) (conv2d_weight_from_oihw), bias (cout) or kNone; square
   // kernel, zero padding `pad` on every side.
-  TensorId conv2d(std::string name, TensorId x, TensorId w, TensorId bias, int stride, int pad);
+  TensorId conv2d(std::string name, TensorId x, TensorId w, TensorId bias, int stride, int pad,
+                  kernels::Epilogue epilogue = kernels::Epilogue::none);
   // Depthwise conv: w (k, k, c) (depthwise_weight_from_oihw), bias (c) or kNone.
-  TensorId depthwise_conv2d(std::string name, TensorId x, TensorId w, TensorId bias, int stride, int pad);
+  TensorId depthwise_conv2d(std::string name, TensorId x, TensorId w, TensorId bias, int stride, int pad,
+                            kernels::Epilogue epilogue = kernels::Epilogue::none);
   // x (batch, h, w, c) -> (batch · ⌈h / window⌉ · ⌈w / window⌉, window², c), zero tokens past the map.
   TensorId window_partition(std::string name, TensorId x, int window);
   // windows (n, window², c) -> the (batch, height, width, c) map they came from.

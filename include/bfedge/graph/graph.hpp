@@ -129,6 +129,11 @@ struct Node {
   std::vector<TensorId> outputs;
 };
 
+// The activation fused into a producing node (linear, conv2d, depthwise_conv2d, add), else none.
+kernels::Epilogue node_epilogue(const Node& node);
+// op_name, then "+" and the fused epilogue if any: "conv2d+gelu_erf".
+std::string node_op_text(const Node& node);
+
 struct Graph {
   std::vector<Tensor> tensors;
   std::vector<Node> nodes;
