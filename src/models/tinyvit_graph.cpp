@@ -16,6 +16,7 @@ namespace {
 using graph::ElementType;
 using graph::Op;
 using graph::TensorId;
+using kernels::Epilogue;
 
 // What the graph's weight tensors point into. Deques: adding a tensor never moves the others.
 struct TinyVitGraphStorage {
@@ -28,6 +29,26 @@ struct Map {
   TensorId id = graph::kNone;
   int height = 0, width = 0, channels = 0;
 };
+
+// The stem's first conv over the image carried as two BF16 halves per channel, [hi, lo] with
+// hi = bf16(x), lo = bf16(x − hi): the input channels doubled and the weights repeated, so the
+// FP32 accumulation sums w·hi + w·lo = w·x to within 2⁻¹⁷ |x|, and zero padding stays zero.
+TinyVitConv split_input_conv(const TinyVitConv& c) {
+  TinyVitConv out = c;
+  const std::size_t taps = static_cast<std::size_t>(c.kernel) * static_cast<std::size_t>(c.kernel);
+  const std::size_t per_out = static_cast<std::size_t>(c.in_channels) * taps;
+  out.in_channels = 2 * c.in_channels;
+  out.weight.clear();
+  if (c.groups != 1 || c.weight.size() != per_out * static_cast<std::size_t>(c.out_channels)) {
+    return c;  // not a dense conv over the image: conv() reports it
+  }
+  for (int o = 0; o < c.out_channels; ++o) {
+    const auto row = c.weight.begin() + static_cast<std::ptrdiff_t>(per_out * static_cast<std::size_t>(o));
+    out.weight.insert(out.weight.end(), row, row + static_cast<std::ptrdiff_t>(per_out));  // hi
+    out.weight.insert(out.weight.end(), row, row + static_cast<std::ptrdiff_t>(per_out));  // lo
+  }
+  return out;
+}
 
 std::vector<bf16> to_bf16(const std::vector<float>& v) {
   std::vector<bf16> out(v.size());
@@ -53,7 +74,7 @@ class Builder {
   }
 
   // A folded conv: depthwise (groups == channels), 1×1 stride 1 as a linear over the rows, or dense.
-  Map conv(const std::string& name, const Map& x, const TinyVitConv& c) {
+  Map conv(const std::string& name, const Map& x, const TinyVitConv& c, Epilogue epilogue = Epilogue::none) {
     const int k = c.kernel, o = c.out_channels, in = c.in_channels;
     const bool depthwise = c.groups == in && c.groups == o && c.groups > 1;
     const std::size_t want = static_cast<std::size_t>(o) * static_cast<std::size_t>(in / (c.groups > 0 ? c.groups : 1)) *
@@ -72,27 +93,28 @@ class Builder {
       std::vector<bf16> w(want);
       kernels::depthwise_weight_from_oihw(c.weight.data(), o, k, k, w.data());
       y.id = b_.depthwise_conv2d(name, x.id, bf16_weight(name + ".weight", Shape{k, k, o}, std::move(w)), bias,
-                                 c.stride, c.padding);
+                                 c.stride, c.padding, epilogue);
     } else if (k == 1 && c.stride == 1 && c.padding == 0) {  // OIHW with k = 1 is Linear's (O, I)
-      y.id = b_.linear(name, x.id, bf16_weight(name + ".weight", Shape{o, in}, to_bf16(c.weight)), bias);
+      y.id = b_.linear(name, x.id, bf16_weight(name + ".weight", Shape{o, in}, to_bf16(c.weight)), bias,
+                       ElementType::bf16, epilogue);
     } else {
       std::vector<bf16> w(want);
       kernels::conv2d_weight_from_oihw(c.weight.data(), o, in, k, k, w.data());
       y.id = b_.conv2d(name, x.id, bf16_weight(name + ".weight", Shape{o, k, k, in}, std::move(w)), bias, c.stride,
-                       c.padding);
+                       c.padding, epilogue);
     }
     return y;
   }
 
   TensorId linear(const std::string& name, TensorId x, int in, const TinyVitLinear& l,
-                  ElementType out = ElementType::bf16) {
+                  ElementType out = ElementType::bf16, Epilogue epilogue = Epilogue::none) {
     const int o = static_cast<int>(l.bias.size());
     if (o == 0 || l.weight.size() != static_cast<std::size_t>(o) * static_cast<std::size_t>(in)) {
       fail(name + ": linear with " + std::to_string(l.weight.size()) + " weights and " + std::to_string(o) +
            " biases does not take " + std::to_string(in) + " inputs");
     }
     const TensorId w = bf16_weight(name + ".weight", Shape{o, in}, to_bf16(l.weight));
-    return b_.linear(name, x, w, bf16_weight(name + ".bias", Shape{o}, to_bf16(l.bias)), out);
+    return b_.linear(name, x, w, bf16_weight(name + ".bias", Shape{o}, to_bf16(l.bias)), out, epilogue);
   }
 
   TensorId norm(const std::string& name, TensorId x, int width, const TinyVitNorm& n) {
@@ -105,25 +127,18 @@ class Builder {
     return b_.layernorm(name, x, scale, shift, static_cast<float>(kTinyVitNormEps));
   }
 
-  TensorId gelu(const std::string& name, TensorId x) { return b_.unary(Op::gelu_erf, name, x); }
-
-  // gelu(conv3(gelu(conv2(gelu(conv1(x))))) + x)
+  // gelu(conv3(gelu(conv2(gelu(conv1(x))))) + x), each GELU fused into the node before it.
   Map mbconv(const std::string& p, const Map& x, const TinyVitMbConv& m) {
-    Map h = conv(p + "conv1", x, m.expand);
-    h.id = gelu(p + "act1", h.id);
-    h = conv(p + "conv2", h, m.depthwise);
-    h.id = gelu(p + "act2", h.id);
+    Map h = conv(p + "conv1", x, m.expand, Epilogue::gelu_erf);
+    h = conv(p + "conv2", h, m.depthwise, Epilogue::gelu_erf);
     h = conv(p + "conv3", h, m.project);
-    h.id = b_.add(p + "residual", h.id, x.id);
-    h.id = gelu(p + "act3", h.id);
+    h.id = b_.add(p + "residual", h.id, x.id, Epilogue::gelu_erf);
     return h;
   }
 
   Map patch_merging(const std::string& p, const Map& x, const TinyVitStage& s) {
-    Map h = conv(p + "conv1", x, s.merge_expand);
-    h.id = gelu(p + "act1", h.id);
-    h = conv(p + "conv2", h, s.merge_depthwise);
-    h.id = gelu(p + "act2", h.id);
+    Map h = conv(p + "conv1", x, s.merge_expand, Epilogue::gelu_erf);
+    h = conv(p + "conv2", h, s.merge_depthwise, Epilogue::gelu_erf);
     return conv(p + "conv3", h, s.merge_project);
   }
 
@@ -149,8 +164,7 @@ class Builder {
     const Map local = conv(p + "local_conv", a, k.local_conv);
     TensorId m = norm(p + "mlp.norm", local.id, c, k.mlp_norm);
     const int hidden = static_cast<int>(k.fc1.bias.size());
-    m = linear(p + "mlp.fc1", m, c, k.fc1);
-    m = gelu(p + "mlp.act", m);
+    m = linear(p + "mlp.fc1", m, c, k.fc1, ElementType::bf16, Epilogue::gelu_erf);
     m = linear(p + "mlp.fc2", m, hidden, k.fc2);
     Map out = local;
     out.id = b_.add(p + "mlp.residual", local.id, m);
@@ -191,16 +205,15 @@ Result<TinyVitGraph> build_tinyvit_graph(const TinyVitConfig& c, const TinyVitWe
   Builder m(b, *storage, batch);
   TinyVitGraph out;
   out.batch = batch;
-  out.images = b.input("images", Shape{batch, c.image_height, c.image_width, c.in_chans}, ElementType::bf16);
+  out.images = b.input("images", Shape{batch, c.image_height, c.image_width, 2 * c.in_chans}, ElementType::bf16);
   const auto keep = [&](const std::string& name, const Map& x) {
     if (!keep_hidden_states) return;
     out.hidden_names.push_back(name);
     out.hidden_states.push_back(x.id);
   };
 
-  Map x{out.images, c.image_height, c.image_width, c.in_chans};
-  x = m.conv("patch_embed.conv1", x, w.stem1);
-  x.id = m.gelu("patch_embed.act", x.id);
+  Map x{out.images, c.image_height, c.image_width, 2 * c.in_chans};
+  x = m.conv("patch_embed.conv1", x, split_input_conv(w.stem1), Epilogue::gelu_erf);
   x = m.conv("patch_embed.conv2", x, w.stem2);
   keep("stem", x);
   for (int i = 0; i < c.stages(); ++i) {

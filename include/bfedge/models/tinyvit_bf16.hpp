@@ -33,7 +33,8 @@ class TinyVitBf16 {
   const exec::PreparedGraph& prepared() const { return prepared_; }
 
   // One forward of `images`: batch · image_height · image_width · in_chans normalized floats,
-  // NHWC, rounded to BF16 (RNE) into the graph's input. Allocates nothing.
+  // NHWC, split into the graph's input as two BF16 halves per value (tinyvit_graph.hpp), so the
+  // stem sees the FP32 image. Allocates nothing.
   Status forward(const float* images, runtime::HostCluster& cluster);
 
   // After forward: (batch, num_classes) logits; with keep_hidden_states, tinyvit_forward_f32's
