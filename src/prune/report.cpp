@@ -50,11 +50,12 @@ std::string human_bytes(double bytes) {
 }  // namespace
 
 std::string report_csv(const std::vector<ReportRow>& rows) {
-  std::string out = "spec,total_bytes,weight_bytes,activation_bytes,macs,accuracy,on_front,feasible,dense,chosen\n";
+  std::string out =
+      "spec,total_bytes,weight_bytes,activation_bytes,macs,accuracy,final_accuracy,on_front,feasible,dense,chosen\n";
   for (const ReportRow& r : rows) {
     out += csv_field(r.spec_json) + "," + std::to_string(r.total_bytes) + "," + std::to_string(r.weight_bytes) + "," +
            std::to_string(r.activation_bytes) + "," + std::to_string(r.macs) + "," + format("%.4f", r.accuracy) + "," +
-           (r.on_front ? "1" : "0") + "," + (r.feasible ? "1" : "0") + "," + (r.dense ? "1" : "0") + "," +
+           (r.final_accuracy < 0 ? std::string() : format("%.4f", r.final_accuracy)) + "," + (r.on_front ? "1" : "0") + "," + (r.feasible ? "1" : "0") + "," + (r.dense ? "1" : "0") + "," +
            (r.chosen ? "1" : "0") + "\n";
   }
   return out;
@@ -67,7 +68,8 @@ std::string report_json(const std::vector<ReportRow>& rows) {
     out += "  {\"spec\": " + r.spec_json + ", \"total_bytes\": " + std::to_string(r.total_bytes) +
            ", \"weight_bytes\": " + std::to_string(r.weight_bytes) + ", \"activation_bytes\": " +
            std::to_string(r.activation_bytes) + ", \"macs\": " + std::to_string(r.macs) + ", \"accuracy\": " +
-           format("%.4f", r.accuracy) + ", \"on_front\": " + (r.on_front ? "true" : "false") + ", \"feasible\": " +
+           format("%.4f", r.accuracy) + ", \"final_accuracy\": " +
+           (r.final_accuracy < 0 ? std::string("null") : format("%.4f", r.final_accuracy)) + ", \"on_front\": " + (r.on_front ? "true" : "false") + ", \"feasible\": " +
            (r.feasible ? "true" : "false") + ", \"dense\": " + (r.dense ? "true" : "false") + ", \"chosen\": " +
            (r.chosen ? "true" : "false") + "}" + (i + 1 < rows.size() ? ",\n" : "\n");
   }

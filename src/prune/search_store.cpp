@@ -184,6 +184,27 @@ Result<std::optional<CandidateRecord>> SearchStore::claim(const std::string& wor
   return std::optional<CandidateRecord>(std::move(r));
 }
 
+Result<std::optional<CandidateRecord>> SearchStore::claim_id(std::int64_t id, const std::string& worker) {
+  if (Status s = exec("BEGIN IMMEDIATE"); !s.is_ok()) return s;
+  const std::string select = std::string("SELECT ") + kColumns + " FROM candidates WHERE id = ?1 AND status = 'pending'";
+  Statement row(db_, select.c_str());
+  if (!row.ok()) return rollback(sqlite_error("claiming a candidate"));
+  const int rc = row.bind(1, id).step();
+  if (rc == SQLITE_DONE) {
+    if (Status s = exec("COMMIT"); !s.is_ok()) return s;
+    return std::optional<CandidateRecord>();
+  }
+  if (rc != SQLITE_ROW) return rollback(sqlite_error("claiming a candidate"));
+  CandidateRecord r = record_of(row);
+  Statement take(db_, "UPDATE candidates SET status = 'running', attempts = attempts + 1, worker = ?2 WHERE id = ?1");
+  if (!take.ok() || take.bind(1, r.id).bind(2, worker).step() != SQLITE_DONE) {
+    return rollback(sqlite_error("claiming a candidate"));
+  }
+  if (Status s = exec("COMMIT"); !s.is_ok()) return s;
+  r.status = CandidateStatus::running, r.attempts += 1, r.worker = worker;
+  return std::optional<CandidateRecord>(std::move(r));
+}
+
 Status SearchStore::finish(std::int64_t id, const std::string& result_json) {
   Statement done(db_, "UPDATE candidates SET status = 'done', result = ?2, error = '' WHERE id = ?1");
   if (!done.ok() || done.bind(1, id).bind(2, result_json).step() != SQLITE_DONE) return sqlite_error("storing a result");

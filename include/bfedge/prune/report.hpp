@@ -1,5 +1,5 @@
 // The pruning search's report files: every evaluated candidate as CSV and JSON (spec, footprint,
-// MACs, accuracy, whether it is on the Pareto front and feasible), and the front as an SVG
+// MACs, proxy and final accuracy, whether it is on the Pareto front and feasible), and the front as an SVG
 // scatter plot the code writes itself (total bytes on a log x axis, accuracy on y, colour = MACs,
 // the front joined by a line, the dense model and the chosen candidate labelled).
 #pragma once
@@ -16,7 +16,8 @@ namespace bfedge::prune {
 struct ReportRow {
   std::string spec_json;
   std::int64_t total_bytes = 0, weight_bytes = 0, activation_bytes = 0, macs = 0;
-  double accuracy = 0;
+  double accuracy = 0;         // the proxy stage's (the search's evidence)
+  double final_accuracy = -1;  // after the final fine-tune; < 0: not fine-tuned
   bool on_front = false, feasible = false, dense = false, chosen = false;
 };
 

@@ -47,6 +47,9 @@ class SearchStore {
   // The oldest pending candidate (of `stage`, or any when empty), now running under `worker` with
   // one more attempt; nullopt when none is pending.
   Result<std::optional<CandidateRecord>> claim(const std::string& worker, const std::string& stage = "");
+  // Candidate `id` now running under `worker` with one more attempt, if it is pending; nullopt
+  // when it is not (done, failed, running elsewhere) or does not exist.
+  Result<std::optional<CandidateRecord>> claim_id(std::int64_t id, const std::string& worker);
   Status finish(std::int64_t id, const std::string& result_json);
   // Pending again while attempts < max_attempts, failed otherwise.
   Status fail(std::int64_t id, const std::string& error, int max_attempts);

@@ -1,0 +1,90 @@
+// The pruning search end to end (docs/adr/0009), model- and process-free: a PruneModel gives the
+// space, footprints and student folders; a CandidateTrainer trains them (bfedge train in a child
+// process for the CLI, a stand-in in tests). Results live in OUT/search.sqlite, so a killed run
+// resumes: finished candidates are replayed (the strategies are deterministic per seed), the one
+// that was running trains again, from its own checkpoint when the trainer keeps one.
+//   dense    the teacher's accuracy on the proxy's and the final stage's evaluation data
+//   proxy    every candidate the strategy proposes: student sliced into OUT/candidates/<id>/student,
+//            short distillation into …/proxy. random and evolve skip training a candidate over
+//            the budget (it cannot be chosen); greedy trains every step it considers
+//   final    the `final_candidates` smallest candidates on the proxy front that are feasible
+//            (within the budget and max_drop of the teacher's proxy accuracy), fine-tuned longer
+//            from their proxy weights into …/final
+// The chosen model is the smallest final candidate within the budget and max_drop of the
+// teacher's final accuracy; the report (front.csv/json/svg) lists every candidate.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bfedge/core/status.hpp"
+#include "bfedge/deploy/footprint.hpp"
+#include "bfedge/prune/prune_model.hpp"
+#include "bfedge/prune/report.hpp"
+#include "bfedge/prune/search.hpp"
+
+namespace bfedge::prune {
+
+enum class TrainStage { proxy, final_tune };
+const char* train_stage_name(TrainStage stage);  // "proxy", "final"
+
+class CandidateTrainer {
+ public:
+  virtual ~CandidateTrainer() = default;
+  // The teacher's accuracy (percent) on `stage`'s evaluation data.
+  virtual Result<double> teacher_accuracy(TrainStage stage) = 0;
+  // Trains the student starting from `init_dir` into `out_dir` for `stage`, resuming what an
+  // interrupted run left there; its accuracy (percent) on the stage's evaluation data. An
+  // ErrorCode::interrupted error stops the search (the candidate runs again on resume).
+  virtual Result<double> train(TrainStage stage, const std::string& init_dir, const std::string& out_dir) = 0;
+};
+
+struct PruneRunOptions {
+  std::string out_dir;
+  Constraints constraints;
+  StrategyOptions strategy;
+  int final_candidates = 3;
+  int max_attempts = 2;        // a candidate whose training fails this often is recorded as failed
+  std::string settings_json;   // what else decides the results (teacher, data, training): fingerprinted
+  std::string worker = "local";
+};
+
+struct CandidateOutcome {
+  std::int64_t id = 0;
+  TrainStage stage = TrainStage::proxy;
+  Point point;
+  std::string spec_json;
+  std::int64_t total_bytes = 0, weight_bytes = 0, activation_bytes = 0, macs = 0;
+  double accuracy = 0;
+  double seconds = 0;
+  bool trained = false;  // false: over the budget, not trained (random, evolve)
+  bool failed = false;
+  std::string error;
+};
+
+struct PruneProgress {
+  std::function<void(const std::string& line)> note;  // a line worth showing and logging
+  // After each candidate of a stage: its outcome, candidates done in the stage and how many the
+  // stage will run (0: not known ahead, greedy), and the smallest feasible one so far.
+  std::function<void(const CandidateOutcome& done, int count, int total, const CandidateOutcome* best)> candidate;
+};
+
+struct PruneOutcome {
+  deploy::Footprint dense;
+  double dense_proxy_accuracy = 0, dense_final_accuracy = 0;
+  std::vector<CandidateOutcome> proxy, finals;
+  std::optional<CandidateOutcome> chosen;          // smallest final within the budget and max_drop
+  std::optional<CandidateOutcome> best_in_budget;  // most accurate final within the budget
+  std::vector<ReportRow> report;                   // every proxy candidate, final accuracy where fine-tuned
+};
+
+// Runs (or resumes) the search in options.out_dir and writes its report there. Errors: the
+// budget below the space's smallest candidate (before any training), a database made for other
+// settings or not a database, the teacher's evaluation failing, an interruption.
+Result<PruneOutcome> run_prune(const PruneModel& model, CandidateTrainer& trainer, const PruneRunOptions& options,
+                               const PruneProgress& progress = {});
+
+}  // namespace bfedge::prune

@@ -1,0 +1,68 @@
+// PruneModel for TinyViT: the teacher's config and checkpoint read once, magnitude importance
+// computed once, then per point the shape, keep lists, config and footprint.
+#include "bfedge/prune/prune_model.hpp"
+
+#include <filesystem>
+
+#include "bfedge/io/safetensors.hpp"
+#include "bfedge/models/tinyvit_config.hpp"
+#include "bfedge/prune/importance.hpp"
+#include "bfedge/prune/search_spaces.hpp"
+#include "bfedge/prune/student_checkpoint.hpp"
+
+namespace bfedge::prune {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TinyVitPruneModel final : public PruneModel {
+ public:
+  TinyVitPruneModel(std::string teacher_dir, models::TinyVitConfig teacher, Importance importance,
+                    const deploy::FootprintModel& footprints)
+      : teacher_dir_(std::move(teacher_dir)),
+        teacher_(std::move(teacher)),
+        importance_(std::move(importance)),
+        space_(tinyvit_search_space(teacher_)),
+        footprints_(footprints) {}
+
+  const char* family() const override { return "tinyvit"; }
+  const SearchSpace& space() const override { return space_; }
+
+  Result<deploy::Footprint> footprint(const Point& point) const override {
+    Result<models::TinyVitConfig> config = tinyvit_candidate_config(teacher_, tinyvit_shape_at(teacher_, space_, point));
+    if (!config.is_ok()) return config.status();
+    return footprints_.tinyvit(config.value());
+  }
+
+  Status write_student(const Point& point, const std::string& dir) const override {
+    Result<TinyVitKeep> keep = select_tinyvit_keep(teacher_, importance_, tinyvit_shape_at(teacher_, space_, point));
+    if (!keep.is_ok()) return keep.status();
+    Result<TinyVitSlicePlan> written = write_tinyvit_student(teacher_dir_, keep.value(), dir);
+    return written.is_ok() ? Status::ok() : written.status();
+  }
+
+ private:
+  std::string teacher_dir_;
+  models::TinyVitConfig teacher_;
+  Importance importance_;
+  SearchSpace space_;
+  const deploy::FootprintModel& footprints_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<PruneModel>> open_tinyvit_prune_model(const std::string& teacher_dir,
+                                                             const deploy::FootprintModel& footprints) {
+  const fs::path dir(teacher_dir);
+  Result<models::TinyVitConfig> config = models::load_tinyvit_config((dir / "config.json").string());
+  if (!config.is_ok()) return config.status();
+  const std::string weights = (dir / "model.safetensors").string();
+  Result<io::TensorTable> table = io::load_safetensors(weights);
+  if (!table.is_ok()) return table.status();
+  Result<Importance> importance = magnitude_importance(tinyvit_spaces(config.value()), table.value(), weights);
+  if (!importance.is_ok()) return importance.status();
+  return std::unique_ptr<PruneModel>(
+      new TinyVitPruneModel(teacher_dir, std::move(config).value(), std::move(importance).value(), footprints));
+}
+
+}  // namespace bfedge::prune

@@ -1,0 +1,357 @@
+// run_prune: the stages of prune_run.hpp over the results store. Every stage goes the same way:
+// add its candidates, claim and run them one by one (finish or fail each; an interruption ends
+// the run with the row still running, requeued on resume), then read the stage back from the
+// store, so that a resumed run and an uninterrupted one see the same rows.
+#include "bfedge/prune/prune_run.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <chrono>
+#include <cstdio>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "bfedge/prune/search_spaces.hpp"
+#include "bfedge/prune/search_store.hpp"
+
+namespace bfedge::prune {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// Adds `spec` to `stage` (an equal one stored already keeps its row); its id.
+Result<std::int64_t> add_row(SearchStore& store, const std::string& stage, const std::string& spec,
+                             std::vector<std::int64_t>& ids) {
+  Result<std::int64_t> id = store.add(stage, spec);
+  if (id.is_ok()) ids.push_back(id.value());
+  return id;
+}
+Status added(const Result<std::int64_t>& id) { return id.is_ok() ? Status::ok() : id.status(); }
+
+// Runs fn on each of `ids` that is pending, storing its result (JSON) or failure; a failure
+// leaves it pending while it has attempts left, and it runs again at once.
+template <class Fn>
+Status run_pending(SearchStore& store, const std::vector<std::int64_t>& ids, const PruneRunOptions& o, Fn fn) {
+  for (std::int64_t id : ids) {
+    for (;;) {
+      Result<std::optional<CandidateRecord>> claimed = store.claim_id(id, o.worker);
+      if (!claimed.is_ok()) return claimed.status();
+      if (!claimed.value()) break;  // done, failed, or no longer pending
+      const CandidateRecord& r = *claimed.value();
+      Result<std::string> result = fn(r);
+      if (result.is_ok()) {
+        BFEDGE_RETURN_IF_ERROR(store.finish(r.id, result.value()));
+      } else if (result.status().code() == ErrorCode::interrupted) {
+        return result.status();
+      } else {
+        BFEDGE_RETURN_IF_ERROR(store.fail(r.id, result.status().message(), o.max_attempts));
+      }
+    }
+  }
+  return Status::ok();
+}
+
+Result<std::map<std::string, CandidateRecord>> stage_rows(SearchStore& store, const std::string& stage) {
+  Result<std::vector<CandidateRecord>> rows = store.candidates(stage);
+  if (!rows.is_ok()) return rows.status();
+  std::map<std::string, CandidateRecord> out;
+  for (CandidateRecord& r : rows.value()) out.emplace(r.spec_json, std::move(r));
+  return out;
+}
+
+json footprint_json(const deploy::Footprint& f) {
+  return {{"total_bytes", f.total_bytes()},
+          {"weight_bytes", f.weight_bytes},
+          {"activation_bytes", f.activation_peak_bytes},
+          {"macs", f.macs}};
+}
+
+// A stored row as an outcome (a failed row: failed, with its last error).
+CandidateOutcome outcome_of(const CandidateRecord& r, TrainStage stage, const Point& point) {
+  CandidateOutcome o;
+  o.id = r.id, o.stage = stage, o.point = point, o.spec_json = r.spec_json;
+  if (r.status != CandidateStatus::done) {
+    o.failed = true, o.error = r.error;
+    return o;
+  }
+  const json j = json::parse(r.result_json, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    o.failed = true, o.error = "unreadable result: " + r.result_json;
+    return o;
+  }
+  o.total_bytes = j.value("total_bytes", std::int64_t{0});
+  o.weight_bytes = j.value("weight_bytes", std::int64_t{0});
+  o.activation_bytes = j.value("activation_bytes", std::int64_t{0});
+  o.macs = j.value("macs", std::int64_t{0});
+  o.accuracy = j.value("accuracy", 0.0);
+  o.seconds = j.value("seconds", 0.0);
+  o.trained = j.value("trained", false);
+  return o;
+}
+
+Evaluation evaluation_of(const CandidateOutcome& o) {
+  return {o.total_bytes, o.macs, o.accuracy, o.failed};
+}
+
+bool within(const CandidateOutcome& o, const Constraints& c, double dense_accuracy) {
+  return !o.failed && o.trained && (c.budget_bytes <= 0 || o.total_bytes <= c.budget_bytes) &&
+         o.accuracy >= dense_accuracy - c.max_drop;
+}
+
+std::string candidate_dir(const PruneRunOptions& o, std::int64_t proxy_id) {
+  return (fs::path(o.out_dir) / "candidates" / std::to_string(proxy_id)).string();
+}
+
+std::string fingerprint(const PruneModel& model, const PruneRunOptions& o) {
+  json axes = json::array();
+  for (const Axis& a : model.space()) axes.push_back({{"name", a.name}, {"values", a.values}});
+  const char* strategy = o.strategy.strategy == Strategy::greedy ? "greedy"
+                         : o.strategy.strategy == Strategy::random ? "random" : "evolve";
+  const json j = {{"family", model.family()},
+                  {"space", axes},
+                  {"budget_bytes", o.constraints.budget_bytes},
+                  {"max_drop", o.constraints.max_drop},
+                  {"strategy", strategy},
+                  {"trials", o.strategy.trials},
+                  {"parallel", o.strategy.parallel},
+                  {"seed", o.strategy.seed},
+                  {"final_candidates", o.final_candidates},
+                  {"settings", json::parse(o.settings_json.empty() ? "{}" : o.settings_json, nullptr, false)}};
+  return j.dump();
+}
+
+class Runner {
+ public:
+  Runner(const PruneModel& model, CandidateTrainer& trainer, const PruneRunOptions& o, const PruneProgress& progress,
+         SearchStore& store)
+      : model_(model), trainer_(trainer), o_(o), progress_(progress), store_(store) {}
+
+  Status dense(PruneOutcome& out) {
+    std::vector<std::int64_t> ids;
+    for (const char* spec : {"{\"teacher\":\"proxy\"}", "{\"teacher\":\"final\"}"}) {
+      BFEDGE_RETURN_IF_ERROR(added(add_row(store_, "dense", spec, ids)));
+    }
+    BFEDGE_RETURN_IF_ERROR(run_pending(store_, ids, o_, [&](const CandidateRecord& r) -> Result<std::string> {
+      const TrainStage stage = r.spec_json.find("final") != std::string::npos ? TrainStage::final_tune : TrainStage::proxy;
+      note(std::string("evaluating the teacher on the ") + train_stage_name(stage) + " stage's data");
+      Result<double> accuracy = trainer_.teacher_accuracy(stage);
+      if (!accuracy.is_ok()) return accuracy.status();
+      return json{{"accuracy", accuracy.value()}}.dump();
+    }));
+    Result<std::map<std::string, CandidateRecord>> rows = stage_rows(store_, "dense");
+    if (!rows.is_ok()) return rows.status();
+    for (const auto& [spec, r] : rows.value()) {
+      if (r.status != CandidateStatus::done) return invalid_argument("the teacher's evaluation failed: " + r.error);
+      const double accuracy = json::parse(r.result_json, nullptr, false).value("accuracy", 0.0);
+      (spec.find("final") != std::string::npos ? out.dense_final_accuracy : out.dense_proxy_accuracy) = accuracy;
+    }
+    char line[128];
+    std::snprintf(line, sizeof line, "teacher: %.2f %% on the proxy data, %.2f %% on the final data",
+                  out.dense_proxy_accuracy, out.dense_final_accuracy);
+    note(line);
+    return Status::ok();
+  }
+
+  Status proxy(PruneOutcome& out) {
+    Search search(model_.space(), o_.constraints, o_.strategy, out.dense_proxy_accuracy);
+    int done = 0;
+    for (std::vector<Point> round = search.next_round(); !round.empty(); round = search.next_round()) {
+      std::vector<std::int64_t> ids;
+      for (const Point& p : round) {
+        const std::string spec = point_json(model_.space(), p);
+        points_.emplace(spec, p);
+        BFEDGE_RETURN_IF_ERROR(added(add_row(store_, "proxy", spec, ids)));
+      }
+      BFEDGE_RETURN_IF_ERROR(run_pending(store_, ids, o_, [&](const CandidateRecord& r) {
+        return train_proxy(r, out.dense_proxy_accuracy);
+      }));
+      Result<std::map<std::string, CandidateRecord>> rows = stage_rows(store_, "proxy");
+      if (!rows.is_ok()) return rows.status();
+      for (const Point& p : round) {
+        const CandidateRecord& r = rows.value().at(point_json(model_.space(), p));
+        CandidateOutcome o = outcome_of(r, TrainStage::proxy, p);
+        search.record(p, evaluation_of(o));
+        out.proxy.push_back(o);
+        ++done;
+        if (progress_.candidate) {
+          const std::optional<Point> best = search.best();
+          const CandidateOutcome* best_outcome = nullptr;
+          for (const CandidateOutcome& c : out.proxy) {
+            if (best && c.point == *best) best_outcome = &c;
+          }
+          progress_.candidate(o, done, o_.strategy.strategy == Strategy::greedy ? 0 : o_.strategy.trials, best_outcome);
+        }
+      }
+    }
+    front_ = search.pareto_front();
+    return Status::ok();
+  }
+
+  Status finals(PruneOutcome& out) {
+    std::vector<const CandidateOutcome*> chosen;  // front, feasible by the proxy, smallest first
+    for (const CandidateOutcome& c : out.proxy) {
+      if (std::find(front_.begin(), front_.end(), c.point) != front_.end() &&
+          within(c, o_.constraints, out.dense_proxy_accuracy)) {
+        chosen.push_back(&c);
+      }
+    }
+    std::sort(chosen.begin(), chosen.end(),
+              [](const CandidateOutcome* a, const CandidateOutcome* b) { return a->total_bytes < b->total_bytes; });
+    if (chosen.size() > static_cast<std::size_t>(o_.final_candidates)) chosen.resize(static_cast<std::size_t>(o_.final_candidates));
+    if (chosen.empty()) note("no candidate is feasible after the proxy stage: nothing to fine-tune");
+    std::map<std::string, const CandidateOutcome*> by_spec;
+    std::vector<std::int64_t> ids;
+    for (const CandidateOutcome* c : chosen) {
+      by_spec.emplace(c->spec_json, c);
+      BFEDGE_RETURN_IF_ERROR(added(add_row(store_, "final", c->spec_json, ids)));
+    }
+    int done = 0;
+    BFEDGE_RETURN_IF_ERROR(run_pending(store_, ids, o_, [&](const CandidateRecord& r) -> Result<std::string> {
+      const auto it = by_spec.find(r.spec_json);
+      if (it == by_spec.end()) return invalid_argument("a final candidate this search did not choose: " + r.spec_json);
+      const CandidateOutcome& p = *it->second;
+      const std::string dir = candidate_dir(o_, p.id);
+      note("fine-tuning candidate " + std::to_string(p.id) + " " + p.spec_json);
+      const auto start = std::chrono::steady_clock::now();
+      Result<double> accuracy =
+          trainer_.train(TrainStage::final_tune, (fs::path(dir) / "proxy").string(), (fs::path(dir) / "final").string());
+      if (!accuracy.is_ok()) return accuracy.status();
+      json j = footprint_json_of(p);
+      j["accuracy"] = accuracy.value();
+      j["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      j["trained"] = true;
+      return j.dump();
+    }));
+    Result<std::map<std::string, CandidateRecord>> rows = stage_rows(store_, "final");
+    if (!rows.is_ok()) return rows.status();
+    for (const CandidateOutcome* c : chosen) {
+      CandidateOutcome f = outcome_of(rows.value().at(c->spec_json), TrainStage::final_tune, c->point);
+      f.id = c->id;  // the candidate's folder
+      out.finals.push_back(f);
+      if (progress_.candidate) progress_.candidate(f, ++done, static_cast<int>(chosen.size()), nullptr);
+    }
+    for (const CandidateOutcome& f : out.finals) {
+      if (within(f, o_.constraints, out.dense_final_accuracy) &&
+          (!out.chosen || f.total_bytes < out.chosen->total_bytes)) {
+        out.chosen = f;
+      }
+      if (!f.failed && (o_.constraints.budget_bytes <= 0 || f.total_bytes <= o_.constraints.budget_bytes) &&
+          (!out.best_in_budget || f.accuracy > out.best_in_budget->accuracy)) {
+        out.best_in_budget = f;
+      }
+    }
+    return Status::ok();
+  }
+
+  const std::vector<Point>& front() const { return front_; }
+
+ private:
+  static json footprint_json_of(const CandidateOutcome& c) {
+    return {{"total_bytes", c.total_bytes},
+            {"weight_bytes", c.weight_bytes},
+            {"activation_bytes", c.activation_bytes},
+            {"macs", c.macs}};
+  }
+
+  Result<std::string> train_proxy(const CandidateRecord& r, double dense_accuracy) {
+    const auto it = points_.find(r.spec_json);
+    if (it == points_.end()) return invalid_argument("a candidate this search did not propose: " + r.spec_json);
+    const Point& p = it->second;
+    Result<deploy::Footprint> f = model_.footprint(p);
+    if (!f.is_ok()) return f.status();
+    json j = footprint_json(f.value());
+    const std::int64_t budget = o_.constraints.budget_bytes;
+    if (o_.strategy.strategy != Strategy::greedy && budget > 0 && f.value().total_bytes() > budget) {
+      j["accuracy"] = 0.0, j["seconds"] = 0.0, j["trained"] = false;
+      return j.dump();
+    }
+    const fs::path dir = candidate_dir(o_, r.id);
+    const auto start = std::chrono::steady_clock::now();
+    BFEDGE_RETURN_IF_ERROR(model_.write_student(p, (dir / "student").string()));
+    Result<double> accuracy = trainer_.train(TrainStage::proxy, (dir / "student").string(), (dir / "proxy").string());
+    if (!accuracy.is_ok()) return accuracy.status();
+    j["accuracy"] = accuracy.value();
+    j["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    j["trained"] = true;
+    (void)dense_accuracy;
+    return j.dump();
+  }
+
+  void note(const std::string& line) const {
+    if (progress_.note) progress_.note(line);
+  }
+
+  const PruneModel& model_;
+  CandidateTrainer& trainer_;
+  const PruneRunOptions& o_;
+  const PruneProgress& progress_;
+  SearchStore& store_;
+  std::map<std::string, Point> points_;  // every point proposed, by spec
+  std::vector<Point> front_;
+};
+
+std::vector<ReportRow> report_rows(const PruneOutcome& out, const std::vector<Point>& front, const PruneRunOptions& o) {
+  std::vector<ReportRow> rows;
+  ReportRow dense;
+  dense.spec_json = "{\"dense\":true}";
+  dense.total_bytes = out.dense.total_bytes(), dense.weight_bytes = out.dense.weight_bytes;
+  dense.activation_bytes = out.dense.activation_peak_bytes, dense.macs = out.dense.macs;
+  dense.accuracy = out.dense_proxy_accuracy, dense.final_accuracy = out.dense_final_accuracy, dense.dense = true;
+  rows.push_back(dense);
+  for (const CandidateOutcome& c : out.proxy) {
+    if (c.failed || !c.trained) continue;
+    ReportRow r;
+    r.spec_json = c.spec_json;
+    r.total_bytes = c.total_bytes, r.weight_bytes = c.weight_bytes, r.activation_bytes = c.activation_bytes;
+    r.macs = c.macs, r.accuracy = c.accuracy;
+    r.on_front = std::find(front.begin(), front.end(), c.point) != front.end();
+    r.feasible = within(c, o.constraints, out.dense_proxy_accuracy);
+    for (const CandidateOutcome& f : out.finals) {
+      if (f.spec_json == c.spec_json && !f.failed) r.final_accuracy = f.accuracy;
+    }
+    r.chosen = out.chosen && out.chosen->spec_json == c.spec_json;
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+}  // namespace
+
+const char* train_stage_name(TrainStage stage) { return stage == TrainStage::proxy ? "proxy" : "final"; }
+
+Result<PruneOutcome> run_prune(const PruneModel& model, CandidateTrainer& trainer, const PruneRunOptions& o,
+                               const PruneProgress& progress) {
+  PruneOutcome out;
+  Result<deploy::Footprint> dense = model.footprint(Point(model.space().size(), 0));
+  if (!dense.is_ok()) return dense.status();
+  out.dense = dense.value();
+  const Point smallest = smallest_point(model.space());
+  Result<deploy::Footprint> small = model.footprint(smallest);
+  if (!small.is_ok()) return small.status();
+  BFEDGE_RETURN_IF_ERROR(check_budget_reachable(model.space(), o.constraints.budget_bytes, small.value()));
+
+  std::error_code ec;
+  fs::create_directories(o.out_dir, ec);
+  if (ec) return io_error(o.out_dir + ": cannot create the folder (" + ec.message() + ")");
+  Result<SearchStore> store = SearchStore::open((fs::path(o.out_dir) / "search.sqlite").string(), fingerprint(model, o));
+  if (!store.is_ok()) return store.status();
+  Result<int> requeued = store.value().requeue_running();
+  if (!requeued.is_ok()) return requeued.status();
+  if (requeued.value() > 0 && progress.note) {
+    progress.note("resuming: " + std::to_string(requeued.value()) + " interrupted candidate(s) run again");
+  }
+
+  Runner runner(model, trainer, o, progress, store.value());
+  BFEDGE_RETURN_IF_ERROR(runner.dense(out));
+  BFEDGE_RETURN_IF_ERROR(runner.proxy(out));
+  BFEDGE_RETURN_IF_ERROR(runner.finals(out));
+  out.report = report_rows(out, runner.front(), o);
+  const std::string title = std::string(model.family()) + " pruning search: accuracy (proxy) vs total bytes";
+  BFEDGE_RETURN_IF_ERROR(write_report(o.out_dir, out.report, title));
+  return out;
+}
+
+}  // namespace bfedge::prune

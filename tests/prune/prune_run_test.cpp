@@ -1,0 +1,206 @@
+// run_prune with stand-ins for the model (two axes, bytes and accuracy as functions of the point)
+// and the trainer (counting calls, failing or being interrupted on demand): the stages, the
+// choice, a resume after an interruption giving the same results as an uninterrupted run, retries
+// of a failing candidate, over-budget candidates not trained, and an unreachable budget refused
+// before any training.
+#include "bfedge/prune/prune_run.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "support/test_support.hpp"
+
+namespace bfedge::prune {
+namespace {
+
+namespace fs = std::filesystem;
+
+// width ∈ {64, 48, 32, 16}, depth ∈ {4, 3, 2, 1}; bytes = width · depth · 1000.
+class StandInModel final : public PruneModel {
+ public:
+  const char* family() const override { return "stand-in"; }
+  const SearchSpace& space() const override { return space_; }
+  Result<deploy::Footprint> footprint(const Point& p) const override {
+    deploy::Footprint f;
+    f.weight_bytes = static_cast<std::int64_t>(axis_value(space_, p, "width") * axis_value(space_, p, "depth") * 900);
+    f.activation_peak_bytes = static_cast<std::int64_t>(axis_value(space_, p, "width") * 100 * axis_value(space_, p, "depth"));
+    f.macs = f.weight_bytes * 10;
+    return f;
+  }
+  Status write_student(const Point& p, const std::string& dir) const override {
+    fs::create_directories(dir);
+    std::ofstream(fs::path(dir) / "config.json") << point_json(space_, p);
+    return Status::ok();
+  }
+
+ private:
+  SearchSpace space_ = {{"width", {64, 48, 32, 16}}, {"depth", {4, 3, 2, 1}}};
+};
+
+// Accuracy falls with the bytes removed; the final stage adds a point. Reads the student's spec
+// from its folder, as a real trainer reads its weights.
+class StandInTrainer final : public CandidateTrainer {
+ public:
+  Result<double> teacher_accuracy(TrainStage stage) override { return stage == TrainStage::proxy ? 90.0 : 91.0; }
+  Result<double> train(TrainStage stage, const std::string& init_dir, const std::string& out_dir) override {
+    ++calls;
+    if (interrupt_at > 0 && calls == interrupt_at) return Status(ErrorCode::interrupted, "interrupted by SIGINT");
+    std::ifstream in(fs::path(init_dir) / "config.json");
+    std::string spec((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (spec.empty()) return io_error(init_dir + ": no student");
+    if (spec == fail_spec) return format_error("out of memory");
+    fs::create_directories(out_dir);
+    std::ofstream(fs::path(out_dir) / "config.json") << spec;
+    const double width = std::stod(spec.substr(spec.find(':') + 1)), depth = std::stod(spec.substr(spec.rfind(':') + 1));
+    const double accuracy = 90.0 - (64 - width) / 16.0 * 0.4 - (4 - depth) * 0.9;
+    trained.insert(spec);
+    return stage == TrainStage::proxy ? accuracy : accuracy + 1.0;
+  }
+  int calls = 0, interrupt_at = 0;
+  std::string fail_spec;
+  std::set<std::string> trained;
+};
+
+PruneRunOptions options(const std::string& dir, Strategy strategy) {
+  PruneRunOptions o;
+  o.out_dir = dir;
+  o.constraints = {0, 1.0};
+  o.strategy = {strategy, 8, 3, 7};
+  o.final_candidates = 2;
+  return o;
+}
+
+std::vector<std::string> specs(const std::vector<CandidateOutcome>& v) {
+  std::vector<std::string> out;
+  for (const CandidateOutcome& c : v) out.push_back(c.spec_json + " " + std::to_string(c.accuracy));
+  return out;
+}
+
+TEST(RunPrune, GreedyWalksDownThenFineTunesTheSmallestFeasibleAndChoosesWithinTheDrop) {
+  test::TempDir dir;
+  StandInModel model;
+  StandInTrainer trainer;
+  const Result<PruneOutcome> r = run_prune(model, trainer, options(dir.path(), Strategy::greedy));
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  const PruneOutcome& o = r.value();
+  EXPECT_EQ(o.dense_proxy_accuracy, 90.0);
+  EXPECT_EQ(o.dense_final_accuracy, 91.0);
+  EXPECT_EQ(o.dense.total_bytes(), 64 * 4 * 1000);
+  ASSERT_EQ(o.finals.size(), 2u);
+  ASSERT_TRUE(o.chosen.has_value());
+  // Width costs 0.4 points per step and depth 0.9: within 1 point of the proxy's 90 % the smallest
+  // is width 32 (89.2 %; width 16 is 88.8 %), fine-tuned to 90.2 % (the teacher: 91 %).
+  EXPECT_EQ(o.chosen->spec_json, R"({"width":32,"depth":4})");
+  EXPECT_DOUBLE_EQ(o.chosen->accuracy, 90.0 - 0.8 + 1.0);
+  EXPECT_TRUE(fs::exists(dir.file("front.csv")) && fs::exists(dir.file("front.svg")) && fs::exists(dir.file("front.json")));
+  EXPECT_TRUE(fs::exists(fs::path(dir.path()) / "candidates" / std::to_string(o.chosen->id) / "final" / "config.json"));
+  ASSERT_FALSE(o.report.empty());
+  EXPECT_TRUE(o.report.front().dense);
+  int chosen = 0;
+  for (const ReportRow& row : o.report) chosen += row.chosen ? 1 : 0;
+  EXPECT_EQ(chosen, 1);
+}
+
+TEST(RunPrune, AResumedSearchEndsWithTheSameResultsAndTrainsNothingTwice) {
+  for (Strategy strategy : {Strategy::greedy, Strategy::evolve}) {
+    test::TempDir whole, resumed;
+    StandInModel model;
+    StandInTrainer once;
+    const Result<PruneOutcome> want = run_prune(model, once, options(whole.path(), strategy));
+    ASSERT_TRUE(want.is_ok()) << want.status().message();
+
+    StandInTrainer interrupted;
+    interrupted.interrupt_at = 4;
+    const Result<PruneOutcome> stopped = run_prune(model, interrupted, options(resumed.path(), strategy));
+    ASSERT_FALSE(stopped.is_ok());
+    EXPECT_EQ(stopped.status().code(), ErrorCode::interrupted);
+    StandInTrainer rest;
+    std::vector<std::string> notes;
+    PruneProgress progress;
+    progress.note = [&](const std::string& line) { notes.push_back(line); };
+    const Result<PruneOutcome> got = run_prune(model, rest, options(resumed.path(), strategy), progress);
+    ASSERT_TRUE(got.is_ok()) << got.status().message();
+    EXPECT_EQ(specs(got.value().proxy), specs(want.value().proxy));
+    EXPECT_EQ(specs(got.value().finals), specs(want.value().finals));
+    ASSERT_TRUE(got.value().chosen.has_value());
+    EXPECT_EQ(got.value().chosen->spec_json, want.value().chosen->spec_json);
+    EXPECT_EQ(report_csv(got.value().report), report_csv(want.value().report));
+    // Three candidates finished before the interruption; the fourth ran again.
+    EXPECT_EQ(interrupted.calls - 1 + rest.calls, once.calls);
+    EXPECT_EQ(notes.front(), "resuming: 1 interrupted candidate(s) run again");
+  }
+}
+
+TEST(RunPrune, AFailingCandidateIsRetriedThenRecordedAsFailedAndTheSearchGoesOn) {
+  test::TempDir dir;
+  StandInModel model;
+  StandInTrainer trainer;
+  trainer.fail_spec = R"({"width":48,"depth":4})";
+  PruneRunOptions o = options(dir.path(), Strategy::greedy);
+  o.max_attempts = 2;
+  const Result<PruneOutcome> r = run_prune(model, trainer, o);
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  int failed = 0;
+  for (const CandidateOutcome& c : r.value().proxy) {
+    if (c.spec_json != trainer.fail_spec) continue;
+    EXPECT_TRUE(c.failed);
+    EXPECT_EQ(c.error, "out of memory");
+    ++failed;
+  }
+  EXPECT_EQ(failed, 1);
+  ASSERT_TRUE(r.value().chosen.has_value());  // depth steps remain acceptable
+}
+
+TEST(RunPrune, RandomDoesNotTrainCandidatesOverTheBudget) {
+  test::TempDir dir;
+  StandInModel model;
+  StandInTrainer trainer;
+  PruneRunOptions o = options(dir.path(), Strategy::random);
+  o.constraints.budget_bytes = 100000;
+  const Result<PruneOutcome> r = run_prune(model, trainer, o);
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  int over = 0;
+  for (const CandidateOutcome& c : r.value().proxy) {
+    EXPECT_EQ(c.trained, c.total_bytes <= o.constraints.budget_bytes) << c.spec_json;
+    over += c.total_bytes > o.constraints.budget_bytes ? 1 : 0;
+  }
+  EXPECT_GT(over, 0);
+  EXPECT_EQ(static_cast<int>(trainer.trained.size()) + over, static_cast<int>(r.value().proxy.size()));
+  if (r.value().chosen) {
+    EXPECT_LE(r.value().chosen->total_bytes, o.constraints.budget_bytes);
+  }
+}
+
+TEST(RunPrune, ABudgetBelowTheSmallestCandidateIsRefusedBeforeAnyTraining) {
+  test::TempDir dir;
+  StandInModel model;
+  StandInTrainer trainer;
+  PruneRunOptions o = options(dir.path(), Strategy::greedy);
+  o.constraints.budget_bytes = 5000;
+  const Result<PruneOutcome> r = run_prune(model, trainer, o);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.status().message().find("16000"), std::string::npos) << r.status().message();
+  EXPECT_EQ(trainer.calls, 0);
+  EXPECT_FALSE(fs::exists(dir.file("search.sqlite")));
+}
+
+TEST(RunPrune, AnotherSearchsDatabaseIsRefused) {
+  test::TempDir dir;
+  StandInModel model;
+  StandInTrainer trainer;
+  ASSERT_TRUE(run_prune(model, trainer, options(dir.path(), Strategy::greedy)).is_ok());
+  PruneRunOptions other = options(dir.path(), Strategy::greedy);
+  other.constraints.max_drop = 2.0;
+  const Result<PruneOutcome> r = run_prune(model, trainer, other);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.status().message().find("search.sqlite: this search database belongs to a search with other settings"),
+            std::string::npos)
+      << r.status().message();
+}
+
+}  // namespace
+}  // namespace bfedge::prune
