@@ -21,5 +21,6 @@ Command add_train_command(CLI::App& app);
 std::function<int()> add_train_tinyvit_command(CLI::App& train);
 Command add_classify_command(CLI::App& app);
 Command add_eval_command(CLI::App& app);
+Command add_prune_command(CLI::App& app);  // cmd_prune.cpp
 
 }  // namespace bfedge::cli

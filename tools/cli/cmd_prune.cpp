@@ -1,0 +1,229 @@
+// bfedge prune tinyvit|report: the structured pruning search (prune/prune_run.hpp) with children
+// `bfedge train`/`eval` for the training (prune_trainer.hpp), a log in OUT/prune.log, the report,
+// and the chosen checkpoint exported to OUT/best.
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "bfedge/io/file.hpp"
+#include "bfedge/prune/prune_model.hpp"
+#include "bfedge/prune/prune_run.hpp"
+#include "cli_common.hpp"
+#include "commands.hpp"
+#include "prune_summary.hpp"
+#include "prune_trainer.hpp"
+
+namespace bfedge::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::ordered_json;
+
+struct PruneCli {
+  std::string out, budget = "0", strategy = "greedy";
+  float max_drop = 1.0f;
+  int trials = 32, parallel = 4, final_candidates = 3;
+  std::uint64_t seed = 1;
+  TinyVitPruneTraining tinyvit;
+};
+
+// "1572864", "1.5MiB", "2 MB", "500kB", "500KiB" → bytes.
+Result<std::int64_t> parse_bytes(const std::string& text) {
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  std::string unit = text.substr(used);
+  while (!unit.empty() && unit.front() == ' ') unit.erase(unit.begin());
+  const struct {
+    const char* name;
+    double scale;
+  } units[] = {{"", 1}, {"B", 1}, {"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9},
+               {"KiB", 1024.0}, {"MiB", 1024.0 * 1024}, {"GiB", 1024.0 * 1024 * 1024}};
+  for (const auto& u : units) {
+    if (used > 0 && unit == u.name && std::isfinite(value) && value >= 0 && value * u.scale < 9e18) {
+      return static_cast<std::int64_t>(std::llround(value * u.scale));
+    }
+  }
+  return invalid_argument("--budget-bytes '" + text + "' is not a size (bytes, or with kB, MB, KiB, MiB)");
+}
+
+// Lines to stderr and to OUT/prune.log with the time.
+class PruneLog {
+ public:
+  explicit PruneLog(const std::string& out_dir) : file_((fs::path(out_dir) / "prune.log").string(), std::ios::app) {}
+  void line(const std::string& text) {
+    std::fprintf(stderr, "bfedge: %s\n", text.c_str());
+    std::time_t now = std::time(nullptr);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", std::localtime(&now));
+    file_ << stamp << "  " << text << "\n";
+    file_.flush();
+  }
+
+ private:
+  std::ofstream file_;
+};
+
+std::string minutes_text(double seconds) {
+  const long s = std::lround(seconds);
+  char text[48];
+  if (s >= 3600) {
+    std::snprintf(text, sizeof text, "%ld h %02ld min", s / 3600, s / 60 % 60);
+  } else {
+    std::snprintf(text, sizeof text, "%ld min %02ld s", s / 60, s % 60);
+  }
+  return text;
+}
+
+std::string settings_json(const TinyVitPruneTraining& t) {
+  std::error_code ec;
+  const auto weights = fs::file_size(fs::path(t.teacher_dir) / "model.safetensors", ec);
+  const auto stage = [](const StageTraining& s) {
+    return ordered_json{{"epochs", s.epochs}, {"limit", s.limit}, {"limit_test", s.limit_test}, {"lr", s.learning_rate}};
+  };
+  return ordered_json{{"teacher", fs::absolute(t.teacher_dir).lexically_normal().string()},
+                      {"teacher_weight_file_bytes", ec ? 0 : weights},
+                      {"dataset", t.dataset},
+                      {"data", t.data},
+                      {"proxy", stage(t.proxy)},
+                      {"final", stage(t.final_tune)},
+                      {"batch", t.batch},
+                      {"train_seed", t.seed}}
+      .dump();
+}
+
+int run_prune_tinyvit(PruneCli& o) {
+  for (const auto& [option, path] : {std::pair<const char*, std::string>{"--teacher", o.tinyvit.teacher_dir},
+                                     {"--out", o.out}}) {
+    if (Status s = check_file_name(option, path); !s.is_ok()) return report_error(s);
+  }
+  Result<std::int64_t> budget = parse_bytes(o.budget);
+  if (!budget.is_ok()) return report_error(budget.status());
+  Result<prune::Strategy> strategy = prune::parse_strategy(o.strategy);
+  if (!strategy.is_ok()) return report_error("--strategy: " + strategy.status().message(), kExitUsageError);
+  const deploy::GraphFootprintModel footprints;
+  Result<std::unique_ptr<prune::PruneModel>> model = prune::open_tinyvit_prune_model(o.tinyvit.teacher_dir, footprints);
+  if (!model.is_ok()) return report_error(model.status());
+
+  std::error_code ec;
+  fs::create_directories(o.out, ec);
+  if (ec) return report_error(o.out + ": cannot create the folder (" + ec.message() + ")");
+  PruneLog log(o.out);
+  prune::PruneRunOptions run;
+  run.out_dir = o.out;
+  run.constraints = {budget.value(), o.max_drop};
+  run.strategy = {strategy.value(), o.trials, o.parallel, o.seed};
+  run.final_candidates = o.final_candidates;
+  run.settings_json = settings_json(o.tinyvit);
+  TinyVitPruneTraining training = o.tinyvit;
+  training.note = [&log](const std::string& line) { log.line(line); };
+  TinyVitProcessTrainer trainer(training);
+
+  const auto start = std::chrono::steady_clock::now();
+  prune::PruneProgress progress;
+  progress.note = [&log](const std::string& line) { log.line(line); };
+  progress.candidate = [&](const prune::CandidateOutcome& c, int count, int total, const prune::CandidateOutcome* best) {
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::string line = "[" + std::string(prune::train_stage_name(c.stage)) + " " + std::to_string(count) +
+                       (total > 0 ? "/" + std::to_string(total) : "") + "] candidate " + std::to_string(c.id) + " " +
+                       c.spec_json + ": ";
+    if (c.failed) {
+      line += "failed (" + c.error + ")";
+    } else {
+      line += bytes_text(c.total_bytes) + (c.trained ? ", " + percent_text(c.accuracy) : ", over the budget: not trained");
+    }
+    if (best != nullptr) line += " | best " + bytes_text(best->total_bytes) + " at " + percent_text(best->accuracy);
+    line += " | " + minutes_text(elapsed);
+    if (total > 0 && count < total) line += ", ETA " + minutes_text(elapsed / count * (total - count));
+    log.line(line);
+  };
+  Result<prune::PruneOutcome> outcome = prune::run_prune(*model.value(), trainer, run, progress);
+  if (!outcome.is_ok()) {
+    log.line("stopped: " + outcome.status().message());
+    return report_error(outcome.status());
+  }
+  const prune::PruneOutcome& r = outcome.value();
+  Result<ordered_json> summary = write_prune_results(*model.value(), r, run, o.out);
+  if (!summary.is_ok()) return report_error(summary.status());
+  if (Status s = prune::render_png_with_gnuplot(o.out, r.report, "TinyViT pruning: proxy accuracy vs total bytes");
+      !s.is_ok()) {
+    log.line("warning: no PNG plot: " + s.message());
+  }
+  print_prune_summary(summary.value());
+  log.line("search finished in " + minutes_text(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()) +
+           "; report in " + o.out + " (front.csv, front.json, front.svg, front.png, summary.json)");
+  return 0;
+}
+
+int run_prune_report(const std::string& dir) {
+  if (Status s = check_file_name("DIR", dir); !s.is_ok()) return report_error(s);
+  Result<ordered_json> summary = read_prune_summary(dir);
+  if (!summary.is_ok()) return report_error(summary.status());
+  print_prune_summary(summary.value());
+  return 0;
+}
+
+}  // namespace
+
+Command add_prune_command(CLI::App& app) {
+  CLI::App* cmd = app.add_subcommand("prune", "Structured pruning search under a memory budget (docs/pruning.md)");
+  cmd->require_subcommand(1);
+  auto o = std::make_shared<PruneCli>();
+  CLI::App* tinyvit = cmd->add_subcommand("tinyvit", "Search TinyViT students of a trained teacher: slice, distill, "
+                                                     "keep the Pareto front, fine-tune the best, export the chosen one");
+  tinyvit->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  tinyvit->add_option("--teacher", o->tinyvit.teacher_dir, "the trained TinyViT folder (config.json, model.safetensors)")
+      ->required();
+  tinyvit->add_option("--dataset", o->tinyvit.dataset, "cifar10 or fashion-mnist: the teacher's data")
+      ->capture_default_str();
+  tinyvit->add_option("--data", o->tinyvit.data, "the dataset's folder (default: as bfedge train tinyvit)");
+  tinyvit->add_option("--out", o->out, "the search's folder: search.sqlite, prune.log, candidates/, report, best/")
+      ->required();
+  tinyvit->add_option("--budget-bytes", o->budget,
+                      "largest total footprint (BF16 weights + activation peak) to accept: bytes, or with kB, MB, KiB, "
+                      "MiB (0: none)")
+      ->capture_default_str();
+  add_real_option(*tinyvit, "--max-drop", o->max_drop, 0, 100, "accuracy points a candidate may lose against the teacher",
+                  "0..100");
+  tinyvit->add_option("--strategy", o->strategy, "greedy, random or evolve (docs/adr/0009)")->capture_default_str();
+  add_integer_option(*tinyvit, "--trials", o->trials, 1, 100000, "random and evolve: candidates in all");
+  add_integer_option(*tinyvit, "--parallel", o->parallel, 1, 4096, "random and evolve: candidates per round");
+  add_integer_option(*tinyvit, "--seed", o->seed, std::uint64_t{0}, std::uint64_t{1} << 62, "the search's seed");
+  add_integer_option(*tinyvit, "--proxy-epochs", o->tinyvit.proxy.epochs, 1, 1000, "proxy stage: epochs of distillation");
+  add_integer_option(*tinyvit, "--proxy-limit", o->tinyvit.proxy.limit, 0, 100000000,
+                     "proxy stage: training images spread over the split (0: all)");
+  add_integer_option(*tinyvit, "--proxy-limit-test", o->tinyvit.proxy.limit_test, 0, 100000000,
+                     "proxy stage: test images its accuracy is measured on (0: all)");
+  add_real_option(*tinyvit, "--proxy-lr", o->tinyvit.proxy.learning_rate, 1e-7, 1, "proxy stage: peak learning rate", "(0, 1]");
+  add_integer_option(*tinyvit, "--final-candidates", o->final_candidates, 0, 1000,
+                     "Pareto candidates fine-tuned longer, smallest first");
+  add_integer_option(*tinyvit, "--final-epochs", o->tinyvit.final_tune.epochs, 1, 1000, "final stage: epochs");
+  add_integer_option(*tinyvit, "--final-limit", o->tinyvit.final_tune.limit, 0, 100000000,
+                     "final stage: training images (0: all)");
+  add_integer_option(*tinyvit, "--final-limit-test", o->tinyvit.final_tune.limit_test, 0, 100000000,
+                     "final stage: test images (0: all, the accuracy reported)");
+  add_real_option(*tinyvit, "--final-lr", o->tinyvit.final_tune.learning_rate, 1e-7, 1, "final stage: peak learning rate",
+                  "(0, 1]");
+  add_integer_option(*tinyvit, "--batch", o->tinyvit.batch, 1, 4096, "images per training step");
+  add_integer_option(*tinyvit, "--threads", o->tinyvit.threads, 0, kMaxThreads, "libtorch threads per training");
+  CLI::App* report = cmd->add_subcommand("report", "Print a finished search's summary (OUT/summary.json)");
+  auto report_dir = std::make_shared<std::string>();
+  report->add_option("dir", *report_dir, "the search's --out folder")->required();
+  return {cmd, [o, tinyvit, report, report_dir] {
+            if (tinyvit->parsed()) return run_prune_tinyvit(*o);
+            if (report->parsed()) return run_prune_report(*report_dir);
+            return report_error("prune: no model given (expected tinyvit or report)", kExitUsageError);
+          }};
+}
+
+}  // namespace bfedge::cli

@@ -1,0 +1,54 @@
+// The pruning search's CandidateTrainer for the CLI: every training and evaluation runs as a
+// child `bfedge` (this executable) — `train tinyvit … --init-from STUDENT --teacher TEACHER` and
+// `eval TEACHER … --json` — so a candidate that crashes or runs out of memory costs only itself,
+// and each keeps its own train.jsonl and checkpoints (a killed search resumes them).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "bfedge/prune/prune_run.hpp"
+
+namespace bfedge::cli {
+
+struct StageTraining {
+  int epochs = 1;
+  int limit = 0;       // training images spread over the split (0: all)
+  int limit_test = 0;  // evaluation images spread over the split (0: all)
+  float learning_rate = 5e-4f;
+};
+
+struct TinyVitPruneTraining {
+  std::string teacher_dir, dataset = "cifar10", data;
+  StageTraining proxy{1, 5000, 1000, 5e-4f}, final_tune{5, 0, 0, 2.5e-4f};
+  int batch = 64, threads = 1;
+  std::uint64_t seed = 42;
+  std::function<void(const std::string&)> note;  // the command line of each child, for the log
+};
+
+class TinyVitProcessTrainer final : public prune::CandidateTrainer {
+ public:
+  explicit TinyVitProcessTrainer(TinyVitPruneTraining t) : t_(std::move(t)) {}
+  Result<double> teacher_accuracy(prune::TrainStage stage) override;
+  Result<double> train(prune::TrainStage stage, const std::string& init_dir, const std::string& out_dir) override;
+
+ private:
+  const StageTraining& settings(prune::TrainStage stage) const {
+    return stage == prune::TrainStage::proxy ? t_.proxy : t_.final_tune;
+  }
+  TinyVitPruneTraining t_;
+};
+
+// The last "eval" record's test_accuracy in DIR/train.jsonl, and whether a "done" record follows.
+struct TrainLogState {
+  bool done = false;
+  bool has_eval = false;
+  double accuracy = 0;
+};
+Result<TrainLogState> read_train_log(const std::string& dir);
+
+// This executable's path (/proc/self/exe).
+std::string self_executable();
+
+}  // namespace bfedge::cli
