@@ -12,8 +12,10 @@
 #include <nlohmann/json.hpp>
 
 #include "bfedge/io/file.hpp"
+#include "bfedge/models/tinyvit_datasets.hpp"
 #include "bfedge/prune/prune_model.hpp"
 #include "bfedge/prune/prune_run.hpp"
+#include "bfedge/prune/search_spaces.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "prune_summary.hpp"
@@ -63,6 +65,9 @@ class PruneLog {
   explicit PruneLog(const std::string& out_dir) : file_((fs::path(out_dir) / "prune.log").string(), std::ios::app) {}
   void line(const std::string& text) {
     std::fprintf(stderr, "bfedge: %s\n", text.c_str());
+    to_file(text);
+  }
+  void to_file(const std::string& text) {  // the error line itself goes to stderr once, by report_error
     std::time_t now = std::time(nullptr);
     char stamp[32];
     std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", std::localtime(&now));
@@ -102,11 +107,35 @@ std::string settings_json(const TinyVitPruneTraining& t) {
       .dump();
 }
 
+// The teacher must take the dataset's images and classes: checked before anything trains.
+Status check_teacher_matches(const TinyVitPruneTraining& t) {
+  Result<models::ImageDatasetName> dataset = models::parse_image_dataset_name(t.dataset);
+  if (!dataset.is_ok()) return invalid_argument("--dataset: " + dataset.status().message());
+  const std::string path = (fs::path(t.teacher_dir) / "config.json").string();
+  Result<models::TinyVitConfig> teacher = models::load_tinyvit_config(path);
+  if (!teacher.is_ok()) return teacher.status();
+  Result<models::TinyVitConfig> want = models::tinyvit_config_for_dataset(teacher.value().architecture, dataset.value());
+  if (!want.is_ok()) return invalid_argument(path + ": " + want.status().message());
+  const models::TinyVitConfig& c = teacher.value();
+  const models::TinyVitConfig& w = want.value();
+  if (c.image_height != w.image_height || c.image_width != w.image_width || c.in_chans != w.in_chans ||
+      c.num_classes != w.num_classes) {
+    const auto shape = [](const models::TinyVitConfig& x) {
+      return std::to_string(x.image_height) + "x" + std::to_string(x.image_width) + "x" + std::to_string(x.in_chans) +
+             " images and " + std::to_string(x.num_classes) + " classes";
+    };
+    return invalid_argument(path + ": the teacher takes " + shape(c) + ", " + t.dataset + " has " + shape(w) +
+                            " (--dataset must be the teacher's)");
+  }
+  return Status::ok();
+}
+
 int run_prune_tinyvit(PruneCli& o) {
   for (const auto& [option, path] : {std::pair<const char*, std::string>{"--teacher", o.tinyvit.teacher_dir},
                                      {"--out", o.out}}) {
     if (Status s = check_file_name(option, path); !s.is_ok()) return report_error(s);
   }
+  if (Status s = check_teacher_matches(o.tinyvit); !s.is_ok()) return report_error(s);
   Result<std::int64_t> budget = parse_bytes(o.budget);
   if (!budget.is_ok()) return report_error(budget.status());
   Result<prune::Strategy> strategy = prune::parse_strategy(o.strategy);
@@ -114,6 +143,13 @@ int run_prune_tinyvit(PruneCli& o) {
   const deploy::GraphFootprintModel footprints;
   Result<std::unique_ptr<prune::PruneModel>> model = prune::open_tinyvit_prune_model(o.tinyvit.teacher_dir, footprints);
   if (!model.is_ok()) return report_error(model.status());
+  // Refused before anything is written (run_prune checks it again).
+  const prune::Point smallest = prune::smallest_point(model.value()->space());
+  Result<deploy::Footprint> small = model.value()->footprint(smallest);
+  if (!small.is_ok()) return report_error(small.status());
+  if (Status s = prune::check_budget_reachable(model.value()->space(), budget.value(), small.value()); !s.is_ok()) {
+    return report_error(s);
+  }
 
   std::error_code ec;
   fs::create_directories(o.out, ec);
@@ -149,7 +185,7 @@ int run_prune_tinyvit(PruneCli& o) {
   };
   Result<prune::PruneOutcome> outcome = prune::run_prune(*model.value(), trainer, run, progress);
   if (!outcome.is_ok()) {
-    log.line("stopped: " + outcome.status().message());
+    log.to_file("stopped: " + outcome.status().message());
     return report_error(outcome.status());
   }
   const prune::PruneOutcome& r = outcome.value();

@@ -1,0 +1,133 @@
+// bfedge prune tinyvit end to end on a TinyViT trained here for a few steps on Fashion-MNIST (a
+// random search of two proxy candidates and one fine-tune, small subsets): the report files, the
+// chosen model exported and readable by eval in BF16, `prune report`, a rerun that resumes the
+// finished search without training again; and bad input, each one line and a non-zero exit.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "bfedge/io/image_dataset.hpp"
+#include "support/test_support.hpp"
+
+namespace bfedge::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool one_line(const CommandResult& r) {
+  return r.err.size() > 1 && r.err.find('\n') == r.err.size() - 1 && r.err.rfind("bfedge: error: ", 0) == 0;
+}
+
+class PruneCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!fs::exists(fs::path(BFEDGE_CLI_PATH).parent_path() / "libbfedge_torch.so")) {
+      skip_ = "libbfedge_torch.so absent (built without libtorch)";
+      return;
+    }
+    if (!fs::exists(fs::path(io::kFashionMnistDir) / "t10k-images-idx3-ubyte.gz")) {
+      skip_ = std::string(io::kFashionMnistDir) + " absent (install dataset-fashion-mnist)";
+      return;
+    }
+    dir_ = new TempDir();
+    const CommandResult r = run_cli({"train", "tinyvit", "--dataset", "fashion-mnist", "--out", teacher(), "--epochs",
+                                     "1", "--limit", "128", "--limit-test", "64", "--batch", "64"});
+    if (r.exit_code != 0) skip_ = "teacher training failed: " + r.err;
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  void SetUp() override {
+    if (!skip_.empty()) GTEST_SKIP() << skip_ << ": skipped";
+  }
+  static std::string teacher() { return dir_->file("teacher"); }
+  static std::vector<std::string> search(const std::string& out) {
+    return {"prune", "tinyvit", "--teacher", teacher(), "--dataset", "fashion-mnist", "--out", out, "--strategy",
+            "random", "--trials", "2", "--parallel", "2", "--seed", "3", "--proxy-limit", "64", "--proxy-limit-test",
+            "32", "--final-candidates", "1", "--final-epochs", "1", "--final-limit", "64", "--final-limit-test", "32",
+            "--max-drop", "100", "--batch", "32"};
+  }
+  static TempDir* dir_;
+  static std::string skip_;
+};
+TempDir* PruneCli::dir_ = nullptr;
+std::string PruneCli::skip_;
+
+TEST_F(PruneCli, SearchReportsExportsTheChosenModelAndResumesWhenRunAgain) {
+  const std::string out = dir_->file("search");
+  const CommandResult r = run_cli(search(out));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* f : {"front.csv", "front.json", "front.svg", "summary.json", "prune.log", "search.sqlite",
+                        "best/config.json", "best/model.safetensors"}) {
+    EXPECT_TRUE(fs::exists(fs::path(out) / f)) << f;
+  }
+  EXPECT_NE(r.out.find("dense (teacher)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("chosen: " + out + "/best"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("[proxy 2/2] candidate"), std::string::npos) << r.err;
+  std::ifstream in(fs::path(out) / "summary.json");
+  const nlohmann::json summary = nlohmann::json::parse(in);
+  ASSERT_FALSE(summary["chosen"].is_null());
+  EXPECT_LT(summary["chosen"]["footprint"]["total_bytes"].get<long long>(),
+            summary["dense"]["footprint"]["total_bytes"].get<long long>());
+
+  const CommandResult eval = run_cli({"eval", out + "/best", "--data", "fashion-mnist", "--limit", "16", "--dtype",
+                                      "bf16", "--compare", "f32", "--json"});
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  EXPECT_EQ(nlohmann::json::parse(eval.out)["examples"], 16);
+
+  const CommandResult report = run_cli({"prune", "report", out});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_EQ(report.out, r.out);
+
+  const CommandResult again = run_cli(search(out));  // everything is in the database: nothing trains
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out, r.out);
+  EXPECT_EQ(again.err.find("running: "), std::string::npos) << again.err;
+}
+
+TEST_F(PruneCli, BadInputIsOneLineAndNonZero) {
+  std::vector<std::string> args = search(dir_->file("bad"));
+  args.insert(args.end(), {"--budget-bytes", "2kB"});
+  CommandResult r = run_cli(args);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(one_line(r)) << r.err;
+  EXPECT_NE(r.err.find("smallest"), std::string::npos) << r.err;
+
+  args = search(dir_->file("bad"));
+  args.insert(args.end(), {"--budget-bytes", "lots"});
+  r = run_cli(args);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "bfedge: error: --budget-bytes 'lots' is not a size (bytes, or with kB, MB, KiB, MiB)\n");
+
+  args = search(dir_->file("bad"));
+  args[5] = "cifar10";  // --dataset: not the teacher's
+  r = run_cli(args);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(one_line(r)) << r.err;
+  EXPECT_NE(r.err.find("the teacher takes 28x28x1 images and 10 classes, cifar10 has 32x32x3"), std::string::npos)
+      << r.err;
+
+  const std::string corrupt = dir_->file("corrupt");
+  fs::create_directories(corrupt);
+  std::ofstream(fs::path(corrupt) / "search.sqlite") << "not a database, just text that is long enough to be read";
+  r = run_cli(search(corrupt));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(one_line(r)) << r.err;
+  EXPECT_NE(r.err.find(corrupt + "/search.sqlite"), std::string::npos) << r.err;
+
+  r = run_cli({"prune", "tinyvit", "--teacher", dir_->file("absent"), "--out", dir_->file("x")});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(one_line(r)) << r.err;
+  EXPECT_NE(r.err.find(dir_->file("absent") + "/config.json"), std::string::npos) << r.err;
+
+  r = run_cli({"prune", "report", dir_->file("absent")});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(one_line(r)) << r.err;
+}
+
+}  // namespace
+}  // namespace bfedge::test
