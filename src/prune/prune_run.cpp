@@ -101,6 +101,10 @@ bool within(const CandidateOutcome& o, const Constraints& c, double dense_accura
          o.accuracy >= dense_accuracy - c.max_drop;
 }
 
+Constraints proxy_constraints(const PruneRunOptions& o) {
+  return {o.constraints.budget_bytes, o.proxy_max_drop < 0 ? o.constraints.max_drop : o.proxy_max_drop};
+}
+
 std::string candidate_dir(const PruneRunOptions& o, std::int64_t proxy_id) {
   return (fs::path(o.out_dir) / "candidates" / std::to_string(proxy_id)).string();
 }
@@ -114,6 +118,7 @@ std::string fingerprint(const PruneModel& model, const PruneRunOptions& o) {
                   {"space", axes},
                   {"budget_bytes", o.constraints.budget_bytes},
                   {"max_drop", o.constraints.max_drop},
+                  {"proxy_max_drop", o.proxy_max_drop},
                   {"strategy", strategy},
                   {"trials", o.strategy.trials},
                   {"parallel", o.strategy.parallel},
@@ -156,7 +161,7 @@ class Runner {
   }
 
   Status proxy(PruneOutcome& out) {
-    Search search(model_.space(), o_.constraints, o_.strategy, out.dense_proxy_accuracy);
+    Search search(model_.space(), proxy_constraints(o_), o_.strategy, out.dense_proxy_accuracy);
     int done = 0;
     for (std::vector<Point> round = search.next_round(); !round.empty(); round = search.next_round()) {
       std::vector<std::int64_t> ids;
@@ -190,57 +195,38 @@ class Runner {
     return Status::ok();
   }
 
+  // Fine-tunes the feasible front smallest first, one at a time, until one meets the final
+  // constraints or final_candidates have been tried.
   Status finals(PruneOutcome& out) {
-    std::vector<const CandidateOutcome*> chosen;  // front, feasible by the proxy, smallest first
+    std::vector<const CandidateOutcome*> queue;  // front, feasible by the proxy, smallest first
     for (const CandidateOutcome& c : out.proxy) {
       if (std::find(front_.begin(), front_.end(), c.point) != front_.end() &&
-          within(c, o_.constraints, out.dense_proxy_accuracy)) {
-        chosen.push_back(&c);
+          within(c, proxy_constraints(o_), out.dense_proxy_accuracy)) {
+        queue.push_back(&c);
       }
     }
-    std::sort(chosen.begin(), chosen.end(),
+    std::sort(queue.begin(), queue.end(),
               [](const CandidateOutcome* a, const CandidateOutcome* b) { return a->total_bytes < b->total_bytes; });
-    if (chosen.size() > static_cast<std::size_t>(o_.final_candidates)) chosen.resize(static_cast<std::size_t>(o_.final_candidates));
-    if (chosen.empty()) note("no candidate is feasible after the proxy stage: nothing to fine-tune");
-    std::map<std::string, const CandidateOutcome*> by_spec;
-    std::vector<std::int64_t> ids;
-    for (const CandidateOutcome* c : chosen) {
-      by_spec.emplace(c->spec_json, c);
-      BFEDGE_RETURN_IF_ERROR(added(add_row(store_, "final", c->spec_json, ids)));
-    }
+    if (queue.size() > static_cast<std::size_t>(o_.final_candidates)) queue.resize(static_cast<std::size_t>(o_.final_candidates));
+    if (queue.empty()) note("no candidate is feasible after the proxy stage: nothing to fine-tune");
     int done = 0;
-    BFEDGE_RETURN_IF_ERROR(run_pending(store_, ids, o_, [&](const CandidateRecord& r) -> Result<std::string> {
-      const auto it = by_spec.find(r.spec_json);
-      if (it == by_spec.end()) return invalid_argument("a final candidate this search did not choose: " + r.spec_json);
-      const CandidateOutcome& p = *it->second;
-      const std::string dir = candidate_dir(o_, p.id);
-      note("fine-tuning candidate " + std::to_string(p.id) + " " + p.spec_json);
-      const auto start = std::chrono::steady_clock::now();
-      Result<double> accuracy =
-          trainer_.train(TrainStage::final_tune, (fs::path(dir) / "proxy").string(), (fs::path(dir) / "final").string());
-      if (!accuracy.is_ok()) return accuracy.status();
-      json j = footprint_json_of(p);
-      j["accuracy"] = accuracy.value();
-      j["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      j["trained"] = true;
-      return j.dump();
-    }));
-    Result<std::map<std::string, CandidateRecord>> rows = stage_rows(store_, "final");
-    if (!rows.is_ok()) return rows.status();
-    for (const CandidateOutcome* c : chosen) {
+    for (const CandidateOutcome* c : queue) {
+      std::vector<std::int64_t> ids;
+      BFEDGE_RETURN_IF_ERROR(added(add_row(store_, "final", c->spec_json, ids)));
+      BFEDGE_RETURN_IF_ERROR(run_pending(store_, ids, o_, [&](const CandidateRecord&) { return train_final(*c); }));
+      Result<std::map<std::string, CandidateRecord>> rows = stage_rows(store_, "final");
+      if (!rows.is_ok()) return rows.status();
       CandidateOutcome f = outcome_of(rows.value().at(c->spec_json), TrainStage::final_tune, c->point);
       f.id = c->id;  // the candidate's folder
       out.finals.push_back(f);
-      if (progress_.candidate) progress_.candidate(f, ++done, static_cast<int>(chosen.size()), nullptr);
-    }
-    for (const CandidateOutcome& f : out.finals) {
-      if (within(f, o_.constraints, out.dense_final_accuracy) &&
-          (!out.chosen || f.total_bytes < out.chosen->total_bytes)) {
-        out.chosen = f;
-      }
+      if (progress_.candidate) progress_.candidate(f, ++done, static_cast<int>(queue.size()), nullptr);
       if (!f.failed && (o_.constraints.budget_bytes <= 0 || f.total_bytes <= o_.constraints.budget_bytes) &&
           (!out.best_in_budget || f.accuracy > out.best_in_budget->accuracy)) {
         out.best_in_budget = f;
+      }
+      if (within(f, o_.constraints, out.dense_final_accuracy)) {
+        out.chosen = f;
+        break;
       }
     }
     return Status::ok();
@@ -254,6 +240,20 @@ class Runner {
             {"weight_bytes", c.weight_bytes},
             {"activation_bytes", c.activation_bytes},
             {"macs", c.macs}};
+  }
+
+  Result<std::string> train_final(const CandidateOutcome& p) {
+    const std::string dir = candidate_dir(o_, p.id);
+    note("fine-tuning candidate " + std::to_string(p.id) + " " + p.spec_json);
+    const auto start = std::chrono::steady_clock::now();
+    Result<double> accuracy =
+        trainer_.train(TrainStage::final_tune, (fs::path(dir) / "proxy").string(), (fs::path(dir) / "final").string());
+    if (!accuracy.is_ok()) return accuracy.status();
+    json j = footprint_json_of(p);
+    j["accuracy"] = accuracy.value();
+    j["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    j["trained"] = true;
+    return j.dump();
   }
 
   Result<std::string> train_proxy(const CandidateRecord& r, double dense_accuracy) {
@@ -308,7 +308,7 @@ std::vector<ReportRow> report_rows(const PruneOutcome& out, const std::vector<Po
     r.total_bytes = c.total_bytes, r.weight_bytes = c.weight_bytes, r.activation_bytes = c.activation_bytes;
     r.macs = c.macs, r.accuracy = c.accuracy;
     r.on_front = std::find(front.begin(), front.end(), c.point) != front.end();
-    r.feasible = within(c, o.constraints, out.dense_proxy_accuracy);
+    r.feasible = within(c, proxy_constraints(o), out.dense_proxy_accuracy);
     for (const CandidateOutcome& f : out.finals) {
       if (f.spec_json == c.spec_json && !f.failed) r.final_accuracy = f.accuracy;
     }

@@ -29,7 +29,7 @@ using nlohmann::ordered_json;
 
 struct PruneCli {
   std::string out, budget = "0", strategy = "greedy";
-  float max_drop = 1.0f;
+  float max_drop = 1.0f, proxy_max_drop = -1.0f;
   int trials = 32, parallel = 4, final_candidates = 3;
   std::uint64_t seed = 1;
   TinyVitPruneTraining tinyvit;
@@ -159,6 +159,7 @@ int run_prune_tinyvit(PruneCli& o) {
   run.out_dir = o.out;
   run.constraints = {budget.value(), o.max_drop};
   run.strategy = {strategy.value(), o.trials, o.parallel, o.seed};
+  run.proxy_max_drop = o.proxy_max_drop;
   run.final_candidates = o.final_candidates;
   run.settings_json = settings_json(o.tinyvit);
   TinyVitPruneTraining training = o.tinyvit;
@@ -231,6 +232,8 @@ Command add_prune_command(CLI::App& app) {
       ->capture_default_str();
   add_real_option(*tinyvit, "--max-drop", o->max_drop, 0, 100, "accuracy points a candidate may lose against the teacher",
                   "0..100");
+  add_real_option(*tinyvit, "--proxy-max-drop", o->proxy_max_drop, 0, 100,
+                  "points the proxy stage tolerates against the teacher's proxy accuracy (default: --max-drop)", "0..100");
   tinyvit->add_option("--strategy", o->strategy, "greedy, random or evolve (docs/adr/0009)")->capture_default_str();
   add_integer_option(*tinyvit, "--trials", o->trials, 1, 100000, "random and evolve: candidates in all");
   add_integer_option(*tinyvit, "--parallel", o->parallel, 1, 4096, "random and evolve: candidates per round");

@@ -97,6 +97,7 @@ Result<ordered_json> write_prune_results(const prune::PruneModel& model, const p
   ordered_json j = {{"family", model.family()},
                     {"budget_bytes", o.constraints.budget_bytes},
                     {"max_drop", o.constraints.max_drop},
+                    {"proxy_max_drop", o.proxy_max_drop < 0 ? o.constraints.max_drop : o.proxy_max_drop},
                     {"dense",
                      {{"accuracy", out.dense_final_accuracy},
                       {"proxy_accuracy", out.dense_proxy_accuracy},

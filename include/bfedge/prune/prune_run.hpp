@@ -7,11 +7,12 @@
 //   proxy    every candidate the strategy proposes: student sliced into OUT/candidates/<id>/student,
 //            short distillation into …/proxy. random and evolve skip training a candidate over
 //            the budget (it cannot be chosen); greedy trains every step it considers
-//   final    the `final_candidates` smallest candidates on the proxy front that are feasible
-//            (within the budget and max_drop of the teacher's proxy accuracy), fine-tuned longer
-//            from their proxy weights into …/final
-// The chosen model is the smallest final candidate within the budget and max_drop of the
-// teacher's final accuracy; the report (front.csv/json/svg) lists every candidate.
+//   final    the candidates on the proxy front that are feasible (within the budget and
+//            proxy_max_drop of the teacher's proxy accuracy), smallest first, fine-tuned longer from
+//            their proxy weights into …/final, one at a time until one is within the budget and
+//            max_drop of the teacher's final accuracy (the chosen model) or `final_candidates`
+//            have been tried
+// The report (front.csv/json/svg) lists every candidate.
 #pragma once
 
 #include <cstdint>
@@ -44,7 +45,11 @@ class CandidateTrainer {
 
 struct PruneRunOptions {
   std::string out_dir;
-  Constraints constraints;
+  Constraints constraints;  // the final choice's: budget, and max_drop against the teacher's final accuracy
+  // The drop the proxy stage tolerates against the teacher's proxy accuracy (its short training
+  // recovers less than the final fine-tune): greedy's acceptable steps and the final stage's
+  // candidates. < 0: constraints.max_drop.
+  double proxy_max_drop = -1;
   StrategyOptions strategy;
   int final_candidates = 3;
   int max_attempts = 2;        // a candidate whose training fails this often is recorded as failed
@@ -76,7 +81,7 @@ struct PruneOutcome {
   deploy::Footprint dense;
   double dense_proxy_accuracy = 0, dense_final_accuracy = 0;
   std::vector<CandidateOutcome> proxy, finals;
-  std::optional<CandidateOutcome> chosen;          // smallest final within the budget and max_drop
+  std::optional<CandidateOutcome> chosen;          // the first (smallest) final within the budget and max_drop
   std::optional<CandidateOutcome> best_in_budget;  // most accurate final within the budget
   std::vector<ReportRow> report;                   // every proxy candidate, final accuracy where fine-tuned
 };
