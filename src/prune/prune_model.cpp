@@ -15,6 +15,23 @@ namespace {
 
 namespace fs = std::filesystem;
 
+struct Source {
+  models::TinyVitConfig config;
+  Importance importance;
+};
+
+// A TinyViT folder's config and the magnitude importance of its weights.
+Result<Source> read_source(const std::string& dir) {
+  Result<models::TinyVitConfig> config = models::load_tinyvit_config((fs::path(dir) / "config.json").string());
+  if (!config.is_ok()) return config.status();
+  const std::string weights = (fs::path(dir) / "model.safetensors").string();
+  Result<io::TensorTable> table = io::load_safetensors(weights);
+  if (!table.is_ok()) return table.status();
+  Result<Importance> importance = magnitude_importance(tinyvit_spaces(config.value()), table.value(), weights);
+  if (!importance.is_ok()) return importance.status();
+  return Source{std::move(config).value(), std::move(importance).value()};
+}
+
 class TinyVitPruneModel final : public PruneModel {
  public:
   TinyVitPruneModel(std::string teacher_dir, models::TinyVitConfig teacher, Importance importance,
@@ -34,14 +51,24 @@ class TinyVitPruneModel final : public PruneModel {
     return footprints_.tinyvit(config.value());
   }
 
-  Status write_student(const Point& point, const std::string& dir) const override {
-    Result<TinyVitKeep> keep = select_tinyvit_keep(teacher_, importance_, tinyvit_shape_at(teacher_, space_, point));
+  const std::string& teacher_dir() const override { return teacher_dir_; }
+
+  Status write_student(const Point& point, const std::string& source_dir, const std::string& dir) const override {
+    const TinyVitShape shape = tinyvit_shape_at(teacher_, space_, point);
+    Result<TinyVitKeep> keep = keep_from(source_dir, shape);
     if (!keep.is_ok()) return keep.status();
-    Result<TinyVitSlicePlan> written = write_tinyvit_student(teacher_dir_, keep.value(), dir);
+    Result<TinyVitSlicePlan> written = write_tinyvit_student(source_dir, keep.value(), dir);
     return written.is_ok() ? Status::ok() : written.status();
   }
 
  private:
+  Result<TinyVitKeep> keep_from(const std::string& source_dir, const TinyVitShape& shape) const {
+    if (source_dir == teacher_dir_) return select_tinyvit_keep(teacher_, importance_, shape);
+    Result<Source> source = read_source(source_dir);
+    if (!source.is_ok()) return source.status();
+    return select_tinyvit_keep(source.value().config, source.value().importance, shape);
+  }
+
   std::string teacher_dir_;
   models::TinyVitConfig teacher_;
   Importance importance_;
@@ -53,16 +80,10 @@ class TinyVitPruneModel final : public PruneModel {
 
 Result<std::unique_ptr<PruneModel>> open_tinyvit_prune_model(const std::string& teacher_dir,
                                                              const deploy::FootprintModel& footprints) {
-  const fs::path dir(teacher_dir);
-  Result<models::TinyVitConfig> config = models::load_tinyvit_config((dir / "config.json").string());
-  if (!config.is_ok()) return config.status();
-  const std::string weights = (dir / "model.safetensors").string();
-  Result<io::TensorTable> table = io::load_safetensors(weights);
-  if (!table.is_ok()) return table.status();
-  Result<Importance> importance = magnitude_importance(tinyvit_spaces(config.value()), table.value(), weights);
-  if (!importance.is_ok()) return importance.status();
-  return std::unique_ptr<PruneModel>(
-      new TinyVitPruneModel(teacher_dir, std::move(config).value(), std::move(importance).value(), footprints));
+  Result<Source> teacher = read_source(teacher_dir);
+  if (!teacher.is_ok()) return teacher.status();
+  return std::unique_ptr<PruneModel>(new TinyVitPruneModel(teacher_dir, std::move(teacher.value().config),
+                                                           std::move(teacher.value().importance), footprints));
 }
 
 }  // namespace bfedge::prune

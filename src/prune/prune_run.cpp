@@ -162,33 +162,32 @@ class Runner {
 
   Status proxy(PruneOutcome& out) {
     Search search(model_.space(), proxy_constraints(o_), o_.strategy, out.dense_proxy_accuracy);
-    int done = 0;
+    const int total = o_.strategy.strategy == Strategy::greedy ? 0 : o_.strategy.trials;
     for (std::vector<Point> round = search.next_round(); !round.empty(); round = search.next_round()) {
       std::vector<std::int64_t> ids;
       for (const Point& p : round) {
         const std::string spec = point_json(model_.space(), p);
         points_.emplace(spec, p);
-        BFEDGE_RETURN_IF_ERROR(added(add_row(store_, "proxy", spec, ids)));
+        parents_.emplace(spec, search.parent(p));
+        Result<std::int64_t> id = add_row(store_, "proxy", spec, ids);
+        if (!id.is_ok()) return id.status();
+        proxy_ids_[spec] = id.value();
       }
-      BFEDGE_RETURN_IF_ERROR(run_pending(store_, ids, o_, [&](const CandidateRecord& r) {
-        return train_proxy(r, out.dense_proxy_accuracy);
+      BFEDGE_RETURN_IF_ERROR(run_pending(store_, ids, o_, [&](const CandidateRecord& r) -> Result<std::string> {
+        Result<std::string> result = train_proxy(r, out.dense_proxy_accuracy);
+        if (result.is_ok()) report(out, r, result.value(), total);  // a failure shows once its attempts are spent
+        return result;
       }));
+      finished_in_round_ = 0;
       Result<std::map<std::string, CandidateRecord>> rows = stage_rows(store_, "proxy");
       if (!rows.is_ok()) return rows.status();
       for (const Point& p : round) {
         const CandidateRecord& r = rows.value().at(point_json(model_.space(), p));
         CandidateOutcome o = outcome_of(r, TrainStage::proxy, p);
+        if (o.failed) note("candidate " + std::to_string(o.id) + " " + o.spec_json + " failed: " + o.error);
         search.record(p, evaluation_of(o));
         out.proxy.push_back(o);
-        ++done;
-        if (progress_.candidate) {
-          const std::optional<Point> best = search.best();
-          const CandidateOutcome* best_outcome = nullptr;
-          for (const CandidateOutcome& c : out.proxy) {
-            if (best && c.point == *best) best_outcome = &c;
-          }
-          progress_.candidate(o, done, o_.strategy.strategy == Strategy::greedy ? 0 : o_.strategy.trials, best_outcome);
-        }
+        remember_best(o, out.dense_proxy_accuracy);
       }
     }
     front_ = search.pareto_front();
@@ -246,14 +245,19 @@ class Runner {
     const std::string dir = candidate_dir(o_, p.id);
     note("fine-tuning candidate " + std::to_string(p.id) + " " + p.spec_json);
     const auto start = std::chrono::steady_clock::now();
-    Result<double> accuracy =
-        trainer_.train(TrainStage::final_tune, (fs::path(dir) / "proxy").string(), (fs::path(dir) / "final").string());
+    Result<double> accuracy = trainer_.train(TrainStage::final_tune, proxy_dir(p.point), (fs::path(dir) / "final").string());
     if (!accuracy.is_ok()) return accuracy.status();
     json j = footprint_json_of(p);
     j["accuracy"] = accuracy.value();
     j["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     j["trained"] = true;
     return j.dump();
+  }
+
+  // The folder a candidate's proxy weights are in: the teacher's for the dense point.
+  std::string proxy_dir(const Point& p) const {
+    if (std::all_of(p.begin(), p.end(), [](int i) { return i == 0; })) return model_.teacher_dir();
+    return (fs::path(candidate_dir(o_, proxy_ids_.at(point_json(model_.space(), p)))) / "proxy").string();
   }
 
   Result<std::string> train_proxy(const CandidateRecord& r, double dense_accuracy) {
@@ -264,20 +268,45 @@ class Runner {
     if (!f.is_ok()) return f.status();
     json j = footprint_json(f.value());
     const std::int64_t budget = o_.constraints.budget_bytes;
+    if (std::all_of(p.begin(), p.end(), [](int i) { return i == 0; })) {  // the teacher itself
+      j["accuracy"] = dense_accuracy, j["seconds"] = 0.0, j["trained"] = true;
+      return j.dump();
+    }
     if (o_.strategy.strategy != Strategy::greedy && budget > 0 && f.value().total_bytes() > budget) {
       j["accuracy"] = 0.0, j["seconds"] = 0.0, j["trained"] = false;
       return j.dump();
     }
+    // Sliced from the parent's recovered weights (greedy), else from the teacher.
+    const std::optional<Point>& parent = parents_.at(r.spec_json);
+    const std::string source = parent ? proxy_dir(*parent) : model_.teacher_dir();
     const fs::path dir = candidate_dir(o_, r.id);
+    note("candidate " + std::to_string(r.id) + " " + r.spec_json + ": " + std::to_string(f.value().total_bytes()) +
+         " bytes, from " + source);
     const auto start = std::chrono::steady_clock::now();
-    BFEDGE_RETURN_IF_ERROR(model_.write_student(p, (dir / "student").string()));
+    BFEDGE_RETURN_IF_ERROR(model_.write_student(p, source, (dir / "student").string()));
     Result<double> accuracy = trainer_.train(TrainStage::proxy, (dir / "student").string(), (dir / "proxy").string());
     if (!accuracy.is_ok()) return accuracy.status();
     j["accuracy"] = accuracy.value();
     j["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     j["trained"] = true;
-    (void)dense_accuracy;
+    j["from"] = source;
     return j.dump();
+  }
+
+  // The smallest candidate feasible by the proxy's constraints so far.
+  void remember_best(const CandidateOutcome& o, double dense_accuracy) {
+    if (within(o, proxy_constraints(o_), dense_accuracy) && (!best_ || o.total_bytes < best_->total_bytes)) best_ = o;
+  }
+
+  // One finished proxy candidate to the progress callback, as it finishes.
+  void report(PruneOutcome& out, const CandidateRecord& r, const std::string& result_json, int total) {
+    CandidateRecord done = r;
+    done.status = CandidateStatus::done, done.result_json = result_json;
+    const CandidateOutcome o = outcome_of(done, TrainStage::proxy, points_.at(r.spec_json));
+    remember_best(o, out.dense_proxy_accuracy);
+    if (progress_.candidate) {
+      progress_.candidate(o, static_cast<int>(out.proxy.size()) + ++finished_in_round_, total, best_ ? &*best_ : nullptr);
+    }
   }
 
   void note(const std::string& line) const {
@@ -290,6 +319,10 @@ class Runner {
   const PruneProgress& progress_;
   SearchStore& store_;
   std::map<std::string, Point> points_;  // every point proposed, by spec
+  std::map<std::string, std::optional<Point>> parents_;  // greedy: the point each one steps from
+  std::map<std::string, std::int64_t> proxy_ids_;        // every point's proxy row
+  std::optional<CandidateOutcome> best_;
+  int finished_in_round_ = 0;
   std::vector<Point> front_;
 };
 

@@ -91,13 +91,19 @@ std::vector<Point> Search::greedy_round() {
     for (const Point& p : pending_) {
       if (evaluated_.count(p) == 0) return fresh(pending_);  // still waiting for this round
     }
-    // Take the step that saves the most bytes per accuracy point lost, among the acceptable ones.
+    // Take the step that saves the most bytes per accuracy point lost, among the acceptable ones;
+    // freeze the axes whose step was not acceptable.
     const Evaluation& now = evaluated_.at(current_);
     std::optional<Point> take;
     double best_score = -1.0;
     for (const Point& p : pending_) {
       const Evaluation& e = evaluated_.at(p);
-      if (e.failed || e.accuracy < dense_accuracy_ - constraints_.max_drop) continue;
+      if (e.failed || e.accuracy < dense_accuracy_ - constraints_.max_drop) {
+        for (std::size_t a = 0; a < p.size(); ++a) {
+          if (p[a] != current_[a]) frozen_[a] = true;
+        }
+        continue;
+      }
       const double saved = static_cast<double>(now.total_bytes - e.total_bytes);
       const double score = saved / std::max(1e-3, now.accuracy - e.accuracy);
       if (score > best_score) best_score = score, take = p;
@@ -109,10 +115,12 @@ std::vector<Point> Search::greedy_round() {
     }
     current_ = *take;
   }
+  if (frozen_.empty()) frozen_.assign(space_.size(), false);
   for (std::size_t a = 0; a < space_.size(); ++a) {
-    if (current_[a] + 1 < static_cast<int>(space_[a].values.size())) {
+    if (!frozen_[a] && current_[a] + 1 < static_cast<int>(space_[a].values.size())) {
       Point step = current_;
       step[a] += 1;
+      parents_.emplace(step, current_);
       pending_.push_back(step);
     }
   }
@@ -178,6 +186,12 @@ std::vector<Point> Search::evolve_round() {
     }
   }
   return fresh(std::move(round));
+}
+
+std::optional<Point> Search::parent(const Point& point) const {
+  const auto it = parents_.find(point);
+  if (it == parents_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::optional<Point> Search::best() const {

@@ -31,13 +31,17 @@ class StandInModel final : public PruneModel {
     f.macs = f.weight_bytes * 10;
     return f;
   }
-  Status write_student(const Point& p, const std::string& dir) const override {
+  const std::string& teacher_dir() const override { return teacher_; }
+  Status write_student(const Point& p, const std::string& source, const std::string& dir) const override {
+    sources.push_back(source);
     fs::create_directories(dir);
     std::ofstream(fs::path(dir) / "config.json") << point_json(space_, p);
     return Status::ok();
   }
+  mutable std::vector<std::string> sources;
 
  private:
+  std::string teacher_ = "/teacher";
   SearchSpace space_ = {{"width", {64, 48, 32, 16}}, {"depth", {4, 3, 2, 1}}};
 };
 

@@ -49,6 +49,32 @@ TEST(PruneSearch, GreedyTakesTheFreeAxisFirstAndStopsAtTheAccuracyLimit) {
   EXPECT_EQ(point_json(space(), *best), "{\"layers\":8,\"width\":32,\"ffns\":1}");
 }
 
+// Layers 8 → 6 costs a point, more than the 0.75 allowed: rejected in the first round of steps,
+// layers is never proposed again; every step names the accepted point it left.
+TEST(PruneSearch, GreedyFreezesARejectedAxisAndNamesEachStepsParent) {
+  Search search(space(), {0, 0.75}, {Strategy::greedy, 0, 0, 1}, 90.0);
+  int rounds_with_layers = 0, rounds = 0;
+  for (std::vector<Point> round = search.next_round(); !round.empty(); round = search.next_round(), ++rounds) {
+    bool layers = false;
+    for (const Point& p : round) {
+      if (p != Point{0, 0, 0}) {
+        const std::optional<Point> parent = search.parent(p);
+        ASSERT_TRUE(parent.has_value());
+        int diff = 0;
+        for (std::size_t a = 0; a < p.size(); ++a) diff += p[a] - (*parent)[a];
+        EXPECT_EQ(diff, 1);  // one step down on one axis
+        layers = layers || p[0] != (*parent)[0];
+      }
+      search.record(p, synthetic(space(), p));
+    }
+    rounds_with_layers += layers ? 1 : 0;
+  }
+  EXPECT_FALSE(search.parent(Point{0, 0, 0}).has_value());
+  // Layers is tried in the first round of steps only (1 point lost > 0.75), width until 48 -> 32.
+  EXPECT_EQ(rounds_with_layers, 1);
+  EXPECT_EQ(*search.best(), (Point{0, 1, 2}));
+}
+
 TEST(PruneSearch, EveryStrategyIsDeterministicPerSeed) {
   for (Strategy strategy : {Strategy::greedy, Strategy::random, Strategy::evolve}) {
     Search a(space(), {0, 2.0}, {strategy, 20, 4, 7}, 90.0), b(space(), {0, 2.0}, {strategy, 20, 4, 7}, 90.0);

@@ -14,6 +14,9 @@
 #include "bfedge/models/tinyvit.hpp"
 #include "prune_test_models.hpp"
 #include "bfedge/io/file.hpp"
+#include "bfedge/deploy/footprint.hpp"
+#include "bfedge/prune/prune_model.hpp"
+#include "bfedge/prune/search_spaces.hpp"
 #include "bfedge/prune/student_checkpoint.hpp"
 #include "bfedge/prune/tinyvit_prune.hpp"
 #include "support/test_support.hpp"
@@ -304,6 +307,47 @@ TEST(TinyVitPrune, KeepsThatTimmCannotExpressAreErrors) {
   EXPECT_NE(error([](TinyVitKeep& k) { k.mlp_ratio = 2.0; }).find("mlp_ratio makes it 32"), std::string::npos);
   EXPECT_NE(error([](TinyVitKeep& k) { k.stages[3].blocks.clear(); }).find("stage 3 keeps no block"), std::string::npos);
   EXPECT_NE(error([](TinyVitKeep& k) { k.stages.pop_back(); }).find("3 stages for a teacher with 4"), std::string::npos);
+}
+
+// The search's TinyViT PruneModel slices a greedy step from its parent's folder (progressive
+// pruning): two steps, the second from the first's student, give a folder that loads with the
+// space's config at that point and the footprint the model predicted; a source smaller than the
+// point asked for is refused.
+TEST(TinyVitPruneModel, SlicesAStepFromItsParentsFolder) {
+  const TinyVitConfig t = test_models::tinyvit_teacher();
+  test::TempDir teacher_dir, first_dir, second_dir, bad_dir;
+  const auto bytes = io::encode_safetensors(tensors_of(t, random_named(t, 6))).value();
+  ASSERT_TRUE(io::write_file_atomically(teacher_dir.file("model.safetensors"), bytes.data(), bytes.size()).is_ok());
+  const std::string config = models::tinyvit_config_json(t);
+  ASSERT_TRUE(io::write_file_atomically(teacher_dir.file("config.json"), config.data(), config.size()).is_ok());
+  const deploy::GraphFootprintModel footprints;
+  auto model = open_tinyvit_prune_model(teacher_dir.path().string(), footprints);
+  ASSERT_TRUE(model.is_ok()) << model.status().message();
+  const SearchSpace& space = model.value()->space();
+  const auto axis = [&](const std::string& name) {
+    for (std::size_t a = 0; a < space.size(); ++a) {
+      if (space[a].name == name) return a;
+    }
+    ADD_FAILURE() << "no axis " << name;
+    return std::size_t{0};
+  };
+  Point first(space.size(), 0);
+  first[axis("depth.2")] = 1;
+  Point second = first;
+  second[axis("mlp_ratio")] = 1;
+  ASSERT_TRUE(model.value()->write_student(first, teacher_dir.path().string(), first_dir.path().string()).is_ok());
+  const Status s = model.value()->write_student(second, first_dir.path().string(), second_dir.path().string());
+  ASSERT_TRUE(s.is_ok()) << s.message();
+  const auto loaded = models::load_tinyvit(second_dir.path().string());
+  ASSERT_TRUE(loaded.is_ok()) << loaded.status().message();
+  const TinyVitConfig want = tinyvit_candidate_config(t, tinyvit_shape_at(t, space, second)).value();
+  EXPECT_EQ(loaded.value().config.depths, want.depths);
+  EXPECT_EQ(loaded.value().config.embed_dims, want.embed_dims);
+  EXPECT_EQ(loaded.value().config.mlp_ratio, want.mlp_ratio);
+  EXPECT_EQ(footprints.tinyvit(loaded.value().config).value().total_bytes(),
+            model.value()->footprint(second).value().total_bytes());
+  EXPECT_FALSE(model.value()->write_student(Point(space.size(), 0), second_dir.path().string(), bad_dir.path().string())
+                   .is_ok());
 }
 
 }  // namespace

@@ -19,8 +19,11 @@ class PruneModel {
   virtual const SearchSpace& space() const = 0;
   // The footprint of the student at `point` (the dense point: the teacher's).
   virtual Result<deploy::Footprint> footprint(const Point& point) const = 0;
-  // Writes the student at `point` into `dir` (config.json, model.safetensors[, vocab.txt]).
-  virtual Status write_student(const Point& point, const std::string& dir) const = 0;
+  virtual const std::string& teacher_dir() const = 0;
+  // Writes the student at `point` into `dir` (config.json, model.safetensors[, vocab.txt]), sliced
+  // by weight magnitude from `source_dir`: the teacher's folder, or a trained checkpoint of a
+  // point no smaller on any axis (a greedy step's parent).
+  virtual Status write_student(const Point& point, const std::string& source_dir, const std::string& dir) const = 0;
 };
 
 // A TinyViT teacher folder (config.json, model.safetensors), importance by weight magnitude.

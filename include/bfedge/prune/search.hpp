@@ -5,8 +5,10 @@
 // its stored results. Deterministic per seed.
 //   greedy  staged: from the dense point, each round tries one step down on every axis still
 //           movable; the step that keeps accuracy within max_drop and saves the most bytes per
-//           point of accuracy lost is taken ("most redundant first"); stops when no step is
-//           acceptable or the budget is met and nothing more can be saved;
+//           point of accuracy lost is taken ("most redundant first"). An axis whose step was not
+//           acceptable is not tried again (further cuts elsewhere only lose more). Stops when no
+//           step is acceptable. Each candidate's parent is the point it stepped from, so a
+//           candidate can start from its parent's recovered weights (progressive pruning);
 //   random  `trials` points drawn uniformly (distinct), in rounds of `parallel`;
 //   evolve  a population seeded at random, then children by crossover and one-step mutations of
 //           parents chosen by tournament (feasible and smaller first).
@@ -72,6 +74,9 @@ class Search {
   // Candidates no other beats on both total bytes (smaller) and accuracy (higher).
   std::vector<Point> pareto_front() const;
   const std::map<Point, Evaluation>& evaluated() const { return evaluated_; }
+  // greedy: the accepted point `point` was proposed as a step from; nullopt for the dense point
+  // and for random and evolve candidates (they start from the dense model).
+  std::optional<Point> parent(const Point& point) const;
 
  private:
   std::vector<Point> greedy_round();
@@ -87,6 +92,8 @@ class Search {
   double dense_accuracy_;
   std::map<Point, Evaluation> evaluated_;
   Point current_;  // greedy: the accepted point
+  std::vector<bool> frozen_;          // greedy: axes whose step was rejected
+  std::map<Point, Point> parents_;    // greedy: each step's point of departure
   std::vector<Point> pending_;  // greedy: the round being evaluated
   int proposed_ = 0;            // random/evolve: candidates proposed so far
   std::set<Point> proposed_points_;  // random/evolve: every point proposed (replays regenerate them)
