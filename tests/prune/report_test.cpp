@@ -46,7 +46,14 @@ bool balanced(const std::string& svg) {
 TEST(PruneReport, CsvJsonAndSvgDescribeEveryCandidate) {
   const std::string csv = report_csv(rows());
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 5);
-  EXPECT_NE(csv.find(R"("{""layers"":4}",2000000,1900000,100000,90000000,79.9000,1,1,0,1)"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(R"("{""layers"":4}",2000000,1900000,100000,90000000,79.9000,,1,1,0,1)"), std::string::npos) << csv;
+  std::vector<ReportRow> tuned = rows();  // a fine-tuned candidate carries its final accuracy
+  for (ReportRow& r : tuned) {
+    if (r.spec_json == R"({"layers":4})") r.final_accuracy = 80.25;
+  }
+  EXPECT_NE(report_csv(tuned).find("79.9000,80.2500,1,1,0,1"), std::string::npos) << report_csv(tuned);
+  EXPECT_NE(report_json(tuned).find(R"("final_accuracy": 80.2500)"), std::string::npos) << report_json(tuned);
+  EXPECT_NE(report_json(rows()).find(R"("final_accuracy": null)"), std::string::npos);
   const std::string json = report_json(rows());
   EXPECT_NE(json.find(R"({"spec": {"layers":24}, "total_bytes": 50000000)"), std::string::npos) << json;
   const std::string svg = report_svg(rows(), "MobileBERT <SST-2>");

@@ -16,9 +16,9 @@ namespace bfedge::prune {
 struct ReportRow {
   std::string spec_json;
   std::int64_t total_bytes = 0, weight_bytes = 0, activation_bytes = 0, macs = 0;
-  double accuracy = 0;         // the proxy stage's (the search's evidence)
-  double final_accuracy = -1;  // after the final fine-tune; < 0: not fine-tuned
+  double accuracy = 0;  // the proxy stage's (the search's evidence)
   bool on_front = false, feasible = false, dense = false, chosen = false;
+  double final_accuracy = -1;  // after the final fine-tune; < 0: not fine-tuned
 };
 
 std::string report_csv(const std::vector<ReportRow>& rows);
