@@ -109,12 +109,17 @@ std::string candidate_dir(const PruneRunOptions& o, std::int64_t proxy_id) {
   return (fs::path(o.out_dir) / "candidates" / std::to_string(proxy_id)).string();
 }
 
+// Bumped when what a candidate means or how it is trained changes: an older database is then
+// refused rather than mixed with new results.
+constexpr int kSearchVersion = 1;
+
 std::string fingerprint(const PruneModel& model, const PruneRunOptions& o) {
   json axes = json::array();
   for (const Axis& a : model.space()) axes.push_back({{"name", a.name}, {"values", a.values}});
   const char* strategy = o.strategy.strategy == Strategy::greedy ? "greedy"
                          : o.strategy.strategy == Strategy::random ? "random" : "evolve";
-  const json j = {{"family", model.family()},
+  const json j = {{"search_version", kSearchVersion},
+                  {"family", model.family()},
                   {"space", axes},
                   {"budget_bytes", o.constraints.budget_bytes},
                   {"max_drop", o.constraints.max_drop},
