@@ -170,12 +170,12 @@ TensorId GraphBuilder::attention_decode(std::string name, TensorId q, TensorId k
   return add_output(n, name, at(q).shape, at(q).type);
 }
 
-TensorId GraphBuilder::add(std::string name, TensorId a, TensorId b, kernels::Epilogue epilogue) {
+TensorId GraphBuilder::add(std::string name, TensorId a, TensorId b, kernels::Epilogue epilogue, TensorId in_place_over) {
   kernels::AddParams p;
   p.epilogue = epilogue;
   p.n = static_cast<int>(at(a).shape.element_count());
   const NodeId n = add_node(name, Op::add, p, {a, b});
-  return add_output(n, name, at(a).shape, at(a).type);
+  return add_output(n, name, at(a).shape, at(a).type, in_place_over);
 }
 
 TensorId GraphBuilder::swiglu(std::string name, TensorId gate, TensorId up) {

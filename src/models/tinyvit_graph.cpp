@@ -60,7 +60,8 @@ std::vector<bf16> to_bf16(const std::vector<float>& v) {
 // a weight and the map it applies to is kept in error() (nodes are still added).
 class Builder {
  public:
-  Builder(graph::GraphBuilder& b, TinyVitGraphStorage& storage, int batch) : b_(b), s_(storage), batch_(batch) {}
+  Builder(graph::GraphBuilder& b, TinyVitGraphStorage& storage, int batch, bool keep_hidden_states)
+      : b_(b), s_(storage), batch_(batch), keep_hidden_states_(keep_hidden_states) {}
 
   const std::string& error() const { return error_; }
 
@@ -132,7 +133,7 @@ class Builder {
     Map h = conv(p + "conv1", x, m.expand, Epilogue::gelu_erf);
     h = conv(p + "conv2", h, m.depthwise, Epilogue::gelu_erf);
     h = conv(p + "conv3", h, m.project);
-    h.id = b_.add(p + "residual", h.id, x.id, Epilogue::gelu_erf);
+    h.id = b_.add(p + "residual", h.id, x.id, Epilogue::gelu_erf, residual_over(x.id, h.id));
     return h;
   }
 
@@ -160,18 +161,22 @@ class Builder {
     t = linear(p + "attn.proj", t, c, k.proj);
     if (!one_window) t = b_.window_reverse(p + "attn.window_reverse", t, batch_, x.height, x.width, window);
     Map a = x;
-    a.id = b_.add(p + "attn.residual", x.id, t);  // x first: the sum takes the map's shape
+    a.id = b_.add(p + "attn.residual", x.id, t, Epilogue::none, residual_over(x.id, t));  // x first: its shape
     const Map local = conv(p + "local_conv", a, k.local_conv);
     TensorId m = norm(p + "mlp.norm", local.id, c, k.mlp_norm);
     const int hidden = static_cast<int>(k.fc1.bias.size());
     m = linear(p + "mlp.fc1", m, c, k.fc1, ElementType::bf16, Epilogue::gelu_erf);
     m = linear(p + "mlp.fc2", m, hidden, k.fc2);
     Map out = local;
-    out.id = b_.add(p + "mlp.residual", local.id, m);
+    out.id = b_.add(p + "mlp.residual", local.id, m, Epilogue::none, residual_over(local.id, m));
     return out;
   }
 
  private:
+  // Which input a residual sum overwrites: the stream itself (one buffer per stream, updated in
+  // place), unless the stream is a hidden state kept as a graph output; then the branch's result.
+  TensorId residual_over(TensorId stream, TensorId branch) const { return keep_hidden_states_ ? branch : stream; }
+
   void fail(const std::string& what) {
     if (error_.empty()) error_ = what;
   }
@@ -179,6 +184,7 @@ class Builder {
   graph::GraphBuilder& b_;
   TinyVitGraphStorage& s_;
   int batch_;
+  bool keep_hidden_states_;
   std::string error_;
 };
 
@@ -202,7 +208,7 @@ Result<TinyVitGraph> build_tinyvit_graph(const TinyVitConfig& c, const TinyVitWe
   }
   auto storage = std::make_shared<TinyVitGraphStorage>();
   graph::GraphBuilder b;
-  Builder m(b, *storage, batch);
+  Builder m(b, *storage, batch, keep_hidden_states);
   TinyVitGraph out;
   out.batch = batch;
   out.images = b.input("images", Shape{batch, c.image_height, c.image_width, 2 * c.in_chans}, ElementType::bf16);

@@ -249,6 +249,27 @@ TEST(TinyVitBf16, StemSeesTheFp32ImageAndGelusAreFused) {
   EXPECT_EQ(fused, 1 + 3 * 2 + 2 * 3 + 10);
 }
 
+// Without hidden states every residual sum is written over its stream (one buffer per stream):
+// the logits are the same bits as with hidden states kept (where the branch is overwritten
+// instead), and the CIFAR plan's arena stays at MBConv's live set — the block input, the expanded
+// and depthwise maps (16·16·64 and 2 · 16·16·256 BF16) and the image (32·32·6) = 307,200 bytes.
+TEST(TinyVitBf16, ResidualsInPlaceKeepTheLogitsAndTheArenaSmall) {
+  const TinyVitConfig c = cifar_config();
+  const TinyVitWeights w = tinyvit_random_weights(c, 51);
+  const std::vector<float> images = random_f32(image_values(c, 2), 52);
+  auto kept = TinyVitBf16::create(c, w, 2, kernels::host_isa(), 2, true);
+  auto lean = TinyVitBf16::create(c, w, 2, kernels::host_isa(), 2, false);
+  ASSERT_TRUE(kept.is_ok() && lean.is_ok());
+  const Bf16Run a = run_bf16(kept.value(), images, 1), b = run_bf16(lean.value(), images, 2);
+  ASSERT_EQ(a.logits.size(), b.logits.size());
+  for (std::size_t i = 0; i < a.logits.size(); ++i) {
+    EXPECT_EQ(std::bit_cast<std::uint32_t>(a.logits[i]), std::bit_cast<std::uint32_t>(b.logits[i])) << i;
+  }
+  auto one = TinyVitBf16::create(c, w, 1, kernels::host_isa(), 1, false);
+  ASSERT_TRUE(one.is_ok());
+  EXPECT_EQ(one.value().prepared().plan().arena_bytes, 16 * 16 * 64 * 2 + 2 * 16 * 16 * 256 * 2 + 32 * 32 * 6 * 2);
+}
+
 TEST(TinyVitBf16, RefusesABadBatchOrWeightsOfAnotherDepth) {
   const TinyVitConfig c = padded_windows_config();
   TinyVitWeights w = tinyvit_random_weights(c, 5);

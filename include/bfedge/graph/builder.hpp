@@ -41,7 +41,10 @@ class GraphBuilder {
                                          TensorId v_cache);
   TensorId attention_decode(std::string name, TensorId q, TensorId k_cache, TensorId v_cache,
                             int n_heads);
-  TensorId add(std::string name, TensorId a, TensorId b, kernels::Epilogue epilogue = kernels::Epilogue::none);
+  // a + b (then the epilogue), in the shape of a; with `in_place_over` (a or b, read by no later
+  // node) the sum is written over that input's bytes.
+  TensorId add(std::string name, TensorId a, TensorId b, kernels::Epilogue epilogue = kernels::Epilogue::none,
+               TensorId in_place_over = kNone);
   TensorId swiglu(std::string name, TensorId gate, TensorId up);  // in place on gate
   TensorId unary(Op op, std::string name, TensorId x);            // gelu_erf, relu, tanh
   // Per sequence of `seq` = ids / batch tokens: [table[next], table[this], table[previous]].
