@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <mutex>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -31,27 +33,50 @@ Result<std::int64_t> add_row(SearchStore& store, const std::string& stage, const
 }
 Status added(const Result<std::int64_t>& id) { return id.is_ok() ? Status::ok() : id.status(); }
 
-// Runs fn on each of `ids` that is pending, storing its result (JSON) or failure; a failure
-// leaves it pending while it has attempts left, and it runs again at once.
+// Runs fn(record, slot) on each of `ids` that is pending, on up to `slots` threads, storing each
+// result (JSON) or failure; a failure leaves the candidate pending while it has attempts left, and
+// it runs again at once. An interruption stops the claiming; the jobs running finish first.
 template <class Fn>
-Status run_pending(SearchStore& store, const std::vector<std::int64_t>& ids, const PruneRunOptions& o, Fn fn) {
-  for (std::int64_t id : ids) {
+Status run_pending(SearchStore& store, std::mutex& lock, const std::vector<std::int64_t>& ids, int slots,
+                   const PruneRunOptions& o, Fn fn) {
+  std::size_t next = 0;
+  Status stop = Status::ok();
+  const auto work = [&](int slot) {
     for (;;) {
-      Result<std::optional<CandidateRecord>> claimed = store.claim_id(id, o.worker);
-      if (!claimed.is_ok()) return claimed.status();
-      if (!claimed.value()) break;  // done, failed, or no longer pending
-      const CandidateRecord& r = *claimed.value();
-      Result<std::string> result = fn(r);
-      if (result.is_ok()) {
-        BFEDGE_RETURN_IF_ERROR(store.finish(r.id, result.value()));
-      } else if (result.status().code() == ErrorCode::interrupted) {
-        return result.status();
-      } else {
-        BFEDGE_RETURN_IF_ERROR(store.fail(r.id, result.status().message(), o.max_attempts));
+      std::optional<CandidateRecord> claimed;
+      {
+        const std::lock_guard<std::mutex> hold(lock);
+        while (!claimed && stop.is_ok() && next < ids.size()) {
+          Result<std::optional<CandidateRecord>> r = store.claim_id(ids[next], o.worker);
+          if (!r.is_ok()) {
+            stop = r.status();
+          } else if (r.value()) {
+            claimed = std::move(r.value());
+          } else {
+            ++next;  // done, failed, or no longer pending
+          }
+        }
+        if (!claimed) return;
       }
+      Result<std::string> result = fn(*claimed, slot);
+      const std::lock_guard<std::mutex> hold(lock);
+      Status stored = Status::ok();
+      if (result.is_ok()) {
+        stored = store.finish(claimed->id, result.value());
+      } else if (result.status().code() == ErrorCode::interrupted) {
+        stored = result.status();
+      } else {
+        stored = store.fail(claimed->id, result.status().message(), o.max_attempts);
+      }
+      if (!stored.is_ok() && stop.is_ok()) stop = stored;
     }
-  }
-  return Status::ok();
+  };
+  const int threads = std::max(1, std::min(slots, static_cast<int>(ids.size())));
+  std::vector<std::thread> pool;
+  for (int slot = 1; slot < threads; ++slot) pool.emplace_back(work, slot);
+  work(0);
+  for (std::thread& t : pool) t.join();
+  return stop;
 }
 
 Result<std::map<std::string, CandidateRecord>> stage_rows(SearchStore& store, const std::string& stage) {
@@ -144,10 +169,11 @@ class Runner {
     for (const char* spec : {"{\"teacher\":\"proxy\"}", "{\"teacher\":\"final\"}"}) {
       BFEDGE_RETURN_IF_ERROR(added(add_row(store_, "dense", spec, ids)));
     }
-    BFEDGE_RETURN_IF_ERROR(run_pending(store_, ids, o_, [&](const CandidateRecord& r) -> Result<std::string> {
+    BFEDGE_RETURN_IF_ERROR(run_pending(store_, lock_, ids, trainer_.slots(), o_,
+                                       [&](const CandidateRecord& r, int slot) -> Result<std::string> {
       const TrainStage stage = r.spec_json.find("final") != std::string::npos ? TrainStage::final_tune : TrainStage::proxy;
       note(std::string("evaluating the teacher on the ") + train_stage_name(stage) + " stage's data");
-      Result<double> accuracy = trainer_.teacher_accuracy(stage);
+      Result<double> accuracy = trainer_.teacher_accuracy(slot, stage);
       if (!accuracy.is_ok()) return accuracy.status();
       return json{{"accuracy", accuracy.value()}}.dump();
     }));
@@ -178,8 +204,9 @@ class Runner {
         if (!id.is_ok()) return id.status();
         proxy_ids_[spec] = id.value();
       }
-      BFEDGE_RETURN_IF_ERROR(run_pending(store_, ids, o_, [&](const CandidateRecord& r) -> Result<std::string> {
-        Result<std::string> result = train_proxy(r, out.dense_proxy_accuracy);
+      BFEDGE_RETURN_IF_ERROR(run_pending(store_, lock_, ids, trainer_.slots(), o_,
+                                         [&](const CandidateRecord& r, int slot) -> Result<std::string> {
+        Result<std::string> result = train_proxy(r, slot, out.dense_proxy_accuracy);
         if (result.is_ok()) report(out, r, result.value(), total);  // a failure shows once its attempts are spent
         return result;
       }));
@@ -217,7 +244,8 @@ class Runner {
     for (const CandidateOutcome* c : queue) {
       std::vector<std::int64_t> ids;
       BFEDGE_RETURN_IF_ERROR(added(add_row(store_, "final", c->spec_json, ids)));
-      BFEDGE_RETURN_IF_ERROR(run_pending(store_, ids, o_, [&](const CandidateRecord&) { return train_final(*c); }));
+      BFEDGE_RETURN_IF_ERROR(run_pending(store_, lock_, ids, 1, o_,
+                                         [&](const CandidateRecord&, int slot) { return train_final(*c, slot); }));
       Result<std::map<std::string, CandidateRecord>> rows = stage_rows(store_, "final");
       if (!rows.is_ok()) return rows.status();
       CandidateOutcome f = outcome_of(rows.value().at(c->spec_json), TrainStage::final_tune, c->point);
@@ -246,11 +274,12 @@ class Runner {
             {"macs", c.macs}};
   }
 
-  Result<std::string> train_final(const CandidateOutcome& p) {
+  Result<std::string> train_final(const CandidateOutcome& p, int slot) {
     const std::string dir = candidate_dir(o_, p.id);
     note("fine-tuning candidate " + std::to_string(p.id) + " " + p.spec_json);
     const auto start = std::chrono::steady_clock::now();
-    Result<double> accuracy = trainer_.train(TrainStage::final_tune, proxy_dir(p.point), (fs::path(dir) / "final").string());
+    Result<double> accuracy =
+        trainer_.train(slot, TrainStage::final_tune, proxy_dir(p.point), (fs::path(dir) / "final").string());
     if (!accuracy.is_ok()) return accuracy.status();
     json j = footprint_json_of(p);
     j["accuracy"] = accuracy.value();
@@ -265,7 +294,7 @@ class Runner {
     return (fs::path(candidate_dir(o_, proxy_ids_.at(point_json(model_.space(), p)))) / "proxy").string();
   }
 
-  Result<std::string> train_proxy(const CandidateRecord& r, double dense_accuracy) {
+  Result<std::string> train_proxy(const CandidateRecord& r, int slot, double dense_accuracy) {
     const auto it = points_.find(r.spec_json);
     if (it == points_.end()) return invalid_argument("a candidate this search did not propose: " + r.spec_json);
     const Point& p = it->second;
@@ -289,7 +318,7 @@ class Runner {
          " bytes, from " + source);
     const auto start = std::chrono::steady_clock::now();
     BFEDGE_RETURN_IF_ERROR(model_.write_student(p, source, (dir / "student").string()));
-    Result<double> accuracy = trainer_.train(TrainStage::proxy, (dir / "student").string(), (dir / "proxy").string());
+    Result<double> accuracy = trainer_.train(slot, TrainStage::proxy, (dir / "student").string(), (dir / "proxy").string());
     if (!accuracy.is_ok()) return accuracy.status();
     j["accuracy"] = accuracy.value();
     j["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -305,6 +334,7 @@ class Runner {
 
   // One finished proxy candidate to the progress callback, as it finishes.
   void report(PruneOutcome& out, const CandidateRecord& r, const std::string& result_json, int total) {
+    const std::lock_guard<std::mutex> hold(progress_lock_);
     CandidateRecord done = r;
     done.status = CandidateStatus::done, done.result_json = result_json;
     const CandidateOutcome o = outcome_of(done, TrainStage::proxy, points_.at(r.spec_json));
@@ -315,6 +345,7 @@ class Runner {
   }
 
   void note(const std::string& line) const {
+    const std::lock_guard<std::mutex> hold(progress_lock_);
     if (progress_.note) progress_.note(line);
   }
 
@@ -323,6 +354,8 @@ class Runner {
   const PruneRunOptions& o_;
   const PruneProgress& progress_;
   SearchStore& store_;
+  std::mutex lock_;                    // the store, between the training threads
+  mutable std::mutex progress_lock_;   // the progress callbacks and what they read
   std::map<std::string, Point> points_;  // every point proposed, by spec
   std::map<std::string, std::optional<Point>> parents_;  // greedy: the point each one steps from
   std::map<std::string, std::int64_t> proxy_ids_;        // every point's proxy row

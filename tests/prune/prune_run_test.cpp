@@ -10,6 +10,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <chrono>
+#include <mutex>
+#include <thread>
 #include <set>
 
 #include "support/test_support.hpp"
@@ -49,22 +52,37 @@ class StandInModel final : public PruneModel {
 // from its folder, as a real trainer reads its weights.
 class StandInTrainer final : public CandidateTrainer {
  public:
-  Result<double> teacher_accuracy(TrainStage stage) override { return stage == TrainStage::proxy ? 90.0 : 91.0; }
-  Result<double> train(TrainStage stage, const std::string& init_dir, const std::string& out_dir) override {
-    ++calls;
-    if (interrupt_at > 0 && calls == interrupt_at) return Status(ErrorCode::interrupted, "interrupted by SIGINT");
+  int slots() const override { return slot_count; }
+  Result<double> teacher_accuracy(int, TrainStage stage) override { return stage == TrainStage::proxy ? 90.0 : 91.0; }
+  Result<double> train(int slot, TrainStage stage, const std::string& init_dir, const std::string& out_dir) override {
+    EXPECT_GE(slot, 0);
+    EXPECT_LT(slot, slot_count);
+    {
+      const std::lock_guard<std::mutex> hold(lock);
+      ++calls;
+      if (interrupt_at > 0 && calls == interrupt_at) return Status(ErrorCode::interrupted, "interrupted by SIGINT");
+      running = std::max(running, ++at_once);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(slot_count > 1 ? 5 : 0));
+    const auto leave = [&] {
+      const std::lock_guard<std::mutex> hold(lock);
+      --at_once;
+    };
     std::ifstream in(fs::path(init_dir) / "config.json");
     std::string spec((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    leave();
     if (spec.empty()) return io_error(init_dir + ": no student");
     if (spec == fail_spec) return format_error("out of memory");
     fs::create_directories(out_dir);
     std::ofstream(fs::path(out_dir) / "config.json") << spec;
     const double width = std::stod(spec.substr(spec.find(':') + 1)), depth = std::stod(spec.substr(spec.rfind(':') + 1));
     const double accuracy = 90.0 - (64 - width) / 16.0 * 0.4 - (4 - depth) * 0.9;
+    const std::lock_guard<std::mutex> hold(lock);
     trained.insert(spec);
     return stage == TrainStage::proxy ? accuracy : accuracy + 1.0;
   }
-  int calls = 0, interrupt_at = 0;
+  int calls = 0, interrupt_at = 0, slot_count = 1, at_once = 0, running = 0;
+  std::mutex lock;
   std::string fail_spec;
   std::set<std::string> trained;
 };
@@ -159,6 +177,26 @@ TEST(RunPrune, AResumedSearchEndsWithTheSameResultsAndTrainsNothingTwice) {
     EXPECT_EQ(interrupted.calls - 1 + rest.calls, once.calls);
     EXPECT_EQ(notes.front(), "resuming: 1 interrupted candidate(s) run again");
   }
+}
+
+// Slots (MPI workers) run a round's candidates at once; the results are those of one slot, and a
+// search interrupted with several candidates running resumes to the same end.
+TEST(RunPrune, SeveralSlotsRunARoundAtOnceWithTheSameResults) {
+  test::TempDir one_dir, three_dir, resumed_dir;
+  StandInModel model;
+  StandInTrainer one, three, stopped, rest;
+  three.slot_count = stopped.slot_count = rest.slot_count = 3;
+  stopped.interrupt_at = 5;
+  const Result<PruneOutcome> a = run_prune(model, one, options(one_dir.path(), Strategy::evolve));
+  const Result<PruneOutcome> b = run_prune(model, three, options(three_dir.path(), Strategy::evolve));
+  ASSERT_TRUE(a.is_ok() && b.is_ok());
+  EXPECT_EQ(report_csv(a.value().report), report_csv(b.value().report));
+  EXPECT_GT(three.running, 1);  // candidates did run at once
+  EXPECT_EQ(run_prune(model, stopped, options(resumed_dir.path(), Strategy::evolve)).status().code(),
+            ErrorCode::interrupted);
+  const Result<PruneOutcome> c = run_prune(model, rest, options(resumed_dir.path(), Strategy::evolve));
+  ASSERT_TRUE(c.is_ok()) << c.status().message();
+  EXPECT_EQ(report_csv(c.value().report), report_csv(a.value().report));
 }
 
 TEST(RunPrune, AFailingCandidateIsRetriedThenRecordedAsFailedAndTheSearchGoesOn) {

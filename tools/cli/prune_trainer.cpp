@@ -75,7 +75,7 @@ Result<TrainLogState> read_train_log(const std::string& dir) {
   return state;
 }
 
-Result<double> TinyVitProcessTrainer::teacher_accuracy(prune::TrainStage stage) {
+Result<double> TinyVitProcessTrainer::teacher_accuracy(int /*slot*/, prune::TrainStage stage) {
   const StageTraining& s = settings(stage);
   std::vector<std::string> argv = {self_executable(), "eval", t_.teacher_dir, "--data",
                                    t_.data.empty() ? t_.dataset : t_.data, "--json", "--threads",
@@ -90,7 +90,7 @@ Result<double> TinyVitProcessTrainer::teacher_accuracy(prune::TrainStage stage) 
   return j["accuracy"].get<double>();
 }
 
-Result<double> TinyVitProcessTrainer::train(prune::TrainStage stage, const std::string& init_dir,
+Result<double> TinyVitProcessTrainer::train(int /*slot*/, prune::TrainStage stage, const std::string& init_dir,
                                             const std::string& out_dir) {
   Result<TrainLogState> before = read_train_log(out_dir);
   if (!before.is_ok()) return before.status();

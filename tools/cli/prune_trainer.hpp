@@ -30,8 +30,8 @@ struct TinyVitPruneTraining {
 class TinyVitProcessTrainer final : public prune::CandidateTrainer {
  public:
   explicit TinyVitProcessTrainer(TinyVitPruneTraining t) : t_(std::move(t)) {}
-  Result<double> teacher_accuracy(prune::TrainStage stage) override;
-  Result<double> train(prune::TrainStage stage, const std::string& init_dir, const std::string& out_dir) override;
+  Result<double> teacher_accuracy(int slot, prune::TrainStage stage) override;
+  Result<double> train(int slot, prune::TrainStage stage, const std::string& init_dir, const std::string& out_dir) override;
 
  private:
   const StageTraining& settings(prune::TrainStage stage) const {

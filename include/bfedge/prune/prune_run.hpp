@@ -32,15 +32,18 @@ namespace bfedge::prune {
 enum class TrainStage { proxy, final_tune };
 const char* train_stage_name(TrainStage stage);  // "proxy", "final"
 
+// Runs the trainings. run_prune calls it from up to slots() threads at once, each call with its
+// thread's slot in [0, slots()): a local trainer has one slot, an MPI trainer one per worker rank.
 class CandidateTrainer {
  public:
   virtual ~CandidateTrainer() = default;
+  virtual int slots() const { return 1; }
   // The teacher's accuracy (percent) on `stage`'s evaluation data.
-  virtual Result<double> teacher_accuracy(TrainStage stage) = 0;
+  virtual Result<double> teacher_accuracy(int slot, TrainStage stage) = 0;
   // Trains the student starting from `init_dir` into `out_dir` for `stage`, resuming what an
   // interrupted run left there; its accuracy (percent) on the stage's evaluation data. An
   // ErrorCode::interrupted error stops the search (the candidate runs again on resume).
-  virtual Result<double> train(TrainStage stage, const std::string& init_dir, const std::string& out_dir) = 0;
+  virtual Result<double> train(int slot, TrainStage stage, const std::string& init_dir, const std::string& out_dir) = 0;
 };
 
 struct PruneRunOptions {
