@@ -22,6 +22,7 @@ BFEDGE_PACKAGES=(cmake ninja-build g++ libgtest-dev libcli11-dev nlohmann-json3-
   libtorch-dev libopenblas0-pthread
   libsqlite3-dev  # the pruning search's results (bfedge prune)
   gnuplot-nox  # the pruning report's PNG plot
+  libopenmpi-dev openmpi-bin  # mpirun -np N bfedge prune: rank 0 searches, the others train
   "${BFEDGE_FUZZ_PACKAGES[@]}")
 
 bfedge_log() { printf 'bfedge: %s\n' "$*" >&2; }

@@ -5,11 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <cstdlib>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
 
 #include "bfedge/io/image_dataset.hpp"
+#include "bfedge/process/subprocess.hpp"
 #include "support/test_support.hpp"
 
 namespace bfedge::test {
@@ -87,6 +89,35 @@ TEST_F(PruneCli, SearchReportsExportsTheChosenModelAndResumesWhenRunAgain) {
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(again.out, r.out);
   EXPECT_EQ(again.err.find("running: "), std::string::npos) << again.err;
+}
+
+// mpirun with rank 0 searching and two worker ranks training: the same report as one process.
+TEST_F(PruneCli, MpiRanksGiveTheSameReportAsOneProcess) {
+  if (!fs::exists("/usr/bin/mpirun")) GTEST_SKIP() << "mpirun absent (install openmpi-bin): skipped";
+  const std::string single = dir_->file("single"), ranks = dir_->file("ranks");
+  const CommandResult one = run_cli(search(single));
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  std::vector<std::string> argv = {"/usr/bin/mpirun", "--oversubscribe", "-np", "3", BFEDGE_CLI_PATH};
+  for (const std::string& a : search(ranks)) argv.push_back(a);
+  process::SubprocessOptions o;
+  o.argv = argv;
+  o.timeout_seconds = 170;
+  o.output_tail_bytes = 4000;
+  setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);  // CI runs as root
+  setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+  const Result<process::SubprocessResult> r = process::run_subprocess(o);
+  ASSERT_TRUE(r.is_ok()) << r.status().message();
+  if (r.value().output_tail.find("built without MPI") != std::string::npos) {
+    GTEST_SKIP() << "bfedge built without MPI: skipped";
+  }
+  ASSERT_TRUE(r.value().succeeded()) << r.value().how_it_ended() << "\n" << r.value().output_tail;
+  EXPECT_NE(r.value().output_tail.find("MPI: 2 worker rank(s) train the candidates"), std::string::npos);
+  const auto read = [](const std::string& path) {
+    std::ifstream in(path);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  EXPECT_EQ(read(ranks + "/front.csv"), read(single + "/front.csv"));
+  EXPECT_TRUE(fs::exists(fs::path(ranks) / "best" / "model.safetensors"));
 }
 
 TEST_F(PruneCli, BadInputIsOneLineAndNonZero) {

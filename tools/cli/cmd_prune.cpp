@@ -18,6 +18,7 @@
 #include "bfedge/prune/search_spaces.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "prune_mpi.hpp"
 #include "prune_summary.hpp"
 #include "prune_trainer.hpp"
 
@@ -131,6 +132,17 @@ Status check_teacher_matches(const TinyVitPruneTraining& t) {
 }
 
 int run_prune_tinyvit(PruneCli& o) {
+  // Under mpirun / srun: rank 0 searches, the other ranks train for it (prune_mpi.hpp).
+  std::unique_ptr<MpiSession> mpi;
+  if (launched_by_mpi()) {
+    Result<std::unique_ptr<MpiSession>> session = MpiSession::start();
+    if (!session.is_ok()) return report_error(session.status());
+    mpi = std::move(session.value());
+    if (mpi->rank() > 0) {
+      TinyVitProcessTrainer local(o.tinyvit);
+      return run_mpi_worker(*mpi, local);
+    }
+  }
   for (const auto& [option, path] : {std::pair<const char*, std::string>{"--teacher", o.tinyvit.teacher_dir},
                                      {"--out", o.out}}) {
     if (Status s = check_file_name(option, path); !s.is_ok()) return report_error(s);
@@ -164,7 +176,14 @@ int run_prune_tinyvit(PruneCli& o) {
   run.settings_json = settings_json(o.tinyvit);
   TinyVitPruneTraining training = o.tinyvit;
   training.note = [&log](const std::string& line) { log.line(line); };
-  TinyVitProcessTrainer trainer(training);
+  std::unique_ptr<prune::CandidateTrainer> trainer;
+  if (mpi) {
+    trainer = mpi_trainer(*mpi);
+    log.line("MPI: " + std::to_string(mpi->size() - 1) + " worker rank(s) train the candidates; rank 0 owns " + o.out +
+             "/search.sqlite");
+  } else {
+    trainer = std::make_unique<TinyVitProcessTrainer>(training);
+  }
 
   const auto start = std::chrono::steady_clock::now();
   prune::PruneProgress progress;
@@ -184,7 +203,7 @@ int run_prune_tinyvit(PruneCli& o) {
     if (total > 0 && count < total) line += ", ETA " + minutes_text(elapsed / count * (total - count));
     log.line(line);
   };
-  Result<prune::PruneOutcome> outcome = prune::run_prune(*model.value(), trainer, run, progress);
+  Result<prune::PruneOutcome> outcome = prune::run_prune(*model.value(), *trainer, run, progress);
   if (!outcome.is_ok()) {
     log.to_file("stopped: " + outcome.status().message());
     return report_error(outcome.status());
