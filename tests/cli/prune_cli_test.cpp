@@ -105,6 +105,10 @@ TEST_F(PruneCli, MpiRanksGiveTheSameReportAsOneProcess) {
   o.output_tail_bytes = 4000;
   setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);  // CI runs as root
   setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+  // Open MPI keeps its own allocations to the end: LeakSanitizer (the asan preset) would fail the
+  // ranks at exit for them.
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  setenv("ASAN_OPTIONS", (std::string(asan != nullptr ? asan : "") + ":detect_leaks=0").c_str(), 1);
   const Result<process::SubprocessResult> r = process::run_subprocess(o);
   ASSERT_TRUE(r.is_ok()) << r.status().message();
   if (r.value().output_tail.find("built without MPI") != std::string::npos) {
