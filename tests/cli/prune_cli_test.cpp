@@ -124,6 +124,27 @@ TEST_F(PruneCli, MpiRanksGiveTheSameReportAsOneProcess) {
   EXPECT_TRUE(fs::exists(fs::path(ranks) / "best" / "model.safetensors"));
 }
 
+// --emit-sbatch writes the same search as a Slurm script (mpirun over the ranks) and trains nothing.
+TEST_F(PruneCli, EmitSbatchWritesTheSameSearchAsASlurmJob) {
+  const std::string out = dir_->file("slurm"), script = dir_->file("job.sh");
+  std::vector<std::string> args = search(out);
+  args.insert(args.end(), {"--emit-sbatch", script, "--ranks", "3"});
+  const CommandResult r = run_cli(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "bfedge: wrote " + script + ": submit it with sbatch " + script + " (3 rank(s))\n");
+  std::ifstream in(script);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text.rfind("#!/bin/bash\n", 0), 0u);
+  EXPECT_NE(text.find("#SBATCH --ntasks=3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("#SBATCH --output=" + out + "/slurm-%j.log\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("mpirun -np 3 '" + std::string(BFEDGE_CLI_PATH) + "' 'prune' 'tinyvit' '--teacher'"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("'--max-drop' '100' '--batch' '32'\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("emit-sbatch"), text.find("emit-sbatch: sbatch"));  // only in the comment
+  EXPECT_FALSE(fs::exists(fs::path(out) / "search.sqlite"));
+}
+
 TEST_F(PruneCli, BadInputIsOneLineAndNonZero) {
   std::vector<std::string> args = search(dir_->file("bad"));
   args.insert(args.end(), {"--budget-bytes", "2kB"});

@@ -109,6 +109,16 @@ void add_model_options(CLI::App& command, ModelOptions& options) {
       ->default_str(std::to_string(options.threads));
 }
 
+namespace {
+std::vector<std::string>& stored_command_line() {
+  static std::vector<std::string> args;
+  return args;
+}
+}  // namespace
+
+void set_command_line(int argc, char** argv) { stored_command_line().assign(argv, argv + argc); }
+const std::vector<std::string>& command_line() { return stored_command_line(); }
+
 Status check_file_name(std::string_view option, const std::string& path) {
   if (path.empty()) return invalid_argument(std::string(option) + ": empty file name");
   return Status::ok();

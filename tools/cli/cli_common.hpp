@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "bfedge/core/status.hpp"
 #include "bfedge/io/tokenizer.hpp"
@@ -18,6 +19,11 @@ namespace bfedge::cli {
 inline constexpr int kExitRuntimeError = 1;
 inline constexpr int kExitUsageError = 2;
 inline constexpr int kMaxThreads = 256;  // --threads
+
+// The command line bfedge was started with (main sets it), for commands that write it out again
+// (prune --emit-sbatch).
+void set_command_line(int argc, char** argv);
+const std::vector<std::string>& command_line();
 
 // Prints "bfedge: error: <message>" as one line on stderr and returns the exit code to use.
 int report_error(const std::string& message, int exit_code = kExitRuntimeError);

@@ -19,6 +19,7 @@
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "prune_mpi.hpp"
+#include "prune_sbatch.hpp"
 #include "prune_summary.hpp"
 #include "prune_trainer.hpp"
 
@@ -31,7 +32,8 @@ using nlohmann::ordered_json;
 struct PruneCli {
   std::string out, budget = "0", strategy = "greedy";
   float max_drop = 1.0f, proxy_max_drop = -1.0f;
-  int trials = 32, parallel = 4, final_candidates = 3;
+  int trials = 32, parallel = 4, final_candidates = 3, ranks = 2;
+  std::string emit_sbatch;
   std::uint64_t seed = 1;
   TinyVitPruneTraining tinyvit;
 };
@@ -164,6 +166,17 @@ int run_prune_tinyvit(PruneCli& o) {
   }
 
   std::error_code ec;
+  if (!o.emit_sbatch.empty()) {  // the search as a Slurm job, not run here
+    if (Status s = check_file_name("--emit-sbatch", o.emit_sbatch); !s.is_ok()) return report_error(s);
+    fs::create_directories(o.out, ec);  // Slurm writes the job's log there
+    if (ec) return report_error(o.out + ": cannot create the folder (" + ec.message() + ")");
+    const SbatchSettings settings{o.emit_sbatch, fs::absolute(o.out).lexically_normal().string(),
+                                  fs::current_path(ec).string(), self_executable(), o.ranks, o.tinyvit.threads};
+    if (Status s = write_sbatch_script(settings, command_line()); !s.is_ok()) return report_error(s);
+    std::fprintf(stderr, "bfedge: wrote %s: submit it with sbatch %s (%d rank(s))\n", o.emit_sbatch.c_str(),
+                 o.emit_sbatch.c_str(), o.ranks);
+    return 0;
+  }
   fs::create_directories(o.out, ec);
   if (ec) return report_error(o.out + ": cannot create the folder (" + ec.message() + ")");
   PruneLog log(o.out);
@@ -274,6 +287,9 @@ Command add_prune_command(CLI::App& app) {
                   "(0, 1]");
   add_integer_option(*tinyvit, "--batch", o->tinyvit.batch, 1, 4096, "images per training step");
   add_integer_option(*tinyvit, "--threads", o->tinyvit.threads, 0, kMaxThreads, "libtorch threads per training");
+  tinyvit->add_option("--emit-sbatch", o->emit_sbatch,
+                      "write this search as a Slurm batch script to this path instead of running it");
+  add_integer_option(*tinyvit, "--ranks", o->ranks, 1, 4096, "with --emit-sbatch: MPI ranks (rank 0 searches, the rest train)");
   CLI::App* report = cmd->add_subcommand("report", "Print a finished search's summary (OUT/summary.json)");
   auto report_dir = std::make_shared<std::string>();
   report->add_option("dir", *report_dir, "the search's --out folder")->required();

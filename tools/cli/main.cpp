@@ -8,6 +8,7 @@
 #include "commands.hpp"
 
 int main(int argc, char** argv) {
+  bfedge::cli::set_command_line(argc, argv);
   CLI::App app{"bfedge: tiny transformers in BFloat16 for microcontrollers and hosts", "bfedge"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "bfedge 0.1.0");
