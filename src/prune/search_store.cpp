@@ -2,6 +2,8 @@
 // WAL journal with synchronous=FULL, a schema version and the search's fingerprint in `meta`.
 #include "bfedge/prune/search_store.hpp"
 
+#include <variant>
+
 #include <sqlite3.h>
 
 #include <utility>
@@ -159,43 +161,28 @@ Result<std::int64_t> SearchStore::add(const std::string& stage, const std::strin
 }
 
 Result<std::optional<CandidateRecord>> SearchStore::claim(const std::string& worker, const std::string& stage) {
-  if (Status s = exec("BEGIN IMMEDIATE"); !s.is_ok()) return s;
-  const std::string select = std::string("SELECT ") + kColumns +
-                             " FROM candidates WHERE status = 'pending' AND (?1 = '' OR stage = ?1) ORDER BY id LIMIT 1";
-  Statement next(db_, select.c_str());
-  if (!next.ok()) {
-    return rollback(sqlite_error("claiming a candidate"));
-  }
-  const int rc = next.bind(1, stage).step();
-  if (rc == SQLITE_DONE) {
-    if (Status s = exec("COMMIT"); !s.is_ok()) return s;
-    return std::optional<CandidateRecord>();
-  }
-  if (rc != SQLITE_ROW) {
-    return rollback(sqlite_error("claiming a candidate"));
-  }
-  CandidateRecord r = record_of(next);
-  Statement take(db_, "UPDATE candidates SET status = 'running', attempts = attempts + 1, worker = ?2 WHERE id = ?1");
-  if (!take.ok() || take.bind(1, r.id).bind(2, worker).step() != SQLITE_DONE) {
-    return rollback(sqlite_error("claiming a candidate"));
-  }
-  if (Status s = exec("COMMIT"); !s.is_ok()) return s;
-  r.status = CandidateStatus::running, r.attempts += 1, r.worker = worker;
-  return std::optional<CandidateRecord>(std::move(r));
+  return claim_first("(?1 = '' OR stage = ?1) ORDER BY id LIMIT 1", stage, worker);
 }
 
 Result<std::optional<CandidateRecord>> SearchStore::claim_id(std::int64_t id, const std::string& worker) {
+  return claim_first("id = ?1", id, worker);
+}
+
+Result<std::optional<CandidateRecord>> SearchStore::claim_first(const char* where,
+                                                                const std::variant<std::string, std::int64_t>& key,
+                                                                const std::string& worker) {
   if (Status s = exec("BEGIN IMMEDIATE"); !s.is_ok()) return s;
-  const std::string select = std::string("SELECT ") + kColumns + " FROM candidates WHERE id = ?1 AND status = 'pending'";
-  Statement row(db_, select.c_str());
-  if (!row.ok()) return rollback(sqlite_error("claiming a candidate"));
-  const int rc = row.bind(1, id).step();
+  const std::string select = std::string("SELECT ") + kColumns + " FROM candidates WHERE status = 'pending' AND " + where;
+  Statement next(db_, select.c_str());
+  if (!next.ok()) return rollback(sqlite_error("claiming a candidate"));
+  std::visit([&](const auto& k) { next.bind(1, k); }, key);
+  const int rc = next.step();
   if (rc == SQLITE_DONE) {
     if (Status s = exec("COMMIT"); !s.is_ok()) return s;
     return std::optional<CandidateRecord>();
   }
   if (rc != SQLITE_ROW) return rollback(sqlite_error("claiming a candidate"));
-  CandidateRecord r = record_of(row);
+  CandidateRecord r = record_of(next);
   Statement take(db_, "UPDATE candidates SET status = 'running', attempts = attempts + 1, worker = ?2 WHERE id = ?1");
   if (!take.ok() || take.bind(1, r.id).bind(2, worker).step() != SQLITE_DONE) {
     return rollback(sqlite_error("claiming a candidate"));

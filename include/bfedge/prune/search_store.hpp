@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "bfedge/core/status.hpp"
@@ -61,6 +62,9 @@ class SearchStore {
 
  private:
   SearchStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  // The first pending row WHERE `where` (?1 bound to `key`), now running under `worker`.
+  Result<std::optional<CandidateRecord>> claim_first(const char* where, const std::variant<std::string, std::int64_t>& key,
+                                                     const std::string& worker);
   Status exec(const std::string& sql);
   Status rollback(Status failure);  // ends the open transaction, returns `failure`
   Status sqlite_error(const std::string& doing) const;
