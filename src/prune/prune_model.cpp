@@ -2,9 +2,13 @@
 // computed once, then per point the shape, keep lists, config and footprint.
 #include "bfedge/prune/prune_model.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "bfedge/io/safetensors.hpp"
+#include "bfedge/io/wordpiece.hpp"
+#include "bfedge/models/mobilebert_config.hpp"
+#include "bfedge/prune/vocabulary.hpp"
 #include "bfedge/models/tinyvit_config.hpp"
 #include "bfedge/prune/importance.hpp"
 #include "bfedge/prune/search_spaces.hpp"
@@ -76,6 +80,80 @@ class TinyVitPruneModel final : public PruneModel {
   const deploy::FootprintModel& footprints_;
 };
 
+struct MobileBertSource {
+  models::MobileBertConfig config;
+  Importance importance;
+};
+
+Result<MobileBertSource> read_mobilebert_source(const std::string& dir) {
+  Result<models::MobileBertConfig> config = models::load_mobilebert_config((fs::path(dir) / "config.json").string());
+  if (!config.is_ok()) return config.status();
+  const std::string weights = (fs::path(dir) / "model.safetensors").string();
+  Result<io::TensorTable> table = io::load_safetensors(weights);
+  if (!table.is_ok()) return table.status();
+  Result<Importance> importance = magnitude_importance(mobilebert_spaces(config.value()), table.value(), weights);
+  if (!importance.is_ok()) return importance.status();
+  return MobileBertSource{std::move(config).value(), std::move(importance).value()};
+}
+
+std::vector<int> all_ids(int count) {
+  std::vector<int> ids(static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) ids[static_cast<std::size_t>(i)] = i;
+  return ids;
+}
+
+class MobileBertPruneModel final : public PruneModel {
+ public:
+  MobileBertPruneModel(std::string teacher_dir, MobileBertSource teacher, std::vector<int> vocab, int positions,
+                       const deploy::FootprintModel& footprints)
+      : teacher_dir_(std::move(teacher_dir)),
+        teacher_(std::move(teacher)),
+        vocab_(std::move(vocab)),
+        positions_(positions),
+        space_(mobilebert_search_space(teacher_.config)),
+        footprints_(footprints) {}
+
+  const char* family() const override { return "mobilebert"; }
+  const SearchSpace& space() const override { return space_; }
+  const std::string& teacher_dir() const override { return teacher_dir_; }
+
+  Result<deploy::Footprint> footprint(const Point& point) const override {
+    Result<models::MobileBertConfig> config =
+        mobilebert_candidate_config(teacher_.config, mobilebert_shape_at(teacher_.config, space_, point, vocab_, positions_));
+    if (!config.is_ok()) return config.status();
+    return footprints_.mobilebert(config.value(), positions_);
+  }
+
+  Status write_student(const Point& point, const std::string& source_dir, const std::string& dir) const override {
+    Result<MobileBertKeep> keep = keep_from(source_dir, point);
+    if (!keep.is_ok()) return keep.status();
+    Result<MobileBertSlicePlan> written = write_mobilebert_student(source_dir, keep.value(), dir);
+    return written.is_ok() ? Status::ok() : written.status();
+  }
+
+ private:
+  // The teacher's keep lists use the task's vocabulary; a student's, all of its own (pruned already).
+  Result<MobileBertKeep> keep_from(const std::string& source_dir, const Point& point) const {
+    if (source_dir == teacher_dir_) {
+      return select_mobilebert_keep(teacher_.config, teacher_.importance,
+                                    mobilebert_shape_at(teacher_.config, space_, point, vocab_, positions_));
+    }
+    Result<MobileBertSource> source = read_mobilebert_source(source_dir);
+    if (!source.is_ok()) return source.status();
+    const models::MobileBertConfig& c = source.value().config;
+    const MobileBertShape shape = mobilebert_shape_at(teacher_.config, space_, point, all_ids(c.vocab_size),
+                                                      std::min(positions_, c.max_position_embeddings));
+    return select_mobilebert_keep(c, source.value().importance, shape);
+  }
+
+  std::string teacher_dir_;
+  MobileBertSource teacher_;
+  std::vector<int> vocab_;
+  int positions_;
+  SearchSpace space_;
+  const deploy::FootprintModel& footprints_;
+};
+
 }  // namespace
 
 Result<std::unique_ptr<PruneModel>> open_tinyvit_prune_model(const std::string& teacher_dir,
@@ -84,6 +162,22 @@ Result<std::unique_ptr<PruneModel>> open_tinyvit_prune_model(const std::string& 
   if (!teacher.is_ok()) return teacher.status();
   return std::unique_ptr<PruneModel>(new TinyVitPruneModel(teacher_dir, std::move(teacher.value().config),
                                                            std::move(teacher.value().importance), footprints));
+}
+
+Result<std::unique_ptr<PruneModel>> open_mobilebert_prune_model(const std::string& teacher_dir,
+                                                                std::span<const std::string> task_texts, int max_length,
+                                                                const deploy::FootprintModel& footprints) {
+  Result<MobileBertSource> teacher = read_mobilebert_source(teacher_dir);
+  if (!teacher.is_ok()) return teacher.status();
+  const std::string vocab_path = (fs::path(teacher_dir) / "vocab.txt").string();
+  Result<io::WordPieceTokenizer> tokenizer = io::WordPieceTokenizer::load(vocab_path);
+  if (!tokenizer.is_ok()) return tokenizer.status();
+  Result<std::vector<int>> vocab = task_vocabulary(tokenizer.value(), task_texts);
+  if (!vocab.is_ok()) return vocab.status();
+  const int positions = std::min(max_length, teacher.value().config.max_position_embeddings);
+  if (positions < 2) return invalid_argument("max length " + std::to_string(max_length) + ": at least 2 ([CLS], [SEP])");
+  return std::unique_ptr<PruneModel>(new MobileBertPruneModel(teacher_dir, std::move(teacher).value(),
+                                                              std::move(vocab).value(), positions, footprints));
 }
 
 }  // namespace bfedge::prune

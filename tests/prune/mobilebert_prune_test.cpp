@@ -15,7 +15,9 @@
 #include "prune_test_models.hpp"
 #include "bfedge/io/file.hpp"
 #include "bfedge/io/wordpiece.hpp"
+#include "bfedge/deploy/footprint.hpp"
 #include "bfedge/prune/mobilebert_prune.hpp"
+#include "bfedge/prune/prune_model.hpp"
 #include "bfedge/prune/student_checkpoint.hpp"
 #include "support/test_support.hpp"
 
@@ -288,6 +290,53 @@ TEST(MobileBertPrune, KeepsThatHfCannotExpressAreErrors) {
   EXPECT_NE(error([](MobileBertKeep& k) { k.pooled.pop_back(); }).find("pooled keeps 17"), std::string::npos);
   EXPECT_NE(error([](MobileBertKeep& k) { k.layers[0].ffns = {2}; }).find("ffns index 2 is outside 0..1"),
             std::string::npos);
+}
+
+// The search's MobileBERT PruneModel: every candidate keeps only the task's pieces and max_length
+// positions; a greedy step sliced from its parent (a student) keeps the parent's vocabulary; the
+// footprint it predicts is that of the folder it writes, at max_length tokens.
+TEST(MobileBertPruneModel, PrunesTheTaskVocabularyAndSlicesAStepFromItsParent) {
+  const MobileBertConfig t = test_models::mobilebert_teacher();
+  test::TempDir teacher_dir, first_dir, second_dir;
+  const auto bytes = io::encode_safetensors(tensors_of(t, random_named(t, 7))).value();
+  ASSERT_TRUE(io::write_file_atomically(teacher_dir.file("model.safetensors"), bytes.data(), bytes.size()).is_ok());
+  const std::string config = models::mobilebert_config_json(t);
+  ASSERT_TRUE(io::write_file_atomically(teacher_dir.file("config.json"), config.data(), config.size()).is_ok());
+  std::string vocab = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n";
+  for (int i = 5; i < t.vocab_size; ++i) vocab += "word" + std::to_string(i) + "\n";
+  ASSERT_TRUE(io::write_file_atomically(teacher_dir.file("vocab.txt"), vocab.data(), vocab.size()).is_ok());
+  const std::vector<std::string> texts = {"word10 word29", "word31 word10 word48"};
+  const deploy::GraphFootprintModel footprints;
+  auto model = open_mobilebert_prune_model(teacher_dir.path().string(), texts, 12, footprints);
+  ASSERT_TRUE(model.is_ok()) << model.status().message();
+  const SearchSpace& space = model.value()->space();
+  std::size_t layers = space.size(), heads = space.size();
+  for (std::size_t a = 0; a < space.size(); ++a) {
+    if (space[a].name == "layers") layers = a;
+    if (space[a].name == "heads") heads = a;
+  }
+  ASSERT_LT(layers, space.size());
+  ASSERT_LT(heads, space.size());
+  Point first(space.size(), 0), second(space.size(), 0);
+  first[layers] = 1;
+  second = first;
+  second[heads] = 1;
+  ASSERT_TRUE(model.value()->write_student(first, teacher_dir.path().string(), first_dir.path().string()).is_ok());
+  const Status s = model.value()->write_student(second, first_dir.path().string(), second_dir.path().string());
+  ASSERT_TRUE(s.is_ok()) << s.message();
+  for (const test::TempDir* dir : {&first_dir, &second_dir}) {
+    const auto student = models::load_mobilebert(dir->path().string());
+    ASSERT_TRUE(student.is_ok()) << student.status().message();
+    const auto pieces = io::WordPieceTokenizer::load(dir->file("vocab.txt")).value();
+    EXPECT_EQ(pieces.vocab_size(), 9);  // the 5 specials and the task's 4 words
+    EXPECT_GE(pieces.find("word29"), 0);
+    EXPECT_EQ(student.value().config.max_position_embeddings, 12);
+  }
+  const auto second_model = models::load_mobilebert(second_dir.path().string()).value();
+  EXPECT_EQ(second_model.config.num_hidden_layers, static_cast<int>(space[layers].values[1]));
+  EXPECT_EQ(second_model.config.num_attention_heads, static_cast<int>(space[heads].values[1]));
+  EXPECT_EQ(footprints.mobilebert(second_model.config, 12).value().total_bytes(),
+            model.value()->footprint(second).value().total_bytes());
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 
 #include "bfedge/core/status.hpp"
@@ -30,5 +31,13 @@ class PruneModel {
 // Errors name the file.
 Result<std::unique_ptr<PruneModel>> open_tinyvit_prune_model(const std::string& teacher_dir,
                                                              const deploy::FootprintModel& footprints);
+
+// A MobileBERT teacher folder (config.json, model.safetensors, vocab.txt) for a task: its
+// vocabulary is pruned to the pieces `task_texts` use (task_vocabulary) and its position table to
+// `max_length`, in every candidate; footprints are for sequences of `max_length` tokens. A
+// candidate sliced from a student keeps the student's vocabulary. Errors name the file.
+Result<std::unique_ptr<PruneModel>> open_mobilebert_prune_model(const std::string& teacher_dir,
+                                                                std::span<const std::string> task_texts, int max_length,
+                                                                const deploy::FootprintModel& footprints);
 
 }  // namespace bfedge::prune
