@@ -19,21 +19,31 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A checkpoint folder's config and the magnitude importance of its weights.
+template <class Config>
 struct Source {
-  models::TinyVitConfig config;
+  Config config;
   Importance importance;
 };
 
-// A TinyViT folder's config and the magnitude importance of its weights.
-Result<Source> read_source(const std::string& dir) {
-  Result<models::TinyVitConfig> config = models::load_tinyvit_config((fs::path(dir) / "config.json").string());
+template <class Config, class LoadConfig, class Spaces>
+Result<Source<Config>> read_source(const std::string& dir, LoadConfig load_config, Spaces spaces) {
+  Result<Config> config = load_config((fs::path(dir) / "config.json").string());
   if (!config.is_ok()) return config.status();
   const std::string weights = (fs::path(dir) / "model.safetensors").string();
   Result<io::TensorTable> table = io::load_safetensors(weights);
   if (!table.is_ok()) return table.status();
-  Result<Importance> importance = magnitude_importance(tinyvit_spaces(config.value()), table.value(), weights);
+  Result<Importance> importance = magnitude_importance(spaces(config.value()), table.value(), weights);
   if (!importance.is_ok()) return importance.status();
-  return Source{std::move(config).value(), std::move(importance).value()};
+  return Source<Config>{std::move(config).value(), std::move(importance).value()};
+}
+
+Result<Source<models::TinyVitConfig>> read_tinyvit_source(const std::string& dir) {
+  return read_source<models::TinyVitConfig>(dir, models::load_tinyvit_config, tinyvit_spaces);
+}
+
+Result<Source<models::MobileBertConfig>> read_mobilebert_source(const std::string& dir) {
+  return read_source<models::MobileBertConfig>(dir, models::load_mobilebert_config, mobilebert_spaces);
 }
 
 class TinyVitPruneModel final : public PruneModel {
@@ -68,7 +78,7 @@ class TinyVitPruneModel final : public PruneModel {
  private:
   Result<TinyVitKeep> keep_from(const std::string& source_dir, const TinyVitShape& shape) const {
     if (source_dir == teacher_dir_) return select_tinyvit_keep(teacher_, importance_, shape);
-    Result<Source> source = read_source(source_dir);
+    Result<Source<models::TinyVitConfig>> source = read_tinyvit_source(source_dir);
     if (!source.is_ok()) return source.status();
     return select_tinyvit_keep(source.value().config, source.value().importance, shape);
   }
@@ -80,22 +90,6 @@ class TinyVitPruneModel final : public PruneModel {
   const deploy::FootprintModel& footprints_;
 };
 
-struct MobileBertSource {
-  models::MobileBertConfig config;
-  Importance importance;
-};
-
-Result<MobileBertSource> read_mobilebert_source(const std::string& dir) {
-  Result<models::MobileBertConfig> config = models::load_mobilebert_config((fs::path(dir) / "config.json").string());
-  if (!config.is_ok()) return config.status();
-  const std::string weights = (fs::path(dir) / "model.safetensors").string();
-  Result<io::TensorTable> table = io::load_safetensors(weights);
-  if (!table.is_ok()) return table.status();
-  Result<Importance> importance = magnitude_importance(mobilebert_spaces(config.value()), table.value(), weights);
-  if (!importance.is_ok()) return importance.status();
-  return MobileBertSource{std::move(config).value(), std::move(importance).value()};
-}
-
 std::vector<int> all_ids(int count) {
   std::vector<int> ids(static_cast<std::size_t>(count));
   for (int i = 0; i < count; ++i) ids[static_cast<std::size_t>(i)] = i;
@@ -104,8 +98,8 @@ std::vector<int> all_ids(int count) {
 
 class MobileBertPruneModel final : public PruneModel {
  public:
-  MobileBertPruneModel(std::string teacher_dir, MobileBertSource teacher, std::vector<int> vocab, int positions,
-                       const deploy::FootprintModel& footprints)
+  MobileBertPruneModel(std::string teacher_dir, Source<models::MobileBertConfig> teacher, std::vector<int> vocab,
+                       int positions, const deploy::FootprintModel& footprints)
       : teacher_dir_(std::move(teacher_dir)),
         teacher_(std::move(teacher)),
         vocab_(std::move(vocab)),
@@ -138,7 +132,7 @@ class MobileBertPruneModel final : public PruneModel {
       return select_mobilebert_keep(teacher_.config, teacher_.importance,
                                     mobilebert_shape_at(teacher_.config, space_, point, vocab_, positions_));
     }
-    Result<MobileBertSource> source = read_mobilebert_source(source_dir);
+    Result<Source<models::MobileBertConfig>> source = read_mobilebert_source(source_dir);
     if (!source.is_ok()) return source.status();
     const models::MobileBertConfig& c = source.value().config;
     const MobileBertShape shape = mobilebert_shape_at(teacher_.config, space_, point, all_ids(c.vocab_size),
@@ -147,7 +141,7 @@ class MobileBertPruneModel final : public PruneModel {
   }
 
   std::string teacher_dir_;
-  MobileBertSource teacher_;
+  Source<models::MobileBertConfig> teacher_;
   std::vector<int> vocab_;
   int positions_;
   SearchSpace space_;
@@ -158,7 +152,7 @@ class MobileBertPruneModel final : public PruneModel {
 
 Result<std::unique_ptr<PruneModel>> open_tinyvit_prune_model(const std::string& teacher_dir,
                                                              const deploy::FootprintModel& footprints) {
-  Result<Source> teacher = read_source(teacher_dir);
+  Result<Source<models::TinyVitConfig>> teacher = read_tinyvit_source(teacher_dir);
   if (!teacher.is_ok()) return teacher.status();
   return std::unique_ptr<PruneModel>(new TinyVitPruneModel(teacher_dir, std::move(teacher.value().config),
                                                            std::move(teacher.value().importance), footprints));
@@ -167,7 +161,7 @@ Result<std::unique_ptr<PruneModel>> open_tinyvit_prune_model(const std::string& 
 Result<std::unique_ptr<PruneModel>> open_mobilebert_prune_model(const std::string& teacher_dir,
                                                                 std::span<const std::string> task_texts, int max_length,
                                                                 const deploy::FootprintModel& footprints) {
-  Result<MobileBertSource> teacher = read_mobilebert_source(teacher_dir);
+  Result<Source<models::MobileBertConfig>> teacher = read_mobilebert_source(teacher_dir);
   if (!teacher.is_ok()) return teacher.status();
   const std::string vocab_path = (fs::path(teacher_dir) / "vocab.txt").string();
   Result<io::WordPieceTokenizer> tokenizer = io::WordPieceTokenizer::load(vocab_path);

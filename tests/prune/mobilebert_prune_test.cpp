@@ -228,6 +228,17 @@ TEST(MobileBertPrune, RemovingDeadStructuresKeepsTheLogits) {
   EXPECT_GT(nmse(run(plan.student, live_student, student_ids), run(t, live, ids)), 1e-6);
 }
 
+// A teacher folder: config.json, model.safetensors and a vocab.txt of the specials, then word5, word6, ….
+void write_teacher_folder(const MobileBertConfig& t, const Named& named, const test::TempDir& dir) {
+  const auto bytes = io::encode_safetensors(tensors_of(t, named)).value();
+  ASSERT_TRUE(io::write_file_atomically(dir.file("model.safetensors"), bytes.data(), bytes.size()).is_ok());
+  const std::string config = models::mobilebert_config_json(t);
+  ASSERT_TRUE(io::write_file_atomically(dir.file("config.json"), config.data(), config.size()).is_ok());
+  std::string vocab = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n";
+  for (int i = 5; i < t.vocab_size; ++i) vocab += "word" + std::to_string(i) + "\n";
+  ASSERT_TRUE(io::write_file_atomically(dir.file("vocab.txt"), vocab.data(), vocab.size()).is_ok());
+}
+
 // The same through folders: the teacher's config.json, model.safetensors and vocab.txt in, the
 // student's out, read back by load_mobilebert and the WordPiece loader.
 TEST(MobileBertPrune, StudentFolderLoadsAndKeepsTheLogits) {
@@ -236,13 +247,7 @@ TEST(MobileBertPrune, StudentFolderLoadsAndKeepsTheLogits) {
   Named named = random_named(t, 3);
   make_pruned_structures_dead(t, keep, named);
   test::TempDir teacher_dir, student_dir;
-  const auto bytes = io::encode_safetensors(tensors_of(t, named)).value();
-  ASSERT_TRUE(io::write_file_atomically(teacher_dir.file("model.safetensors"), bytes.data(), bytes.size()).is_ok());
-  const std::string config = models::mobilebert_config_json(t);
-  ASSERT_TRUE(io::write_file_atomically(teacher_dir.file("config.json"), config.data(), config.size()).is_ok());
-  std::string vocab = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n";
-  for (int i = 5; i < t.vocab_size; ++i) vocab += "word" + std::to_string(i) + "\n";
-  ASSERT_TRUE(io::write_file_atomically(teacher_dir.file("vocab.txt"), vocab.data(), vocab.size()).is_ok());
+  write_teacher_folder(t, named, teacher_dir);
 
   const auto plan = write_mobilebert_student(teacher_dir.path().string(), keep, student_dir.path().string());
   ASSERT_TRUE(plan.is_ok()) << plan.status().message();
@@ -298,13 +303,7 @@ TEST(MobileBertPrune, KeepsThatHfCannotExpressAreErrors) {
 TEST(MobileBertPruneModel, PrunesTheTaskVocabularyAndSlicesAStepFromItsParent) {
   const MobileBertConfig t = test_models::mobilebert_teacher();
   test::TempDir teacher_dir, first_dir, second_dir;
-  const auto bytes = io::encode_safetensors(tensors_of(t, random_named(t, 7))).value();
-  ASSERT_TRUE(io::write_file_atomically(teacher_dir.file("model.safetensors"), bytes.data(), bytes.size()).is_ok());
-  const std::string config = models::mobilebert_config_json(t);
-  ASSERT_TRUE(io::write_file_atomically(teacher_dir.file("config.json"), config.data(), config.size()).is_ok());
-  std::string vocab = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n";
-  for (int i = 5; i < t.vocab_size; ++i) vocab += "word" + std::to_string(i) + "\n";
-  ASSERT_TRUE(io::write_file_atomically(teacher_dir.file("vocab.txt"), vocab.data(), vocab.size()).is_ok());
+  write_teacher_folder(t, random_named(t, 7), teacher_dir);
   const std::vector<std::string> texts = {"word10 word29", "word31 word10 word48"};
   const deploy::GraphFootprintModel footprints;
   auto model = open_mobilebert_prune_model(teacher_dir.path().string(), texts, 12, footprints);
