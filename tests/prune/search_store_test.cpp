@@ -38,6 +38,24 @@ TEST(SearchStore, CandidatesGoFromPendingToDoneOncePerStageAndSpec) {
   EXPECT_EQ(store.candidates().value().size(), 3u);
 }
 
+// claim_id takes the named candidate only while it is pending (what run_prune hands out by round).
+TEST(SearchStore, ClaimIdTakesThatCandidateOnlyWhilePending) {
+  test::TempDir dir;
+  SearchStore store = SearchStore::open(dir.file("search.db"), "fp").value();
+  const std::int64_t a = store.add("proxy", R"({"layers":4})").value();
+  const std::int64_t b = store.add("proxy", R"({"layers":8})").value();
+  const auto second = store.claim_id(b, "rank 2").value();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->id, b);  // not the oldest pending one
+  EXPECT_EQ(second->attempts, 1);
+  EXPECT_EQ(second->worker, "rank 2");
+  EXPECT_FALSE(store.claim_id(b, "rank 3").value().has_value());  // running already
+  ASSERT_TRUE(store.finish(b, "{}").is_ok());
+  EXPECT_FALSE(store.claim_id(b, "rank 3").value().has_value());  // done
+  EXPECT_FALSE(store.claim_id(b + 100, "rank 3").value().has_value());  // no such row
+  EXPECT_EQ(store.claim("rank 1", "proxy").value()->id, a);
+}
+
 TEST(SearchStore, AFailedCandidateIsRetriedUntilItsAttemptsRunOut) {
   test::TempDir dir;
   SearchStore store = SearchStore::open(dir.file("search.db"), "fp").value();
