@@ -133,35 +133,21 @@ Status check_teacher_matches(const TinyVitPruneTraining& t) {
   return Status::ok();
 }
 
-int run_prune_tinyvit(PruneCli& o) {
-  // Under mpirun / srun: rank 0 searches, the other ranks train for it (prune_mpi.hpp).
-  std::unique_ptr<MpiSession> mpi;
-  if (launched_by_mpi()) {
-    Result<std::unique_ptr<MpiSession>> session = MpiSession::start();
-    if (!session.is_ok()) return report_error(session.status());
-    mpi = std::move(session.value());
-    if (mpi->rank() > 0) {
-      TinyVitProcessTrainer local(o.tinyvit);
-      return run_mpi_worker(*mpi, local);
-    }
-  }
-  for (const auto& [option, path] : {std::pair<const char*, std::string>{"--teacher", o.tinyvit.teacher_dir},
-                                     {"--out", o.out}}) {
-    if (Status s = check_file_name(option, path); !s.is_ok()) return report_error(s);
-  }
-  if (Status s = check_teacher_matches(o.tinyvit); !s.is_ok()) return report_error(s);
+using LocalTrainer = std::function<std::unique_ptr<prune::CandidateTrainer>(std::function<void(const std::string&)>)>;
+
+// What prune tinyvit and prune mobilebert share after their own checks: the budget, strategy and
+// reachability, --emit-sbatch, the log, MPI or local training, the search and its results.
+int run_search(PruneCli& o, MpiSession* mpi, const prune::PruneModel& model, const LocalTrainer& local_trainer,
+               const std::string& settings, int threads, const std::string& title) {
   Result<std::int64_t> budget = parse_bytes(o.budget);
   if (!budget.is_ok()) return report_error(budget.status());
   Result<prune::Strategy> strategy = prune::parse_strategy(o.strategy);
   if (!strategy.is_ok()) return report_error("--strategy: " + strategy.status().message(), kExitUsageError);
-  const deploy::GraphFootprintModel footprints;
-  Result<std::unique_ptr<prune::PruneModel>> model = prune::open_tinyvit_prune_model(o.tinyvit.teacher_dir, footprints);
-  if (!model.is_ok()) return report_error(model.status());
   // Refused before anything is written (run_prune checks it again).
-  const prune::Point smallest = prune::smallest_point(model.value()->space());
-  Result<deploy::Footprint> small = model.value()->footprint(smallest);
+  const prune::Point smallest = prune::smallest_point(model.space());
+  Result<deploy::Footprint> small = model.footprint(smallest);
   if (!small.is_ok()) return report_error(small.status());
-  if (Status s = prune::check_budget_reachable(model.value()->space(), budget.value(), small.value()); !s.is_ok()) {
+  if (Status s = prune::check_budget_reachable(model.space(), budget.value(), small.value()); !s.is_ok()) {
     return report_error(s);
   }
 
@@ -170,9 +156,9 @@ int run_prune_tinyvit(PruneCli& o) {
     if (Status s = check_file_name("--emit-sbatch", o.emit_sbatch); !s.is_ok()) return report_error(s);
     fs::create_directories(o.out, ec);  // Slurm writes the job's log there
     if (ec) return report_error(o.out + ": cannot create the folder (" + ec.message() + ")");
-    const SbatchSettings settings{o.emit_sbatch, fs::absolute(o.out).lexically_normal().string(),
-                                  fs::current_path(ec).string(), self_executable(), o.ranks, o.tinyvit.threads};
-    if (Status s = write_sbatch_script(settings, command_line()); !s.is_ok()) return report_error(s);
+    const SbatchSettings sbatch{o.emit_sbatch, fs::absolute(o.out).lexically_normal().string(),
+                                fs::current_path(ec).string(), self_executable(), o.ranks, threads};
+    if (Status s = write_sbatch_script(sbatch, command_line()); !s.is_ok()) return report_error(s);
     std::fprintf(stderr, "bfedge: wrote %s: submit it with sbatch %s (%d rank(s))\n", o.emit_sbatch.c_str(),
                  o.emit_sbatch.c_str(), o.ranks);
     return 0;
@@ -186,18 +172,15 @@ int run_prune_tinyvit(PruneCli& o) {
   run.strategy = {strategy.value(), o.trials, o.parallel, o.seed};
   run.proxy_max_drop = o.proxy_max_drop;
   run.final_candidates = o.final_candidates;
-  run.settings_json = settings_json(o.tinyvit);
-  TinyVitPruneTraining training = o.tinyvit;
-  training.note = [&log](const std::string& line) { log.line(line); };
+  run.settings_json = settings;
   std::unique_ptr<prune::CandidateTrainer> trainer;
-  if (mpi) {
+  if (mpi != nullptr) {
     trainer = mpi_trainer(*mpi);
     log.line("MPI: " + std::to_string(mpi->size() - 1) + " worker rank(s) train the candidates; rank 0 owns " + o.out +
              "/search.sqlite");
   } else {
-    trainer = std::make_unique<TinyVitProcessTrainer>(training);
+    trainer = local_trainer([&log](const std::string& line) { log.line(line); });
   }
-
   const auto start = std::chrono::steady_clock::now();
   prune::PruneProgress progress;
   progress.note = [&log](const std::string& line) { log.line(line); };
@@ -216,15 +199,15 @@ int run_prune_tinyvit(PruneCli& o) {
     if (total > 0 && count < total) line += ", ETA " + minutes_text(elapsed / count * (total - count));
     log.line(line);
   };
-  Result<prune::PruneOutcome> outcome = prune::run_prune(*model.value(), *trainer, run, progress);
+  Result<prune::PruneOutcome> outcome = prune::run_prune(model, *trainer, run, progress);
   if (!outcome.is_ok()) {
     log.to_file("stopped: " + outcome.status().message());
     return report_error(outcome.status());
   }
   const prune::PruneOutcome& r = outcome.value();
-  Result<ordered_json> summary = write_prune_results(*model.value(), r, run, o.out);
+  Result<ordered_json> summary = write_prune_results(model, r, run, o.out);
   if (!summary.is_ok()) return report_error(summary.status());
-  if (Status s = prune::render_png_with_gnuplot(o.out, r.report, "TinyViT pruning: proxy accuracy vs total bytes");
+  if (Status s = prune::render_png_with_gnuplot(o.out, r.report, title);
       !s.is_ok()) {
     log.line("warning: no PNG plot: " + s.message());
   }
@@ -232,6 +215,38 @@ int run_prune_tinyvit(PruneCli& o) {
   log.line("search finished in " + minutes_text(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()) +
            "; report in " + o.out + " (front.csv, front.json, front.svg, front.png, summary.json)");
   return 0;
+}
+
+
+// Under mpirun / srun the ranks other than 0 train for rank 0 (prune_mpi.hpp): started here, before
+// anything else, so that a worker never parses a teacher or writes a file. nullptr: not under MPI.
+Result<std::unique_ptr<MpiSession>> start_mpi_if_launched() {
+  if (!launched_by_mpi()) return std::unique_ptr<MpiSession>();
+  return MpiSession::start();
+}
+
+int run_prune_tinyvit(PruneCli& o) {
+  Result<std::unique_ptr<MpiSession>> mpi = start_mpi_if_launched();
+  if (!mpi.is_ok()) return report_error(mpi.status());
+  if (mpi.value() && mpi.value()->rank() > 0) {
+    TinyVitProcessTrainer local(o.tinyvit);
+    return run_mpi_worker(*mpi.value(), local);
+  }
+  for (const auto& [option, path] : {std::pair<const char*, std::string>{"--teacher", o.tinyvit.teacher_dir},
+                                     {"--out", o.out}}) {
+    if (Status s = check_file_name(option, path); !s.is_ok()) return report_error(s);
+  }
+  if (Status s = check_teacher_matches(o.tinyvit); !s.is_ok()) return report_error(s);
+  const deploy::GraphFootprintModel footprints;
+  Result<std::unique_ptr<prune::PruneModel>> model = prune::open_tinyvit_prune_model(o.tinyvit.teacher_dir, footprints);
+  if (!model.is_ok()) return report_error(model.status());
+  const LocalTrainer local = [&o](std::function<void(const std::string&)> note) {
+    TinyVitPruneTraining training = o.tinyvit;
+    training.note = std::move(note);
+    return std::unique_ptr<prune::CandidateTrainer>(new TinyVitProcessTrainer(training));
+  };
+  return run_search(o, mpi.value().get(), *model.value(), local, settings_json(o.tinyvit), o.tinyvit.threads,
+                    "TinyViT pruning: proxy accuracy vs total bytes");
 }
 
 int run_prune_report(const std::string& dir) {
