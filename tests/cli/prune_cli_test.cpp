@@ -181,5 +181,46 @@ TEST_F(PruneCli, BadInputIsOneLineAndNonZero) {
   EXPECT_TRUE(one_line(r)) << r.err;
 }
 
+// bfedge prune mobilebert end to end on a 2-layer MobileBERT trained here for a few steps on the
+// first SST-2 sentences: every candidate keeps only the task's pieces, the chosen model's vocab.txt
+// is that task vocabulary, and eval reads the exported model in BF16.
+TEST(PruneMobileBertCli, SearchExportsAStudentWithTheTaskVocabulary) {
+  const fs::path sst2 = fs::path(BFEDGE_SOURCE_DIR) / ".." / "shared" / "data" / "sst2-glue";
+  const fs::path vocab = fs::path(BFEDGE_SOURCE_DIR) / ".." / "shared" / "models" / "bert-base-uncased-vocab.txt";
+  if (!fs::exists(fs::path(BFEDGE_CLI_PATH).parent_path() / "libbfedge_torch.so")) {
+    GTEST_SKIP() << "libbfedge_torch.so absent (built without libtorch): skipped";
+  }
+  if (!fs::exists(sst2 / "train.tsv") || !fs::exists(vocab)) GTEST_SKIP() << "../shared absent: skipped";
+  TempDir dir;
+  fs::create_directories(dir.path() / "task");
+  for (const auto& [name, lines] : {std::pair<const char*, int>{"train.tsv", 96}, {"dev.tsv", 48}}) {
+    std::ifstream in(sst2 / name);
+    std::ofstream out(dir.path() / "task" / name);
+    std::string line;
+    for (int i = 0; i <= lines && std::getline(in, line); ++i) out << line << "\n";  // the header, then lines
+  }
+  const std::string task = (dir.path() / "task").string(), teacher = dir.file("teacher"), out = dir.file("search");
+  const CommandResult train = run_cli({"train", "mobilebert", "--data", task, "--vocab", vocab.string(), "--out", teacher,
+                                       "--epochs", "1", "--set", "num_hidden_layers=2", "--max-length", "32"});
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  const CommandResult r = run_cli({"prune", "mobilebert", "--teacher", teacher, "--data", task, "--max-length", "32",
+                                   "--out", out, "--strategy", "random", "--trials", "2", "--parallel", "2", "--seed",
+                                   "3", "--proxy-limit", "64", "--final-candidates", "1", "--final-epochs", "1",
+                                   "--max-drop", "100"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("mobilebert pruning search: 2 proxy candidates"), std::string::npos) << r.out;
+  ASSERT_TRUE(fs::exists(fs::path(out) / "best" / "vocab.txt")) << r.out;
+  const auto lines = [](const fs::path& p) {
+    std::ifstream in(p);
+    int n = 0;
+    for (std::string line; std::getline(in, line);) ++n;
+    return n;
+  };
+  EXPECT_LT(lines(fs::path(out) / "best" / "vocab.txt"), lines(fs::path(teacher) / "vocab.txt") / 10);
+  const CommandResult eval = run_cli({"eval", out + "/best", "--data", task + "/dev.tsv", "--dtype", "bf16", "--json"});
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  EXPECT_EQ(nlohmann::json::parse(eval.out)["examples"], 48);
+}
+
 }  // namespace
 }  // namespace bfedge::test

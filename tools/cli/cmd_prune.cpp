@@ -1,4 +1,4 @@
-// bfedge prune tinyvit|report: the structured pruning search (prune/prune_run.hpp) with children
+// bfedge prune tinyvit|mobilebert|report: the structured pruning search (prune/prune_run.hpp) with children
 // `bfedge train`/`eval` for the training (prune_trainer.hpp), a log in OUT/prune.log, the report,
 // and the chosen checkpoint exported to OUT/best.
 #include <chrono>
@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bfedge/io/file.hpp"
+#include "bfedge/io/sentence_dataset.hpp"
 #include "bfedge/models/tinyvit_datasets.hpp"
 #include "bfedge/prune/prune_model.hpp"
 #include "bfedge/prune/prune_run.hpp"
@@ -36,6 +37,7 @@ struct PruneCli {
   std::string emit_sbatch;
   std::uint64_t seed = 1;
   TinyVitPruneTraining tinyvit;
+  MobileBertPruneTraining mobilebert;
 };
 
 // "1572864", "1.5MiB", "2 MB", "500kB", "500KiB" → bytes.
@@ -249,12 +251,85 @@ int run_prune_tinyvit(PruneCli& o) {
                     "TinyViT pruning: proxy accuracy vs total bytes");
 }
 
+std::string settings_json(const MobileBertPruneTraining& t) {
+  std::error_code ec;
+  const auto weights = fs::file_size(fs::path(t.teacher_dir) / "model.safetensors", ec);
+  const auto stage = [](const StageTraining& s) {
+    return ordered_json{{"epochs", s.epochs}, {"limit", s.limit}, {"lr", s.learning_rate}};
+  };
+  return ordered_json{{"teacher", fs::absolute(t.teacher_dir).lexically_normal().string()},
+                      {"teacher_weight_file_bytes", ec ? 0 : weights},
+                      {"train", fs::absolute(t.train_file()).lexically_normal().string()},
+                      {"dev", fs::absolute(t.dev_file()).lexically_normal().string()},
+                      {"max_length", t.max_length},
+                      {"proxy", stage(t.proxy)},
+                      {"final", stage(t.final_tune)},
+                      {"batch", t.batch},
+                      {"train_seed", t.seed}}
+      .dump();
+}
+
+int run_prune_mobilebert(PruneCli& o) {
+  Result<std::unique_ptr<MpiSession>> mpi = start_mpi_if_launched();
+  if (!mpi.is_ok()) return report_error(mpi.status());
+  if (mpi.value() && mpi.value()->rank() > 0) {
+    MobileBertProcessTrainer local(o.mobilebert);
+    return run_mpi_worker(*mpi.value(), local);
+  }
+  const MobileBertPruneTraining& t = o.mobilebert;
+  for (const auto& [option, path] : {std::pair<const char*, std::string>{"--teacher", t.teacher_dir},
+                                     {"--data", t.data}, {"--dev", t.dev}, {"--out", o.out}}) {
+    if (path.empty() && std::string(option) == "--dev") continue;  // optional
+    if (Status s = check_file_name(option, path); !s.is_ok()) return report_error(s);
+  }
+  if (t.dev_file().empty()) return report_error("--dev: needed when --data is a file, not a GLUE folder", kExitUsageError);
+  Result<io::SentenceDataset> dev = io::load_sentence_dataset(t.dev_file());  // readable before anything trains
+  if (!dev.is_ok()) return report_error(dev.status());
+  Result<io::SentenceDataset> train = io::load_sentence_dataset(t.train_file());
+  if (!train.is_ok()) return report_error(train.status());
+  std::vector<std::string> texts;
+  for (const io::LabeledSentence& e : train.value().examples) texts.push_back(e.text);
+  const deploy::GraphFootprintModel footprints;
+  Result<std::unique_ptr<prune::PruneModel>> model =
+      prune::open_mobilebert_prune_model(t.teacher_dir, texts, t.max_length, footprints);
+  if (!model.is_ok()) return report_error(model.status());
+  const LocalTrainer local = [&o](std::function<void(const std::string&)> note) {
+    MobileBertPruneTraining training = o.mobilebert;
+    training.note = std::move(note);
+    return std::unique_ptr<prune::CandidateTrainer>(new MobileBertProcessTrainer(training));
+  };
+  return run_search(o, mpi.value().get(), *model.value(), local, settings_json(t), t.threads,
+                    "MobileBERT pruning: proxy accuracy vs total bytes");
+}
+
 int run_prune_report(const std::string& dir) {
   if (Status s = check_file_name("DIR", dir); !s.is_ok()) return report_error(s);
   Result<ordered_json> summary = read_prune_summary(dir);
   if (!summary.is_ok()) return report_error(summary.status());
   print_prune_summary(summary.value());
   return 0;
+}
+
+// The options every model's search takes.
+void add_search_options(CLI::App& app, PruneCli& o) {
+  app.add_option("--out", o.out, "the search's folder: search.sqlite, prune.log, candidates/, report, best/")->required();
+  app.add_option("--budget-bytes", o.budget,
+                 "largest total footprint (BF16 weights + activation peak) to accept: bytes, or with kB, MB, KiB, "
+                 "MiB (0: none)")
+      ->capture_default_str();
+  add_real_option(app, "--max-drop", o.max_drop, 0, 100, "accuracy points a candidate may lose against the teacher",
+                  "0..100");
+  add_real_option(app, "--proxy-max-drop", o.proxy_max_drop, 0, 100,
+                  "points the proxy stage tolerates against the teacher's proxy accuracy (default: --max-drop)", "0..100");
+  app.add_option("--strategy", o.strategy, "greedy, random or evolve (docs/adr/0009)")->capture_default_str();
+  add_integer_option(app, "--trials", o.trials, 1, 100000, "random and evolve: candidates in all");
+  add_integer_option(app, "--parallel", o.parallel, 1, 4096, "random and evolve: candidates per round");
+  add_integer_option(app, "--seed", o.seed, std::uint64_t{0}, std::uint64_t{1} << 62, "the search's seed");
+  add_integer_option(app, "--final-candidates", o.final_candidates, 0, 1000,
+                     "Pareto candidates fine-tuned longer, smallest first");
+  app.add_option("--emit-sbatch", o.emit_sbatch,
+                 "write this search as a Slurm batch script to this path instead of running it");
+  add_integer_option(app, "--ranks", o.ranks, 1, 4096, "with --emit-sbatch: MPI ranks (rank 0 searches, the rest train)");
 }
 
 }  // namespace
@@ -271,28 +346,13 @@ Command add_prune_command(CLI::App& app) {
   tinyvit->add_option("--dataset", o->tinyvit.dataset, "cifar10 or fashion-mnist: the teacher's data")
       ->capture_default_str();
   tinyvit->add_option("--data", o->tinyvit.data, "the dataset's folder (default: as bfedge train tinyvit)");
-  tinyvit->add_option("--out", o->out, "the search's folder: search.sqlite, prune.log, candidates/, report, best/")
-      ->required();
-  tinyvit->add_option("--budget-bytes", o->budget,
-                      "largest total footprint (BF16 weights + activation peak) to accept: bytes, or with kB, MB, KiB, "
-                      "MiB (0: none)")
-      ->capture_default_str();
-  add_real_option(*tinyvit, "--max-drop", o->max_drop, 0, 100, "accuracy points a candidate may lose against the teacher",
-                  "0..100");
-  add_real_option(*tinyvit, "--proxy-max-drop", o->proxy_max_drop, 0, 100,
-                  "points the proxy stage tolerates against the teacher's proxy accuracy (default: --max-drop)", "0..100");
-  tinyvit->add_option("--strategy", o->strategy, "greedy, random or evolve (docs/adr/0009)")->capture_default_str();
-  add_integer_option(*tinyvit, "--trials", o->trials, 1, 100000, "random and evolve: candidates in all");
-  add_integer_option(*tinyvit, "--parallel", o->parallel, 1, 4096, "random and evolve: candidates per round");
-  add_integer_option(*tinyvit, "--seed", o->seed, std::uint64_t{0}, std::uint64_t{1} << 62, "the search's seed");
+  add_search_options(*tinyvit, *o);
   add_integer_option(*tinyvit, "--proxy-epochs", o->tinyvit.proxy.epochs, 1, 1000, "proxy stage: epochs of distillation");
   add_integer_option(*tinyvit, "--proxy-limit", o->tinyvit.proxy.limit, 0, 100000000,
                      "proxy stage: training images spread over the split (0: all)");
   add_integer_option(*tinyvit, "--proxy-limit-test", o->tinyvit.proxy.limit_test, 0, 100000000,
                      "proxy stage: test images its accuracy is measured on (0: all)");
   add_real_option(*tinyvit, "--proxy-lr", o->tinyvit.proxy.learning_rate, 1e-7, 1, "proxy stage: peak learning rate", "(0, 1]");
-  add_integer_option(*tinyvit, "--final-candidates", o->final_candidates, 0, 1000,
-                     "Pareto candidates fine-tuned longer, smallest first");
   add_integer_option(*tinyvit, "--final-epochs", o->tinyvit.final_tune.epochs, 1, 1000, "final stage: epochs");
   add_integer_option(*tinyvit, "--final-limit", o->tinyvit.final_tune.limit, 0, 100000000,
                      "final stage: training images (0: all)");
@@ -302,16 +362,40 @@ Command add_prune_command(CLI::App& app) {
                   "(0, 1]");
   add_integer_option(*tinyvit, "--batch", o->tinyvit.batch, 1, 4096, "images per training step");
   add_integer_option(*tinyvit, "--threads", o->tinyvit.threads, 0, kMaxThreads, "libtorch threads per training");
-  tinyvit->add_option("--emit-sbatch", o->emit_sbatch,
-                      "write this search as a Slurm batch script to this path instead of running it");
-  add_integer_option(*tinyvit, "--ranks", o->ranks, 1, 4096, "with --emit-sbatch: MPI ranks (rank 0 searches, the rest train)");
+  CLI::App* mobilebert = cmd->add_subcommand(
+      "mobilebert", "Search MobileBERT students of a trained classifier: task vocabulary and length, slice, distill, "
+                    "keep the Pareto front, fine-tune the best, export the chosen one");
+  mobilebert->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  MobileBertPruneTraining& m = o->mobilebert;
+  mobilebert->add_option("--teacher", m.teacher_dir, "the trained MobileBERT folder (config.json, model.safetensors, "
+                                                     "vocab.txt)")
+      ->required();
+  mobilebert->add_option("--data", m.data, "training sentences (TSV or label-first text), or a GLUE folder with "
+                                           "train.tsv and dev.tsv; its pieces are the students' vocabulary")
+      ->required();
+  mobilebert->add_option("--dev", m.dev, "evaluation sentences (default: DATA/dev.tsv when DATA is a folder)");
+  add_integer_option(*mobilebert, "--max-length", m.max_length, 2, 4096,
+                     "tokens per sentence incl. [CLS] and [SEP]: the students' position table and footprint");
+  add_search_options(*mobilebert, *o);
+  add_integer_option(*mobilebert, "--proxy-epochs", m.proxy.epochs, 1, 1000, "proxy stage: epochs of distillation");
+  add_integer_option(*mobilebert, "--proxy-limit", m.proxy.limit, 0, 100000000,
+                     "proxy stage: the first N training sentences (0: all)");
+  add_real_option(*mobilebert, "--proxy-lr", m.proxy.learning_rate, 1e-7, 1, "proxy stage: peak learning rate", "(0, 1]");
+  add_integer_option(*mobilebert, "--final-epochs", m.final_tune.epochs, 1, 1000, "final stage: epochs");
+  add_integer_option(*mobilebert, "--final-limit", m.final_tune.limit, 0, 100000000,
+                     "final stage: training sentences (0: all)");
+  add_real_option(*mobilebert, "--final-lr", m.final_tune.learning_rate, 1e-7, 1, "final stage: peak learning rate",
+                  "(0, 1]");
+  add_integer_option(*mobilebert, "--batch", m.batch, 1, 4096, "sentences per training step");
+  add_integer_option(*mobilebert, "--threads", m.threads, 0, kMaxThreads, "libtorch threads per training");
   CLI::App* report = cmd->add_subcommand("report", "Print a finished search's summary (OUT/summary.json)");
   auto report_dir = std::make_shared<std::string>();
   report->add_option("dir", *report_dir, "the search's --out folder")->required();
-  return {cmd, [o, tinyvit, report, report_dir] {
+  return {cmd, [o, tinyvit, mobilebert, report, report_dir] {
             if (tinyvit->parsed()) return run_prune_tinyvit(*o);
+            if (mobilebert->parsed()) return run_prune_mobilebert(*o);
             if (report->parsed()) return run_prune_report(*report_dir);
-            return report_error("prune: no model given (expected tinyvit or report)", kExitUsageError);
+            return report_error("prune: no model given (expected tinyvit, mobilebert or report)", kExitUsageError);
           }};
 }
 

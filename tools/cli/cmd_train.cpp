@@ -60,7 +60,7 @@ int run_train(TrainOptions& o) {
     if (r.dev_path.empty() && std::filesystem::exists(o.data + "/dev.tsv")) r.dev_path = o.data + "/dev.tsv";
   }
   r.vocab_path = o.vocab.empty() ? default_vocab() : o.vocab;
-  if (r.vocab_path.empty()) {
+  if (r.vocab_path.empty() && o.distill.init_from.empty()) {  // --init-from brings its own vocab.txt
     return report_error("--vocab: no vocabulary given and ../shared/models/bert-base-uncased-vocab.txt is absent",
                         kExitUsageError);
   }

@@ -64,9 +64,9 @@ Result<TrainLogState> read_train_log(const std::string& dir) {
     const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) continue;  // a line cut by a kill
     const std::string event = j.value("event", "");
-    if (event == "eval" && j.contains("test_accuracy")) {
+    if (event == "eval" && (j.contains("test_accuracy") || j.contains("dev_accuracy"))) {
       state.has_eval = true;
-      state.accuracy = j.value("test_accuracy", 0.0);
+      state.accuracy = j.contains("test_accuracy") ? j.value("test_accuracy", 0.0) : j.value("dev_accuracy", 0.0);
       state.done = false;
     } else if (event == "done") {
       state.done = true;
@@ -103,6 +103,49 @@ Result<double> TinyVitProcessTrainer::train(int /*slot*/, prune::TrainStage stag
                                    "--seed", std::to_string(t_.seed), "--limit", std::to_string(s.limit),
                                    "--limit-test", std::to_string(s.limit_test)};
   if (!t_.data.empty()) argv.insert(argv.end(), {"--data", t_.data});
+  if (fs::exists(fs::path(out_dir) / "checkpoint")) argv.push_back("--resume");
+  Result<process::SubprocessResult> r = run_child(argv, 0, t_.note);
+  if (!r.is_ok()) return r.status();
+  Result<TrainLogState> after = read_train_log(out_dir);
+  if (!after.is_ok()) return after.status();
+  if (!after.value().has_eval) return format_error(out_dir + "/train.jsonl: no evaluation recorded");
+  return after.value().accuracy;
+}
+
+std::string MobileBertPruneTraining::train_file() const {
+  return fs::is_directory(data) ? (fs::path(data) / "train.tsv").string() : data;
+}
+
+std::string MobileBertPruneTraining::dev_file() const {
+  if (!dev.empty()) return dev;
+  return fs::is_directory(data) ? (fs::path(data) / "dev.tsv").string() : std::string();
+}
+
+Result<double> MobileBertProcessTrainer::teacher_accuracy(int /*slot*/, prune::TrainStage /*stage*/) {
+  Result<process::SubprocessResult> r =
+      run_child({self_executable(), "eval", t_.teacher_dir, "--data", t_.dev_file(), "--json", "--threads",
+                 std::to_string(t_.threads), "--max-length", std::to_string(t_.max_length)},
+                1 << 20, t_.note);
+  if (!r.is_ok()) return r.status();
+  const nlohmann::json j = nlohmann::json::parse(r.value().stdout_text, nullptr, false);
+  if (j.is_discarded() || !j.contains("accuracy")) {
+    return format_error("bfedge eval " + t_.teacher_dir + ": no accuracy in its JSON output");
+  }
+  return j["accuracy"].get<double>();
+}
+
+Result<double> MobileBertProcessTrainer::train(int /*slot*/, prune::TrainStage stage, const std::string& init_dir,
+                                               const std::string& out_dir) {
+  Result<TrainLogState> before = read_train_log(out_dir);
+  if (!before.is_ok()) return before.status();
+  if (before.value().done && before.value().has_eval) return before.value().accuracy;  // finished earlier
+  const StageTraining& s = stage == prune::TrainStage::proxy ? t_.proxy : t_.final_tune;
+  std::vector<std::string> argv = {self_executable(), "train", "mobilebert", "--data", t_.train_file(), "--dev",
+                                   t_.dev_file(), "--init-from", init_dir, "--teacher", t_.teacher_dir, "--out",
+                                   out_dir, "--epochs", std::to_string(s.epochs), "--batch", std::to_string(t_.batch),
+                                   "--lr", number(s.learning_rate), "--threads", std::to_string(t_.threads), "--seed",
+                                   std::to_string(t_.seed), "--limit", std::to_string(s.limit), "--max-length",
+                                   std::to_string(t_.max_length)};
   if (fs::exists(fs::path(out_dir) / "checkpoint")) argv.push_back("--resume");
   Result<process::SubprocessResult> r = run_child(argv, 0, t_.note);
   if (!r.is_ok()) return r.status();

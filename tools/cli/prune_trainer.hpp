@@ -40,7 +40,32 @@ class TinyVitProcessTrainer final : public prune::CandidateTrainer {
   TinyVitPruneTraining t_;
 };
 
-// The last "eval" record's test_accuracy in DIR/train.jsonl, and whether a "done" record follows.
+struct MobileBertPruneTraining {
+  std::string teacher_dir, data, dev;  // data: a TSV or a GLUE folder (train.tsv, dev.tsv)
+  int max_length = 128;
+  StageTraining proxy{1, 8000, 0, 1e-4f}, final_tune{3, 0, 0, 5e-5f};  // limit: the first N sentences
+  int batch = 32, threads = 1;
+  std::uint64_t seed = 42;
+  std::function<void(const std::string&)> note;
+
+  std::string train_file() const;  // DATA, or DATA/train.tsv for a folder
+  std::string dev_file() const;    // --dev, or DATA/dev.tsv for a folder
+};
+
+// `bfedge train mobilebert … --init-from STUDENT --teacher TEACHER` per candidate; the accuracy is
+// the dev set's (whole, every stage); the teacher's by `bfedge eval TEACHER --data DEV`.
+class MobileBertProcessTrainer final : public prune::CandidateTrainer {
+ public:
+  explicit MobileBertProcessTrainer(MobileBertPruneTraining t) : t_(std::move(t)) {}
+  Result<double> teacher_accuracy(int slot, prune::TrainStage stage) override;
+  Result<double> train(int slot, prune::TrainStage stage, const std::string& init_dir, const std::string& out_dir) override;
+
+ private:
+  MobileBertPruneTraining t_;
+};
+
+// The last "eval" record's accuracy (test_accuracy, or dev_accuracy for MobileBERT) in
+// DIR/train.jsonl, and whether a "done" record follows.
 struct TrainLogState {
   bool done = false;
   bool has_eval = false;
