@@ -46,6 +46,18 @@ Result<process::SubprocessResult> run_child(const std::vector<std::string>& argv
   return r;
 }
 
+// The accuracy `bfedge eval … --json` (argv) prints for `teacher`.
+Result<double> evaluated_accuracy(const std::vector<std::string>& argv, const std::string& teacher,
+                                  const std::function<void(const std::string&)>& note) {
+  Result<process::SubprocessResult> r = run_child(argv, 1 << 20, note);
+  if (!r.is_ok()) return r.status();
+  const nlohmann::json j = nlohmann::json::parse(r.value().stdout_text, nullptr, false);
+  if (j.is_discarded() || !j.contains("accuracy")) {
+    return format_error("bfedge eval " + teacher + ": no accuracy in its JSON output");
+  }
+  return j["accuracy"].get<double>();
+}
+
 }  // namespace
 
 std::string self_executable() {
@@ -75,26 +87,37 @@ Result<TrainLogState> read_train_log(const std::string& dir) {
   return state;
 }
 
+namespace {
+
+// Runs `bfedge train …` (argv) into out_dir unless a finished run is there already (--resume added
+// when a checkpoint is); the last evaluation's accuracy in its train.jsonl.
+Result<double> trained_accuracy(std::vector<std::string> argv, const std::string& out_dir,
+                                const std::function<void(const std::string&)>& note) {
+  Result<TrainLogState> before = read_train_log(out_dir);
+  if (!before.is_ok()) return before.status();
+  if (before.value().done && before.value().has_eval) return before.value().accuracy;  // finished earlier
+  if (fs::exists(fs::path(out_dir) / "checkpoint")) argv.push_back("--resume");
+  Result<process::SubprocessResult> r = run_child(argv, 0, note);
+  if (!r.is_ok()) return r.status();
+  Result<TrainLogState> after = read_train_log(out_dir);
+  if (!after.is_ok()) return after.status();
+  if (!after.value().has_eval) return format_error(out_dir + "/train.jsonl: no evaluation recorded");
+  return after.value().accuracy;
+}
+
+}  // namespace
+
 Result<double> TinyVitProcessTrainer::teacher_accuracy(int /*slot*/, prune::TrainStage stage) {
   const StageTraining& s = settings(stage);
   std::vector<std::string> argv = {self_executable(), "eval", t_.teacher_dir, "--data",
                                    t_.data.empty() ? t_.dataset : t_.data, "--json", "--threads",
                                    std::to_string(t_.threads)};
   if (s.limit_test > 0) argv.insert(argv.end(), {"--limit", std::to_string(s.limit_test)});
-  Result<process::SubprocessResult> r = run_child(argv, 1 << 20, t_.note);
-  if (!r.is_ok()) return r.status();
-  const nlohmann::json j = nlohmann::json::parse(r.value().stdout_text, nullptr, false);
-  if (j.is_discarded() || !j.contains("accuracy")) {
-    return format_error("bfedge eval " + t_.teacher_dir + ": no accuracy in its JSON output");
-  }
-  return j["accuracy"].get<double>();
+  return evaluated_accuracy(argv, t_.teacher_dir, t_.note);
 }
 
 Result<double> TinyVitProcessTrainer::train(int /*slot*/, prune::TrainStage stage, const std::string& init_dir,
                                             const std::string& out_dir) {
-  Result<TrainLogState> before = read_train_log(out_dir);
-  if (!before.is_ok()) return before.status();
-  if (before.value().done && before.value().has_eval) return before.value().accuracy;  // finished earlier
   const StageTraining& s = settings(stage);
   std::vector<std::string> argv = {self_executable(), "train", "tinyvit", "--dataset", t_.dataset,
                                    "--init-from", init_dir, "--teacher", t_.teacher_dir, "--out", out_dir,
@@ -103,13 +126,7 @@ Result<double> TinyVitProcessTrainer::train(int /*slot*/, prune::TrainStage stag
                                    "--seed", std::to_string(t_.seed), "--limit", std::to_string(s.limit),
                                    "--limit-test", std::to_string(s.limit_test)};
   if (!t_.data.empty()) argv.insert(argv.end(), {"--data", t_.data});
-  if (fs::exists(fs::path(out_dir) / "checkpoint")) argv.push_back("--resume");
-  Result<process::SubprocessResult> r = run_child(argv, 0, t_.note);
-  if (!r.is_ok()) return r.status();
-  Result<TrainLogState> after = read_train_log(out_dir);
-  if (!after.is_ok()) return after.status();
-  if (!after.value().has_eval) return format_error(out_dir + "/train.jsonl: no evaluation recorded");
-  return after.value().accuracy;
+  return trained_accuracy(std::move(argv), out_dir, t_.note);
 }
 
 std::string MobileBertPruneTraining::train_file() const {
@@ -122,23 +139,13 @@ std::string MobileBertPruneTraining::dev_file() const {
 }
 
 Result<double> MobileBertProcessTrainer::teacher_accuracy(int /*slot*/, prune::TrainStage /*stage*/) {
-  Result<process::SubprocessResult> r =
-      run_child({self_executable(), "eval", t_.teacher_dir, "--data", t_.dev_file(), "--json", "--threads",
-                 std::to_string(t_.threads), "--max-length", std::to_string(t_.max_length)},
-                1 << 20, t_.note);
-  if (!r.is_ok()) return r.status();
-  const nlohmann::json j = nlohmann::json::parse(r.value().stdout_text, nullptr, false);
-  if (j.is_discarded() || !j.contains("accuracy")) {
-    return format_error("bfedge eval " + t_.teacher_dir + ": no accuracy in its JSON output");
-  }
-  return j["accuracy"].get<double>();
+  return evaluated_accuracy({self_executable(), "eval", t_.teacher_dir, "--data", t_.dev_file(), "--json", "--threads",
+                             std::to_string(t_.threads), "--max-length", std::to_string(t_.max_length)},
+                            t_.teacher_dir, t_.note);
 }
 
 Result<double> MobileBertProcessTrainer::train(int /*slot*/, prune::TrainStage stage, const std::string& init_dir,
                                                const std::string& out_dir) {
-  Result<TrainLogState> before = read_train_log(out_dir);
-  if (!before.is_ok()) return before.status();
-  if (before.value().done && before.value().has_eval) return before.value().accuracy;  // finished earlier
   const StageTraining& s = stage == prune::TrainStage::proxy ? t_.proxy : t_.final_tune;
   std::vector<std::string> argv = {self_executable(), "train", "mobilebert", "--data", t_.train_file(), "--dev",
                                    t_.dev_file(), "--init-from", init_dir, "--teacher", t_.teacher_dir, "--out",
@@ -146,13 +153,7 @@ Result<double> MobileBertProcessTrainer::train(int /*slot*/, prune::TrainStage s
                                    "--lr", number(s.learning_rate), "--threads", std::to_string(t_.threads), "--seed",
                                    std::to_string(t_.seed), "--limit", std::to_string(s.limit), "--max-length",
                                    std::to_string(t_.max_length)};
-  if (fs::exists(fs::path(out_dir) / "checkpoint")) argv.push_back("--resume");
-  Result<process::SubprocessResult> r = run_child(argv, 0, t_.note);
-  if (!r.is_ok()) return r.status();
-  Result<TrainLogState> after = read_train_log(out_dir);
-  if (!after.is_ok()) return after.status();
-  if (!after.value().has_eval) return format_error(out_dir + "/train.jsonl: no evaluation recorded");
-  return after.value().accuracy;
+  return trained_accuracy(std::move(argv), out_dir, t_.note);
 }
 
 }  // namespace bfedge::cli
