@@ -136,7 +136,7 @@ std::string candidate_dir(const PruneRunOptions& o, std::int64_t proxy_id) {
 
 // Bumped when what a candidate means or how it is trained changes: an older database is then
 // refused rather than mixed with new results.
-constexpr int kSearchVersion = 1;
+constexpr int kSearchVersion = 2;  // 2: greedy's loss floor
 
 std::string fingerprint(const PruneModel& model, const PruneRunOptions& o) {
   json axes = json::array();
@@ -153,6 +153,7 @@ std::string fingerprint(const PruneModel& model, const PruneRunOptions& o) {
                   {"trials", o.strategy.trials},
                   {"parallel", o.strategy.parallel},
                   {"seed", o.strategy.seed},
+                  {"loss_floor", o.strategy.loss_floor},
                   {"final_candidates", o.final_candidates},
                   {"settings", json::parse(o.settings_json.empty() ? "{}" : o.settings_json, nullptr, false)}};
   return j.dump();

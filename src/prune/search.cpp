@@ -105,7 +105,7 @@ std::vector<Point> Search::greedy_round() {
         continue;
       }
       const double saved = static_cast<double>(now.total_bytes - e.total_bytes);
-      const double score = saved / std::max(1e-3, now.accuracy - e.accuracy);
+      const double score = saved / std::max(options_.loss_floor, now.accuracy - e.accuracy);
       if (score > best_score) best_score = score, take = p;
     }
     pending_.clear();

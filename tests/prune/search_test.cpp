@@ -75,6 +75,29 @@ TEST(PruneSearch, GreedyFreezesARejectedAxisAndNamesEachStepsParent) {
   EXPECT_EQ(*search.best(), (Point{0, 1, 2}));
 }
 
+// A step that "gains" a little by noise does not beat a step that saves far more for a small loss:
+// losses under the floor count as the floor. Here width costs 0.2 points per step but saves as much
+// as layers; an FFN step that gains 0.1 point saves a quarter as much.
+TEST(PruneSearch, GreedyRanksANoisyGainByItsSavingNotAboveEveryLoss) {
+  const SearchSpace s = {{"width", {64, 48}}, {"ffns", {4, 3}}};
+  const auto eval = [&](const Point& p) {
+    Evaluation e;
+    e.total_bytes = static_cast<std::int64_t>(axis_value(s, p, "width") * (axis_value(s, p, "ffns") + 12) * 100);
+    e.accuracy = 90.0 - (p[0] == 1 ? 0.2 : 0.0) + (p[1] == 1 ? 0.1 : 0.0);
+    return e;
+  };
+  for (const auto& [floor, want] : {std::pair<double, Point>{0.25, Point{1, 0}}, {1e-3, Point{0, 1}}}) {
+    Search search(s, {0, 1.0}, {Strategy::greedy, 0, 0, 1, floor}, 90.0);
+    std::vector<Point> round = search.next_round();  // the dense point
+    for (const Point& p : round) search.record(p, eval(p));
+    round = search.next_round();  // both steps
+    for (const Point& p : round) search.record(p, eval(p));
+    round = search.next_round();  // steps from the one taken
+    ASSERT_FALSE(round.empty());
+    EXPECT_EQ(*search.parent(round.front()), want) << "floor " << floor;
+  }
+}
+
 TEST(PruneSearch, EveryStrategyIsDeterministicPerSeed) {
   for (Strategy strategy : {Strategy::greedy, Strategy::random, Strategy::evolve}) {
     Search a(space(), {0, 2.0}, {strategy, 20, 4, 7}, 90.0), b(space(), {0, 2.0}, {strategy, 20, 4, 7}, 90.0);

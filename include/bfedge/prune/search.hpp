@@ -56,6 +56,10 @@ struct StrategyOptions {
   int trials = 32;    // random and evolve: candidates in all
   int parallel = 4;   // random and evolve: candidates per round
   std::uint64_t seed = 1;
+  // greedy: an accuracy loss below this many points counts as this many when steps are ranked by
+  // bytes saved per point lost. A proxy measured on a few thousand examples moves by about half a
+  // point from noise alone; without a floor, a step that gained by chance would win whatever it saved.
+  double loss_floor = 0.25;
 };
 
 class Search {
