@@ -13,6 +13,7 @@
 #include "bfedge/prune/importance.hpp"
 #include "bfedge/prune/search_spaces.hpp"
 #include "bfedge/prune/student_checkpoint.hpp"
+#include "bfedge/prune/tensor_slice.hpp"
 
 namespace bfedge::prune {
 namespace {
@@ -90,12 +91,6 @@ class TinyVitPruneModel final : public PruneModel {
   const deploy::FootprintModel& footprints_;
 };
 
-std::vector<int> all_ids(int count) {
-  std::vector<int> ids(static_cast<std::size_t>(count));
-  for (int i = 0; i < count; ++i) ids[static_cast<std::size_t>(i)] = i;
-  return ids;
-}
-
 class MobileBertPruneModel final : public PruneModel {
  public:
   MobileBertPruneModel(std::string teacher_dir, Source<models::MobileBertConfig> teacher, std::vector<int> vocab,
@@ -135,7 +130,7 @@ class MobileBertPruneModel final : public PruneModel {
     Result<Source<models::MobileBertConfig>> source = read_mobilebert_source(source_dir);
     if (!source.is_ok()) return source.status();
     const models::MobileBertConfig& c = source.value().config;
-    const MobileBertShape shape = mobilebert_shape_at(teacher_.config, space_, point, all_ids(c.vocab_size),
+    const MobileBertShape shape = mobilebert_shape_at(teacher_.config, space_, point, first_indices(c.vocab_size),
                                                       std::min(positions_, c.max_position_embeddings));
     return select_mobilebert_keep(c, source.value().importance, shape);
   }

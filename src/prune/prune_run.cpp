@@ -1,14 +1,13 @@
 // run_prune: the stages of prune_run.hpp over the results store. Every stage goes the same way:
-// add its candidates, claim and run them one by one (finish or fail each; an interruption ends
-// the run with the row still running, requeued on resume), then read the stage back from the
-// store, so that a resumed run and an uninterrupted one see the same rows.
+// add its candidates, claim and run them on the trainer's slots (finish or fail each; an
+// interruption ends the run with its rows still running, requeued on resume), then read the stage
+// back from the store, so that a resumed run and an uninterrupted one see the same rows.
 #include "bfedge/prune/prune_run.hpp"
 
 #include <algorithm>
-#include <cmath>
-#include <filesystem>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -87,11 +86,16 @@ Result<std::map<std::string, CandidateRecord>> stage_rows(SearchStore& store, co
   return out;
 }
 
-json footprint_json(const deploy::Footprint& f) {
-  return {{"total_bytes", f.total_bytes()},
-          {"weight_bytes", f.weight_bytes},
-          {"activation_bytes", f.activation_peak_bytes},
-          {"macs", f.macs}};
+// A result's sizes, as outcome_of reads them back.
+json sizes_json(std::int64_t total_bytes, std::int64_t weight_bytes, std::int64_t activation_bytes, std::int64_t macs) {
+  return {{"total_bytes", total_bytes},
+          {"weight_bytes", weight_bytes},
+          {"activation_bytes", activation_bytes},
+          {"macs", macs}};
+}
+
+bool is_dense(const Point& p) {
+  return std::all_of(p.begin(), p.end(), [](int i) { return i == 0; });
 }
 
 // A stored row as an outcome (a failed row: failed, with its last error).
@@ -268,12 +272,6 @@ class Runner {
   const std::vector<Point>& front() const { return front_; }
 
  private:
-  static json footprint_json_of(const CandidateOutcome& c) {
-    return {{"total_bytes", c.total_bytes},
-            {"weight_bytes", c.weight_bytes},
-            {"activation_bytes", c.activation_bytes},
-            {"macs", c.macs}};
-  }
 
   Result<std::string> train_final(const CandidateOutcome& p, int slot) {
     const std::string dir = candidate_dir(o_, p.id);
@@ -282,7 +280,7 @@ class Runner {
     Result<double> accuracy =
         trainer_.train(slot, TrainStage::final_tune, proxy_dir(p.point), (fs::path(dir) / "final").string());
     if (!accuracy.is_ok()) return accuracy.status();
-    json j = footprint_json_of(p);
+    json j = sizes_json(p.total_bytes, p.weight_bytes, p.activation_bytes, p.macs);
     j["accuracy"] = accuracy.value();
     j["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     j["trained"] = true;
@@ -291,7 +289,7 @@ class Runner {
 
   // The folder a candidate's proxy weights are in: the teacher's for the dense point.
   std::string proxy_dir(const Point& p) const {
-    if (std::all_of(p.begin(), p.end(), [](int i) { return i == 0; })) return model_.teacher_dir();
+    if (is_dense(p)) return model_.teacher_dir();
     return (fs::path(candidate_dir(o_, proxy_ids_.at(point_json(model_.space(), p)))) / "proxy").string();
   }
 
@@ -301,9 +299,10 @@ class Runner {
     const Point& p = it->second;
     Result<deploy::Footprint> f = model_.footprint(p);
     if (!f.is_ok()) return f.status();
-    json j = footprint_json(f.value());
+    const deploy::Footprint& fp = f.value();
+    json j = sizes_json(fp.total_bytes(), fp.weight_bytes, fp.activation_peak_bytes, fp.macs);
     const std::int64_t budget = o_.constraints.budget_bytes;
-    if (std::all_of(p.begin(), p.end(), [](int i) { return i == 0; })) {  // the teacher itself
+    if (is_dense(p)) {  // the teacher itself
       j["accuracy"] = dense_accuracy, j["seconds"] = 0.0, j["trained"] = true;
       return j.dump();
     }
@@ -394,16 +393,19 @@ std::vector<ReportRow> report_rows(const PruneOutcome& out, const std::vector<Po
 
 const char* train_stage_name(TrainStage stage) { return stage == TrainStage::proxy ? "proxy" : "final"; }
 
+Status check_budget(const PruneModel& model, std::int64_t budget_bytes) {
+  Result<deploy::Footprint> smallest = model.footprint(smallest_point(model.space()));
+  if (!smallest.is_ok()) return smallest.status();
+  return check_budget_reachable(model.space(), budget_bytes, smallest.value());
+}
+
 Result<PruneOutcome> run_prune(const PruneModel& model, CandidateTrainer& trainer, const PruneRunOptions& o,
                                const PruneProgress& progress) {
   PruneOutcome out;
   Result<deploy::Footprint> dense = model.footprint(Point(model.space().size(), 0));
   if (!dense.is_ok()) return dense.status();
   out.dense = dense.value();
-  const Point smallest = smallest_point(model.space());
-  Result<deploy::Footprint> small = model.footprint(smallest);
-  if (!small.is_ok()) return small.status();
-  BFEDGE_RETURN_IF_ERROR(check_budget_reachable(model.space(), o.constraints.budget_bytes, small.value()));
+  BFEDGE_RETURN_IF_ERROR(check_budget(model, o.constraints.budget_bytes));
 
   std::error_code ec;
   fs::create_directories(o.out_dir, ec);

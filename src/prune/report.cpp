@@ -41,13 +41,13 @@ std::string format(const char* fmt, double a, double b = 0, double c = 0, double
   return text;
 }
 
+}  // namespace
+
 std::string human_bytes(double bytes) {
   if (bytes >= 1e6) return format("%.2f MB", bytes / 1e6);
   if (bytes >= 1e3) return format("%.1f kB", bytes / 1e3);
   return format("%.0f B", bytes);
 }
-
-}  // namespace
 
 std::string report_csv(const std::vector<ReportRow>& rows) {
   std::string out =

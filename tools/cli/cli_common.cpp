@@ -116,6 +116,15 @@ std::vector<std::string>& stored_command_line() {
 }
 }  // namespace
 
+std::string with_commas(std::int64_t value) {
+  std::string digits = std::to_string(value), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0 && digits[i - 1] != '-') out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
 void set_command_line(int argc, char** argv) { stored_command_line().assign(argv, argv + argc); }
 const std::vector<std::string>& command_line() { return stored_command_line(); }
 

@@ -25,6 +25,9 @@ inline constexpr int kMaxThreads = 256;  // --threads
 void set_command_line(int argc, char** argv);
 const std::vector<std::string>& command_line();
 
+// "1,234,567": a count for tables.
+std::string with_commas(std::int64_t value);
+
 // Prints "bfedge: error: <message>" as one line on stderr and returns the exit code to use.
 int report_error(const std::string& message, int exit_code = kExitRuntimeError);
 // Usage errors exit 2; an interruption (SIGINT, SIGTERM, SIGHUP during a subprocess) 128 + signal.

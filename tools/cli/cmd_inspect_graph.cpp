@@ -17,15 +17,6 @@ namespace bfedge::cli {
 
 namespace {
 
-std::string with_commas(std::int64_t value) {
-  std::string digits = std::to_string(value), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0 && digits[i - 1] != '-') out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
 int print_graph(const std::string& model, const exec::PreparedGraph& prepared, int position, bool json) {
   const graph::Graph& g = prepared.graph();
   const graph::GraphSummary s = graph::summarize(g, position);

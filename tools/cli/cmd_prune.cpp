@@ -16,7 +16,6 @@
 #include "bfedge/models/tinyvit_datasets.hpp"
 #include "bfedge/prune/prune_model.hpp"
 #include "bfedge/prune/prune_run.hpp"
-#include "bfedge/prune/search_spaces.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "prune_mpi.hpp"
@@ -146,12 +145,7 @@ int run_search(PruneCli& o, MpiSession* mpi, const prune::PruneModel& model, con
   Result<prune::Strategy> strategy = prune::parse_strategy(o.strategy);
   if (!strategy.is_ok()) return report_error("--strategy: " + strategy.status().message(), kExitUsageError);
   // Refused before anything is written (run_prune checks it again).
-  const prune::Point smallest = prune::smallest_point(model.space());
-  Result<deploy::Footprint> small = model.footprint(smallest);
-  if (!small.is_ok()) return report_error(small.status());
-  if (Status s = prune::check_budget_reachable(model.space(), budget.value(), small.value()); !s.is_ok()) {
-    return report_error(s);
-  }
+  if (Status s = prune::check_budget(model, budget.value()); !s.is_ok()) return report_error(s);
 
   std::error_code ec;
   if (!o.emit_sbatch.empty()) {  // the search as a Slurm job, not run here
@@ -194,9 +188,9 @@ int run_search(PruneCli& o, MpiSession* mpi, const prune::PruneModel& model, con
     if (c.failed) {
       line += "failed (" + c.error + ")";
     } else {
-      line += bytes_text(c.total_bytes) + (c.trained ? ", " + percent_text(c.accuracy) : ", over the budget: not trained");
+      line += prune::human_bytes(static_cast<double>(c.total_bytes)) + (c.trained ? ", " + percent_text(c.accuracy) : ", over the budget: not trained");
     }
-    if (best != nullptr) line += " | best " + bytes_text(best->total_bytes) + " at " + percent_text(best->accuracy);
+    if (best != nullptr) line += " | best " + prune::human_bytes(static_cast<double>(best->total_bytes)) + " at " + percent_text(best->accuracy);
     line += " | " + minutes_text(elapsed);
     if (total > 0 && count < total) line += ", ETA " + minutes_text(elapsed / count * (total - count));
     log.line(line);

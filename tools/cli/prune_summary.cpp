@@ -7,6 +7,8 @@
 #include <sstream>
 
 #include "bfedge/io/file.hpp"
+#include "cli_common.hpp"
+#include "inspect_graph.hpp"
 
 namespace bfedge::cli {
 namespace {
@@ -14,16 +16,13 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::ordered_json;
 
+// inspect's footprint fields, then the weights per component.
 ordered_json footprint_detail(const deploy::Footprint& f) {
+  ordered_json j = footprint_json(f);
   ordered_json components = ordered_json::object();
   for (const deploy::ComponentBytes& c : f.components) components[c.name] = c.weight_bytes;
-  return {{"weight_bytes", f.weight_bytes},
-          {"activation_peak_bytes", f.activation_peak_bytes},
-          {"total_bytes", f.total_bytes()},
-          {"macs", f.macs},
-          {"weights_in", deploy::memory_level_name(f.weights_level)},
-          {"activations_in", deploy::memory_level_name(f.activations_level)},
-          {"components", components}};
+  j["components"] = components;
+  return j;
 }
 
 // Copies the model files of `from` into `to` (replaced whole: written beside it, then renamed).
@@ -65,26 +64,7 @@ void print_row(const char* what, const std::string& dense, const std::string& ch
   std::printf("%-26s %18s %18s\n", what, dense.c_str(), chosen.c_str());
 }
 
-std::string integer_text(std::int64_t v) {
-  std::string digits = std::to_string(v), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
 }  // namespace
-
-std::string bytes_text(std::int64_t bytes) {
-  char text[32];
-  if (bytes >= 1000000) {
-    std::snprintf(text, sizeof text, "%.2f MB", static_cast<double>(bytes) / 1e6);
-  } else {
-    std::snprintf(text, sizeof text, "%.1f kB", static_cast<double>(bytes) / 1e3);
-  }
-  return text;
-}
 
 std::string percent_text(double accuracy) {
   char text[32];
@@ -152,14 +132,14 @@ void print_prune_summary(const ordered_json& s) {
   const ordered_json none;
   const ordered_json& chosen = s["chosen"].is_null() ? none : s["chosen"];
   const auto fp = [](const ordered_json& c, const char* key) -> std::string {
-    return c.is_null() ? "-" : integer_text(c["footprint"][key].get<std::int64_t>());
+    return c.is_null() ? "-" : with_commas(c["footprint"][key].get<std::int64_t>());
   };
   std::printf("%s pruning search: %zu proxy candidates, %zu fine-tuned, %d failed\n", s["family"].get<std::string>().c_str(),
               s["proxy_candidates"].get<std::size_t>(), s["final_candidates"].get<std::size_t>(),
               s["failed_candidates"].get<int>());
   const std::int64_t budget = s["budget_bytes"].get<std::int64_t>();
   std::printf("constraints: %s, accuracy drop <= %.2f points\n\n",
-              budget > 0 ? ("total <= " + integer_text(budget) + " bytes").c_str() : "no memory budget",
+              budget > 0 ? ("total <= " + with_commas(budget) + " bytes").c_str() : "no memory budget",
               s["max_drop"].get<double>());
   print_row("", "dense (teacher)", chosen.is_null() ? "chosen: none" : "chosen");
   print_row("weights (BF16, bytes)", fp(dense, "weight_bytes"), fp(chosen, "weight_bytes"));
@@ -183,8 +163,8 @@ void print_prune_summary(const ordered_json& s) {
     std::printf("\nweights per component (bytes)\n");
     for (const auto& [name, bytes] : dense["footprint"]["components"].items()) {
       const auto& c = chosen["footprint"]["components"];
-      print_row(name.c_str(), integer_text(bytes.get<std::int64_t>()),
-                c.contains(name) ? integer_text(c[name].get<std::int64_t>()) : "-");
+      print_row(name.c_str(), with_commas(bytes.get<std::int64_t>()),
+                c.contains(name) ? with_commas(c[name].get<std::int64_t>()) : "-");
     }
     std::printf("\nchosen: %s (candidate %lld %s)\n", chosen["folder"].get<std::string>().c_str(),
                 static_cast<long long>(chosen["candidate"].get<std::int64_t>()), chosen["spec"].dump().c_str());
@@ -194,7 +174,7 @@ void print_prune_summary(const ordered_json& s) {
   if (!s["best_in_budget"].is_null()) {
     const auto& b = s["best_in_budget"];
     std::printf("most accurate within the budget: %s, %s total (%s)\n", percent_text(b["accuracy"].get<double>()).c_str(),
-                bytes_text(b["footprint"]["total_bytes"].get<std::int64_t>()).c_str(), b["folder"].get<std::string>().c_str());
+                prune::human_bytes(static_cast<double>(b["footprint"]["total_bytes"].get<std::int64_t>())).c_str(), b["folder"].get<std::string>().c_str());
   }
 }
 

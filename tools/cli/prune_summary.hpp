@@ -15,8 +15,7 @@
 
 namespace bfedge::cli {
 
-std::string bytes_text(std::int64_t bytes);  // "2.31 MB", "512.0 kB"
-std::string percent_text(double accuracy);   // "84.20 %"
+std::string percent_text(double accuracy);  // "84.20 %"
 
 Result<nlohmann::ordered_json> write_prune_results(const prune::PruneModel& model, const prune::PruneOutcome& outcome,
                                                    const prune::PruneRunOptions& options, const std::string& out_dir);

@@ -89,6 +89,11 @@ struct PruneOutcome {
   std::vector<ReportRow> report;                   // every proxy candidate, final accuracy where fine-tuned
 };
 
+// Ok when the space's smallest candidate fits `budget_bytes` (0: no budget); otherwise the error
+// check_budget_reachable gives (the smallest footprint reached). run_prune checks it first; a
+// caller that writes before calling run_prune checks it earlier.
+Status check_budget(const PruneModel& model, std::int64_t budget_bytes);
+
 // Runs (or resumes) the search in options.out_dir and writes its report there. Errors: the
 // budget below the space's smallest candidate (before any training), a database made for other
 // settings or not a database, the teacher's evaluation failing, an interruption.

@@ -21,6 +21,9 @@ struct ReportRow {
   double final_accuracy = -1;  // after the final fine-tune; < 0: not fine-tuned
 };
 
+// "2.31 MB", "512.0 kB", "640 B": the plot's axis labels and the CLI's progress lines.
+std::string human_bytes(double bytes);
+
 std::string report_csv(const std::vector<ReportRow>& rows);
 std::string report_json(const std::vector<ReportRow>& rows);
 // `title` on top; rows without a footprint (total_bytes <= 0) are left out.
