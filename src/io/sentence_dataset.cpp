@@ -38,6 +38,22 @@ std::vector<std::string_view> split_tabs(std::string_view line) {
   }
 }
 
+// ISO-8859-1: every byte is the code point of the same value, written as UTF-8.
+std::string latin1_to_utf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x80) {
+      out += c;
+    } else {
+      out += static_cast<char>(0xC0 | (byte >> 6));
+      out += static_cast<char>(0x80 | (byte & 0x3F));
+    }
+  }
+  return out;
+}
+
 std::string quoted(std::string_view s) {
   constexpr std::size_t kShown = 40;
   std::string out = "'";
@@ -75,11 +91,12 @@ Status add_example(SentenceDataset& dataset, std::string_view label_field, std::
   auto label = parse_label(label_field);
   if (!label.is_ok()) return errors.at(line, label.status().message());
   if (text.empty()) return errors.at(line, "the text is empty");
-  const std::size_t bad = find_invalid_utf8(text);
-  if (bad != std::string_view::npos) {
-    return errors.at(line, "the text is not valid UTF-8 (byte " + std::to_string(bad) + " of the text)");
+  std::string utf8(text);
+  if (find_invalid_utf8(text) != std::string_view::npos) {
+    utf8 = latin1_to_utf8(text);
+    dataset.latin1_lines.push_back(static_cast<int>(line + 1));
   }
-  dataset.examples.push_back({std::string(text), label.value(), static_cast<int>(line + 1)});
+  dataset.examples.push_back({std::move(utf8), label.value(), static_cast<int>(line + 1)});
   dataset.num_labels = std::max(dataset.num_labels, label.value() + 1);
   return Status::ok();
 }
@@ -133,6 +150,14 @@ Result<SentenceDataset> parse_sentence_dataset(std::string_view text, const std:
   BFEDGE_RETURN_IF_ERROR(tsv ? parse_tsv(lines, dataset, errors) : parse_label_first(lines, dataset, errors));
   if (dataset.examples.empty()) return format_error(name + ": the dataset has a header but no examples");
   return dataset;
+}
+
+std::string latin1_note(const SentenceDataset& dataset) {
+  if (dataset.latin1_lines.empty()) return {};
+  const std::size_t n = dataset.latin1_lines.size();
+  return dataset.path + ": " + std::to_string(n) + (n == 1 ? " line is" : " lines are") +
+         " not valid UTF-8 and " + (n == 1 ? "was" : "were") + " read as Latin-1 (line " +
+         std::to_string(dataset.latin1_lines.front()) + (n > 1 ? " first)" : ")");
 }
 
 Result<SentenceDataset> load_sentence_dataset(const std::string& path) {

@@ -140,7 +140,7 @@ std::string candidate_dir(const PruneRunOptions& o, std::int64_t proxy_id) {
 
 // Bumped when what a candidate means or how it is trained changes: an older database is then
 // refused rather than mixed with new results.
-constexpr int kSearchVersion = 2;  // 2: greedy's loss floor
+constexpr int kSearchVersion = 3;  // 2: greedy's loss floor; 3: greedy walks axis by axis
 
 std::string fingerprint(const PruneModel& model, const PruneRunOptions& o) {
   json axes = json::array();

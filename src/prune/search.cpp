@@ -84,48 +84,84 @@ std::vector<Point> Search::next_round() {
   return {};
 }
 
+bool Search::acceptable(const Evaluation& e) const {
+  return !e.failed && e.accuracy >= dense_accuracy_ - constraints_.max_drop;
+}
+
+std::size_t Search::moved_axis(const Point& from, const Point& to) {
+  for (std::size_t a = 0; a < from.size(); ++a) {
+    if (from[a] != to[a]) return a;
+  }
+  return from.size();
+}
+
+std::vector<Point> Search::propose_steps(std::vector<Point> steps) {
+  for (const Point& step : steps) parents_.emplace(step, current_);
+  pending_ = std::move(steps);
+  return fresh(pending_);
+}
+
 std::vector<Point> Search::greedy_round() {
   const Point dense(space_.size(), 0);
   if (evaluated_.count(dense) == 0) return {dense};
-  if (!pending_.empty()) {
-    for (const Point& p : pending_) {
-      if (evaluated_.count(p) == 0) return fresh(pending_);  // still waiting for this round
+  if (frozen_.empty()) frozen_.assign(space_.size(), false);
+  for (const Point& p : pending_) {
+    if (evaluated_.count(p) == 0) return fresh(pending_);  // still waiting for this round
+  }
+  const auto movable = [&](std::size_t a) { return !frozen_[a] && current_[a] + 1 < static_cast<int>(space_[a].values.size()); };
+  if (!surveyed_) {
+    if (pending_.empty()) {  // the survey: one step down every axis from the dense point
+      std::vector<Point> steps;
+      for (std::size_t a = 0; a < space_.size(); ++a) {
+        if (!movable(a)) continue;
+        steps.push_back(current_);
+        steps.back()[a] += 1;
+      }
+      if (steps.empty()) done_ = true;
+      return propose_steps(std::move(steps));
     }
-    // Take the step that saves the most bytes per accuracy point lost, among the acceptable ones;
-    // freeze the axes whose step was not acceptable.
+    // Rank the axes by bytes saved per point lost (losses under the floor count as the floor);
+    // freeze those whose step was not acceptable.
     const Evaluation& now = evaluated_.at(current_);
-    std::optional<Point> take;
-    double best_score = -1.0;
+    std::vector<std::pair<double, std::size_t>> ranked;
     for (const Point& p : pending_) {
+      const std::size_t a = moved_axis(current_, p);
       const Evaluation& e = evaluated_.at(p);
-      if (e.failed || e.accuracy < dense_accuracy_ - constraints_.max_drop) {
-        for (std::size_t a = 0; a < p.size(); ++a) {
-          if (p[a] != current_[a]) frozen_[a] = true;
-        }
+      if (!acceptable(e)) {
+        frozen_[a] = true;
         continue;
       }
       const double saved = static_cast<double>(now.total_bytes - e.total_bytes);
-      const double score = saved / std::max(options_.loss_floor, now.accuracy - e.accuracy);
-      if (score > best_score) best_score = score, take = p;
+      ranked.emplace_back(-saved / std::max(options_.loss_floor, now.accuracy - e.accuracy), a);
+    }
+    std::stable_sort(ranked.begin(), ranked.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    for (const auto& [score, a] : ranked) order_.push_back(a);
+    surveyed_ = true;
+    if (!order_.empty()) {  // the most redundant axis' first step is already done
+      Point first = current_;
+      first[order_.front()] += 1;
+      current_ = first;
     }
     pending_.clear();
-    if (!take) {
-      done_ = true;
-      return {};
+  } else if (!pending_.empty()) {  // the step down the current axis
+    const Point& step = pending_.front();
+    if (acceptable(evaluated_.at(step))) {
+      current_ = step;
+    } else {
+      frozen_[moved_axis(current_, step)] = true;
     }
-    current_ = *take;
+    pending_.clear();
   }
-  if (frozen_.empty()) frozen_.assign(space_.size(), false);
-  for (std::size_t a = 0; a < space_.size(); ++a) {
-    if (!frozen_[a] && current_[a] + 1 < static_cast<int>(space_[a].values.size())) {
-      Point step = current_;
-      step[a] += 1;
-      parents_.emplace(step, current_);
-      pending_.push_back(step);
-    }
+  // Walk down the axes in their order, one step at a time, as far as each stays acceptable.
+  for (; next_axis_ < order_.size(); ++next_axis_) {
+    const std::size_t a = order_[next_axis_];
+    if (!movable(a)) continue;
+    Point step = current_;
+    step[a] += 1;
+    return propose_steps({step});
   }
-  if (pending_.empty()) done_ = true;
-  return fresh(pending_);
+  done_ = true;
+  return {};
 }
 
 std::vector<Point> Search::random_round() {

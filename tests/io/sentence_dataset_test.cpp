@@ -51,11 +51,35 @@ TEST(SentenceDataset, BadLinesNameFileAndLine) {
   EXPECT_EQ(error_of("label\tsentence\n1\tok\t3\n"), "d.tsv:2: 3 tab-separated fields, the header has 2");
   EXPECT_EQ(error_of("label\tsentence\n1\t\n"), "d.tsv:2: the text is empty");
   EXPECT_EQ(error_of("label\tsentence\n1\tok\n\n1\tok\n"), "d.tsv:3: empty line");
-  EXPECT_EQ(error_of("label\tsentence\n1\tok\xff\n"), "d.tsv:2: the text is not valid UTF-8 (byte 2 of the text)");
   EXPECT_EQ(error_of("lab\tsentence\n1\tok\n"), "d.tsv:1: the header has no 'label' column");
   EXPECT_EQ(error_of("label\tsent\n1\tok\n"), "d.tsv:1: the header has no 'sentence', 'content' or 'text' column");
   EXPECT_EQ(error_of("1 ok\nnolabel\n"), "d.tsv:2: expected 'LABEL TEXT'");
   EXPECT_EQ(error_of("1 ok\n2x fine\n"), "d.tsv:2: label '2x' is not an integer");
+}
+
+TEST(SentenceDataset, TextThatIsNotUtf8IsReadAsLatin1AndListed) {
+  auto result = parse_sentence_dataset("1 fine\n4 sister\xf0" "city caf\xe9\n0 na\xc3\xafve\n", "d.all");
+  ASSERT_TRUE(result.is_ok()) << result.status().message();
+  const auto& d = result.value();
+  ASSERT_EQ(d.examples.size(), 3u);
+  EXPECT_EQ(d.examples[1].text, "sister\xc3\xb0" "city caf\xc3\xa9");  // U+00F0, U+00E9
+  EXPECT_EQ(d.examples[2].text, "na\xc3\xafve");                    // valid UTF-8 is kept as it is
+  EXPECT_EQ(d.latin1_lines, std::vector<int>{2});
+  EXPECT_EQ(latin1_note(d), "d.all: 1 line is not valid UTF-8 and was read as Latin-1 (line 2)");
+  auto clean = parse_sentence_dataset("1 fine\n", "d.all");
+  ASSERT_TRUE(clean.is_ok());
+  EXPECT_EQ(latin1_note(clean.value()), "");
+}
+
+TEST(SentenceDataset, ReadsTrecFromShared) {
+  BFEDGE_REQUIRE_SHARED(shared);
+  const auto train = shared / "data/sentence-classification/TREC.train.all";
+  if (!std::filesystem::exists(train)) GTEST_SKIP() << train << " absent: skipped";
+  auto result = load_sentence_dataset(train.string());
+  ASSERT_TRUE(result.is_ok()) << result.status().message();
+  EXPECT_EQ(result.value().examples.size(), 5452u);
+  EXPECT_EQ(result.value().num_labels, 6);
+  EXPECT_EQ(result.value().latin1_lines, std::vector<int>{66});  // "sister\xf0city"
 }
 
 TEST(SentenceDataset, MissingFileNamesIt) {

@@ -49,6 +49,27 @@ TEST(PruneSearch, GreedyTakesTheFreeAxisFirstAndStopsAtTheAccuracyLimit) {
   EXPECT_EQ(point_json(space(), *best), "{\"layers\":8,\"width\":32,\"ffns\":1}");
 }
 
+// After the survey (one step down every axis), greedy walks one axis at a time, most redundant
+// first, one candidate per round: FFNs to the end, then width until a step loses too much, then
+// layers (its step from the accepted point now loses too much).
+TEST(PruneSearch, GreedyWalksTheAxesOneAtATimeMostRedundantFirst) {
+  Search search(space(), {0, 1.0}, {Strategy::greedy, 0, 0, 1}, 90.0);
+  std::vector<std::vector<Point>> rounds;
+  for (std::vector<Point> round = search.next_round(); !round.empty(); round = search.next_round()) {
+    for (const Point& p : round) search.record(p, synthetic(space(), p));
+    rounds.push_back(round);
+  }
+  const std::vector<std::vector<Point>> want = {
+      {{0, 0, 0}},                         // dense
+      {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}},  // the survey
+      {{0, 0, 2}},                         // FFNs 2 → 1 (free)
+      {{0, 1, 2}}, {{0, 2, 2}},            // width 64 → 48 → 32 (89.0, the limit)
+      {{0, 3, 2}},                         // width 16: 88.5, rejected
+      {{1, 2, 2}}};                        // layers 6: 88.0, rejected
+  EXPECT_EQ(rounds, want);
+  EXPECT_EQ(*search.parent(Point{0, 1, 2}), (Point{0, 0, 2}));
+}
+
 // Layers 8 → 6 costs a point, more than the 0.75 allowed: rejected in the first round of steps,
 // layers is never proposed again; every step names the accepted point it left.
 TEST(PruneSearch, GreedyFreezesARejectedAxisAndNamesEachStepsParent) {

@@ -3,12 +3,16 @@
 // per axis. Strategies propose rounds of candidates and read back their evaluations (footprint,
 // MACs, accuracy), so that a round can run in parallel (MPI workers) and a killed search can replay
 // its stored results. Deterministic per seed.
-//   greedy  staged: from the dense point, each round tries one step down on every axis still
-//           movable; the step that keeps accuracy within max_drop and saves the most bytes per
-//           point of accuracy lost is taken ("most redundant first"). An axis whose step was not
-//           acceptable is not tried again (further cuts elsewhere only lose more). Stops when no
-//           step is acceptable. Each candidate's parent is the point it stepped from, so a
-//           candidate can start from its parent's recovered weights (progressive pruning);
+//   greedy  staged, axis by axis, most redundant first: a survey round tries one step down every
+//           axis from the dense point and ranks the axes by bytes saved per point of accuracy
+//           lost; an axis whose step loses more than max_drop is frozen (further cuts elsewhere
+//           only lose more). Then, from the most redundant axis on, it walks down each axis one
+//           step at a time while the accuracy stays within max_drop of the dense model's, and
+//           moves to the next axis at the first step that does not (one candidate per round
+//           after the survey, so the rounds do not depend on how many workers train them).
+//           About (axes + steps taken + axes) candidates, against axes × steps for re-ranking
+//           every axis at every step. Each candidate's parent is the point it stepped from, so
+//           a candidate can start from its parent's recovered weights (progressive pruning);
 //   random  `trials` points drawn uniformly (distinct), in rounds of `parallel`;
 //   evolve  a population seeded at random, then children by crossover and one-step mutations of
 //           parents chosen by tournament (feasible and smaller first).
@@ -56,7 +60,7 @@ struct StrategyOptions {
   int trials = 32;    // random and evolve: candidates in all
   int parallel = 4;   // random and evolve: candidates per round
   std::uint64_t seed = 1;
-  // greedy: an accuracy loss below this many points counts as this many when steps are ranked by
+  // greedy: an accuracy loss below this many points counts as this many when axes are ranked by
   // bytes saved per point lost. A proxy measured on a few thousand examples moves by about half a
   // point from noise alone; without a floor, a step that gained by chance would win whatever it saved.
   double loss_floor = 0.25;
@@ -84,6 +88,9 @@ class Search {
 
  private:
   std::vector<Point> greedy_round();
+  bool acceptable(const Evaluation& e) const;             // greedy: built, trained, within max_drop
+  static std::size_t moved_axis(const Point& from, const Point& to);
+  std::vector<Point> propose_steps(std::vector<Point> steps);  // greedy: steps from current_
   std::vector<Point> random_round();
   std::vector<Point> evolve_round();
   Point random_point();
@@ -97,6 +104,9 @@ class Search {
   std::map<Point, Evaluation> evaluated_;
   Point current_;  // greedy: the accepted point
   std::vector<bool> frozen_;          // greedy: axes whose step was rejected
+  bool surveyed_ = false;             // greedy: the survey round is ranked
+  std::vector<std::size_t> order_;    // greedy: the acceptable axes, most redundant first
+  std::size_t next_axis_ = 0;         // greedy: the axis in order_ being walked down
   std::map<Point, Point> parents_;    // greedy: each step's point of departure
   std::vector<Point> pending_;  // greedy: the round being evaluated
   int proposed_ = 0;            // random/evolve: candidates proposed so far
