@@ -32,12 +32,12 @@ Result<std::int64_t> add_row(SearchStore& store, const std::string& stage, const
 }
 Status added(const Result<std::int64_t>& id) { return id.is_ok() ? Status::ok() : id.status(); }
 
-// Runs fn(record, slot) on each of `ids` that is pending, on up to `slots` threads, storing each
-// result (JSON) or failure; a failure leaves the candidate pending while it has attempts left, and
-// it runs again at once. An interruption stops the claiming; the jobs running finish first.
-template <class Fn>
-Status run_pending(SearchStore& store, std::mutex& lock, const std::vector<std::int64_t>& ids, int slots,
-                   const PruneRunOptions& o, Fn fn) {
+// One pass of run_pending: a thread per slot claims `ids` in order until none is left to claim,
+// runs fn(record, slot) and stores its result (JSON) or failure. An interruption stops the
+// claiming; the jobs running finish first.
+template <typename Fn>
+Status run_pass(SearchStore& store, std::mutex& lock, const std::vector<std::int64_t>& ids,
+                const std::vector<int>& slots, const CandidateTrainer& trainer, const PruneRunOptions& o, Fn& fn) {
   std::size_t next = 0;
   Status stop = Status::ok();
   const auto work = [&](int slot) {
@@ -68,14 +68,46 @@ Status run_pending(SearchStore& store, std::mutex& lock, const std::vector<std::
         stored = store.fail(claimed->id, result.status().message(), o.max_attempts);
       }
       if (!stored.is_ok() && stop.is_ok()) stop = stored;
+      if (trainer.lost(slot)) return;  // its worker is gone: the others take the rest
     }
   };
-  const int threads = std::max(1, std::min(slots, static_cast<int>(ids.size())));
+  const std::size_t threads = std::max<std::size_t>(1, std::min(slots.size(), ids.size()));
   std::vector<std::thread> pool;
-  for (int slot = 1; slot < threads; ++slot) pool.emplace_back(work, slot);
-  work(0);
+  for (std::size_t i = 1; i < threads; ++i) pool.emplace_back(work, slots[i]);
+  work(slots[0]);
   for (std::thread& t : pool) t.join();
   return stop;
+}
+
+// Runs `fn` on every pending candidate of `ids`, on the trainer's slots, until none is pending: a
+// failed attempt (under max_attempts) is pending again and runs in the next pass, on a slot that
+// is not lost.
+template <typename Fn>
+Status run_pending(SearchStore& store, std::mutex& lock, const std::vector<std::int64_t>& ids,
+                   const CandidateTrainer& trainer, const PruneRunOptions& o, Fn fn) {
+  for (;;) {
+    std::vector<int> slots;
+    for (int slot = 0; slot < trainer.slots(); ++slot) {
+      if (!trainer.lost(slot)) slots.push_back(slot);
+    }
+    std::vector<std::int64_t> pending;
+    {
+      const std::lock_guard<std::mutex> hold(lock);
+      Result<std::vector<CandidateRecord>> rows = store.candidates();
+      if (!rows.is_ok()) return rows.status();
+      for (const CandidateRecord& r : rows.value()) {
+        if (r.status == CandidateStatus::pending && std::find(ids.begin(), ids.end(), r.id) != ids.end()) {
+          pending.push_back(r.id);
+        }
+      }
+    }
+    if (pending.empty()) return Status::ok();
+    if (slots.empty()) {
+      return io_error("every worker is lost; " + std::to_string(pending.size()) +
+                         " candidate(s) still pending: run the same command again to resume");
+    }
+    BFEDGE_RETURN_IF_ERROR(run_pass(store, lock, pending, slots, trainer, o, fn));
+  }
 }
 
 Result<std::map<std::string, CandidateRecord>> stage_rows(SearchStore& store, const std::string& stage) {
@@ -174,7 +206,7 @@ class Runner {
     for (const char* spec : {"{\"teacher\":\"proxy\"}", "{\"teacher\":\"final\"}"}) {
       BFEDGE_RETURN_IF_ERROR(added(add_row(store_, "dense", spec, ids)));
     }
-    BFEDGE_RETURN_IF_ERROR(run_pending(store_, lock_, ids, trainer_.slots(), o_,
+    BFEDGE_RETURN_IF_ERROR(run_pending(store_, lock_, ids, trainer_, o_,
                                        [&](const CandidateRecord& r, int slot) -> Result<std::string> {
       const TrainStage stage = r.spec_json.find("final") != std::string::npos ? TrainStage::final_tune : TrainStage::proxy;
       note(std::string("evaluating the teacher on the ") + train_stage_name(stage) + " stage's data");
@@ -209,7 +241,7 @@ class Runner {
         if (!id.is_ok()) return id.status();
         proxy_ids_[spec] = id.value();
       }
-      BFEDGE_RETURN_IF_ERROR(run_pending(store_, lock_, ids, trainer_.slots(), o_,
+      BFEDGE_RETURN_IF_ERROR(run_pending(store_, lock_, ids, trainer_, o_,
                                          [&](const CandidateRecord& r, int slot) -> Result<std::string> {
         Result<std::string> result = train_proxy(r, slot, out.dense_proxy_accuracy);
         if (result.is_ok()) report(out, r, result.value(), total);  // a failure shows once its attempts are spent
@@ -249,7 +281,7 @@ class Runner {
     for (const CandidateOutcome* c : queue) {
       std::vector<std::int64_t> ids;
       BFEDGE_RETURN_IF_ERROR(added(add_row(store_, "final", c->spec_json, ids)));
-      BFEDGE_RETURN_IF_ERROR(run_pending(store_, lock_, ids, 1, o_,
+      BFEDGE_RETURN_IF_ERROR(run_pending(store_, lock_, ids, trainer_, o_,
                                          [&](const CandidateRecord&, int slot) { return train_final(*c, slot); }));
       Result<std::map<std::string, CandidateRecord>> rows = stage_rows(store_, "final");
       if (!rows.is_ok()) return rows.status();

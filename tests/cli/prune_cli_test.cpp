@@ -4,9 +4,19 @@
 // finished search without training again; and bad input, each one line and a non-zero exit.
 #include <gtest/gtest.h>
 
-#include <filesystem>
+#include <signal.h>
+#include <sys/types.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -91,33 +101,104 @@ TEST_F(PruneCli, SearchReportsExportsTheChosenModelAndResumesWhenRunAgain) {
   EXPECT_EQ(again.err.find("running: "), std::string::npos) << again.err;
 }
 
-// mpirun with rank 0 searching and two worker ranks training: the same report as one process.
-TEST_F(PruneCli, MpiRanksGiveTheSameReportAsOneProcess) {
-  if (!fs::exists("/usr/bin/mpirun")) GTEST_SKIP() << "mpirun absent (install openmpi-bin): skipped";
-  const std::string single = dir_->file("single"), ranks = dir_->file("ranks");
-  std::vector<std::string> argv = {"/usr/bin/mpirun", "--oversubscribe", "-np", "3", BFEDGE_CLI_PATH};
-  for (const std::string& a : search(ranks)) argv.push_back(a);
+// Runs the search under mpirun with `ranks` ranks (and extra mpirun options); skips the test when
+// mpirun or MPI support is absent.
+std::optional<process::SubprocessResult> run_mpirun(int ranks, const std::vector<std::string>& mpirun_options,
+                                                    const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"/usr/bin/mpirun", "--oversubscribe"};
+  argv.insert(argv.end(), mpirun_options.begin(), mpirun_options.end());
+  argv.insert(argv.end(), {"-np", std::to_string(ranks), BFEDGE_CLI_PATH});
+  argv.insert(argv.end(), args.begin(), args.end());
   process::SubprocessOptions o;
   o.argv = argv;
   o.timeout_seconds = 170;
-  o.output_tail_bytes = 4000;
+  o.output_tail_bytes = 6000;
   setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);  // CI runs as root
   setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
   const Result<process::SubprocessResult> r = process::run_subprocess(o);
-  ASSERT_TRUE(r.is_ok()) << r.status().message();
-  if (r.value().output_tail.find("built without MPI") != std::string::npos) {
-    GTEST_SKIP() << "bfedge built without MPI: skipped";
-  }
-  ASSERT_TRUE(r.value().succeeded()) << r.value().how_it_ended() << "\n" << r.value().output_tail;
-  EXPECT_NE(r.value().output_tail.find("MPI: 2 worker rank(s) train the candidates"), std::string::npos);
+  EXPECT_TRUE(r.is_ok()) << r.status().message();
+  if (!r.is_ok()) return std::nullopt;
+  return r.value();
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// mpirun with rank 0 searching and one worker rank training: the same report as one process.
+TEST_F(PruneCli, MpiRanksGiveTheSameReportAsOneProcess) {
+  if (!fs::exists("/usr/bin/mpirun")) GTEST_SKIP() << "mpirun absent (install openmpi-bin): skipped";
+  const std::string single = dir_->file("single"), ranks = dir_->file("ranks");
+  const std::optional<process::SubprocessResult> r = run_mpirun(2, {}, search(ranks));
+  ASSERT_TRUE(r.has_value());
+  if (r->output_tail.find("built without MPI") != std::string::npos) GTEST_SKIP() << "bfedge built without MPI: skipped";
+  ASSERT_TRUE(r->succeeded()) << r->how_it_ended() << "\n" << r->output_tail;
+  EXPECT_NE(r->output_tail.find("MPI: 1 worker rank(s) train the candidates"), std::string::npos);
   const CommandResult one = run_cli(search(single));
   ASSERT_EQ(one.exit_code, 0) << one.err;
-  const auto read = [](const std::string& path) {
-    std::ifstream in(path);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  };
-  EXPECT_EQ(read(ranks + "/front.csv"), read(single + "/front.csv"));
+  EXPECT_EQ(read_text(ranks + "/front.csv"), read_text(single + "/front.csv"));
   EXPECT_TRUE(fs::exists(fs::path(ranks) / "best" / "model.safetensors"));
+}
+
+// The pid of the process whose environment says it is MPI rank `rank` and which has a child
+// training a candidate (`bfedge train`), or 0.
+pid_t training_rank(int rank) {
+  const std::string want = "OMPI_COMM_WORLD_RANK=" + std::to_string(rank);
+  std::set<pid_t> parents;
+  for (const fs::directory_entry& e : fs::directory_iterator("/proc", std::filesystem::directory_options::skip_permission_denied)) {
+    std::ifstream stat(e.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line) || line.rfind(')') == std::string::npos) continue;
+    std::istringstream rest(line.substr(line.rfind(')') + 2));
+    char state = 0;
+    pid_t parent = 0;
+    rest >> state >> parent;
+    std::string cmd = read_text((e.path() / "cmdline").string());
+    std::replace(cmd.begin(), cmd.end(), '\0', ' ');
+    if (cmd.find(" train tinyvit ") != std::string::npos) parents.insert(parent);
+  }
+  for (const pid_t pid : parents) {
+    if (pid <= 1) continue;
+    const std::string env = read_text("/proc/" + std::to_string(pid) + "/environ");
+    const std::string cmd = read_text("/proc/" + std::to_string(pid) + "/cmdline");
+    std::size_t at = env.find(want);
+    const bool is_rank = at != std::string::npos && (at == 0 || env[at - 1] == '\0') &&
+                         (at + want.size() == env.size() || env[at + want.size()] == '\0');
+    if (is_rank && cmd.find("prune") != std::string::npos) return pid;
+  }
+  return 0;
+}
+
+// A worker rank killed while it trains a candidate (mpirun --enable-recovery keeps the job going):
+// rank 0 hears no heartbeat for --worker-timeout, gives the candidate to the other worker, and
+// the search ends with the report of a run where nothing died.
+TEST_F(PruneCli, AWorkerRankThatDiesLosesOnlyItsCandidate) {
+  if (!fs::exists("/usr/bin/mpirun")) GTEST_SKIP() << "mpirun absent (install openmpi-bin): skipped";
+  const std::string single = dir_->file("single-for-death"), ranks = dir_->file("death");
+  std::atomic<bool> done = false;
+  std::atomic<pid_t> killed = 0;
+  std::thread killer([&] {
+    while (!done && killed == 0) {
+      if (const pid_t pid = training_rank(1); pid > 0 && ::kill(pid, SIGKILL) == 0) killed = pid;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
+  std::vector<std::string> args = search(ranks);
+  args.insert(args.end(), {"--worker-timeout", "4"});
+  const std::optional<process::SubprocessResult> r = run_mpirun(3, {"--enable-recovery"}, args);
+  done = true;
+  killer.join();
+  ASSERT_TRUE(r.has_value());
+  if (r->output_tail.find("built without MPI") != std::string::npos) GTEST_SKIP() << "bfedge built without MPI: skipped";
+  ASSERT_NE(killed.load(), 0) << "rank 1 was never seen training\n" << r->output_tail;
+  ASSERT_TRUE(r->succeeded()) << r->how_it_ended() << "\n" << r->output_tail;
+  EXPECT_NE(r->output_tail.find("rank 1 stopped answering (no heartbeat for 4 s)"), std::string::npos) << r->output_tail;
+  EXPECT_NE(read_text(ranks + "/prune.log").find("rank 1 stopped answering"), std::string::npos);
+  const CommandResult one = run_cli(search(single));
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(read_text(ranks + "/front.csv"), read_text(single + "/front.csv"));
+  EXPECT_NE(read_text(ranks + "/front.csv"), "");
 }
 
 // --emit-sbatch writes the same search as a Slurm script (mpirun over the ranks) and trains nothing.
@@ -133,7 +214,7 @@ TEST_F(PruneCli, EmitSbatchWritesTheSameSearchAsASlurmJob) {
   EXPECT_EQ(text.rfind("#!/bin/bash\n", 0), 0u);
   EXPECT_NE(text.find("#SBATCH --ntasks=3\n"), std::string::npos) << text;
   EXPECT_NE(text.find("#SBATCH --output=" + out + "/slurm-%j.log\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("mpirun -np 3 '" + std::string(BFEDGE_CLI_PATH) + "' 'prune' 'tinyvit' '--teacher'"),
+  EXPECT_NE(text.find("mpirun --enable-recovery -np 3 '" + std::string(BFEDGE_CLI_PATH) + "' 'prune' 'tinyvit' '--teacher'"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("'--max-drop' '100' '--batch' '32'\n"), std::string::npos) << text;

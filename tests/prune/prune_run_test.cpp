@@ -53,6 +53,7 @@ class StandInModel final : public PruneModel {
 class StandInTrainer final : public CandidateTrainer {
  public:
   int slots() const override { return slot_count; }
+  bool lost(int slot) const override { return slot == lose_slot && slot_lost; }
   Result<double> teacher_accuracy(int, TrainStage stage) override { return stage == TrainStage::proxy ? 90.0 : 91.0; }
   Result<double> train(int slot, TrainStage stage, const std::string& init_dir, const std::string& out_dir) override {
     EXPECT_GE(slot, 0);
@@ -61,6 +62,12 @@ class StandInTrainer final : public CandidateTrainer {
       const std::lock_guard<std::mutex> hold(lock);
       ++calls;
       if (interrupt_at > 0 && calls == interrupt_at) return Status(ErrorCode::interrupted, "interrupted by SIGINT");
+      if (slot == lose_slot && (slot_lost || calls >= lose_at)) {  // the worker dies with its candidate
+        EXPECT_FALSE(slot_lost) << "a lost slot was given another candidate";
+        slot_lost = true;
+        lost_specs.push_back(init_dir);
+        return io_error("rank 2 stopped answering");
+      }
       running = std::max(running, ++at_once);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(slot_count > 1 ? 5 : 0));
@@ -82,6 +89,9 @@ class StandInTrainer final : public CandidateTrainer {
     return stage == TrainStage::proxy ? accuracy : accuracy + 1.0;
   }
   int calls = 0, interrupt_at = 0, slot_count = 1, at_once = 0, running = 0;
+  int lose_slot = -1, lose_at = 0;  // slot lose_slot dies at the lose_at-th training call or later
+  bool slot_lost = false;
+  std::vector<std::string> lost_specs;
   std::mutex lock;
   std::string fail_spec;
   std::set<std::string> trained;
@@ -197,6 +207,35 @@ TEST(RunPrune, SeveralSlotsRunARoundAtOnceWithTheSameResults) {
   const Result<PruneOutcome> c = run_prune(model, rest, options(resumed_dir.path(), Strategy::evolve));
   ASSERT_TRUE(c.is_ok()) << c.status().message();
   EXPECT_EQ(report_csv(c.value().report), report_csv(a.value().report));
+}
+
+// A worker that dies loses only the candidate it held: the candidate runs again on another slot,
+// the dead slot gets no more work, and the results are those of a search where nothing died.
+TEST(RunPrune, ALostSlotsCandidateRunsAgainElsewhereWithTheSameResults) {
+  test::TempDir one_dir, lossy_dir;
+  StandInModel model;
+  StandInTrainer one, lossy;
+  lossy.slot_count = 3;
+  lossy.lose_slot = 1;
+  lossy.lose_at = 4;
+  const Result<PruneOutcome> a = run_prune(model, one, options(one_dir.path(), Strategy::evolve));
+  const Result<PruneOutcome> b = run_prune(model, lossy, options(lossy_dir.path(), Strategy::evolve));
+  ASSERT_TRUE(a.is_ok() && b.is_ok()) << b.status().message();
+  ASSERT_EQ(lossy.lost_specs.size(), 1u);
+  EXPECT_EQ(report_csv(b.value().report), report_csv(a.value().report));
+  for (const CandidateOutcome& c : b.value().proxy) EXPECT_FALSE(c.failed) << c.spec_json << ": " << c.error;
+
+  test::TempDir alone_dir;  // the only worker dies: the search stops, resumable, naming why
+  StandInTrainer alone;
+  alone.lose_slot = 0;
+  alone.lose_at = 3;
+  const Result<PruneOutcome> c = run_prune(model, alone, options(alone_dir.path(), Strategy::evolve));
+  ASSERT_FALSE(c.is_ok());
+  EXPECT_NE(c.status().message().find("every worker is lost"), std::string::npos) << c.status().message();
+  StandInTrainer again;
+  const Result<PruneOutcome> d = run_prune(model, again, options(alone_dir.path(), Strategy::evolve));
+  ASSERT_TRUE(d.is_ok()) << d.status().message();
+  EXPECT_EQ(report_csv(d.value().report), report_csv(a.value().report));
 }
 
 TEST(RunPrune, AFailingCandidateIsRetriedThenRecordedAsFailedAndTheSearchGoesOn) {

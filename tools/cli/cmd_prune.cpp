@@ -32,7 +32,7 @@ using nlohmann::ordered_json;
 struct PruneCli {
   std::string out, budget = "0", strategy = "greedy";
   float max_drop = 1.0f, proxy_max_drop = -1.0f;
-  int trials = 32, parallel = 4, final_candidates = 3, ranks = 2;
+  int trials = 32, parallel = 4, final_candidates = 3, ranks = 2, worker_timeout = 120;
   std::string emit_sbatch;
   std::uint64_t seed = 1;
   TinyVitPruneTraining tinyvit;
@@ -171,7 +171,7 @@ int run_search(PruneCli& o, MpiSession* mpi, const prune::PruneModel& model, con
   run.settings_json = settings;
   std::unique_ptr<prune::CandidateTrainer> trainer;
   if (mpi != nullptr) {
-    trainer = mpi_trainer(*mpi);
+    trainer = mpi_trainer(*mpi, o.worker_timeout, [&log](const std::string& line) { log.line(line); });
     log.line("MPI: " + std::to_string(mpi->size() - 1) + " worker rank(s) train the candidates; rank 0 owns " + o.out +
              "/search.sqlite");
   } else {
@@ -324,6 +324,9 @@ void add_search_options(CLI::App& app, PruneCli& o) {
   app.add_option("--emit-sbatch", o.emit_sbatch,
                  "write this search as a Slurm batch script to this path instead of running it");
   add_integer_option(app, "--ranks", o.ranks, 1, 4096, "with --emit-sbatch: MPI ranks (rank 0 searches, the rest train)");
+  add_integer_option(app, "--worker-timeout", o.worker_timeout, 1, 86400,
+                     "under MPI: seconds without a heartbeat after which a worker rank counts as lost (its candidate "
+                     "runs again elsewhere)");
 }
 
 }  // namespace

@@ -33,7 +33,8 @@ std::vector<std::string> search_arguments(const std::vector<std::string>& args) 
 }  // namespace
 
 std::string sbatch_script(const SbatchSettings& s, const std::vector<std::string>& args) {
-  std::string command = s.ranks > 1 ? "mpirun -np " + std::to_string(s.ranks) + " " : "";
+  // --enable-recovery: a rank that dies does not end the job; rank 0 gives its candidate to another.
+  std::string command = s.ranks > 1 ? "mpirun --enable-recovery -np " + std::to_string(s.ranks) + " " : "";
   command += shell_quote(s.executable);
   for (const std::string& a : search_arguments(args)) command += " " + shell_quote(a);
   return "#!/bin/bash\n"

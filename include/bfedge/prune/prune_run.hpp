@@ -44,6 +44,9 @@ class CandidateTrainer {
   // interrupted run left there; its accuracy (percent) on the stage's evaluation data. An
   // ErrorCode::interrupted error stops the search (the candidate runs again on resume).
   virtual Result<double> train(int slot, TrainStage stage, const std::string& init_dir, const std::string& out_dir) = 0;
+  // True once `slot` can train nothing more (its MPI worker rank died): the search stops giving it
+  // candidates; the one it held failed (an attempt) and runs again on another slot.
+  virtual bool lost(int /*slot*/) const { return false; }
 };
 
 struct PruneRunOptions {
