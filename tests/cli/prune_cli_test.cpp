@@ -301,6 +301,17 @@ TEST(PruneMobileBertCli, SearchExportsAStudentWithTheTaskVocabulary) {
   const CommandResult eval = run_cli({"eval", out + "/best", "--data", task + "/dev.tsv", "--dtype", "bf16", "--json"});
   ASSERT_EQ(eval.exit_code, 0) << eval.err;
   EXPECT_EQ(nlohmann::json::parse(eval.out)["examples"], 48);
+
+  // A teacher that does not match the data (6 classes against its 2): refused before the search's
+  // folder exists, naming the file, the line and the teacher.
+  const std::string six = dir.file("six.all"), refused = dir.file("refused");
+  std::ofstream(six) << "0 what is it ?\n5 how many ?\n";
+  const CommandResult mismatch = run_cli({"prune", "mobilebert", "--teacher", teacher, "--data", six, "--dev", six,
+                                          "--out", refused});
+  EXPECT_EQ(mismatch.exit_code, 2);
+  EXPECT_EQ(mismatch.err, "bfedge: error: " + six + ":2: label 5 is outside the teacher's (" + teacher +
+                              ") labels 0..1\n");
+  EXPECT_FALSE(fs::exists(refused));
 }
 
 }  // namespace

@@ -39,18 +39,6 @@ struct EvalResult {
   double seconds = 0.0;
 };
 
-// Every label must be one the model predicts: the first that is not is named by file and line.
-Status check_labels(const io::SentenceDataset& data, std::size_t count, int num_labels) {
-  for (std::size_t i = 0; i < count; ++i) {
-    const io::LabeledSentence& e = data.examples[i];
-    if (e.label >= num_labels) {
-      return format_error(data.path + ":" + std::to_string(e.line) + ": label " + std::to_string(e.label) +
-                          " is outside the model's labels 0.." + std::to_string(num_labels - 1));
-    }
-  }
-  return Status::ok();
-}
-
 Result<EvalResult> evaluate(const LoadedClassifier& c, const io::SentenceDataset& data, std::size_t count,
                             std::size_t batch, bool progress, const MobileBertClassifier* other, Comparison& cmp) {
   const auto labels = c.labels.size();
@@ -145,7 +133,7 @@ int run_eval(const EvalOptions& o) {
   const io::SentenceDataset& d = data.value();
   if (const std::string note = io::latin1_note(d); !note.empty()) std::cerr << "bfedge: note: " << note << '\n';
   const std::size_t count = std::min(d.examples.size(), o.limit ? static_cast<std::size_t>(*o.limit) : d.examples.size());
-  if (Status s = check_labels(d, count, c.model->config().num_labels); !s.is_ok()) return report_error(s);
+  if (Status s = check_labels(d, count, c.model->config().num_labels, "the model's"); !s.is_ok()) return report_error(s);
 
   std::unique_ptr<MobileBertClassifier> other;
   if (!o.compare.empty()) {

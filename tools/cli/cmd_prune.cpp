@@ -13,11 +13,13 @@
 
 #include "bfedge/io/file.hpp"
 #include "bfedge/io/sentence_dataset.hpp"
+#include "bfedge/models/mobilebert_config.hpp"
 #include "bfedge/models/tinyvit_datasets.hpp"
 #include "bfedge/prune/prune_model.hpp"
 #include "bfedge/prune/prune_run.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "mobilebert_cli.hpp"
 #include "prune_mpi.hpp"
 #include "prune_sbatch.hpp"
 #include "prune_summary.hpp"
@@ -281,6 +283,15 @@ int run_prune_mobilebert(PruneCli& o) {
   if (!dev.is_ok()) return report_error(dev.status());
   Result<io::SentenceDataset> train = io::load_sentence_dataset(t.train_file());
   if (!train.is_ok()) return report_error(train.status());
+  Result<models::MobileBertConfig> teacher = models::load_mobilebert_config(t.teacher_dir + "/config.json");
+  if (!teacher.is_ok()) return report_error(teacher.status());
+  const std::string whose = "the teacher's (" + t.teacher_dir + ")";
+  for (const io::SentenceDataset* d : {&dev.value(), &train.value()}) {  // before the search's folder exists
+    if (const std::string note = io::latin1_note(*d); !note.empty()) std::fprintf(stderr, "bfedge: note: %s\n", note.c_str());
+    if (Status s = check_labels(*d, d->examples.size(), teacher.value().num_labels, whose); !s.is_ok()) {
+      return report_error(s.message(), kExitUsageError);
+    }
+  }
   std::vector<std::string> texts;
   for (const io::LabeledSentence& e : train.value().examples) texts.push_back(e.text);
   const deploy::GraphFootprintModel footprints;

@@ -78,4 +78,15 @@ std::vector<Prediction> predictions_from(const io::WordPieceBatch& b, std::span<
   return out;
 }
 
+Status check_labels(const io::SentenceDataset& data, std::size_t count, int num_labels, const std::string& whose) {
+  for (std::size_t i = 0; i < std::min(count, data.examples.size()); ++i) {
+    const io::LabeledSentence& e = data.examples[i];
+    if (e.label >= num_labels) {
+      return format_error(data.path + ":" + std::to_string(e.line) + ": label " + std::to_string(e.label) +
+                          " is outside " + whose + " labels 0.." + std::to_string(num_labels - 1));
+    }
+  }
+  return Status::ok();
+}
+
 }  // namespace bfedge::cli

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "bfedge/io/sentence_dataset.hpp"
 #include "bfedge/io/wordpiece.hpp"
 #include "mobilebert_classifier.hpp"
 
@@ -36,6 +37,11 @@ struct LoadedClassifier {
 // Checks the options, then loads dir/vocab.txt and the model. A missing file is named; a vocabulary
 // with ids the model's embeddings do not have is refused.
 Result<LoadedClassifier> load_classifier(const MobileBertOptions& options);
+
+// Every label of the first `count` examples must be one a model with `num_labels` predicts: the
+// first that is not is named by file and line ("dev.tsv:3: label 5 is outside the model's labels
+// 0..1"); `whose` names the model ("the model's", "the teacher's").
+Status check_labels(const io::SentenceDataset& data, std::size_t count, int num_labels, const std::string& whose);
 
 struct Prediction {
   int label = 0;
