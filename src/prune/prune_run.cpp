@@ -149,6 +149,7 @@ CandidateOutcome outcome_of(const CandidateRecord& r, TrainStage stage, const Po
   o.macs = j.value("macs", std::int64_t{0});
   o.accuracy = j.value("accuracy", 0.0);
   o.seconds = j.value("seconds", 0.0);
+  o.slice_seconds = j.value("slice_seconds", 0.0);
   o.trained = j.value("trained", false);
   return o;
 }
@@ -210,15 +211,20 @@ class Runner {
                                        [&](const CandidateRecord& r, int slot) -> Result<std::string> {
       const TrainStage stage = r.spec_json.find("final") != std::string::npos ? TrainStage::final_tune : TrainStage::proxy;
       note(std::string("evaluating the teacher on the ") + train_stage_name(stage) + " stage's data");
+      const auto start = std::chrono::steady_clock::now();
       Result<double> accuracy = trainer_.teacher_accuracy(slot, stage);
       if (!accuracy.is_ok()) return accuracy.status();
-      return json{{"accuracy", accuracy.value()}}.dump();
+      return json{{"accuracy", accuracy.value()},
+                  {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()}}
+          .dump();
     }));
     Result<std::map<std::string, CandidateRecord>> rows = stage_rows(store_, "dense");
     if (!rows.is_ok()) return rows.status();
     for (const auto& [spec, r] : rows.value()) {
       if (r.status != CandidateStatus::done) return invalid_argument("the teacher's evaluation failed: " + r.error);
-      const double accuracy = json::parse(r.result_json, nullptr, false).value("accuracy", 0.0);
+      const json result = json::parse(r.result_json, nullptr, false);
+      const double accuracy = result.value("accuracy", 0.0);
+      out.teacher_seconds += result.value("seconds", 0.0);
       (spec.find("final") != std::string::npos ? out.dense_final_accuracy : out.dense_proxy_accuracy) = accuracy;
     }
     char line[128];
@@ -350,6 +356,7 @@ class Runner {
          " bytes, from " + source);
     const auto start = std::chrono::steady_clock::now();
     BFEDGE_RETURN_IF_ERROR(model_.write_student(p, source, (dir / "student").string()));
+    j["slice_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     Result<double> accuracy = trainer_.train(slot, TrainStage::proxy, (dir / "student").string(), (dir / "proxy").string());
     if (!accuracy.is_ok()) return accuracy.status();
     j["accuracy"] = accuracy.value();

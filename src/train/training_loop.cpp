@@ -238,10 +238,12 @@ Status Loop::run(JsonLinesLog& log) {
     json record = {{"event", "eval"}, {"epoch", p.epoch}, {"step", p.step}, {"elapsed_seconds", p.elapsed}};
     {
       torch::NoGradGuard no_grad;
+      const auto eval_start = Clock::now();
       model_->eval();
       const Status evaluated = task_.evaluate_and_export(p.epoch, record, bar_);
       model_->train();
       BFEDGE_RETURN_IF_ERROR(evaluated);
+      record["eval_seconds"] = std::chrono::duration<double>(Clock::now() - eval_start).count();  // export included
     }
     BFEDGE_RETURN_IF_ERROR(log.write(record.dump()));
     Position next = p;

@@ -85,6 +85,21 @@ TEST_F(PruneCli, SearchReportsExportsTheChosenModelAndResumesWhenRunAgain) {
   ASSERT_FALSE(summary["chosen"].is_null());
   EXPECT_LT(summary["chosen"]["footprint"]["total_bytes"].get<long long>(),
             summary["dense"]["footprint"]["total_bytes"].get<long long>());
+  // The time profile: its parts add up to the total, and every part that ran took time.
+  const nlohmann::json& profile = summary["profile"];
+  double parts = profile["teacher_evaluation_seconds"].get<double>();
+  EXPECT_GT(parts, 0);
+  for (const char* stage : {"proxy", "final"}) {
+    const nlohmann::json& s = profile[stage];
+    EXPECT_EQ(s["candidates"], std::string(stage) == "proxy" ? 2 : 1);
+    for (const char* part : {"slicing_seconds", "startup_seconds", "training_seconds", "evaluation_seconds"}) {
+      if (std::string(stage) == "final" && std::string(part) == "slicing_seconds") continue;  // not sliced again
+      EXPECT_GT(s[part].get<double>(), 0) << stage << " " << part;
+      parts += s[part].get<double>();
+    }
+  }
+  EXPECT_NEAR(parts, profile["seconds"].get<double>(), 1e-6);
+  EXPECT_NE(r.out.find("where the time went"), std::string::npos) << r.out;
 
   const CommandResult eval = run_cli({"eval", out + "/best", "--data", "fashion-mnist", "--limit", "16", "--dtype",
                                       "bf16", "--compare", "f32", "--json"});

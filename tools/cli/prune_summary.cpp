@@ -1,6 +1,8 @@
 // write_prune_results, read_prune_summary, print_prune_summary (prune_summary.hpp).
 #include "prune_summary.hpp"
 
+#include "prune_profile.hpp"
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -9,6 +11,7 @@
 #include "bfedge/io/file.hpp"
 #include "cli_common.hpp"
 #include "inspect_graph.hpp"
+#include "prune_profile.hpp"
 
 namespace bfedge::cli {
 namespace {
@@ -91,6 +94,7 @@ Result<ordered_json> write_prune_results(const prune::PruneModel& model, const p
   }
   j["failed_candidates"] = failed;
   j["training_seconds"] = seconds;
+  j["profile"] = time_profile(out, out_dir);
   j["chosen"] = nullptr;
   if (out.chosen) {
     Result<ordered_json> chosen = candidate_json(model, *out.chosen, out);
@@ -176,6 +180,7 @@ void print_prune_summary(const ordered_json& s) {
     std::printf("most accurate within the budget: %s, %s total (%s)\n", percent_text(b["accuracy"].get<double>()).c_str(),
                 prune::human_bytes(static_cast<double>(b["footprint"]["total_bytes"].get<std::int64_t>())).c_str(), b["folder"].get<std::string>().c_str());
   }
+  if (s.contains("profile")) print_time_profile(s["profile"]);
 }
 
 }  // namespace bfedge::cli

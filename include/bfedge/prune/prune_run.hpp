@@ -70,7 +70,8 @@ struct CandidateOutcome {
   std::string spec_json;
   std::int64_t total_bytes = 0, weight_bytes = 0, activation_bytes = 0, macs = 0;
   double accuracy = 0;
-  double seconds = 0;
+  double seconds = 0;        // slicing and training, as the search waited for them
+  double slice_seconds = 0;  // of which writing the sliced student
   bool trained = false;  // false: over the budget, not trained (random, evolve)
   bool failed = false;
   std::string error;
@@ -86,6 +87,7 @@ struct PruneProgress {
 struct PruneOutcome {
   deploy::Footprint dense;
   double dense_proxy_accuracy = 0, dense_final_accuracy = 0;
+  double teacher_seconds = 0;  // evaluating the teacher on both stages' data
   std::vector<CandidateOutcome> proxy, finals;
   std::optional<CandidateOutcome> chosen;          // the first (smallest) final within the budget and max_drop
   std::optional<CandidateOutcome> best_in_budget;  // most accurate final within the budget
