@@ -236,8 +236,8 @@ class Runner {
 
   Status proxy(PruneOutcome& out) {
     Search search(model_.space(), proxy_constraints(o_), o_.strategy, out.dense_proxy_accuracy);
-    const int total = o_.strategy.strategy == Strategy::greedy ? 0 : o_.strategy.trials;
     for (std::vector<Point> round = search.next_round(); !round.empty(); round = search.next_round()) {
+      const int total = static_cast<int>(out.proxy.size()) + search.remaining_bound();
       std::vector<std::int64_t> ids;
       for (const Point& p : round) {
         const std::string spec = point_json(model_.space(), p);

@@ -164,6 +164,30 @@ std::vector<Point> Search::greedy_round() {
   return {};
 }
 
+int Search::remaining_bound() const {
+  if (options_.strategy != Strategy::greedy) {
+    int unevaluated = 0;
+    for (const Point& p : proposed_points_) unevaluated += evaluated_.count(p) == 0 ? 1 : 0;
+    return unevaluated + std::max(0, options_.trials - proposed_);
+  }
+  if (done_) return 0;
+  const auto steps_left = [&](std::size_t a) {
+    return (frozen_.empty() || !frozen_[a]) ? static_cast<int>(space_[a].values.size()) - 1 - current_[a] : 0;
+  };
+  int bound = 0;
+  if (!surveyed_) {
+    const bool dense_pending = evaluated_.count(Point(space_.size(), 0)) == 0;
+    int walk = 0, movable = 0;
+    for (std::size_t a = 0; a < space_.size(); ++a) walk += steps_left(a), movable += steps_left(a) > 0 ? 1 : 0;
+    // The survey (one step per movable axis), then every further step down; the first axis' first
+    // step is the survey's.
+    bound = (dense_pending ? 1 : 0) + movable + std::max(0, walk - 1);
+  } else {
+    for (std::size_t k = next_axis_; k < order_.size(); ++k) bound += steps_left(order_[k]);
+  }
+  return bound;
+}
+
 std::vector<Point> Search::random_round() {
   if (proposed_ >= options_.trials) {
     done_ = true;

@@ -119,6 +119,31 @@ TEST(PruneSearch, GreedyRanksANoisyGainByItsSavingNotAboveEveryLoss) {
   }
 }
 
+// The progress total: exact for random and evolve, an upper bound for greedy that never falls
+// below what is left (a walk may stop at its next step), and 0 once the search is over.
+TEST(PruneSearch, RemainingBoundIsExactForRandomAndAnUpperBoundForGreedy) {
+  for (Strategy strategy : {Strategy::greedy, Strategy::random, Strategy::evolve}) {
+    Search search(space(), {0, 1.0}, {strategy, 10, 3, 5}, 90.0);
+    std::vector<int> bounds, evaluated_before;
+    for (std::vector<Point> round = search.next_round(); !round.empty(); round = search.next_round()) {
+      bounds.push_back(search.remaining_bound());
+      evaluated_before.push_back(static_cast<int>(search.evaluated().size()));
+      for (const Point& p : round) search.record(p, synthetic(space(), p));
+    }
+    const int total = static_cast<int>(search.evaluated().size());
+    ASSERT_FALSE(bounds.empty());
+    for (std::size_t i = 0; i < bounds.size(); ++i) {
+      const int left = total - evaluated_before[i];
+      if (strategy == Strategy::greedy) {
+        EXPECT_GE(bounds[i], left) << "round " << i;
+      } else {
+        EXPECT_EQ(bounds[i], left) << "round " << i;
+      }
+    }
+    EXPECT_EQ(search.remaining_bound(), 0);
+  }
+}
+
 TEST(PruneSearch, EveryStrategyIsDeterministicPerSeed) {
   for (Strategy strategy : {Strategy::greedy, Strategy::random, Strategy::evolve}) {
     Search a(space(), {0, 2.0}, {strategy, 20, 4, 7}, 90.0), b(space(), {0, 2.0}, {strategy, 20, 4, 7}, 90.0);

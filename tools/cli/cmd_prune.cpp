@@ -6,6 +6,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -182,11 +183,17 @@ int run_search(PruneCli& o, MpiSession* mpi, const prune::PruneModel& model, con
   const auto start = std::chrono::steady_clock::now();
   prune::PruneProgress progress;
   progress.note = [&log](const std::string& line) { log.line(line); };
+  // The ETA: the mean time of the candidates trained so far (replayed ones included, with their
+  // recorded time) times those left, over the slots; greedy's total and ETA are upper bounds.
+  const bool bound = strategy.value() == prune::Strategy::greedy;
+  const int slots = std::max(1, trainer->slots());
+  std::map<prune::TrainStage, std::pair<double, int>> timed;  // seconds, candidates
   progress.candidate = [&](const prune::CandidateOutcome& c, int count, int total, const prune::CandidateOutcome* best) {
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const bool at_most = bound && c.stage == prune::TrainStage::proxy;
     std::string line = "[" + std::string(prune::train_stage_name(c.stage)) + " " + std::to_string(count) +
-                       (total > 0 ? "/" + std::to_string(total) : "") + "] candidate " + std::to_string(c.id) + " " +
-                       c.spec_json + ": ";
+                       (total > 0 ? (at_most ? "/<=" : "/") + std::to_string(total) : "") + "] candidate " +
+                       std::to_string(c.id) + " " + c.spec_json + ": ";
     if (c.failed) {
       line += "failed (" + c.error + ")";
     } else {
@@ -194,7 +201,11 @@ int run_search(PruneCli& o, MpiSession* mpi, const prune::PruneModel& model, con
     }
     if (best != nullptr) line += " | best " + prune::human_bytes(static_cast<double>(best->total_bytes)) + " at " + percent_text(best->accuracy);
     line += " | " + minutes_text(elapsed);
-    if (total > 0 && count < total) line += ", ETA " + minutes_text(elapsed / count * (total - count));
+    auto& [seconds, trained] = timed[c.stage];
+    if (c.seconds > 0) seconds += c.seconds, trained += 1;
+    if (total > 0 && count < total && trained > 0) {
+      line += std::string(", ETA ") + (at_most ? "<= " : "") + minutes_text(seconds / trained * (total - count) / slots);
+    }
     log.line(line);
   };
   Result<prune::PruneOutcome> outcome = prune::run_prune(model, *trainer, run, progress);

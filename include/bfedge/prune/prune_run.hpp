@@ -80,7 +80,8 @@ struct CandidateOutcome {
 struct PruneProgress {
   std::function<void(const std::string& line)> note;  // a line worth showing and logging
   // After each candidate of a stage: its outcome, candidates done in the stage and how many the
-  // stage will run (0: not known ahead, greedy), and the smallest feasible one so far.
+  // stage will run at most (greedy: the steps it might still walk; random and evolve: exactly),
+  // and the smallest feasible one so far.
   std::function<void(const CandidateOutcome& done, int count, int total, const CandidateOutcome* best)> candidate;
 };
 

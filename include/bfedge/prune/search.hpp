@@ -72,6 +72,9 @@ class Search {
 
   // The next round of candidates not yet evaluated; empty when the search is over.
   std::vector<Point> next_round();
+  // Called after next_round: at most how many candidates, this round's included, the search
+  // will still evaluate (random, evolve: exactly; greedy: every step it might still walk).
+  int remaining_bound() const;
   // Records a candidate's evaluation (from this round or replayed from the store).
   void record(const Point& point, const Evaluation& evaluation);
 
