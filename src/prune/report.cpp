@@ -41,6 +41,13 @@ std::string format(const char* fmt, double a, double b = 0, double c = 0, double
   return text;
 }
 
+// Inside gnuplot's single-quoted strings a quote is doubled.
+std::string gnuplot_quoted(const std::string& text) {
+  std::string out;
+  for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out;
+}
+
 }  // namespace
 
 std::string human_bytes(double bytes) {
@@ -173,8 +180,7 @@ Status render_png_with_gnuplot(const std::string& out_dir, const std::vector<Rep
   std::sort(front.begin(), front.end(), [](const ReportRow* a, const ReportRow* b) { return a->total_bytes < b->total_bytes; });
   for (const ReportRow* r : front) front_block += std::to_string(r->total_bytes) + " " + format("%.4f", r->accuracy) + "\n";
   data += front_block;
-  std::string safe_title;  // gnuplot's single-quoted string: a quote is doubled
-  for (char c : title) safe_title += c == '\'' ? std::string("''") : std::string(1, c);
+  const std::string safe_title = gnuplot_quoted(title);
   const std::string script =
       "set terminal png size 800,500\n"
       "set output 'front.png'\n"
@@ -188,7 +194,7 @@ Status render_png_with_gnuplot(const std::string& out_dir, const std::vector<Rep
   BFEDGE_RETURN_IF_ERROR(io::write_file_atomically((out / "front.gp").string(), script.data(), script.size()));
   process::SubprocessOptions run;
   const std::string gnuplot = std::filesystem::exists("/usr/bin/gnuplot") ? "/usr/bin/gnuplot" : "gnuplot";
-  run.argv = {gnuplot, "-e", "cd '" + out.string() + "'", (out / "front.gp").string()};
+  run.argv = {gnuplot, "-e", "cd '" + gnuplot_quoted(out.string()) + "'", "front.gp"};  // front.gp names its files from there
   run.timeout_seconds = 60;
   Result<process::SubprocessResult> ran = process::run_subprocess(run);
   if (!ran.is_ok()) {

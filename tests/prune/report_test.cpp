@@ -3,6 +3,8 @@
 // the front's line through its points in size order, and escapes what it prints.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <sstream>
 
 #include "bfedge/io/file.hpp"
@@ -100,6 +102,22 @@ TEST(PruneReport, GnuplotDrawsThePng) {
   EXPECT_NE(text.find("# the Pareto front, by size\n300000 70.0000\n2000000 79.9000\n50000000 80.5000\n"),
             std::string::npos) << text;
   EXPECT_FALSE(render_png_with_gnuplot(dir.file("missing"), rows(), "t").is_ok());
+}
+
+// A relative folder (bfedge prune --out search) and one with a quote in its name.
+TEST(PruneReport, GnuplotDrawsThePngInARelativeOrQuotedFolder) {
+  test::TempDir dir;
+  const std::filesystem::path before = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path());
+  std::filesystem::create_directories("search");
+  const Status relative = render_png_with_gnuplot("search", rows(), "t");
+  std::filesystem::create_directories("it's");
+  const Status quoted = render_png_with_gnuplot("it's", rows(), "t");
+  std::filesystem::current_path(before);
+  EXPECT_TRUE(relative.is_ok()) << relative.message();
+  EXPECT_TRUE(quoted.is_ok()) << quoted.message();
+  EXPECT_TRUE(std::filesystem::exists(dir.file("search/front.png")));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("it's/front.png")));
 }
 
 }  // namespace

@@ -71,7 +71,7 @@ void print_time_profile(const ordered_json& p) {
   for (const char* stage : {"proxy", "final"}) {
     const ordered_json& s = p[stage];
     const std::string head = std::string(stage) + " (" + std::to_string(s["candidates"].get<int>()) + " trained): ";
-    print_line((head + "slicing").c_str(), s["slicing_seconds"].get<double>(), total);
+    if (std::string(stage) == "proxy") print_line((head + "slicing").c_str(), s["slicing_seconds"].get<double>(), total);
     print_line((head + "start-up").c_str(), s["startup_seconds"].get<double>(), total);
     print_line((head + "training").c_str(), s["training_seconds"].get<double>(), total);
     print_line((head + "evaluation").c_str(), s["evaluation_seconds"].get<double>(), total);
