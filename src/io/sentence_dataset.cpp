@@ -38,17 +38,28 @@ std::vector<std::string_view> split_tabs(std::string_view line) {
   }
 }
 
-// ISO-8859-1: every byte is the code point of the same value, written as UTF-8.
-std::string latin1_to_utf8(std::string_view text) {
+// Windows-1252 as WHATWG decodes it (the web's "latin1"): ISO-8859-1, except that 0x80-0x9F are
+// typographic marks (0x85 "…", 0x96 "–", 0x92 "’"); the five bytes it leaves undefined stay C1.
+constexpr char16_t kCp1252High[32] = {
+    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+
+std::string windows1252_to_utf8(std::string_view text) {
   std::string out;
   out.reserve(text.size() + text.size() / 8);
   for (const char c : text) {
     const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x80) {
-      out += c;
+    const char32_t code = byte >= 0x80 && byte < 0xA0 ? kCp1252High[byte - 0x80] : byte;
+    if (code < 0x80) {
+      out += static_cast<char>(code);
+    } else if (code < 0x800) {
+      out += static_cast<char>(0xC0 | (code >> 6));
+      out += static_cast<char>(0x80 | (code & 0x3F));
     } else {
-      out += static_cast<char>(0xC0 | (byte >> 6));
-      out += static_cast<char>(0x80 | (byte & 0x3F));
+      out += static_cast<char>(0xE0 | (code >> 12));
+      out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (code & 0x3F));
     }
   }
   return out;
@@ -93,8 +104,8 @@ Status add_example(SentenceDataset& dataset, std::string_view label_field, std::
   if (text.empty()) return errors.at(line, "the text is empty");
   std::string utf8(text);
   if (find_invalid_utf8(text) != std::string_view::npos) {
-    utf8 = latin1_to_utf8(text);
-    dataset.latin1_lines.push_back(static_cast<int>(line + 1));
+    utf8 = windows1252_to_utf8(text);
+    dataset.windows1252_lines.push_back(static_cast<int>(line + 1));
   }
   dataset.examples.push_back({std::move(utf8), label.value(), static_cast<int>(line + 1)});
   dataset.num_labels = std::max(dataset.num_labels, label.value() + 1);
@@ -152,12 +163,12 @@ Result<SentenceDataset> parse_sentence_dataset(std::string_view text, const std:
   return dataset;
 }
 
-std::string latin1_note(const SentenceDataset& dataset) {
-  if (dataset.latin1_lines.empty()) return {};
-  const std::size_t n = dataset.latin1_lines.size();
+std::string windows1252_note(const SentenceDataset& dataset) {
+  if (dataset.windows1252_lines.empty()) return {};
+  const std::size_t n = dataset.windows1252_lines.size();
   return dataset.path + ": " + std::to_string(n) + (n == 1 ? " line is" : " lines are") +
-         " not valid UTF-8 and " + (n == 1 ? "was" : "were") + " read as Latin-1 (line " +
-         std::to_string(dataset.latin1_lines.front()) + (n > 1 ? " first)" : ")");
+         " not valid UTF-8 and " + (n == 1 ? "was" : "were") + " read as Windows-1252 (line " +
+         std::to_string(dataset.windows1252_lines.front()) + (n > 1 ? " first)" : ")");
 }
 
 Result<SentenceDataset> load_sentence_dataset(const std::string& path) {

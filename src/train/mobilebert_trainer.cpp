@@ -199,14 +199,14 @@ Status train_mobilebert(const MobileBertTrainOptions& options) {
   const io::WordPieceTokenizer& train_tokenizer = teacher_vocab ? *teacher_vocab : tokenizer.value();
   auto train_data = io::load_sentence_dataset(o.train_path);
   if (!train_data.is_ok()) return train_data.status();
-  if (const std::string note = io::latin1_note(train_data.value()); !note.empty()) std::fprintf(stderr, "bfedge: note: %s\n", note.c_str());
+  if (const std::string note = io::windows1252_note(train_data.value()); !note.empty()) std::fprintf(stderr, "bfedge: note: %s\n", note.c_str());
   auto train = encode_sentences(train_data.value(), train_tokenizer, o.max_length, o.config.num_labels, o.limit_train);
   if (!train.is_ok()) return train.status();
   EncodedSentences dev;
   if (!o.dev_path.empty()) {
     auto dev_data = io::load_sentence_dataset(o.dev_path);
     if (!dev_data.is_ok()) return dev_data.status();
-    if (const std::string note = io::latin1_note(dev_data.value()); !note.empty()) std::fprintf(stderr, "bfedge: note: %s\n", note.c_str());
+    if (const std::string note = io::windows1252_note(dev_data.value()); !note.empty()) std::fprintf(stderr, "bfedge: note: %s\n", note.c_str());
     auto encoded = encode_sentences(dev_data.value(), tokenizer.value(), o.max_length, o.config.num_labels);
     if (!encoded.is_ok()) return encoded.status();
     dev = std::move(encoded.value());

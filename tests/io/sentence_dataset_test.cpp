@@ -57,18 +57,21 @@ TEST(SentenceDataset, BadLinesNameFileAndLine) {
   EXPECT_EQ(error_of("1 ok\n2x fine\n"), "d.tsv:2: label '2x' is not an integer");
 }
 
-TEST(SentenceDataset, TextThatIsNotUtf8IsReadAsLatin1AndListed) {
-  auto result = parse_sentence_dataset("1 fine\n4 sister\xf0" "city caf\xe9\n0 na\xc3\xafve\n", "d.all");
+TEST(SentenceDataset, TextThatIsNotUtf8IsReadAsWindows1252AndListed) {
+  auto result = parse_sentence_dataset(
+      "1 fine\n4 sister\xf0" "city caf\xe9\n0 na\xc3\xafve\n0 \x85the end \x96 it\x92s\x81\n", "d.all");
   ASSERT_TRUE(result.is_ok()) << result.status().message();
   const auto& d = result.value();
-  ASSERT_EQ(d.examples.size(), 3u);
+  ASSERT_EQ(d.examples.size(), 4u);
   EXPECT_EQ(d.examples[1].text, "sister\xc3\xb0" "city caf\xc3\xa9");  // U+00F0, U+00E9
   EXPECT_EQ(d.examples[2].text, "na\xc3\xafve");                    // valid UTF-8 is kept as it is
-  EXPECT_EQ(d.latin1_lines, std::vector<int>{2});
-  EXPECT_EQ(latin1_note(d), "d.all: 1 line is not valid UTF-8 and was read as Latin-1 (line 2)");
+  // U+2026 "…", U+2013 "–", U+2019 "’"; 0x81 (undefined in Windows-1252) stays U+0081.
+  EXPECT_EQ(d.examples[3].text, "\xe2\x80\xa6the end \xe2\x80\x93 it\xe2\x80\x99s\xc2\x81");
+  EXPECT_EQ(d.windows1252_lines, (std::vector<int>{2, 4}));
+  EXPECT_EQ(windows1252_note(d), "d.all: 2 lines are not valid UTF-8 and were read as Windows-1252 (line 2 first)");
   auto clean = parse_sentence_dataset("1 fine\n", "d.all");
   ASSERT_TRUE(clean.is_ok());
-  EXPECT_EQ(latin1_note(clean.value()), "");
+  EXPECT_EQ(windows1252_note(clean.value()), "");
 }
 
 TEST(SentenceDataset, ReadsTrecFromShared) {
@@ -79,7 +82,7 @@ TEST(SentenceDataset, ReadsTrecFromShared) {
   ASSERT_TRUE(result.is_ok()) << result.status().message();
   EXPECT_EQ(result.value().examples.size(), 5452u);
   EXPECT_EQ(result.value().num_labels, 6);
-  EXPECT_EQ(result.value().latin1_lines, std::vector<int>{66});  // "sister\xf0city"
+  EXPECT_EQ(result.value().windows1252_lines, std::vector<int>{66});  // "sister\xf0city"
 }
 
 TEST(SentenceDataset, MissingFileNamesIt) {

@@ -131,7 +131,7 @@ int run_eval(const EvalOptions& o) {
   Result<io::SentenceDataset> data = io::load_sentence_dataset(o.data);
   if (!data.is_ok()) return report_error(data.status());
   const io::SentenceDataset& d = data.value();
-  if (const std::string note = io::latin1_note(d); !note.empty()) std::cerr << "bfedge: note: " << note << '\n';
+  if (const std::string note = io::windows1252_note(d); !note.empty()) std::cerr << "bfedge: note: " << note << '\n';
   const std::size_t count = std::min(d.examples.size(), o.limit ? static_cast<std::size_t>(*o.limit) : d.examples.size());
   if (Status s = check_labels(d, count, c.model->config().num_labels, "the model's"); !s.is_ok()) return report_error(s);
 

@@ -298,7 +298,7 @@ int run_prune_mobilebert(PruneCli& o) {
   if (!teacher.is_ok()) return report_error(teacher.status());
   const std::string whose = "the teacher's (" + t.teacher_dir + ")";
   for (const io::SentenceDataset* d : {&dev.value(), &train.value()}) {  // before the search's folder exists
-    if (const std::string note = io::latin1_note(*d); !note.empty()) std::fprintf(stderr, "bfedge: note: %s\n", note.c_str());
+    if (const std::string note = io::windows1252_note(*d); !note.empty()) std::fprintf(stderr, "bfedge: note: %s\n", note.c_str());
     if (Status s = check_labels(*d, d->examples.size(), teacher.value().num_labels, whose); !s.is_ok()) {
       return report_error(s.message(), kExitUsageError);
     }
