@@ -9,9 +9,9 @@ namespace bfedge::train {
 Result<EncodedSentences> encode_sentences(const io::SentenceDataset& data, const io::WordPieceTokenizer& tokenizer,
                                           int max_length, int num_labels, int limit) {
   EncodedSentences out;
-  const std::size_t count = limit > 0 ? std::min(data.examples.size(), static_cast<std::size_t>(limit))
-                                      : data.examples.size();
-  for (std::size_t i = 0; i < count; ++i) {
+  const std::size_t size = data.examples.size();
+  const std::size_t count = limit > 0 ? static_cast<std::size_t>(limit) : size;
+  for (std::size_t i = 0; i < std::min(count, size); ++i) {
     const io::LabeledSentence& e = data.examples[i];
     if (e.label >= num_labels) {
       return invalid_argument(data.path + ": example " + std::to_string(i + 1) + " has label " +
@@ -22,6 +22,10 @@ Result<EncodedSentences> encode_sentences(const io::SentenceDataset& data, const
     out.truncated += encoded.value().truncated ? 1 : 0;
     out.ids.push_back(std::move(encoded.value().ids));
     out.labels.push_back(e.label);
+  }
+  for (std::size_t i = size; i < count && size > 0; ++i) {  // a set smaller than the limit, repeated
+    out.ids.push_back(out.ids[i % size]);
+    out.labels.push_back(out.labels[i % size]);
   }
   return out;
 }

@@ -16,7 +16,9 @@ struct EncodedSentences {
   int truncated = 0;                  // sentences cut to max_length
 };
 
-// Encodes every example; labels must be below num_labels (an error names the file and example).
+// Encodes the examples; labels must be below num_labels (an error names the file and example).
+// limit > 0: `limit` sentences, the first ones, or the whole set repeated in order up to `limit`
+// when it is smaller (so that a short proxy trains as many steps on a small task as on a large one).
 Result<EncodedSentences> encode_sentences(const io::SentenceDataset& data, const io::WordPieceTokenizer& tokenizer,
                                           int max_length, int num_labels, int limit = 0);
 

@@ -93,6 +93,27 @@ TEST(MobileBertTrainer, LearnsATinyTaskAndExportsWhatBfedgeLoads) {
   EXPECT_NE(last_eval.find("\"dev_accuracy\":100.0"), std::string::npos) << last_eval;
 }
 
+// steps_per_epoch as the run's start record says.
+int steps_per_epoch(const std::string& out_dir) {
+  std::ifstream log(fs::path(out_dir) / "train.jsonl");
+  std::string line;
+  std::getline(log, line);
+  const std::size_t at = line.find("\"steps_per_epoch\":");
+  return at == std::string::npos ? -1 : std::stoi(line.substr(at + 18));
+}
+
+// A limit below the set takes its first sentences; above it, the set repeated up to the limit
+// (40 training sentences, batches of 8).
+TEST(MobileBertTrainer, ALimitAboveTheSetRepeatsIt) {
+  for (const auto& [limit, steps] : {std::pair<int, int>{16, 2}, {0, 5}, {100, 13}}) {
+    TinyTask t = tiny_task("limit" + std::to_string(limit));
+    t.options.epochs = 1, t.options.limit_train = limit;
+    const Status s = train_mobilebert(t.options);
+    ASSERT_TRUE(s.is_ok()) << s.message();
+    EXPECT_EQ(steps_per_epoch(t.options.out_dir), steps) << "limit " << limit;
+  }
+}
+
 TEST(MobileBertTrainer, ResumedRunEndsWithTheSameWeights) {
   TinyTask straight = tiny_task("straight");
   straight.options.epochs = 2;

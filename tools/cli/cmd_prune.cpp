@@ -398,7 +398,7 @@ Command add_prune_command(CLI::App& app) {
   add_search_options(*mobilebert, *o);
   add_integer_option(*mobilebert, "--proxy-epochs", m.proxy.epochs, 1, 1000, "proxy stage: epochs of distillation");
   add_integer_option(*mobilebert, "--proxy-limit", m.proxy.limit, 0, 100000000,
-                     "proxy stage: the first N training sentences (0: all)");
+                     "proxy stage: N training sentences, the first N or the whole set repeated up to N (0: all, once)");
   add_real_option(*mobilebert, "--proxy-lr", m.proxy.learning_rate, 1e-7, 1, "proxy stage: peak learning rate", "(0, 1]");
   add_integer_option(*mobilebert, "--final-epochs", m.final_tune.epochs, 1, 1000, "final stage: epochs");
   add_integer_option(*mobilebert, "--final-limit", m.final_tune.limit, 0, 100000000,

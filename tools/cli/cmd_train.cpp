@@ -111,7 +111,7 @@ Command add_train_command(CLI::App& app) {
                      "libtorch threads (0: every core; more than 1 helps only on an otherwise idle machine)")
       ->default_str("1");
   add_integer_option(*mobilebert, "--log-every", r.log_every, 1, 1000000, "steps per train.jsonl record")->default_str("50");
-  add_integer_option(*mobilebert, "--limit", r.limit_train, 0, 100000000, "use only the first N training sentences (0: all)");
+  add_integer_option(*mobilebert, "--limit", r.limit_train, 0, 100000000, "train on N sentences: the first N, or the whole set repeated up to N (0: all, once)");
   add_real_option(*mobilebert, "--max-minutes", o->max_minutes, 0.0, 1e6, "stop with a checkpoint after this long (0: no limit)",
                   ">= 0");
   add_real_option(*mobilebert, "--checkpoint-minutes", o->checkpoint_minutes, 0.0, 1e6, "minutes between checkpoints",

@@ -48,7 +48,7 @@ struct MobileBertTrainOptions {
   double checkpoint_minutes = 10;
   double max_minutes = 0;     // stop (with a checkpoint) after this long; 0: no limit
   long stop_after_steps = 0;  // stop (with a checkpoint) after this many steps of this run; 0: none
-  int limit_train = 0;        // use only the first N training sentences; 0: all
+  int limit_train = 0;        // N training sentences: the first N, or the set repeated up to N; 0: all, once
   bool resume = false;
   std::string init_from;    // a MobileBERT folder to start from; its config and vocab.txt are the run's
   std::string teacher_dir;  // a MobileBERT folder to distill from (the same labels)
