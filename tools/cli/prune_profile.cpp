@@ -4,32 +4,14 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
+
+#include "prune_trainer.hpp"
 
 namespace bfedge::cli {
 namespace {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 using nlohmann::ordered_json;
-
-struct ChildTimes {
-  double elapsed = 0;     // the training loop's clock at its last record (resumes included)
-  double evaluation = 0;  // its evaluations (and exports) after each epoch
-};
-
-// A child's train.jsonl: the last elapsed_seconds and the sum of eval_seconds.
-ChildTimes child_times(const fs::path& log) {
-  ChildTimes t;
-  std::ifstream in(log);
-  for (std::string line; std::getline(in, line);) {
-    const json j = json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) continue;
-    t.elapsed = std::max(t.elapsed, j.value("elapsed_seconds", 0.0));
-    if (j.value("event", "") == "eval") t.evaluation += j.value("eval_seconds", 0.0);
-  }
-  return t;
-}
 
 ordered_json stage_profile(const std::vector<prune::CandidateOutcome>& candidates, const std::string& out_dir,
                            const char* folder) {
@@ -38,11 +20,12 @@ ordered_json stage_profile(const std::vector<prune::CandidateOutcome>& candidate
   for (const prune::CandidateOutcome& c : candidates) {
     if (!c.trained || c.failed || c.seconds <= 0) continue;  // the teacher itself, skipped, failed
     ++trained;
-    const ChildTimes child = child_times(fs::path(out_dir) / "candidates" / std::to_string(c.id) / folder / "train.jsonl");
-    const double in_loop = std::min(child.elapsed, c.seconds - c.slice_seconds);
+    const Result<TrainLogState> log = read_train_log((fs::path(out_dir) / "candidates" / std::to_string(c.id) / folder).string());
+    const TrainLogState child = log.is_ok() ? log.value() : TrainLogState{};
+    const double in_loop = std::min(child.elapsed_seconds, c.seconds - c.slice_seconds);
     slicing += c.slice_seconds;
-    evaluation += std::min(child.evaluation, in_loop);
-    training += in_loop - std::min(child.evaluation, in_loop);
+    evaluation += std::min(child.eval_seconds, in_loop);
+    training += in_loop - std::min(child.eval_seconds, in_loop);
     startup += c.seconds - c.slice_seconds - in_loop;
     seconds += c.seconds;
   }

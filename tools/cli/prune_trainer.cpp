@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <filesystem>
 #include <fstream>
@@ -76,6 +77,8 @@ Result<TrainLogState> read_train_log(const std::string& dir) {
     const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) continue;  // a line cut by a kill
     const std::string event = j.value("event", "");
+    state.elapsed_seconds = std::max(state.elapsed_seconds, j.value("elapsed_seconds", 0.0));
+    if (event == "eval") state.eval_seconds += j.value("eval_seconds", 0.0);
     if (event == "eval" && (j.contains("test_accuracy") || j.contains("dev_accuracy"))) {
       state.has_eval = true;
       state.accuracy = j.contains("test_accuracy") ? j.value("test_accuracy", 0.0) : j.value("dev_accuracy", 0.0);

@@ -65,11 +65,13 @@ class MobileBertProcessTrainer final : public prune::CandidateTrainer {
 };
 
 // The last "eval" record's accuracy (test_accuracy, or dev_accuracy for MobileBERT) in
-// DIR/train.jsonl, and whether a "done" record follows.
+// DIR/train.jsonl, whether a "done" record follows, and the run's times (for the time profile).
 struct TrainLogState {
   bool done = false;
   bool has_eval = false;
   double accuracy = 0;
+  double elapsed_seconds = 0;  // the training loop's clock at its last record (resumes included)
+  double eval_seconds = 0;     // its evaluations (and exports) after each epoch
 };
 Result<TrainLogState> read_train_log(const std::string& dir);
 
