@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bfedge/core/byte_size.hpp"
 #include "bfedge/io/file.hpp"
 #include "bfedge/io/sentence_dataset.hpp"
 #include "bfedge/models/mobilebert_config.hpp"
@@ -44,25 +45,7 @@ struct PruneCli {
 
 // "1572864", "1.5MiB", "2 MB", "500kB", "500KiB" → bytes.
 Result<std::int64_t> parse_bytes(const std::string& text) {
-  std::size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  std::string unit = text.substr(used);
-  while (!unit.empty() && unit.front() == ' ') unit.erase(unit.begin());
-  const struct {
-    const char* name;
-    double scale;
-  } units[] = {{"", 1}, {"B", 1}, {"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9},
-               {"KiB", 1024.0}, {"MiB", 1024.0 * 1024}, {"GiB", 1024.0 * 1024 * 1024}};
-  for (const auto& u : units) {
-    if (used > 0 && unit == u.name && std::isfinite(value) && value >= 0 && value * u.scale < 9e18) {
-      return static_cast<std::int64_t>(std::llround(value * u.scale));
-    }
-  }
+  if (const std::optional<std::int64_t> bytes = parse_byte_size(text)) return *bytes;
   return invalid_argument("--budget-bytes '" + text + "' is not a size (bytes, or with kB, MB, KiB, MiB)");
 }
 

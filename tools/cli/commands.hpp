@@ -22,5 +22,6 @@ std::function<int()> add_train_tinyvit_command(CLI::App& train);
 Command add_classify_command(CLI::App& app);
 Command add_eval_command(CLI::App& app);
 Command add_prune_command(CLI::App& app);  // cmd_prune.cpp
+Command add_deploy_command(CLI::App& app);  // cmd_deploy.cpp
 
 }  // namespace bfedge::cli

@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
       bfedge::cli::add_perplexity_command(app), bfedge::cli::add_bench_command(app),
       bfedge::cli::add_mcu_command(app),       bfedge::cli::add_train_command(app),
       bfedge::cli::add_classify_command(app),  bfedge::cli::add_eval_command(app),
-      bfedge::cli::add_prune_command(app),
+      bfedge::cli::add_prune_command(app),     bfedge::cli::add_deploy_command(app),
   };
 
   // CLI11 says only "A subcommand is required" for `bfedge frobnicate`, `bfedge bench frobnicate`

@@ -1,0 +1,67 @@
+// bfedge deploy end to end: the footprint table and plan.json of a model that fits, one line and
+// nothing written for one that does not, and usage errors for bad sizes and targets.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "support/test_support.hpp"
+
+namespace bfedge::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(CliDeploy, PrintsTheLevelsAndWritesThePlan) {
+  BFEDGE_REQUIRE_SHARED(shared);
+  TempDir dir;
+  const std::string out = (dir.path() / "stories").string();
+  const CommandResult r =
+      run_cli({"deploy", (shared / "models/stories260K.bin").string(), "--positions", "256", "--out", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("L2        1.50 MiB    742.1 KiB"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("kv_cache 160 KiB"), std::string::npos) << r.out;
+  const nlohmann::json plan = nlohmann::json::parse(read_text(out + "/plan.json"));
+  EXPECT_EQ(plan["family"], "llama");
+  EXPECT_EQ(plan["positions"], 256);
+  EXPECT_EQ(plan["kv_cache_bytes"], 163840);
+  EXPECT_EQ(plan["levels"][1]["level"], "L2");
+  EXPECT_EQ(plan["levels"][1]["used_bytes"], 759872);
+  EXPECT_EQ(plan["activation_peak"]["node"], "classifier");
+  EXPECT_TRUE(fs::exists(out + "/target.json"));
+}
+
+TEST(CliDeploy, AModelThatDoesNotFitFailsWithOneLineAndWritesNothing) {
+  BFEDGE_REQUIRE_SHARED(shared);
+  TempDir dir;
+  const std::string out = (dir.path() / "plan").string();
+  const std::string model = (shared / "models/stories260K.bin").string();
+  const CommandResult r = run_cli({"deploy", model, "--l2", "300KiB", "--out", out});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "bfedge: error: " + model + " on gap9-like: L2 needs 386.2 KiB > 300 KiB; largest: kv_cache 320 KiB\n");
+  EXPECT_EQ(r.out, "");
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST(CliDeploy, BadSizesAndTargetsAreOneLineErrors) {
+  BFEDGE_REQUIRE_SHARED(shared);
+  TempDir dir;
+  const std::string model = (shared / "models/stories260K.bin").string();
+  CommandResult r = run_cli({"deploy", model, "--l1", "lots"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--l1 'lots' is not a size"), std::string::npos) << r.err;
+  const std::string target = (dir.path() / "mcu.json").string();
+  std::ofstream(target) << R"({"name": "tiny", "l1": {"bytes": "8KiB"}})";
+  r = run_cli({"deploy", model, "--target", target});
+  EXPECT_EQ(r.exit_code, 1);  // the file is wrong
+  EXPECT_EQ(r.err, "bfedge: error: " + target + ": l1.reserved_bytes: 16 KiB leaves nothing of 8 KiB\n");
+  std::ofstream(target) << R"({"name": "tiny"})";
+  r = run_cli({"deploy", model, "--target", target, "--l2", "64KiB"});
+  EXPECT_EQ(r.exit_code, 2);  // the command line is
+  EXPECT_EQ(r.err, "bfedge: error: " + target + " with the command line's sizes: l2.reserved_bytes: 64 KiB leaves "
+                   "nothing of 64 KiB\n");
+}
+
+}  // namespace
+}  // namespace bfedge::test

@@ -1,0 +1,147 @@
+// The deploy compiler's memory planner against hand counts: where each item goes, the one-line
+// reason when a level is too small, the tensors at the activation peak, and stories260K's L2 at
+// 256 positions computed from its configuration by hand.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "bfedge/deploy/deploy_model.hpp"
+#include "bfedge/deploy/level_plan.hpp"
+#include "bfedge/graph/builder.hpp"
+#include "bfedge/models/llama_graph.hpp"
+#include "support/test_support.hpp"
+
+namespace bfedge::deploy {
+namespace {
+
+using graph::ElementType;
+using graph::TensorId;
+
+const std::vector<bf16> kZeros(8192);
+
+// token (i32) -> embedding (table 100 x 64) -> x (64) -> matvec (32 x 64) -> y (32 f32), the output.
+// Weights 12,800 + 4,096 = 16,896 B. Arena (64-byte aligned): token 64 (an input: whole run),
+// x 128 (nodes 0-1), y 128 (node 1 to the end): the peak is node 1 with all three, 320 B.
+graph::Graph two_node_graph() {
+  graph::GraphBuilder b;
+  const TensorId ids = b.input("token", Shape{1}, ElementType::i32);
+  const TensorId x = b.embedding("embed", ids, b.weight("table", Shape{100, 64}, ElementType::bf16, kZeros.data()));
+  b.mark_output(b.matvec("proj", x, b.weight("proj.weight", Shape{32, 64}, ElementType::bf16, kZeros.data()),
+                         ElementType::f32));
+  auto g = std::move(b).finish(nullptr);
+  EXPECT_TRUE(g.is_ok()) << g.status().message();
+  return std::move(g).value();
+}
+
+std::vector<std::string> item_names(const LevelUse& use) {
+  std::vector<std::string> names;
+  for (const LevelItem& item : use.items) names.push_back(item.name + " " + std::to_string(item.bytes));
+  return names;
+}
+
+TEST(LevelPlan, EverythingInL2WhenItFits) {
+  const graph::Graph g = two_node_graph();
+  const Result<LevelPlan> plan = plan_levels(g, gap9_like_target());
+  ASSERT_TRUE(plan.is_ok()) << plan.status().message();
+  const LevelPlan& p = plan.value();
+  EXPECT_EQ(p.weights_level, MemoryLevel::l2);
+  EXPECT_EQ(p.weight_bytes, 16896);
+  EXPECT_EQ(item_names(p.l2), (std::vector<std::string>{"firmware 65536", "activations 320", "weights 16896"}));
+  EXPECT_TRUE(p.l3.items.empty());
+  EXPECT_EQ(item_names(p.l1), (std::vector<std::string>{"firmware 16384"}));
+  EXPECT_EQ(g.node(p.peak_node).name, "proj");
+  EXPECT_EQ(p.peak_live_bytes, 320);
+  ASSERT_EQ(p.at_peak.size(), 3u);
+  EXPECT_EQ(p.at_peak[0].name, "embed");  // 128 B, as the 64-element row
+  EXPECT_EQ(p.at_peak[1].name, "proj");   // 128 B, 32 floats
+  EXPECT_EQ(p.at_peak[2].name, "token");  // 4 B
+  EXPECT_EQ(p.weight_components.size(), 2u);
+  EXPECT_EQ(p.weight_components[0].name, "table");
+  EXPECT_EQ(p.weight_components[1].name, "proj");
+}
+
+TEST(LevelPlan, WeightsGoToL3WhenL2CannotHoldThemToo) {
+  McuTarget t = gap9_like_target();
+  t.l2.bytes = 65536 + 320 + 16896 - 64;  // one alignment step short
+  const Result<LevelPlan> plan = plan_levels(two_node_graph(), t);
+  ASSERT_TRUE(plan.is_ok()) << plan.status().message();
+  EXPECT_EQ(plan.value().weights_level, MemoryLevel::l3);
+  EXPECT_EQ(item_names(plan.value().l2), (std::vector<std::string>{"firmware 65536", "activations 320"}));
+  EXPECT_EQ(item_names(plan.value().l3), (std::vector<std::string>{"weights 16896"}));
+}
+
+TEST(LevelPlan, ALevelTooSmallFailsWithOneLineNamingItsLargestItem) {
+  McuTarget t = gap9_like_target();
+  t.l2.bytes = 65536 + 256;
+  Result<LevelPlan> plan = plan_levels(two_node_graph(), t);
+  ASSERT_FALSE(plan.is_ok());
+  EXPECT_EQ(plan.status().code(), ErrorCode::capacity);
+  EXPECT_EQ(plan.status().message(), "L2 needs 64.3 KiB > 64.2 KiB; largest: firmware 64 KiB");
+
+  t = gap9_like_target();
+  t.l2.bytes = 65536 + 320 + 64;
+  t.l3.bytes = 16000;
+  plan = plan_levels(two_node_graph(), t);
+  ASSERT_FALSE(plan.is_ok());
+  EXPECT_EQ(plan.status().message(), "L3 needs 16.5 KiB > 15.6 KiB; largest: weights 16.5 KiB");
+
+  t = gap9_like_target();
+  t.l1.reserved_bytes = 0;
+  plan = plan_levels(two_node_graph(), t, 128 * 1024 + 1);
+  ASSERT_FALSE(plan.is_ok());
+  EXPECT_EQ(plan.status().message(), "L1 needs 131073 B > 131072 B; largest: tiles 128 KiB");
+}
+
+TEST(LevelPlan, TheKvCacheIsNamedWhenItOverflowsL2) {
+  models::LlamaConfig c = test::tiny_llama_config();  // dim 16, 2 layers, 2 KV heads of 4
+  c.seq_len = 8192;  // 2 layers x (key + value) x 2 heads x 4 x 8192 x 2 B = 512 KiB
+  auto built = models::build_llama_graph(c, models::convert_llama_weights<bf16>(test::random_llama_weights(c, 1)));
+  ASSERT_TRUE(built.is_ok()) << built.status().message();
+  McuTarget t = gap9_like_target();
+  t.l2.bytes = 512 * 1024;
+  const Result<LevelPlan> plan = plan_levels(built.value().graph, t);
+  ASSERT_FALSE(plan.is_ok());
+  const std::string& m = plan.status().message();
+  // firmware 64 KiB + kv_cache 512 KiB + the activations (1.3 KiB) > 512 KiB
+  EXPECT_EQ(m, "L2 needs 577.3 KiB > 512 KiB; largest: kv_cache 512 KiB");
+}
+
+// stories260K (dim 64, 5 layers, 8 heads, 4 KV heads of 8, hidden 172, vocab 512, shared
+// classifier) with a KV cache of 256 positions, by hand:
+//   KV cache  5 layers x (key + value) x 4 x 8 x 256 x 2 B                            = 163,840
+//   weights   embedding 512 x 64 x 2 = 65,536; RoPE cos + sin 2 x 256 x 4 x 4 B = 8,192;
+//             per layer rms 2 x 64 x 2 + wqkv 128 x 64 x 2 + wo 64 x 64 x 2
+//             + w13 344 x 64 x 2 + w2 64 x 172 x 2 = 90,880, x 5 = 454,400; rms_final 128  = 528,256
+//   arena     the peak is the classifier: token 64 (aligned) + rms_final's row 128
+//             + logits 512 x 4 B = 2,048                                                 = 2,240
+//   L2 = firmware 65,536 + 2,240 + 163,840 + 528,256                                     = 759,872
+TEST(LevelPlan, Stories260kAt256PositionsMatchesTheHandCount) {
+  BFEDGE_REQUIRE_SHARED(shared);
+  const Result<DeployModel> model = load_deploy_model((shared / "models/stories260K.bin").string(), {.positions = 256, .seq_len = std::nullopt});
+  ASSERT_TRUE(model.is_ok()) << model.status().message();
+  const Result<LevelPlan> plan = plan_levels(model.value().graph, gap9_like_target());
+  ASSERT_TRUE(plan.is_ok()) << plan.status().message();
+  const LevelPlan& p = plan.value();
+  EXPECT_EQ(p.state_bytes, 163840);
+  EXPECT_EQ(p.weight_bytes, 528256);
+  EXPECT_EQ(p.peak_live_bytes, 2240);
+  EXPECT_EQ(p.arena.arena_bytes, 2240);
+  EXPECT_EQ(model.value().graph.node(p.peak_node).name, "classifier");
+  EXPECT_EQ(p.weights_level, MemoryLevel::l2);
+  EXPECT_EQ(p.l2.used(), 759872);
+}
+
+TEST(DeployModel, OptionsThatDoNotApplyAreRefusedNamingThePath) {
+  BFEDGE_REQUIRE_SHARED(shared);
+  const std::string path = (shared / "models/stories260K.bin").string();
+  Result<DeployModel> m = load_deploy_model(path, {.positions = std::nullopt, .seq_len = 64});
+  ASSERT_FALSE(m.is_ok());
+  EXPECT_EQ(m.status().message(), path + ": --seq-len does not apply to a llama2.c model");
+  m = load_deploy_model(path, {.positions = 513, .seq_len = std::nullopt});
+  ASSERT_FALSE(m.is_ok());
+  EXPECT_EQ(m.status().message(), path + ": --positions 513 is outside 1..512 (the model's seq_len)");
+}
+
+}  // namespace
+}  // namespace bfedge::deploy
