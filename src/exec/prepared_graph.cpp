@@ -63,6 +63,26 @@ void PreparedGraph::reset_state() {
   if (state_.size() > 0) std::fill_n(state_.data(), state_.size(), std::byte{0});
 }
 
+std::vector<BoundNode> PreparedGraph::bound_nodes() const {
+  std::vector<BoundNode> nodes;
+  for (const PreparedStep& s : steps_) {
+    nodes.push_back({s.node, s.variant_name, &s.params, s.op == Op::kv_write ? &s.kv : nullptr, s.rope_cos, s.rope_sin,
+                     s.barrier_before});
+  }
+  return nodes;
+}
+
+std::vector<BufferRegion> PreparedGraph::buffer_regions() const {
+  std::vector<BufferRegion> regions = {{"arena", arena_.data(), arena_.size(), false},
+                                       {"state", state_.data(), state_.size(), false},
+                                       {"scratch", scratch_.data(), scratch_.size(), false},
+                                       {"workspace", workspace_.data(), workspace_.size(), false}};
+  for (std::size_t i = 0; i < packed_.size(); ++i) {
+    regions.push_back({"packed." + std::to_string(i), packed_[i].data(), packed_[i].size(), true});
+  }
+  return regions;
+}
+
 Result<PreparedGraph> PreparedGraph::prepare(graph::Graph graph, const k::TargetSpec& spec, int cores) {
   BFEDGE_RETURN_IF_ERROR(graph::validate(graph));
   if (cores < 1) return invalid_argument("prepare: cores must be at least 1");

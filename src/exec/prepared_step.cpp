@@ -18,19 +18,7 @@ void invoke_variant(const PreparedStep& step, const runtime::Team& team) {
   static_cast<const k::Variant<P>*>(step.variant)->run(*std::get_if<P>(&step.params), team);
 }
 
-// Keys and values of one position into the caches, KV heads split over the cores.
-void invoke_kv_write(const PreparedStep& step, const runtime::Team& team) {
-  const auto& p = *std::get_if<graph::KvWriteParams>(&step.params);
-  const KvWriteBinding& b = step.kv;
-  const runtime::Range heads = runtime::split_range(p.n_kv_heads, team.core, team.cores);
-  for (int g = heads.begin; g < heads.end; ++g) {
-    for (int i = 0; i < p.head_size; ++i) {
-      const std::size_t at = static_cast<std::size_t>(g) * p.head_size + i;
-      b.k_cache[at * p.seq_cap + b.position] = b.k[at];
-      b.v_cache[(static_cast<std::size_t>(g) * p.seq_cap + b.position) * p.head_size + i] = b.v[at];
-    }
-  }
-}
+void invoke_kv_write(const PreparedStep& step, const runtime::Team& team) { k::kv_write__portable(step.kv, team); }
 
 // Selects the variant and, when it reads its weights in a layout of its own, packs them once.
 template <class P>
@@ -117,8 +105,10 @@ Result<PreparedStep> bind_step(const graph::Graph& g, graph::NodeId id, const k:
       break;
     }
     case Op::kv_write: {
+      const auto& sizes = *std::get_if<graph::KvWriteParams>(&s.params);
+      s.kv.n_kv_heads = sizes.n_kv_heads, s.kv.head_size = sizes.head_size, s.kv.seq_cap = sizes.seq_cap;
       s.kv.k = bf(in(0)), s.kv.v = bf(in(1)), s.kv.k_cache = bf(out(0)), s.kv.v_cache = bf(out(1));
-      s.variant_name = "kv_write__builtin";
+      s.variant_name = "kv_write__portable";
       s.invoke = &invoke_kv_write;
       break;
     }

@@ -9,20 +9,12 @@
 #include "bfedge/core/status.hpp"
 #include "bfedge/graph/graph.hpp"
 #include "bfedge/graph/memory_plan.hpp"
+#include "bfedge/kernels/attention_decode.hpp"
 #include "bfedge/kernels/target.hpp"
 #include "bfedge/runtime/aligned_buffer.hpp"
 #include "bfedge/runtime/team.hpp"
 
 namespace bfedge::exec {
-
-// The built-in KV write's bound pointers (graph::KvWriteParams has the sizes).
-struct KvWriteBinding {
-  const bf16* k = nullptr;
-  const bf16* v = nullptr;
-  bf16* k_cache = nullptr;  // (n_kv_heads, head_size, seq_cap)
-  bf16* v_cache = nullptr;  // (n_kv_heads, seq_cap, head_size)
-  int position = 0;
-};
 
 struct PreparedStep {
   graph::NodeId node = 0;
@@ -37,7 +29,7 @@ struct PreparedStep {
   // Position-dependent parts, set by set_position before each run.
   const float* rope_cos = nullptr;  // (max_positions, head_size / 2)
   const float* rope_sin = nullptr;
-  KvWriteBinding kv;
+  kernels::KvWriteArgs kv;  // kv_write: its sizes, pointers and position
 };
 
 using AddressOf = std::function<void*(graph::TensorId)>;

@@ -19,6 +19,7 @@
 #include "bfedge/core/status.hpp"
 #include "bfedge/graph/graph.hpp"
 #include "bfedge/graph/memory_plan.hpp"
+#include "bfedge/kernels/attention_decode.hpp"
 #include "bfedge/kernels/target.hpp"
 #include "bfedge/runtime/aligned_buffer.hpp"
 #include "bfedge/runtime/cluster.hpp"
@@ -26,6 +27,23 @@
 namespace bfedge::exec {
 
 struct PreparedStep;  // one node, bound (prepared_graph.cpp)
+
+// The bound program as the deploy compiler's code generator reads it (deploy/emit_project.hpp).
+struct BoundNode {
+  graph::NodeId node = 0;
+  const char* variant_name = "";           // the kernel function this node calls
+  const graph::NodeParams* params = nullptr;  // every pointer bound into buffer_regions() or a weight
+  const kernels::KvWriteArgs* kv = nullptr;   // kv_write: its arguments (position 0)
+  const float* rope_cos = nullptr;         // rope: the (max_positions, head_size / 2) tables
+  const float* rope_sin = nullptr;
+  bool barrier_before = false;
+};
+struct BufferRegion {
+  std::string name;  // "arena", "state", "scratch", "workspace", "packed.N"
+  const std::byte* data = nullptr;
+  std::size_t bytes = 0;
+  bool constant = false;  // packed weights
+};
 
 class PreparedGraph {
  public:
@@ -39,7 +57,7 @@ class PreparedGraph {
 
   const graph::Graph& graph() const { return graph_; }
   const graph::MemoryPlan& plan() const { return plan_; }
-  // The variant chosen for node `node` ("matvec__avx512bf16_16row", "kv_write__builtin").
+  // The variant chosen for node `node` ("matvec__avx512bf16_16row", "kv_write__portable").
   const char* variant_name(graph::NodeId node) const;
   int barrier_count() const;
 
@@ -50,6 +68,11 @@ class PreparedGraph {
   std::span<const float> output_f32(graph::TensorId id) const;
   std::span<float> output_f32(graph::TensorId id);  // the caller may work in place (a sampler)
   std::span<const bf16> output_bf16(graph::TensorId id) const;
+
+  // The program and the buffers its pointers point into (weights aside: the graph's tensors).
+  std::vector<BoundNode> bound_nodes() const;
+  std::vector<BufferRegion> buffer_regions() const;
+  int cores() const { return cores_; }
 
   // One run at `position` (decoders: 0 <= position < max_positions; others: 0).
   Status run(int position, runtime::HostCluster& cluster);

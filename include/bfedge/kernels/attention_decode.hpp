@@ -26,6 +26,18 @@ struct AttentionDecodeParams {
   void* scratch = nullptr;
 };
 
+// One position's keys and values (n_kv_heads · head_size each) into the caches above, KV heads
+// split over the cores. The graph's kv_write op; one implementation, no variants.
+struct KvWriteArgs {
+  int n_kv_heads = 0, head_size = 0, seq_cap = 0;
+  int position = 0;  // 0 <= position < seq_cap
+  const bf16* k = nullptr;
+  const bf16* v = nullptr;
+  bf16* k_cache = nullptr;
+  bf16* v_cache = nullptr;
+};
+void kv_write__portable(const KvWriteArgs& p, const runtime::Team& team);
+
 using AttentionDecodeVariant = Variant<AttentionDecodeParams>;
 std::span<const AttentionDecodeVariant> attention_decode_variants();
 

@@ -38,4 +38,16 @@ void attention_decode__portable_fastexp(const AttentionDecodeParams& p, const ru
   }
 }
 
+void kv_write__portable(const KvWriteArgs& p, const runtime::Team& team) {
+  const runtime::Range heads = runtime::split_range(p.n_kv_heads, team.core, team.cores);
+  for (int g = heads.begin; g < heads.end; ++g) {
+    for (int i = 0; i < p.head_size; ++i) {
+      const std::size_t at = static_cast<std::size_t>(g) * static_cast<std::size_t>(p.head_size) + static_cast<std::size_t>(i);
+      p.k_cache[at * static_cast<std::size_t>(p.seq_cap) + static_cast<std::size_t>(p.position)] = p.k[at];
+      p.v_cache[(static_cast<std::size_t>(g) * static_cast<std::size_t>(p.seq_cap) + static_cast<std::size_t>(p.position)) *
+                    static_cast<std::size_t>(p.head_size) + static_cast<std::size_t>(i)] = p.v[at];
+    }
+  }
+}
+
 }  // namespace bfedge::kernels
