@@ -30,6 +30,30 @@ TEST(CliDeploy, PrintsTheLevelsAndWritesThePlan) {
   EXPECT_EQ(plan["levels"][1]["used_bytes"], 759872);
   EXPECT_EQ(plan["activation_peak"]["node"], "classifier");
   EXPECT_TRUE(fs::exists(out + "/target.json"));
+  // The emitted project (built and run against the library in deploy_tests' EmitProject.*).
+  for (const char* file : {"CMakeLists.txt", "model.hpp", "model.cpp", "weights.bin", "weights.S", "inputs.hpp", "main_host.cpp"}) {
+    EXPECT_TRUE(fs::exists(out + "/" + file)) << file;
+  }
+  EXPECT_NE(read_text(out + "/inputs.hpp").find("kSteps = 64;"), std::string::npos);
+  EXPECT_NE(read_text(out + "/model.cpp").find("bfedge::kernels::matvec__rv32_8row(p, team);"), std::string::npos);
+}
+
+TEST(CliDeploy, InputsThatDoNotSuitTheModelAreOneLineErrorsAndWriteNothing) {
+  BFEDGE_REQUIRE_SHARED(shared);
+  TempDir dir;
+  const std::string out = (dir.path() / "p").string();
+  const std::string model = (shared / "models/stories260K.bin").string();
+  CommandResult r = run_cli({"deploy", model, "--positions", "32", "--steps", "33", "--out", out});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "bfedge: error: --steps 33 is outside 1..32 (the KV cache's positions)\n");
+  r = run_cli({"deploy", model, "--prompt-ids", "1,512", "--out", out});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "bfedge: error: --prompt-ids: 512 is outside the vocabulary 0..511\n");
+  r = run_cli({"deploy", model, "--prompt-ids", "1,,2", "--out", out});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--prompt-ids '' is not an integer"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_FALSE(fs::exists(out));
 }
 
 TEST(CliDeploy, AModelThatDoesNotFitFailsWithOneLineAndWritesNothing) {

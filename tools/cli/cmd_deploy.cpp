@@ -1,7 +1,9 @@
 // bfedge deploy MODEL --target FILE [--l1 --l2 --l3 --cores] [--out DIR]: the deploy compiler.
-// Today it reads the model into its BF16 graph, plans its memory on the target's levels
-// (deploy/level_plan.hpp) and prints the footprint table; with --out it writes DIR/plan.json and
-// DIR/target.json. A model that does not fit fails with one line before anything is written.
+// It reads the model into its BF16 graph, plans its memory on the target's levels
+// (deploy/level_plan.hpp) and prints the footprint table; with --out it prepares the graph for
+// the MCU's kernels and writes the emitted project (deploy/emit_project.hpp) with embedded test
+// inputs (deploy_inputs.hpp), DIR/plan.json and DIR/target.json. A model that does not fit, or
+// inputs that do not suit it, fail with one line before anything is written.
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -11,12 +13,14 @@
 
 #include "bfedge/core/byte_size.hpp"
 #include "bfedge/deploy/deploy_model.hpp"
+#include "bfedge/deploy/emit_project.hpp"
 #include "bfedge/deploy/level_plan.hpp"
 #include "bfedge/deploy/target.hpp"
 #include "bfedge/graph/summary.hpp"
 #include "bfedge/io/file.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "deploy_inputs.hpp"
 
 namespace bfedge::cli {
 namespace {
@@ -32,7 +36,23 @@ struct DeployOptions {
   deploy::DeployModelOptions model_options;
   std::string out;
   bool json = false;
+  DeployInputOptions inputs;
+  std::string prompt_ids = "1";
 };
+
+// "1,17,42" → ids.
+Result<std::vector<int>> parse_ids(const std::string& text) {
+  std::vector<int> ids;
+  std::size_t at = 0;
+  while (at <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', at), text.size());
+    Result<int> id = parse_integer<int>("--prompt-ids", text.substr(at, comma - at), 0, 1 << 30);
+    if (!id.is_ok()) return id.status();
+    ids.push_back(id.value());
+    at = comma + 1;
+  }
+  return ids;
+}
 
 // "gap9-like" is the shipped default; anything else is a target description file.
 Result<deploy::McuTarget> resolve_target(const DeployOptions& o) {
@@ -88,46 +108,62 @@ ordered_json plan_json(const deploy::DeployModel& m, const deploy::McuTarget& t,
   return j;
 }
 
-void print_plan(const deploy::DeployModel& m, const deploy::McuTarget& t, const deploy::LevelPlan& p,
+// printf into a string.
+template <class... Args>
+void appendf(std::string& text, const char* format, Args... args) {
+  const int n = std::snprintf(nullptr, 0, format, args...);
+  std::string part(static_cast<std::size_t>(n) + 1, '\0');
+  std::snprintf(part.data(), part.size(), format, args...);
+  text.append(part.data(), static_cast<std::size_t>(n));
+}
+
+std::string plan_text_table(const deploy::DeployModel& m, const deploy::McuTarget& t, const deploy::LevelPlan& p,
                 std::int64_t macs) {
+  std::string text;
   std::string what = deploy::model_family_name(m.family);
   if (m.family == deploy::ModelFamily::llama) what += ", KV cache of " + std::to_string(m.sequence) + " positions";
   if (m.family == deploy::ModelFamily::mobilebert) what += ", " + std::to_string(m.sequence) + " tokens";
-  std::printf("%s (%s) on %s: %d cores at %.0f MHz\n\n", m.path.c_str(), what.c_str(), t.name.c_str(), t.cores,
+  appendf(text, "%s (%s) on %s: %d cores at %.0f MHz\n\n", m.path.c_str(), what.c_str(), t.name.c_str(), t.cores,
               t.clock_hz / 1e6);
-  std::printf("%-5s %12s %12s %12s  %s\n", "level", "capacity", "used", "free", "contents");
+  appendf(text, "%-5s %12s %12s %12s  %s\n", "level", "capacity", "used", "free", "contents");
   for (const deploy::LevelUse* use : {&p.l1, &p.l2, &p.l3}) {
     std::string contents;
     for (const deploy::LevelItem& item : use->items) {
       contents += (contents.empty() ? "" : ", ") + item.name + " " + binary_size_text(item.bytes);
     }
     if (use->level == deploy::MemoryLevel::l1 && p.l1_tile_bytes == 0) contents += " (tiles: not planned yet)";
-    std::printf("%-5s %12s %12s %12s  %s\n", deploy::memory_level_name(use->level), binary_size_text(use->capacity).c_str(),
+    appendf(text, "%-5s %12s %12s %12s  %s\n", deploy::memory_level_name(use->level), binary_size_text(use->capacity).c_str(),
                 binary_size_text(use->used()).c_str(), binary_size_text(use->capacity - use->used()).c_str(),
                 contents.empty() ? "-" : contents.c_str());
   }
-  std::printf("\nweights: %s in %s", with_commas(p.weight_bytes).c_str(), deploy::memory_level_name(p.weights_level));
+  appendf(text, "\nweights: %s in %s", with_commas(p.weight_bytes).c_str(), deploy::memory_level_name(p.weights_level));
   std::string components;
   for (const deploy::NamedBytes& c : p.weight_components) {
     components += (components.empty() ? "" : ", ") + c.name + " " + binary_size_text(c.bytes);
   }
-  std::printf(" (%s)\n", components.c_str());
-  std::printf("activations: arena %s (%s without reuse); the peak, %s live, is at node %s:\n",
+  appendf(text, " (%s)\n", components.c_str());
+  appendf(text, "activations: arena %s (%s without reuse); the peak, %s live, is at node %s:\n",
               with_commas(p.arena.arena_bytes).c_str(), with_commas(p.arena.activation_bytes).c_str(),
               with_commas(p.peak_live_bytes).c_str(), m.graph.node(p.peak_node).name.c_str());
   for (const deploy::NamedBytes& tensor : p.at_peak) {
-    std::printf("  %-40s %12s\n", tensor.name.c_str(), with_commas(tensor.bytes).c_str());
+    appendf(text, "  %-40s %12s\n", tensor.name.c_str(), with_commas(tensor.bytes).c_str());
   }
-  std::printf("KV cache: %s\nMACs per inference: %s\n", with_commas(p.state_bytes).c_str(), with_commas(macs).c_str());
+  appendf(text, "KV cache: %s\nMACs per inference: %s\n", with_commas(p.state_bytes).c_str(), with_commas(macs).c_str());
+  return text;
 }
 
-Status write_outputs(const std::string& out, const std::string& plan_text, const deploy::McuTarget& t) {
+// Prepares the graph for the MCU's kernels (consuming it) and writes the project, the plan and the target.
+Status write_outputs(const DeployOptions& o, deploy::DeployModel& m, const deploy::EmitRequest& request,
+                     const std::string& plan_text, const deploy::McuTarget& t) {
+  Result<exec::PreparedGraph> prepared = exec::PreparedGraph::prepare(std::move(m.graph), kernels::kRv32Imafc, t.cores);
+  if (!prepared.is_ok()) return prepared.status();
   std::error_code ec;
-  fs::create_directories(out, ec);
-  if (ec) return io_error(out + ": cannot create the folder (" + ec.message() + ")");
+  fs::create_directories(o.out, ec);
+  if (ec) return io_error(o.out + ": cannot create the folder (" + ec.message() + ")");
+  BFEDGE_RETURN_IF_ERROR(deploy::emit_project(prepared.value(), request, o.out));
   const std::string target_text = deploy::target_json(t);
-  BFEDGE_RETURN_IF_ERROR(io::write_file_atomically(out + "/target.json", target_text.data(), target_text.size()));
-  return io::write_file_atomically(out + "/plan.json", plan_text.data(), plan_text.size());
+  BFEDGE_RETURN_IF_ERROR(io::write_file_atomically(o.out + "/target.json", target_text.data(), target_text.size()));
+  return io::write_file_atomically(o.out + "/plan.json", plan_text.data(), plan_text.size());
 }
 
 int run_deploy(const DeployOptions& o) {
@@ -136,22 +172,30 @@ int run_deploy(const DeployOptions& o) {
   if (!target.is_ok()) return report_error(target.status());
   Result<deploy::DeployModel> model = deploy::load_deploy_model(o.model, o.model_options);
   if (!model.is_ok()) return report_error(model.status());
-  const deploy::DeployModel& m = model.value();
+  deploy::DeployModel& m = model.value();
   Result<deploy::LevelPlan> plan = deploy::plan_levels(m.graph, target.value());
   if (!plan.is_ok()) return report_error(o.model + " on " + target.value().name + ": " + plan.status().message());
   const int position = m.family == deploy::ModelFamily::llama ? m.sequence - 1 : 0;
   const std::int64_t macs = graph::summarize(m.graph, position).macs;
   const std::string plan_text = plan_json(m, target.value(), plan.value(), macs).dump(2) + "\n";
-  // Written before anything is printed, so that a failure leaves nothing on stdout.
+  // Printed after everything is written, so that a failure leaves nothing on stdout.
+  std::string shown = o.json ? plan_text : plan_text_table(m, target.value(), plan.value(), macs);
   if (!o.out.empty()) {
-    if (Status s = write_outputs(o.out, plan_text, target.value()); !s.is_ok()) return report_error(s);
+    deploy::EmitRequest request;
+    request.model = o.model, request.target = target.value().name;
+    request.bfedge_root = BFEDGE_SOURCE_ROOT;
+    DeployInputOptions inputs = o.inputs;
+    Result<std::vector<int>> ids = parse_ids(o.prompt_ids);
+    if (!ids.is_ok()) return report_error(ids.status());
+    inputs.prompt_ids = ids.value();
+    if (Status s = fill_deploy_inputs(m, inputs, request); !s.is_ok()) return report_error(s);
+    if (Status s = write_outputs(o, m, request, plan_text, target.value()); !s.is_ok()) return report_error(s);
+    if (!o.json) {
+      appendf(shown, "\nwrote %s: the emitted project (build: cmake -S %s -B %s/build && cmake --build %s/build), "
+              "plan.json, target.json\n", o.out.c_str(), o.out.c_str(), o.out.c_str(), o.out.c_str());
+    }
   }
-  if (o.json) {
-    std::fputs(plan_text.c_str(), stdout);
-  } else {
-    print_plan(m, target.value(), plan.value(), macs);
-    if (!o.out.empty()) std::printf("\nwrote %s/plan.json and %s/target.json\n", o.out.c_str(), o.out.c_str());
-  }
+  std::fputs(shown.c_str(), stdout);
   return 0;
 }
 
@@ -191,6 +235,15 @@ Command add_deploy_command(CLI::App& app) {
                           "MobileBERT: tokens per sequence (default: max_position_embeddings)", "1..max_position_embeddings");
   cmd->add_option("--out", o->out, "write the plan (plan.json) and the target (target.json) into this folder");
   cmd->add_flag("--json", o->json, "print the plan as one JSON object");
+  cmd->add_option("--prompt-ids", o->prompt_ids, "llama2.c, with --out: the prompt's token ids, comma-separated")
+      ->default_str("1");
+  add_optional_int_option(*cmd, "--steps", o->inputs.steps, 1, 1 << 20,
+                          "llama2.c, with --out: positions to generate, prompt included (default: 64 or fewer)", "1..positions");
+  cmd->add_option("--text", o->inputs.texts, "MobileBERT, with --out: a text to embed (repeat for more)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--data", o->inputs.data, "TinyViT, with --out: cifar10, fashion-mnist or a path (default: by the model's channels)");
+  add_integer_option(*cmd, "--examples", o->inputs.examples, 1, 10000, "TinyViT, with --out: the first test images to embed")
+      ->default_str("4");
   return {cmd, [o] { return run_deploy(*o); }};
 }
 

@@ -32,6 +32,8 @@ struct EvalResult {
 
 // --data: a dataset name (its default folder) or a path. A path is Fashion-MNIST when it holds
 // the IDX files, else CIFAR-10 (an archive, a folder of archives or an extracted tree).
+}  // namespace
+
 Result<io::ImageDataset> load_dataset(const std::string& data, const std::string& split) {
   namespace fs = std::filesystem;
   const io::LoadReporter reporter = io::stderr_reporter("bfedge eval: " + data + " " + split);
@@ -68,6 +70,8 @@ Status check_dataset(const io::ImageDataset& d, const std::string& data,
   }
   return Status::ok();
 }
+
+namespace {
 
 int argmax(const std::vector<float>& logits, std::size_t row, std::size_t classes) {
   const auto first = logits.begin() + static_cast<std::ptrdiff_t>(row * classes);

@@ -6,6 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "bfedge/core/status.hpp"
+#include "bfedge/io/image_dataset.hpp"
+#include "bfedge/models/tinyvit_config.hpp"
+
 namespace bfedge::cli {
 
 inline constexpr int kTinyVitDefaultBatch = 64;  // images per forward when --batch is not given
@@ -28,6 +32,11 @@ struct TinyVitEvalOptions {
 };
 // cmd_eval_tinyvit.cpp
 int run_tinyvit_eval(const TinyVitEvalOptions& options);
+// --data: cifar10, fashion-mnist (their default folders) or a path (Fashion-MNIST when it holds
+// the IDX files, else CIFAR-10); `split` train or test; progress on stderr.
+Result<io::ImageDataset> load_dataset(const std::string& data, const std::string& split);
+// The images must be the model's size and channels, the labels its classes; errors name `data`.
+Status check_dataset(const io::ImageDataset& d, const std::string& data, const models::TinyVitConfig& c);
 
 struct TinyVitClassifyOptions {
   TinyVitRunOptions model;
