@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 
 #include "bfedge/core/round_up.hpp"
 #include "bfedge/io/file.hpp"
@@ -136,7 +137,9 @@ std::string model_hpp(const exec::PreparedGraph& prepared, const EmitRequest& r,
     capitalized[0] = static_cast<char>(capitalized[0] - 'a' + 'A');
     s += "inline constexpr std::size_t k" + capitalized + "Bytes = " + std::to_string(region_bytes(prepared, name)) + ";\n";
   }
-  s += "inline constexpr std::size_t kWeightBytes = " + std::to_string(weight_bytes) + ";\n\n";
+  s += "inline constexpr std::size_t kWeightBytes = " + std::to_string(weight_bytes) + ";\n";
+  s += std::string("inline constexpr bool kWeightsInL2 = ") + (r.weights_in_l2 ? "true" : "false") +
+       ";  // the MCU: copied from L3 at setup\n\n";
   s += tensor_table(prepared, g.inputs, "Input") + tensor_table(prepared, g.outputs, "Output");
   s += "\n// The buffers of the plan: the arena (inputs, activations, outputs), the state (KV cache), the\n"
        "// per-core scratch, the shared workspace; the constant weights (weights.bin).\n"
@@ -148,7 +151,8 @@ std::string model_hpp(const exec::PreparedGraph& prepared, const EmitRequest& r,
 }
 
 std::string bytes_array(const std::string& name, const std::vector<std::byte>& bytes) {
-  std::string s = "alignas(64) inline constexpr unsigned char " + name + "[] = {";
+  // Not const: on the MCU, constants go to L1 (.rodata) and these belong in L2 (.data).
+  std::string s = "alignas(64) inline unsigned char " + name + "[] = {";
   for (std::size_t i = 0; i < bytes.size(); ++i) {
     s += (i % 24 == 0 ? "\n  " : "") + std::to_string(static_cast<unsigned>(bytes[i])) + ",";
   }
@@ -156,7 +160,8 @@ std::string bytes_array(const std::string& name, const std::vector<std::byte>& b
 }
 
 std::string inputs_hpp(const EmitRequest& r) {
-  std::string s = header_comment(r, "the embedded test inputs.") + "#pragma once\n\nnamespace bfedge_model {\n\n";
+  std::string s = header_comment(r, "the embedded test inputs.") +
+                  "#pragma once\n\n#include \"model.hpp\"\n\nnamespace bfedge_model {\n\n";
   if (!r.prompt.empty()) {
     s += "inline constexpr int kPromptTokens = " + std::to_string(r.prompt.size()) + ";\n";
     s += "inline constexpr int kPrompt[] = {";
@@ -164,7 +169,7 @@ std::string inputs_hpp(const EmitRequest& r) {
     s += "};\ninline constexpr int kSteps = " + std::to_string(r.steps) + ";\n";
   } else {
     s += "inline constexpr int kExamples = " + std::to_string(r.examples.size()) + ";\n";
-    std::string table = "inline constexpr const unsigned char* kExampleInputs[][kInputs] = {\n";
+    std::string table = "inline const unsigned char* const kExampleInputs[][kInputs] = {\n";
     for (std::size_t e = 0; e < r.examples.size(); ++e) {
       table += "  {";
       for (std::size_t i = 0; i < r.examples[e].size(); ++i) {
@@ -261,6 +266,136 @@ int main() {
   return s;
 }
 
+std::string main_mcu_cpp(const EmitRequest& r) {
+  std::string s = header_comment(r, "runs the embedded inputs on the emulated MCU.");
+  s += R"cpp(// UART protocol (bfedge mcu run, src/emulator/firmware_output.cpp): "MEASURE first last" per
+// inference (its phase marks), "OUT n" and n hex words per output (f32 bits; BF16 bits widened to a
+// word; a decoder: the ids), "FAIL reason" on failure.
+#include <cstdint>
+#include <cstring>
+
+#include "bfedge/rv32/memory_map.h"
+#include "dma.hpp"
+#include "inputs.hpp"
+#include "model.hpp"
+#include "rv32_runtime.hpp"
+
+namespace {
+
+using namespace bfedge_model;
+namespace rv = bfedge::rv32;
+
+alignas(64) unsigned char arena[kArenaBytes];
+alignas(64) unsigned char state[kStateBytes];
+alignas(64) unsigned char scratch[kScratchBytes];
+alignas(64) unsigned char workspace[kWorkspaceBytes];
+alignas(64) unsigned char weights_l2[kWeightsInL2 ? kWeightBytes : 1];
+std::uint32_t words[4096];
+
+void print_words(const std::uint32_t* w, std::uint32_t count) {
+  rv::print("OUT ");
+  rv::print_int(static_cast<long>(count));
+  rv::print("\n");
+  for (std::uint32_t i = 0; i < count; ++i) {
+    rv::print_hex(w[i]);
+    rv::print((i % 8 == 7 || i + 1 == count) ? "\n" : " ");
+  }
+}
+
+[[maybe_unused]] void print_output(int o) {
+  const std::size_t width = kOutputIsF32[o] ? 4 : 2;
+  const std::size_t n = kOutputBytes[o] / width;
+  for (std::size_t first = 0; first < n; first += 4096) {  // in pieces of at most 4096 words
+    const std::size_t count = n - first < 4096 ? n - first : 4096;
+    for (std::size_t i = 0; i < count; ++i) {
+      std::uint32_t word = 0;
+      std::memcpy(&word, arena + kOutputOffset[o] + (first + i) * width, width);
+      words[i] = word;
+    }
+    print_words(words, static_cast<std::uint32_t>(count));
+  }
+}
+
+void measured(const Buffers& b, int position) {
+  const std::uint32_t first = rv::marks_made();
+  rv::fork([&](const bfedge::runtime::Team& team) { run(b, position, team); }, kCores);
+  rv::print("MEASURE ");
+  rv::print_int(static_cast<long>(first));
+  rv::print(" ");
+  rv::print_int(static_cast<long>(rv::marks_made() - 1));
+  rv::print("\n");
+}
+
+}  // namespace
+
+int main() {
+  const unsigned char* weights = reinterpret_cast<const unsigned char*>(BFEDGE_MCU_L3_BASE);
+  if (kWeightsInL2) {
+    std::memcpy(weights_l2, weights, kWeightBytes);
+    weights = weights_l2;
+  }
+  const Buffers b{arena, state, scratch, workspace, weights};
+)cpp";
+  if (!r.prompt.empty()) {
+    s += R"cpp(  int token = kPrompt[0];
+  static std::uint32_t ids[kSteps + 1];
+  ids[0] = static_cast<std::uint32_t>(token);
+  for (int position = 0; position < kSteps; ++position) {
+    std::memcpy(arena + kInputOffset[0], &token, sizeof token);
+    measured(b, position);
+    const float* logits = reinterpret_cast<const float*>(arena + kOutputOffset[0]);
+    const int vocab = static_cast<int>(kOutputBytes[0] / 4);
+    int next = 0;
+    for (int i = 1; i < vocab; ++i) {
+      if (logits[i] > logits[next]) next = i;
+    }
+    if (position + 1 < kPromptTokens) next = kPrompt[position + 1];
+    ids[position + 1] = static_cast<std::uint32_t>(next);
+    token = next;
+  }
+  print_words(ids, kSteps + 1);
+)cpp";
+  } else {
+    s += R"cpp(  for (int e = 0; e < kExamples; ++e) {
+    for (int i = 0; i < kInputs; ++i) std::memcpy(arena + kInputOffset[i], kExampleInputs[e][i], kInputBytes[i]);
+    measured(b, 0);
+    for (int o = 0; o < kOutputs; ++o) print_output(o);
+  }
+)cpp";
+  }
+  s += R"cpp(  rv::dma_report();
+  if (!rv::stacks_intact()) {
+    rv::print("FAIL a worker stack overflowed\n");
+    return 3;
+  }
+  return 0;
+}
+)cpp";
+  return s;
+}
+
+std::string firmware_cmake(const EmitRequest& r) {
+  return "# Generated by bfedge deploy from " + r.model + " for " + r.target + R"cmake(: the MCU firmware.
+#   cmake -S firmware -B build-rv32 -DCMAKE_TOOLCHAIN_FILE=<bfedge>/cmake/toolchains/rv32imafc.cmake
+#   cmake --build build-rv32    (bfedge mcu run DIR does both, then runs it under QEMU)
+cmake_minimum_required(VERSION 3.25)
+project(bfedge_model_mcu LANGUAGES C CXX ASM)
+set(CMAKE_CXX_STANDARD 20)
+set(CMAKE_CXX_STANDARD_REQUIRED ON)
+set(CMAKE_CXX_EXTENSIONS OFF)
+set(BFEDGE_ROOT ")cmake" + r.bfedge_root + R"cmake(" CACHE PATH "bfedge's source tree: the kernels and the MCU runtime")
+set(BFEDGE_RV32_SOURCE_DIR ${BFEDGE_ROOT}/src/targets/rv32)
+include(${BFEDGE_ROOT}/cmake/Rv32FirmwareTargets.cmake)
+get_filename_component(MODEL_DIR "${CMAKE_CURRENT_SOURCE_DIR}/.." ABSOLUTE)
+bfedge_rv32_firmware(model_mcu ${MODEL_DIR}/main_mcu.cpp ${MODEL_DIR}/model.cpp)
+target_include_directories(model_mcu PRIVATE ${MODEL_DIR})
+find_program(BFEDGE_RV32_NM riscv64-unknown-elf-nm REQUIRED)
+add_custom_command(TARGET model_mcu POST_BUILD
+  COMMAND sh -c "${BFEDGE_RV32_NM} model_mcu.elf > model_mcu.syms"
+  WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR} VERBATIM)
+)cmake";
+}
+
 std::string model_cpp(const EmitRequest& r, const std::string& body) {
   return header_comment(r, "the static schedule, one block per node.") +
          "#include \"model.hpp\"\n\n#include \"bfedge/kernels/variants.hpp\"\n\nnamespace bfedge_model {\n\n"
@@ -335,6 +470,11 @@ Status emit_project(const exec::PreparedGraph& prepared, const EmitRequest& requ
   BFEDGE_RETURN_IF_ERROR(write_text(dir + "model.cpp", model_cpp(request, body)));
   BFEDGE_RETURN_IF_ERROR(write_text(dir + "inputs.hpp", inputs_hpp(request)));
   BFEDGE_RETURN_IF_ERROR(write_text(dir + "main_host.cpp", main_host_cpp(request)));
+  BFEDGE_RETURN_IF_ERROR(write_text(dir + "main_mcu.cpp", main_mcu_cpp(request)));
+  std::error_code ec;
+  std::filesystem::create_directories(dir + "firmware", ec);
+  if (ec) return io_error(dir + "firmware: cannot create the folder (" + ec.message() + ")");
+  BFEDGE_RETURN_IF_ERROR(write_text(dir + "firmware/CMakeLists.txt", firmware_cmake(request)));
   return write_text(dir + "CMakeLists.txt", cmake_lists(request));
 }
 

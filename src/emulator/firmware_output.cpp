@@ -65,20 +65,22 @@ Status read_out_words(Lines& lines, std::string_view header, FirmwareResult& res
     return format_error(lines.where() + ": OUT announces " + std::to_string(count[0]) + " words, more than " +
                         std::to_string(kMaxOutWords));
   }
-  result.out.clear();
+  // Blocks add up: a firmware may print several (one per inference or output).
+  const std::size_t first = result.out.size();
   std::string_view line;
-  while (result.out.size() < count[0] && lines.next(line)) {
+  while (result.out.size() - first < count[0] && lines.next(line)) {
     for (std::string_view word = next_field(line); !word.empty(); word = next_field(line)) {
       std::uint32_t value = 0;
       if (!parse_number(word, value, 16)) return format_error(lines.where() + ": a result word is not 32-bit hex");
-      if (result.out.size() == count[0]) return format_error(lines.where() + ": more result words than announced");
+      if (result.out.size() - first == count[0]) return format_error(lines.where() + ": more result words than announced");
       result.out.push_back(value);
     }
   }
-  if (result.out.size() != count[0]) {
-    return format_error("the firmware printed " + std::to_string(result.out.size()) + " result words, announced " +
+  if (result.out.size() - first != count[0]) {
+    return format_error("the firmware printed " + std::to_string(result.out.size() - first) + " result words, announced " +
                         std::to_string(count[0]));
   }
+  if (result.out.size() > kMaxOutWords) return format_error(lines.where() + ": more than " + std::to_string(kMaxOutWords) + " result words in all");
   return Status::ok();
 }
 

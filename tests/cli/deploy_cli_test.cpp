@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "mcu_cli_support.hpp"
 #include "support/test_support.hpp"
 
 namespace bfedge::test {
@@ -85,6 +86,29 @@ TEST(CliDeploy, BadSizesAndTargetsAreOneLineErrors) {
   EXPECT_EQ(r.exit_code, 2);  // the command line is
   EXPECT_EQ(r.err, "bfedge: error: " + target + " with the command line's sizes: l2.reserved_bytes: 64 KiB leaves "
                    "nothing of 64 KiB\n");
+}
+
+// The whole loop on the emulated MCU: emitted, built for the host and the firmware, run on both.
+TEST(CliMcuRun, AnEmittedDecoderRunsOnTheMcuAndEqualsTheHostBitForBit) {
+  SKIP_WITHOUT_MCU();
+  BFEDGE_REQUIRE_SHARED(shared);
+  TempDir dir;
+  const std::string out = (dir.path() / "stories").string();
+  CommandResult r = run_cli({"deploy", (shared / "models/stories260K.bin").string(), "--positions", "32", "--steps", "8",
+                             "--out", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_cli({"mcu", "run", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("8 decoder steps on the MCU"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("outputs: identical to the host library's (bit for bit)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("modeled cycles per token: "), std::string::npos) << r.out;
+}
+
+TEST(CliMcuRun, AFolderWithoutAPlanIsOneLineError) {
+  TempDir dir;
+  const CommandResult r = run_cli({"mcu", "run", dir.path().string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "bfedge: error: " + dir.path().string() + "/plan.json: cannot open (No such file or directory)\n");
 }
 
 }  // namespace

@@ -75,6 +75,14 @@ TEST(UartText, RecordsAreParsedAndTheDmaLogIsAddedToItsPhase) {
   EXPECT_EQ(firmware_failure(r), "the reason");
 }
 
+TEST(UartText, OutBlocksFollowOneAnother) {
+  FirmwareResult r = parsed_counts();
+  const Status s = parse_uart_text("MEASURE 0 1\nOUT 1\n5\nMEASURE 1 2\nOUT 2\n6 7\n", r);
+  ASSERT_TRUE(s.is_ok()) << s.message();
+  EXPECT_EQ(r.out, (std::vector<std::uint32_t>{5, 6, 7}));
+  EXPECT_EQ(r.windows.size(), 2u);
+}
+
 TEST(UartText, MalformedRecordsGetOneClearError) {
   const std::pair<const char*, const char*> cases[] = {
       {"OUT\n", "OUT needs one word count"},

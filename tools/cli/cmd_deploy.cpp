@@ -184,6 +184,7 @@ int run_deploy(const DeployOptions& o) {
     deploy::EmitRequest request;
     request.model = o.model, request.target = target.value().name;
     request.bfedge_root = BFEDGE_SOURCE_ROOT;
+    request.weights_in_l2 = plan.value().weights_level == deploy::MemoryLevel::l2;
     DeployInputOptions inputs = o.inputs;
     Result<std::vector<int>> ids = parse_ids(o.prompt_ids);
     if (!ids.is_ok()) return report_error(ids.status());

@@ -1,4 +1,4 @@
-// bfedge mcu: run on the emulated MCU (bench, generate).
+// bfedge mcu: run on the emulated MCU (bench, generate, run).
 #include <memory>
 
 #include "commands.hpp"
@@ -11,9 +11,14 @@ Command add_mcu_command(CLI::App& app) {
   cmd->require_subcommand(1);
   auto bench = std::make_shared<std::function<int()>>();
   auto generate = std::make_shared<std::function<int()>>();
+  auto run = std::make_shared<std::function<int()>>();
   add_mcu_bench_command(*cmd, *bench);
   add_mcu_generate_command(*cmd, *generate);
-  return {cmd, [cmd, bench, generate] { return cmd->get_subcommand("bench")->parsed() ? (*bench)() : (*generate)(); }};
+  add_mcu_run_command(*cmd, *run);
+  return {cmd, [cmd, bench, generate, run] {
+            if (cmd->get_subcommand("bench")->parsed()) return (*bench)();
+            return cmd->get_subcommand("run")->parsed() ? (*run)() : (*generate)();
+          }};
 }
 
 }  // namespace bfedge::cli

@@ -8,5 +8,6 @@ namespace bfedge::cli {
 
 void add_mcu_bench_command(CLI::App& mcu, std::function<int()>& run);
 void add_mcu_generate_command(CLI::App& mcu, std::function<int()>& run);
+void add_mcu_run_command(CLI::App& mcu, std::function<int()>& run);  // cmd_mcu_run.cpp
 
 }  // namespace bfedge::cli

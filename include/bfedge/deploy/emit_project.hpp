@@ -11,6 +11,11 @@
 //   inputs.hpp      embedded test inputs
 //   main_host.cpp   runs them on the host cluster and prints the outputs and a checksum
 //   CMakeLists.txt  the host build (the kernels from bfedge's sources, or a built libbfedge.a)
+//   main_mcu.cpp, firmware/CMakeLists.txt
+//                   the same on the emulated MCU: weights.bin is loaded at the start of L3 (and
+//                   copied to L2 at setup when the plan keeps the weights there), the buffers are
+//                   static arrays in L2, each inference is a measured window between phase marks,
+//                   the outputs go out on the UART (bfedge mcu run DIR builds, runs and compares)
 // No allocator, no file system: every buffer is a static array of the plan's size.
 #pragma once
 
@@ -33,6 +38,7 @@ struct EmitRequest {
   std::vector<std::vector<std::vector<std::byte>>> examples;
   std::vector<int> prompt;
   int steps = 0;
+  bool weights_in_l2 = false;  // the level plan's placement (deploy/level_plan.hpp)
   std::string bfedge_root;     // bfedge's source tree: kernel headers and sources
   std::string bfedge_library;  // optional: a built libbfedge.a to link instead of compiling the kernels
 };

@@ -30,7 +30,7 @@ struct Window {
 };
 
 struct FirmwareResult {
-  std::vector<std::uint32_t> out;  // the OUT words
+  std::vector<std::uint32_t> out;  // the OUT words, the blocks one after the other
   std::vector<Window> windows;
   std::vector<Phase> phases;       // phases[k] ends at snapshot k
   std::vector<std::string> lines;  // every other UART line (for messages)
