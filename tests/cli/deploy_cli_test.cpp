@@ -21,14 +21,14 @@ TEST(CliDeploy, PrintsTheLevelsAndWritesThePlan) {
   const CommandResult r =
       run_cli({"deploy", (shared / "models/stories260K.bin").string(), "--positions", "256", "--out", out});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("L2        1.50 MiB    742.1 KiB"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("L2        1.50 MiB    934.1 KiB"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("kv_cache 160 KiB"), std::string::npos) << r.out;
   const nlohmann::json plan = nlohmann::json::parse(read_text(out + "/plan.json"));
   EXPECT_EQ(plan["family"], "llama");
   EXPECT_EQ(plan["positions"], 256);
   EXPECT_EQ(plan["kv_cache_bytes"], 163840);
   EXPECT_EQ(plan["levels"][1]["level"], "L2");
-  EXPECT_EQ(plan["levels"][1]["used_bytes"], 759872);
+  EXPECT_EQ(plan["levels"][1]["used_bytes"], 956480);
   EXPECT_EQ(plan["activation_peak"]["node"], "classifier");
   EXPECT_TRUE(fs::exists(out + "/target.json"));
   // The emitted project (built and run against the library in deploy_tests' EmitProject.*).
@@ -64,7 +64,7 @@ TEST(CliDeploy, AModelThatDoesNotFitFailsWithOneLineAndWritesNothing) {
   const std::string model = (shared / "models/stories260K.bin").string();
   const CommandResult r = run_cli({"deploy", model, "--l2", "300KiB", "--out", out});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "bfedge: error: " + model + " on gap9-like: L2 needs 386.2 KiB > 300 KiB; largest: kv_cache 320 KiB\n");
+  EXPECT_EQ(r.err, "bfedge: error: " + model + " on gap9-like: L2 needs 578.2 KiB > 300 KiB; largest: kv_cache 320 KiB\n");
   EXPECT_EQ(r.out, "");
   EXPECT_FALSE(fs::exists(out));
 }
@@ -82,10 +82,10 @@ TEST(CliDeploy, BadSizesAndTargetsAreOneLineErrors) {
   EXPECT_EQ(r.exit_code, 1);  // the file is wrong
   EXPECT_EQ(r.err, "bfedge: error: " + target + ": l1.reserved_bytes: 16 KiB leaves nothing of 8 KiB\n");
   std::ofstream(target) << R"({"name": "tiny"})";
-  r = run_cli({"deploy", model, "--target", target, "--l2", "64KiB"});
+  r = run_cli({"deploy", model, "--target", target, "--l2", "256KiB"});
   EXPECT_EQ(r.exit_code, 2);  // the command line is
-  EXPECT_EQ(r.err, "bfedge: error: " + target + " with the command line's sizes: l2.reserved_bytes: 64 KiB leaves "
-                   "nothing of 64 KiB\n");
+  EXPECT_EQ(r.err, "bfedge: error: " + target + " with the command line's sizes: l2.reserved_bytes: 256 KiB leaves "
+                   "nothing of 256 KiB\n");
 }
 
 // The whole loop on the emulated MCU: emitted, built for the host and the firmware, run on both.

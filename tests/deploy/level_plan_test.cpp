@@ -47,7 +47,7 @@ TEST(LevelPlan, EverythingInL2WhenItFits) {
   const LevelPlan& p = plan.value();
   EXPECT_EQ(p.weights_level, MemoryLevel::l2);
   EXPECT_EQ(p.weight_bytes, 16896);
-  EXPECT_EQ(item_names(p.l2), (std::vector<std::string>{"firmware 65536", "activations 320", "weights 16896"}));
+  EXPECT_EQ(item_names(p.l2), (std::vector<std::string>{"firmware 262144", "activations 320", "weights 16896"}));
   EXPECT_TRUE(p.l3.items.empty());
   EXPECT_EQ(item_names(p.l1), (std::vector<std::string>{"firmware 16384"}));
   EXPECT_EQ(g.node(p.peak_node).name, "proj");
@@ -63,24 +63,24 @@ TEST(LevelPlan, EverythingInL2WhenItFits) {
 
 TEST(LevelPlan, WeightsGoToL3WhenL2CannotHoldThemToo) {
   McuTarget t = gap9_like_target();
-  t.l2.bytes = 65536 + 320 + 16896 - 64;  // one alignment step short
+  t.l2.bytes = 262144 + 320 + 16896 - 64;  // one alignment step short
   const Result<LevelPlan> plan = plan_levels(two_node_graph(), t);
   ASSERT_TRUE(plan.is_ok()) << plan.status().message();
   EXPECT_EQ(plan.value().weights_level, MemoryLevel::l3);
-  EXPECT_EQ(item_names(plan.value().l2), (std::vector<std::string>{"firmware 65536", "activations 320"}));
+  EXPECT_EQ(item_names(plan.value().l2), (std::vector<std::string>{"firmware 262144", "activations 320"}));
   EXPECT_EQ(item_names(plan.value().l3), (std::vector<std::string>{"weights 16896"}));
 }
 
 TEST(LevelPlan, ALevelTooSmallFailsWithOneLineNamingItsLargestItem) {
   McuTarget t = gap9_like_target();
-  t.l2.bytes = 65536 + 256;
+  t.l2.bytes = 262144 + 256;
   Result<LevelPlan> plan = plan_levels(two_node_graph(), t);
   ASSERT_FALSE(plan.is_ok());
   EXPECT_EQ(plan.status().code(), ErrorCode::capacity);
-  EXPECT_EQ(plan.status().message(), "L2 needs 64.3 KiB > 64.2 KiB; largest: firmware 64 KiB");
+  EXPECT_EQ(plan.status().message(), "L2 needs 256.3 KiB > 256.2 KiB; largest: firmware 256 KiB");
 
   t = gap9_like_target();
-  t.l2.bytes = 65536 + 320 + 64;
+  t.l2.bytes = 262144 + 320 + 64;
   t.l3.bytes = 16000;
   plan = plan_levels(two_node_graph(), t);
   ASSERT_FALSE(plan.is_ok());
@@ -99,12 +99,12 @@ TEST(LevelPlan, TheKvCacheIsNamedWhenItOverflowsL2) {
   auto built = models::build_llama_graph(c, models::convert_llama_weights<bf16>(test::random_llama_weights(c, 1)));
   ASSERT_TRUE(built.is_ok()) << built.status().message();
   McuTarget t = gap9_like_target();
-  t.l2.bytes = 512 * 1024;
+  t.l2.bytes = 640 * 1024;
   const Result<LevelPlan> plan = plan_levels(built.value().graph, t);
   ASSERT_FALSE(plan.is_ok());
   const std::string& m = plan.status().message();
-  // firmware 64 KiB + kv_cache 512 KiB + the activations (1.3 KiB) > 512 KiB
-  EXPECT_EQ(m, "L2 needs 577.3 KiB > 512 KiB; largest: kv_cache 512 KiB");
+  // firmware 256 KiB + kv_cache 512 KiB + the activations (1.3 KiB) > 640 KiB
+  EXPECT_EQ(m, "L2 needs 769.3 KiB > 640 KiB; largest: kv_cache 512 KiB");
 }
 
 // stories260K (dim 64, 5 layers, 8 heads, 4 KV heads of 8, hidden 172, vocab 512, shared
@@ -115,7 +115,7 @@ TEST(LevelPlan, TheKvCacheIsNamedWhenItOverflowsL2) {
 //             + w13 344 x 64 x 2 + w2 64 x 172 x 2 = 90,880, x 5 = 454,400; rms_final 128  = 528,256
 //   arena     the peak is the classifier: token 64 (aligned) + rms_final's row 128
 //             + logits 512 x 4 B = 2,048                                                 = 2,240
-//   L2 = firmware 65,536 + 2,240 + 163,840 + 528,256                                     = 759,872
+//   L2 = firmware 262,144 + 2,240 + 163,840 + 528,256                                    = 956,480
 TEST(LevelPlan, Stories260kAt256PositionsMatchesTheHandCount) {
   BFEDGE_REQUIRE_SHARED(shared);
   const Result<DeployModel> model = load_deploy_model((shared / "models/stories260K.bin").string(), {.positions = 256, .seq_len = std::nullopt});
@@ -129,7 +129,7 @@ TEST(LevelPlan, Stories260kAt256PositionsMatchesTheHandCount) {
   EXPECT_EQ(p.arena.arena_bytes, 2240);
   EXPECT_EQ(model.value().graph.node(p.peak_node).name, "classifier");
   EXPECT_EQ(p.weights_level, MemoryLevel::l2);
-  EXPECT_EQ(p.l2.used(), 759872);
+  EXPECT_EQ(p.l2.used(), 956480);
 }
 
 TEST(DeployModel, OptionsThatDoNotApplyAreRefusedNamingThePath) {

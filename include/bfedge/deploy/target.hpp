@@ -8,7 +8,7 @@
 //   {
 //     "name": "gap9-like", "cores": 8, "clock_hz": 370e6, "isa": "rv32imafc",
 //     "l1": {"bytes": "128KiB", "reserved_bytes": "16KiB", "load_stall_cycles": 1},
-//     "l2": {"bytes": "1.5MiB", "reserved_bytes": "64KiB", "access_cycles": 15},
+//     "l2": {"bytes": "1.5MiB", "reserved_bytes": "256KiB", "access_cycles": 15},
 //     "l3": {"bytes": "32MiB", "access_cycles": 100},
 //     "dma": {"bytes_per_cycle": 8, "cycles_per_transfer": 40},
 //     "sync": {"barrier_cycles": 25, "fork_join_cycles": 29, "taken_branch_cycles": 2}
@@ -38,7 +38,8 @@ struct McuTarget {
   double clock_hz = 370e6;
   std::string isa = "rv32imafc";     // what the firmware is compiled for
   LevelSpec l1{128 * 1024, 16 * 1024, 1.0};         // shared scratchpad; reserved: 8 worker stacks of 2 KiB
-  LevelSpec l2{1536 * 1024, 64 * 1024, 15.0};       // reserved: firmware code, data, the DMA hart's stack
+  LevelSpec l2{1536 * 1024, 256 * 1024, 15.0};      // reserved: firmware code and data, the DMA hart's stack and
+                                                    // transfer log (196 KiB), the UART words
   LevelSpec l3{32 * 1024 * 1024, 0, 100.0};         // external RAM/flash, reached by DMA only
   double dma_bytes_per_cycle = 8.0;
   double dma_cycles_per_transfer = 40.0;
