@@ -177,6 +177,16 @@ std::string params_statements(const graph::NodeParams& params, const PointerText
   return w.text();
 }
 
+std::string dma_matvec_statements(const k::MatvecParams& p, std::size_t slot_bytes, const PointerText& pointer,
+                                  const std::string& indent) {
+  Writer w(pointer, indent);
+  w.integer("rows", p.rows), w.integer("cols", p.cols);
+  w.pointer("w_packed", p.w_packed), w.pointer("x", p.x), w.pointer("y", p.y);
+  w.boolean("y_f32", p.y_type == k::OutType::f32);
+  w.integer("slot_bytes", static_cast<long long>(slot_bytes));
+  return w.text();
+}
+
 std::string kv_write_statements(const k::KvWriteArgs& p, const PointerText& pointer, const std::string& indent) {
   Writer w(pointer, indent);
   w.integer("n_kv_heads", p.n_kv_heads), w.integer("head_size", p.head_size), w.integer("seq_cap", p.seq_cap);

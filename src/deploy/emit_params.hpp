@@ -19,6 +19,9 @@ using PointerText = std::function<std::string(const void* pointer)>;
 // Fields that depend on the run's position are the caller's (attention_decode's n_positions,
 // rope's cos and sin; kv_write: kv_write_statements).
 std::string params_statements(const graph::NodeParams& params, const PointerText& pointer, const std::string& indent);
+// A matvec streamed through L1 (kernels::matvec__rv32_dma): its DmaMatvecArgs but l1 and dma.
+std::string dma_matvec_statements(const kernels::MatvecParams& params, std::size_t slot_bytes, const PointerText& pointer,
+                                  const std::string& indent);
 // kv_write's arguments but the position.
 std::string kv_write_statements(const kernels::KvWriteArgs& args, const PointerText& pointer, const std::string& indent);
 

@@ -74,7 +74,7 @@ std::string header_comment(const EmitRequest& r, const char* what) {
          "\n// Do not edit; deploy again instead.\n";
 }
 
-std::string schedule(const exec::PreparedGraph& prepared, Layout& layout) {
+std::string schedule(const exec::PreparedGraph& prepared, const EmitRequest& r, Layout& layout) {
   const graph::Graph& g = prepared.graph();
   const auto pointer = [&layout](const void* p) { return layout.text(p); };
   std::string code;
@@ -82,6 +82,14 @@ std::string schedule(const exec::PreparedGraph& prepared, Layout& layout) {
     const graph::Node& node = g.node(n.node);
     if (n.barrier_before) code += "  team.barrier();\n";
     code += "  {  // " + std::to_string(n.node) + ": " + node.name + " (" + graph::node_op_text(node) + ")\n";
+    const std::size_t slot = static_cast<std::size_t>(n.node) < r.matvec_slot_bytes.size()
+                                 ? r.matvec_slot_bytes[static_cast<std::size_t>(n.node)] : 0;
+    if (slot > 0) {  // the weights stream through L1 by DMA
+      code += "    bfedge::kernels::DmaMatvecArgs p;\n" +
+              dma_matvec_statements(*std::get_if<kernels::MatvecParams>(n.params), slot, pointer, "    ") +
+              "    p.l1 = b.l1;\n    p.dma = b.dma;\n    bfedge::kernels::matvec__rv32_dma(p, team);\n  }\n";
+      continue;
+    }
     if (n.kv != nullptr) {
       code += "    bfedge::kernels::KvWriteArgs p;\n" + kv_write_statements(*n.kv, pointer, "    ") +
               "    p.position = position;\n";
@@ -129,7 +137,8 @@ std::string tensor_table(const exec::PreparedGraph& prepared, const std::vector<
 std::string model_hpp(const exec::PreparedGraph& prepared, const EmitRequest& r, std::size_t weight_bytes) {
   const graph::Graph& g = prepared.graph();
   std::string s = header_comment(r, "the plan as constants.");
-  s += "#pragma once\n\n#include <cstddef>\n\n#include \"bfedge/runtime/team.hpp\"\n\nnamespace bfedge_model {\n\n";
+  s += "#pragma once\n\n#include <cstddef>\n\n#include \"bfedge/kernels/rv32.hpp\"\n#include \"bfedge/runtime/team.hpp\"\n\n"
+       "namespace bfedge_model {\n\n";
   s += "inline constexpr int kCores = " + std::to_string(prepared.cores()) + ";\n";
   s += "inline constexpr int kMaxPositions = " + std::to_string(g.max_positions) + ";  // decoders; 0: an encoder\n";
   for (const char* name : {"arena", "state", "scratch", "workspace"}) {
@@ -138,13 +147,18 @@ std::string model_hpp(const exec::PreparedGraph& prepared, const EmitRequest& r,
     s += "inline constexpr std::size_t k" + capitalized + "Bytes = " + std::to_string(region_bytes(prepared, name)) + ";\n";
   }
   s += "inline constexpr std::size_t kWeightBytes = " + std::to_string(weight_bytes) + ";\n";
+  s += "inline constexpr std::size_t kL1TileBytes = " + std::to_string(r.l1_tile_bytes) + ";  // the tiles' L1 region\n";
   s += std::string("inline constexpr bool kWeightsInL2 = ") + (r.weights_in_l2 ? "true" : "false") +
-       ";  // the MCU: copied from L3 at setup\n\n";
+       ";  // the MCU: copied from L3 at setup\n";
+  s += std::string("inline constexpr bool kArenaInL1 = ") + (r.activations_in_l1 ? "true" : "false") +
+       ";  // the MCU: the arena in L1, else L2\n\n";
   s += tensor_table(prepared, g.inputs, "Input") + tensor_table(prepared, g.outputs, "Output");
   s += "\n// The buffers of the plan: the arena (inputs, activations, outputs), the state (KV cache), the\n"
-       "// per-core scratch, the shared workspace; the constant weights (weights.bin).\n"
+       "// per-core scratch, the shared workspace; the constant weights (weights.bin); the L1 region of\n"
+       "// the tiles and the DMA engine that fills it.\n"
        "struct Buffers {\n  unsigned char* arena;\n  unsigned char* state;\n  unsigned char* scratch;\n"
-       "  unsigned char* workspace;\n  const unsigned char* weights;\n};\n\n"
+       "  unsigned char* workspace;\n  const unsigned char* weights;\n  unsigned char* l1;\n"
+       "  bfedge::kernels::DmaOps dma;\n};\n\n"
        "// One inference (decoders: the step at `position`); every core of the team calls it.\n"
        "void run(const Buffers& b, int position, const bfedge::runtime::Team& team);\n\n}  // namespace bfedge_model\n";
   return s;
@@ -205,6 +219,18 @@ alignas(64) unsigned char arena[kArenaBytes];
 alignas(64) unsigned char state[kStateBytes];
 alignas(64) unsigned char scratch[kScratchBytes];
 alignas(64) unsigned char workspace[kWorkspaceBytes];
+alignas(64) unsigned char l1_tiles[kL1TileBytes > 0 ? kL1TileBytes : 1];
+
+// On the host the DMA engine is a copy that is done when it returns.
+std::uint32_t copy_now(void*, const void* src, void* dst, std::uint32_t row_bytes, std::uint32_t rows,
+                       std::uint32_t src_stride, std::uint32_t dst_stride) {
+  for (std::uint32_t r = 0; r < rows; ++r) {
+    std::memcpy(static_cast<unsigned char*>(dst) + r * dst_stride, static_cast<const unsigned char*>(src) + r * src_stride,
+                row_bytes);
+  }
+  return 0;
+}
+void no_wait(void*, std::uint32_t) {}
 
 std::uint64_t checksum = 1469598103934665603ull;  // FNV-1a over every output's bytes
 void add_to_checksum(const unsigned char* bytes, std::size_t n) {
@@ -227,7 +253,7 @@ float output_value(int o, std::size_t i) {
 
 int main() {
   bfedge::runtime::HostCluster cluster(kCores);
-  const Buffers b{arena, state, scratch, workspace, bfedge_model_weights};
+  const Buffers b{arena, state, scratch, workspace, bfedge_model_weights, l1_tiles, {&copy_now, &no_wait, nullptr}};
 )cpp";
   if (!r.prompt.empty()) {
     s += R"cpp(  // Greedy generation: position p reads the prompt's token p, then the argmax of the last logits.
@@ -285,7 +311,8 @@ namespace {
 using namespace bfedge_model;
 namespace rv = bfedge::rv32;
 
-alignas(64) unsigned char arena[kArenaBytes];
+alignas(64) unsigned char arena_l2[kArenaInL1 ? 1 : kArenaBytes];
+unsigned char* arena = arena_l2;
 alignas(64) unsigned char state[kStateBytes];
 alignas(64) unsigned char scratch[kScratchBytes];
 alignas(64) unsigned char workspace[kWorkspaceBytes];
@@ -334,7 +361,13 @@ int main() {
     std::memcpy(weights_l2, weights, kWeightBytes);
     weights = weights_l2;
   }
-  const Buffers b{arena, state, scratch, workspace, weights};
+  auto* l1 = static_cast<unsigned char*>(rv::l1_arena().take(kL1TileBytes > 0 ? kL1TileBytes : 1, 64));
+  if (kArenaInL1) arena = static_cast<unsigned char*>(rv::l1_arena().take(kArenaBytes, 64));
+  if (l1 == nullptr || arena == nullptr) {
+    rv::print("FAIL the tiles and activations do not fit the L1 arena\n");
+    return 2;
+  }
+  const Buffers b{arena, state, scratch, workspace, weights, l1, rv::dma_ops()};
 )cpp";
   if (!r.prompt.empty()) {
     s += R"cpp(  int token = kPrompt[0];
@@ -459,7 +492,7 @@ Status emit_project(const exec::PreparedGraph& prepared, const EmitRequest& requ
     }
   }
   Layout layout(prepared);
-  const std::string body = schedule(prepared, layout);
+  const std::string body = schedule(prepared, request, layout);
   if (layout.unknown()) return Status(ErrorCode::unsupported, "emit: a bound pointer is outside every buffer of the plan");
   const std::string dir = out_dir + "/";
   std::vector<std::byte> blob = layout.blob();

@@ -79,7 +79,13 @@ Result<LevelPlan> plan_levels(const graph::Graph& g, const McuTarget& target, st
   if (l1_tile_bytes > 0) plan.l1.items.push_back({"tiles", l1_tile_bytes});
   plan.l2 = {MemoryLevel::l2, target.l2.bytes, {{"firmware", target.l2.reserved_bytes}}};
   plan.l3 = {MemoryLevel::l3, target.l3.bytes, {}};
-  if (plan.arena.arena_bytes > 0) plan.l2.items.push_back({"activations", plan.arena.arena_bytes});
+  // The activations beside the tiles in L1 when they fit there (a decoder's few rows), else in L2.
+  if (plan.arena.arena_bytes > 0 && plan.l1.used() + plan.arena.arena_bytes <= plan.l1.capacity) {
+    plan.activations_level = MemoryLevel::l1;
+    plan.l1.items.push_back({"activations", plan.arena.arena_bytes});
+  } else if (plan.arena.arena_bytes > 0) {
+    plan.l2.items.push_back({"activations", plan.arena.arena_bytes});
+  }
   if (plan.state_bytes > 0) plan.l2.items.push_back({"kv_cache", plan.state_bytes});
   // Weights in L2 when everything fits there; otherwise streamed from L3.
   const std::int64_t weights = aligned(plan.weight_bytes);

@@ -14,6 +14,7 @@
 
 #include "bfedge/core/random_data.hpp"
 #include "bfedge/deploy/emit_project.hpp"
+#include "bfedge/deploy/tile_plan.hpp"
 #include "bfedge/exec/prepared_graph.hpp"
 #include "bfedge/models/llama_graph.hpp"
 #include "bfedge/models/mobilebert_graph.hpp"
@@ -113,6 +114,14 @@ TEST(EmitProject, ADecodersGreedyIdsEqualTheLibrarys) {
 
   EmitRequest r = request("tiny llama");
   r.prompt = prompt, r.steps = steps;
+  // The matvecs stream their weights through L1 in slots the tiling planner chose: still bit-exact.
+  McuTarget small_l1 = gap9_like_target();
+  small_l1.l1.bytes = small_l1.l1.reserved_bytes + 2720;  // slots of a few blocks: several pieces per matrix
+  const Result<TilePlan> tiles = plan_tiles(prepared.graph(), small_l1);
+  ASSERT_TRUE(tiles.is_ok()) << tiles.status().message();
+  for (const NodeTiles& t : tiles.value().nodes) r.matvec_slot_bytes.push_back(t.slot_bytes);
+  r.l1_tile_bytes = tiles.value().l1_bytes;
+  ASSERT_GT(r.l1_tile_bytes, 0);
   test::TempDir dir;
   const std::string out = emit_build_run(prepared, r, dir);
   EXPECT_EQ(line_starting(out, "ids"), want) << out;

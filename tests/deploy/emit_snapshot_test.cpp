@@ -11,6 +11,7 @@
 #include <string>
 
 #include "bfedge/deploy/emit_project.hpp"
+#include "bfedge/deploy/tile_plan.hpp"
 #include "bfedge/exec/prepared_graph.hpp"
 #include "bfedge/models/llama_graph.hpp"
 #include "bfedge/models/mobilebert_graph.hpp"
@@ -53,6 +54,10 @@ TEST(EmitSnapshot, Llama) {
   ASSERT_TRUE(built.is_ok()) << built.status().message();
   EmitRequest r;
   r.prompt = {1, 17}, r.steps = 4, r.weights_in_l2 = true;
+  const Result<TilePlan> tiles = plan_tiles(built.value().graph, gap9_like_target());
+  ASSERT_TRUE(tiles.is_ok()) << tiles.status().message();
+  for (const NodeTiles& t : tiles.value().nodes) r.matvec_slot_bytes.push_back(t.slot_bytes);
+  r.l1_tile_bytes = tiles.value().l1_bytes;
   expect_snapshot(std::move(built.value().graph), r, "llama");
 }
 

@@ -8,7 +8,9 @@
 
 #include "bfedge/deploy/deploy_model.hpp"
 #include "bfedge/deploy/level_plan.hpp"
+#include "bfedge/deploy/tile_plan.hpp"
 #include "bfedge/graph/builder.hpp"
+#include "bfedge/kernels/rv32.hpp"
 #include "bfedge/models/llama_graph.hpp"
 #include "support/test_support.hpp"
 
@@ -40,16 +42,28 @@ std::vector<std::string> item_names(const LevelUse& use) {
   return names;
 }
 
-TEST(LevelPlan, EverythingInL2WhenItFits) {
+// A target whose L1 holds the reserve and 256 bytes: the two-node graph's 320 B of activations go to L2.
+McuTarget small_l1() {
+  McuTarget t = gap9_like_target();
+  t.l1.bytes = t.l1.reserved_bytes + 256;
+  return t;
+}
+
+TEST(LevelPlan, ActivationsInL1WhenTheyFitWeightsInL2WhenTheyFit) {
   const graph::Graph g = two_node_graph();
   const Result<LevelPlan> plan = plan_levels(g, gap9_like_target());
   ASSERT_TRUE(plan.is_ok()) << plan.status().message();
   const LevelPlan& p = plan.value();
   EXPECT_EQ(p.weights_level, MemoryLevel::l2);
+  EXPECT_EQ(p.activations_level, MemoryLevel::l1);
   EXPECT_EQ(p.weight_bytes, 16896);
-  EXPECT_EQ(item_names(p.l2), (std::vector<std::string>{"firmware 262144", "activations 320", "weights 16896"}));
+  EXPECT_EQ(item_names(p.l1), (std::vector<std::string>{"firmware 16384", "activations 320"}));
+  EXPECT_EQ(item_names(p.l2), (std::vector<std::string>{"firmware 262144", "weights 16896"}));
   EXPECT_TRUE(p.l3.items.empty());
-  EXPECT_EQ(item_names(p.l1), (std::vector<std::string>{"firmware 16384"}));
+  const Result<LevelPlan> in_l2 = plan_levels(g, small_l1());
+  ASSERT_TRUE(in_l2.is_ok()) << in_l2.status().message();
+  EXPECT_EQ(in_l2.value().activations_level, MemoryLevel::l2);
+  EXPECT_EQ(item_names(in_l2.value().l2), (std::vector<std::string>{"firmware 262144", "activations 320", "weights 16896"}));
   EXPECT_EQ(g.node(p.peak_node).name, "proj");
   EXPECT_EQ(p.peak_live_bytes, 320);
   ASSERT_EQ(p.at_peak.size(), 3u);
@@ -62,7 +76,7 @@ TEST(LevelPlan, EverythingInL2WhenItFits) {
 }
 
 TEST(LevelPlan, WeightsGoToL3WhenL2CannotHoldThemToo) {
-  McuTarget t = gap9_like_target();
+  McuTarget t = small_l1();
   t.l2.bytes = 262144 + 320 + 16896 - 64;  // one alignment step short
   const Result<LevelPlan> plan = plan_levels(two_node_graph(), t);
   ASSERT_TRUE(plan.is_ok()) << plan.status().message();
@@ -72,7 +86,7 @@ TEST(LevelPlan, WeightsGoToL3WhenL2CannotHoldThemToo) {
 }
 
 TEST(LevelPlan, ALevelTooSmallFailsWithOneLineNamingItsLargestItem) {
-  McuTarget t = gap9_like_target();
+  McuTarget t = small_l1();
   t.l2.bytes = 262144 + 256;
   Result<LevelPlan> plan = plan_levels(two_node_graph(), t);
   ASSERT_FALSE(plan.is_ok());
@@ -103,8 +117,8 @@ TEST(LevelPlan, TheKvCacheIsNamedWhenItOverflowsL2) {
   const Result<LevelPlan> plan = plan_levels(built.value().graph, t);
   ASSERT_FALSE(plan.is_ok());
   const std::string& m = plan.status().message();
-  // firmware 256 KiB + kv_cache 512 KiB + the activations (1.3 KiB) > 640 KiB
-  EXPECT_EQ(m, "L2 needs 769.3 KiB > 640 KiB; largest: kv_cache 512 KiB");
+  // firmware 256 KiB + kv_cache 512 KiB > 640 KiB (the activations, 1.3 KiB, are in L1)
+  EXPECT_EQ(m, "L2 needs 768 KiB > 640 KiB; largest: kv_cache 512 KiB");
 }
 
 // stories260K (dim 64, 5 layers, 8 heads, 4 KV heads of 8, hidden 172, vocab 512, shared
@@ -115,7 +129,8 @@ TEST(LevelPlan, TheKvCacheIsNamedWhenItOverflowsL2) {
 //             + w13 344 x 64 x 2 + w2 64 x 172 x 2 = 90,880, x 5 = 454,400; rms_final 128  = 528,256
 //   arena     the peak is the classifier: token 64 (aligned) + rms_final's row 128
 //             + logits 512 x 4 B = 2,048                                                 = 2,240
-//   L2 = firmware 262,144 + 2,240 + 163,840 + 528,256                                    = 956,480
+//   L1 = firmware 16,384 + the arena 2,240 (it fits beside the tiles; none here)         = 18,624
+//   L2 = firmware 262,144 + 163,840 + 528,256                                            = 954,240
 TEST(LevelPlan, Stories260kAt256PositionsMatchesTheHandCount) {
   BFEDGE_REQUIRE_SHARED(shared);
   const Result<DeployModel> model = load_deploy_model((shared / "models/stories260K.bin").string(), {.positions = 256, .seq_len = std::nullopt});
@@ -129,7 +144,47 @@ TEST(LevelPlan, Stories260kAt256PositionsMatchesTheHandCount) {
   EXPECT_EQ(p.arena.arena_bytes, 2240);
   EXPECT_EQ(model.value().graph.node(p.peak_node).name, "classifier");
   EXPECT_EQ(p.weights_level, MemoryLevel::l2);
-  EXPECT_EQ(p.l2.used(), 956480);
+  EXPECT_EQ(p.activations_level, MemoryLevel::l1);
+  EXPECT_EQ(p.l1.used(), 18624);
+  EXPECT_EQ(p.l2.used(), 954240);
+}
+
+// The tiny decoder's matvecs have 16 columns (w2: 40): one 16-row block is 8 pairs x 64 B = 512 B
+// (w2: 20 x 64 = 1,280 B) and x takes 64 B (w2: 160 B), so the smallest tiles need
+// 64 + 2 x 512 = 1,088 B of L1 beside the reserve (w2: 160 + 2 x 1,280 = 2,720 B).
+TEST(TilePlan, MatvecsStreamThroughTheLargestSlotsThatFitAndTooLittleL1IsOneLine) {
+  const models::LlamaConfig c = test::tiny_llama_config();
+  auto built = models::build_llama_graph(c, models::convert_llama_weights<bf16>(test::random_llama_weights(c, 1)));
+  ASSERT_TRUE(built.is_ok()) << built.status().message();
+  const graph::Graph& g = built.value().graph;
+  McuTarget t = gap9_like_target();
+  t.l1.bytes = t.l1.reserved_bytes + 2720;  // w2's smallest tiles; two 16-column blocks per slot
+  Result<TilePlan> plan = plan_tiles(g, t);
+  ASSERT_TRUE(plan.is_ok()) << plan.status().message();
+  int streamed = 0;
+  for (const NodeTiles& n : plan.value().nodes) {
+    if (g.node(n.node).op != graph::Op::matvec) {
+      EXPECT_EQ(n.slot_bytes, 0u) << g.node(n.node).name;
+      continue;
+    }
+    ++streamed;
+    EXPECT_GT(n.estimated_cycles, 0) << g.node(n.node).name;
+    EXPECT_LE(n.l1_bytes, t.l1.usable_bytes()) << g.node(n.node).name;
+    const auto cols = static_cast<int>(g.tensor(g.node(n.node).inputs[1]).shape[1]);
+    EXPECT_EQ(n.slot_bytes % kernels::matvec_dma_block_bytes(cols), 0u) << g.node(n.node).name;  // whole blocks
+    if (g.node(n.node).name == "classifier") {
+      EXPECT_EQ(n.slot_bytes, 1024u);  // the largest that fits: fewest pieces
+    }
+  }
+  EXPECT_EQ(streamed, 2 * 4 + 1);  // per layer wqkv, wo, w13 and w2, and the classifier
+  EXPECT_EQ(plan.value().l1_bytes, 2720);
+
+  t.l1.bytes = t.l1.reserved_bytes + 1024;
+  plan = plan_tiles(g, t);
+  ASSERT_FALSE(plan.is_ok());
+  EXPECT_EQ(plan.status().code(), ErrorCode::capacity);
+  EXPECT_EQ(plan.status().message(),
+            "L1 needs 17.1 KiB > 17 KiB; largest: tiles of layer0.wqkv (matvec: x and two slots of one 16-row block)");
 }
 
 TEST(DeployModel, OptionsThatDoNotApplyAreRefusedNamingThePath) {

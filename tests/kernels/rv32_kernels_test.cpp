@@ -4,6 +4,7 @@
 // The same kernels run on the RV32 firmware (bfedge mcu bench, ctest mcu_*).
 #include "bfedge/kernels/rv32.hpp"
 
+#include <bit>
 #include <cstring>
 
 #include <gtest/gtest.h>
@@ -301,6 +302,55 @@ TEST(DmaAttentionPlan, TakesTheGemmFormOnlyWhenAHeadsScoresFit) {
   EXPECT_TRUE(rows.ok);
   EXPECT_FALSE(rows.gemm);
 }
+
+}  // namespace
+}  // namespace bfedge::kernels
+
+namespace bfedge::kernels {
+namespace {
+
+// matvec__rv32_dma streams the packed rows through two L1 slots: the same sums as
+// matvec__rv32_8row on the whole matrix, bit for bit, at every piece edge (a piece of one block,
+// a last piece shorter than a block, rows below one block, odd columns).
+class McuMatvecDma : public ::testing::TestWithParam<std::tuple<int, int, int, int>> {};
+
+TEST_P(McuMatvecDma, MatchesTheWholeMatrixKernelBitForBit) {
+  const auto [rows, cols, slot_blocks, cores] = GetParam();
+  const auto w = test::random_bf16(static_cast<std::size_t>(rows) * cols, 51);
+  const auto x = test::random_bf16(static_cast<std::size_t>(cols), 52);
+  std::vector<bf16> packed(matvec_packed_elements(rows, cols));
+  matvec_pack(w.data(), rows, cols, cols, packed.data());
+  for (const bool f32 : {false, true}) {
+    DmaMatvecArgs args;
+    args.rows = rows, args.cols = cols, args.w_packed = packed.data(), args.x = x.data(), args.y_f32 = f32;
+    args.slot_bytes = static_cast<std::size_t>(slot_blocks) * matvec_dma_block_bytes(cols);
+    runtime::AlignedBuffer l1(matvec_dma_l1_bytes(cols, args.slot_bytes));
+    args.l1 = l1.data(), args.dma = kHostDma;
+    test::CanaryMatrix<float> got_f32(1, rows, rows), want_f32(1, rows, rows);
+    test::CanaryMatrix<bf16> got_bf16(1, rows, rows), want_bf16(1, rows, rows);
+    args.y = f32 ? static_cast<void*>(got_f32.data()) : static_cast<void*>(got_bf16.data());
+    runtime::HostCluster cluster(cores);
+    cluster.fork([&](const runtime::Team& team) { matvec__rv32_dma(args, team); });
+
+    MatvecParams p;
+    p.rows = rows, p.cols = cols, p.w_packed = packed.data(), p.x = x.data();
+    p.y = f32 ? static_cast<void*>(want_f32.data()) : static_cast<void*>(want_bf16.data());
+    p.y_type = f32 ? OutType::f32 : OutType::bf16;
+    test::run_variant(test::variant_named(matvec_variants(), "matvec__rv32_8row"), p, 1);
+    EXPECT_EQ(got_f32.damaged_canaries() + got_bf16.damaged_canaries(), 0);
+    for (int i = 0; i < rows; ++i) {
+      if (f32) {
+        ASSERT_EQ(std::bit_cast<std::uint32_t>(got_f32.at(0, i)), std::bit_cast<std::uint32_t>(want_f32.at(0, i))) << i;
+      } else {
+        ASSERT_EQ(got_bf16.at(0, i).bits, want_bf16.at(0, i).bits) << i;
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(PieceEdges, McuMatvecDma,
+                         ::testing::Combine(::testing::Values(1, 15, 17, 64, 100), ::testing::Values(1, 3, 64, 172),
+                                            ::testing::Values(1, 2, 5), ::testing::Values(1, 8)));
 
 }  // namespace
 }  // namespace bfedge::kernels

@@ -16,6 +16,7 @@
 #include "bfedge/deploy/emit_project.hpp"
 #include "bfedge/deploy/level_plan.hpp"
 #include "bfedge/deploy/target.hpp"
+#include "bfedge/deploy/tile_plan.hpp"
 #include "bfedge/graph/summary.hpp"
 #include "bfedge/io/file.hpp"
 #include "cli_common.hpp"
@@ -96,6 +97,7 @@ ordered_json plan_json(const deploy::DeployModel& m, const deploy::McuTarget& t,
                            {"items", items}});
   }
   j["weights_level"] = deploy::memory_level_name(p.weights_level);
+  j["activations_level"] = deploy::memory_level_name(p.activations_level);
   j["weight_bytes"] = p.weight_bytes;
   j["activation_arena_bytes"] = p.arena.arena_bytes;
   j["activation_bytes_without_reuse"] = p.arena.activation_bytes;
@@ -131,7 +133,7 @@ std::string plan_text_table(const deploy::DeployModel& m, const deploy::McuTarge
     for (const deploy::LevelItem& item : use->items) {
       contents += (contents.empty() ? "" : ", ") + item.name + " " + binary_size_text(item.bytes);
     }
-    if (use->level == deploy::MemoryLevel::l1 && p.l1_tile_bytes == 0) contents += " (tiles: not planned yet)";
+    if (use->level == deploy::MemoryLevel::l1 && p.l1_tile_bytes == 0) contents += " (no node streams through L1 yet)";
     appendf(text, "%-5s %12s %12s %12s  %s\n", deploy::memory_level_name(use->level), binary_size_text(use->capacity).c_str(),
                 binary_size_text(use->used()).c_str(), binary_size_text(use->capacity - use->used()).c_str(),
                 contents.empty() ? "-" : contents.c_str());
@@ -142,8 +144,8 @@ std::string plan_text_table(const deploy::DeployModel& m, const deploy::McuTarge
     components += (components.empty() ? "" : ", ") + c.name + " " + binary_size_text(c.bytes);
   }
   appendf(text, " (%s)\n", components.c_str());
-  appendf(text, "activations: arena %s (%s without reuse); the peak, %s live, is at node %s:\n",
-              with_commas(p.arena.arena_bytes).c_str(), with_commas(p.arena.activation_bytes).c_str(),
+  appendf(text, "activations: arena %s in %s (%s without reuse); the peak, %s live, is at node %s:\n",
+              with_commas(p.arena.arena_bytes).c_str(), deploy::memory_level_name(p.activations_level), with_commas(p.arena.activation_bytes).c_str(),
               with_commas(p.peak_live_bytes).c_str(), m.graph.node(p.peak_node).name.c_str());
   for (const deploy::NamedBytes& tensor : p.at_peak) {
     appendf(text, "  %-40s %12s\n", tensor.name.c_str(), with_commas(tensor.bytes).c_str());
@@ -173,7 +175,9 @@ int run_deploy(const DeployOptions& o) {
   Result<deploy::DeployModel> model = deploy::load_deploy_model(o.model, o.model_options);
   if (!model.is_ok()) return report_error(model.status());
   deploy::DeployModel& m = model.value();
-  Result<deploy::LevelPlan> plan = deploy::plan_levels(m.graph, target.value());
+  Result<deploy::TilePlan> tiles = deploy::plan_tiles(m.graph, target.value());
+  if (!tiles.is_ok()) return report_error(o.model + " on " + target.value().name + ": " + tiles.status().message());
+  Result<deploy::LevelPlan> plan = deploy::plan_levels(m.graph, target.value(), tiles.value().l1_bytes);
   if (!plan.is_ok()) return report_error(o.model + " on " + target.value().name + ": " + plan.status().message());
   const int position = m.family == deploy::ModelFamily::llama ? m.sequence - 1 : 0;
   const std::int64_t macs = graph::summarize(m.graph, position).macs;
@@ -185,6 +189,9 @@ int run_deploy(const DeployOptions& o) {
     request.model = o.model, request.target = target.value().name;
     request.bfedge_root = BFEDGE_SOURCE_ROOT;
     request.weights_in_l2 = plan.value().weights_level == deploy::MemoryLevel::l2;
+    request.activations_in_l1 = plan.value().activations_level == deploy::MemoryLevel::l1;
+    for (const deploy::NodeTiles& t : tiles.value().nodes) request.matvec_slot_bytes.push_back(t.slot_bytes);
+    request.l1_tile_bytes = tiles.value().l1_bytes;
     DeployInputOptions inputs = o.inputs;
     Result<std::vector<int>> ids = parse_ids(o.prompt_ids);
     if (!ids.is_ok()) return report_error(ids.status());

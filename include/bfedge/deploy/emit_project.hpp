@@ -39,6 +39,11 @@ struct EmitRequest {
   std::vector<int> prompt;
   int steps = 0;
   bool weights_in_l2 = false;  // the level plan's placement (deploy/level_plan.hpp)
+  bool activations_in_l1 = false;
+  // The tiling planner's choices (deploy/tile_plan.hpp), by node: a matvec with slots streams its
+  // weights through L1 (kernels::matvec__rv32_dma); empty or 0: the node's kernel as prepared.
+  std::vector<std::size_t> matvec_slot_bytes;
+  std::int64_t l1_tile_bytes = 0;  // the L1 region the tiles share
   std::string bfedge_root;     // bfedge's source tree: kernel headers and sources
   std::string bfedge_library;  // optional: a built libbfedge.a to link instead of compiling the kernels
 };

@@ -1,11 +1,12 @@
 // The deploy compiler's memory planner: where every byte of one inference lives on the target
 // (deploy/target.hpp). Per level:
-//   L2: the firmware's reserve, the activation arena (graph/memory_plan.hpp: inputs, activations
-//       and outputs, bytes shared by liveness), the state (KV cache), and the weights when all of
-//       that and the weights fit the level;
-//   L3: the weights otherwise (the kernels stream them into L1 by DMA, tile by tile);
-//   L1: the firmware's reserve (worker stacks) and the tiles being computed, double-buffered
-//       (the tiling planner sizes them: `l1_tile_bytes`, 0 until it has).
+//   L1: the firmware's reserve (worker stacks), the tiles being computed, double-buffered (the
+//       tiling planner sizes them: `l1_tile_bytes`), and the activation arena when it fits beside
+//       them (a decoder's few rows);
+//   L2: the firmware's reserve, the activation arena otherwise (graph/memory_plan.hpp: inputs,
+//       activations and outputs, bytes shared by liveness), the state (KV cache), and the weights
+//       when all of that and the weights fit the level;
+//   L3: the weights otherwise (the kernels stream them into L1 by DMA, tile by tile).
 // A plan that does not fit fails with one line naming the level, what it needs against what it
 // has, and the largest thing in it: "L2 needs 1.91 MiB > 1.50 MiB; largest: kv_cache 640 KiB".
 // The report also names the tensors live at the arena's peak.
@@ -46,6 +47,7 @@ struct LevelPlan {
   std::int64_t state_bytes = 0;          // KV cache
   std::int64_t l1_tile_bytes = 0;        // the largest double-buffered tile set (tiling planner)
   MemoryLevel weights_level = MemoryLevel::l2;
+  MemoryLevel activations_level = MemoryLevel::l2;
   LevelUse l1, l2, l3;
   // The node at which the most activation bytes are live, and those tensors, largest first.
   graph::NodeId peak_node = 0;

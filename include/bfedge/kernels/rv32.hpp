@@ -67,6 +67,25 @@ void attention_decode__rv32_heads(const AttentionDecodeParams& p, const runtime:
 struct NormParams;
 void rmsnorm__rv32_columns(const NormParams& p, const runtime::Team& team);
 
+// Matvec on matvec_pack weights far from the cores (L2 or L3): whole 16-row blocks stream through
+// two L1 slots by DMA, the next piece landing while the cores run this one (matvec_f32x on it);
+// x is widened once into L1, each core a slice. The deploy compiler's schedule calls it for every
+// matvec of a decoder; the tiling planner sizes the slots.
+struct DmaMatvecArgs {
+  int rows = 0, cols = 0;
+  const bf16* w_packed = nullptr;  // matvec_pack layout, far
+  const bf16* x = nullptr;         // (cols)
+  void* y = nullptr;               // (rows), FP32 when y_f32, else BF16
+  bool y_f32 = false;
+  std::size_t slot_bytes = 0;      // a multiple of matvec_dma_block_bytes(cols), at least one
+  void* l1 = nullptr;              // matvec_dma_l1_bytes(cols, slot_bytes), 16-byte aligned
+  DmaOps dma;
+};
+// One 16-row block of the packed layout (the smallest piece), and the L1 the kernel needs.
+std::size_t matvec_dma_block_bytes(int cols);
+std::size_t matvec_dma_l1_bytes(int cols, std::size_t slot_bytes);
+void matvec__rv32_dma(const DmaMatvecArgs& args, const runtime::Team& team);
+
 struct DmaLinearPlan {
   bool ok = false;
   const char* reason = "";  // why not, when !ok

@@ -3,6 +3,7 @@
 // row is one 32-bit load, split into two FP32 values in registers (weights are used once per
 // token, so there is nothing to gain from widening them into L1 first). x is widened once per core.
 #include "bfedge/kernels/matvec.hpp"
+#include "bfedge/kernels/rv32.hpp"
 #include "rv32_common.hpp"
 
 namespace bfedge::kernels {
@@ -57,6 +58,58 @@ void matvec_f32x__rv32_8row(const MatvecF32xArgs& p, const runtime::Team& team) 
         static_cast<bf16*>(p.y)[r0 + r] = to_bf16(acc[r]);
       }
     }
+  }
+}
+
+std::size_t matvec_dma_block_bytes(int cols) {
+  return static_cast<std::size_t>(matvec_pairs(cols)) * kMatvecRowBlock * 2 * sizeof(bf16);
+}
+
+std::size_t matvec_dma_l1_bytes(int cols, std::size_t slot_bytes) {
+  return round_up(static_cast<std::size_t>(matvec_pairs(cols)) * 2 * sizeof(float), std::size_t{16}) +
+         2 * round_up(slot_bytes, std::size_t{16});
+}
+
+void matvec__rv32_dma(const DmaMatvecArgs& p, const runtime::Team& team) {
+  const std::size_t block = matvec_dma_block_bytes(p.cols);
+  const int rows_per_piece = static_cast<int>(p.slot_bytes / block) * kMatvecRowBlock;
+  const int blocks = (p.rows + kMatvecRowBlock - 1) / kMatvecRowBlock;
+  const int pieces = (p.rows + rows_per_piece - 1) / rows_per_piece;
+  auto* x = static_cast<float*>(p.l1);
+  unsigned char* slots[2];
+  slots[0] = static_cast<unsigned char*>(p.l1) +
+             round_up(static_cast<std::size_t>(matvec_pairs(p.cols)) * 2 * sizeof(float), std::size_t{16});
+  slots[1] = slots[0] + round_up(p.slot_bytes, std::size_t{16});
+  const auto piece_bytes = [&](int piece) {
+    const int first_block = piece * rows_per_piece / kMatvecRowBlock;
+    const int n = blocks - first_block < rows_per_piece / kMatvecRowBlock ? blocks - first_block
+                                                                           : rows_per_piece / kMatvecRowBlock;
+    return static_cast<std::size_t>(n) * block;
+  };
+  const auto piece_source = [&](int piece) {
+    return reinterpret_cast<const unsigned char*>(p.w_packed) + static_cast<std::size_t>(piece) * (rows_per_piece / kMatvecRowBlock) * block;
+  };
+  const bool lead = team.core == 0;
+  std::uint32_t ticket = 0;
+  if (lead) ticket = rv32::dma_start(p.dma, piece_source(0), slots[0], piece_bytes(0), 1, 0, 0);
+  // x widened into L1, each core a slice of whole column pairs (the odd last column padded).
+  const runtime::Range mine = runtime::split_range(matvec_pairs(p.cols), team.core, team.cores);
+  for (int kp = mine.begin; kp < mine.end; ++kp) {
+    x[2 * kp] = to_f32(p.x[2 * kp]);
+    x[2 * kp + 1] = 2 * kp + 1 < p.cols ? to_f32(p.x[2 * kp + 1]) : 0.0f;
+  }
+  if (lead) p.dma.wait(p.dma.ctx, ticket);
+  team.barrier();
+  for (int piece = 0; piece < pieces; ++piece) {
+    if (lead && piece + 1 < pieces) {
+      ticket = rv32::dma_start(p.dma, piece_source(piece + 1), slots[(piece + 1) % 2], piece_bytes(piece + 1), 1, 0, 0);
+    }
+    const int row0 = piece * rows_per_piece;
+    const int rows = p.rows - row0 < rows_per_piece ? p.rows - row0 : rows_per_piece;
+    void* y = p.y_f32 ? static_cast<void*>(static_cast<float*>(p.y) + row0) : static_cast<void*>(static_cast<bf16*>(p.y) + row0);
+    matvec_f32x__rv32_8row({rows, p.cols, reinterpret_cast<const bf16*>(slots[piece % 2]), x, y, p.y_f32}, team);
+    if (lead && piece + 1 < pieces) p.dma.wait(p.dma.ctx, ticket);
+    team.barrier();
   }
 }
 

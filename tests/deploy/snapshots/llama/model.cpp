@@ -36,15 +36,17 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
   }
   team.barrier();
   {  // 2: layer0.wqkv (matvec)
-    bfedge::kernels::MatvecParams p;
+    bfedge::kernels::DmaMatvecArgs p;
     p.rows = 32;
     p.cols = 16;
     p.w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 9664);
     p.x = reinterpret_cast<const bfedge::bf16*>(b.arena + 64);
     p.y = reinterpret_cast<void*>(b.arena + 128);
-    p.y_type = bfedge::kernels::OutType::bf16;
-    p.scratch = reinterpret_cast<void*>(b.scratch + 0);
-    bfedge::kernels::matvec__rv32_8row(p, team);
+    p.y_f32 = false;
+    p.slot_bytes = 1024;
+    p.l1 = b.l1;
+    p.dma = b.dma;
+    bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
   {  // 3: layer0.rope (rope)
@@ -89,15 +91,17 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
   }
   team.barrier();
   {  // 6: layer0.wo (matvec)
-    bfedge::kernels::MatvecParams p;
+    bfedge::kernels::DmaMatvecArgs p;
     p.rows = 16;
     p.cols = 16;
     p.w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 11200);
     p.x = reinterpret_cast<const bfedge::bf16*>(b.arena + 64);
     p.y = reinterpret_cast<void*>(b.arena + 128);
-    p.y_type = bfedge::kernels::OutType::bf16;
-    p.scratch = reinterpret_cast<void*>(b.scratch + 0);
-    bfedge::kernels::matvec__rv32_8row(p, team);
+    p.y_f32 = false;
+    p.slot_bytes = 512;
+    p.l1 = b.l1;
+    p.dma = b.dma;
+    bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
   {  // 7: layer0.residual_att (add)
@@ -127,15 +131,17 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
   }
   team.barrier();
   {  // 9: layer0.w13 (matvec)
-    bfedge::kernels::MatvecParams p;
+    bfedge::kernels::DmaMatvecArgs p;
     p.rows = 80;
     p.cols = 16;
     p.w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 11776);
     p.x = reinterpret_cast<const bfedge::bf16*>(b.arena + 256);
     p.y = reinterpret_cast<void*>(b.arena + 0);
-    p.y_type = bfedge::kernels::OutType::bf16;
-    p.scratch = reinterpret_cast<void*>(b.scratch + 0);
-    bfedge::kernels::matvec__rv32_8row(p, team);
+    p.y_f32 = false;
+    p.slot_bytes = 1536;
+    p.l1 = b.l1;
+    p.dma = b.dma;
+    bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
   {  // 10: layer0.swiglu (swiglu)
@@ -148,15 +154,17 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
   }
   team.barrier();
   {  // 11: layer0.w2 (matvec)
-    bfedge::kernels::MatvecParams p;
+    bfedge::kernels::DmaMatvecArgs p;
     p.rows = 16;
     p.cols = 40;
     p.w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 14336);
     p.x = reinterpret_cast<const bfedge::bf16*>(b.arena + 0);
     p.y = reinterpret_cast<void*>(b.arena + 256);
-    p.y_type = bfedge::kernels::OutType::bf16;
-    p.scratch = reinterpret_cast<void*>(b.scratch + 0);
-    bfedge::kernels::matvec__rv32_8row(p, team);
+    p.y_f32 = false;
+    p.slot_bytes = 1280;
+    p.l1 = b.l1;
+    p.dma = b.dma;
+    bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
   {  // 12: layer0.residual_ffn (add)
@@ -186,15 +194,17 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
   }
   team.barrier();
   {  // 14: layer1.wqkv (matvec)
-    bfedge::kernels::MatvecParams p;
+    bfedge::kernels::DmaMatvecArgs p;
     p.rows = 32;
     p.cols = 16;
     p.w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 15680);
     p.x = reinterpret_cast<const bfedge::bf16*>(b.arena + 64);
     p.y = reinterpret_cast<void*>(b.arena + 128);
-    p.y_type = bfedge::kernels::OutType::bf16;
-    p.scratch = reinterpret_cast<void*>(b.scratch + 0);
-    bfedge::kernels::matvec__rv32_8row(p, team);
+    p.y_f32 = false;
+    p.slot_bytes = 1024;
+    p.l1 = b.l1;
+    p.dma = b.dma;
+    bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
   {  // 15: layer1.rope (rope)
@@ -239,15 +249,17 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
   }
   team.barrier();
   {  // 18: layer1.wo (matvec)
-    bfedge::kernels::MatvecParams p;
+    bfedge::kernels::DmaMatvecArgs p;
     p.rows = 16;
     p.cols = 16;
     p.w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 16704);
     p.x = reinterpret_cast<const bfedge::bf16*>(b.arena + 64);
     p.y = reinterpret_cast<void*>(b.arena + 128);
-    p.y_type = bfedge::kernels::OutType::bf16;
-    p.scratch = reinterpret_cast<void*>(b.scratch + 0);
-    bfedge::kernels::matvec__rv32_8row(p, team);
+    p.y_f32 = false;
+    p.slot_bytes = 512;
+    p.l1 = b.l1;
+    p.dma = b.dma;
+    bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
   {  // 19: layer1.residual_att (add)
@@ -277,15 +289,17 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
   }
   team.barrier();
   {  // 21: layer1.w13 (matvec)
-    bfedge::kernels::MatvecParams p;
+    bfedge::kernels::DmaMatvecArgs p;
     p.rows = 80;
     p.cols = 16;
     p.w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 17280);
     p.x = reinterpret_cast<const bfedge::bf16*>(b.arena + 256);
     p.y = reinterpret_cast<void*>(b.arena + 0);
-    p.y_type = bfedge::kernels::OutType::bf16;
-    p.scratch = reinterpret_cast<void*>(b.scratch + 0);
-    bfedge::kernels::matvec__rv32_8row(p, team);
+    p.y_f32 = false;
+    p.slot_bytes = 1536;
+    p.l1 = b.l1;
+    p.dma = b.dma;
+    bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
   {  // 22: layer1.swiglu (swiglu)
@@ -298,15 +312,17 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
   }
   team.barrier();
   {  // 23: layer1.w2 (matvec)
-    bfedge::kernels::MatvecParams p;
+    bfedge::kernels::DmaMatvecArgs p;
     p.rows = 16;
     p.cols = 40;
     p.w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 19840);
     p.x = reinterpret_cast<const bfedge::bf16*>(b.arena + 0);
     p.y = reinterpret_cast<void*>(b.arena + 256);
-    p.y_type = bfedge::kernels::OutType::bf16;
-    p.scratch = reinterpret_cast<void*>(b.scratch + 0);
-    bfedge::kernels::matvec__rv32_8row(p, team);
+    p.y_f32 = false;
+    p.slot_bytes = 1280;
+    p.l1 = b.l1;
+    p.dma = b.dma;
+    bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
   {  // 24: layer1.residual_ffn (add)
@@ -336,15 +352,17 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
   }
   team.barrier();
   {  // 26: classifier (matvec)
-    bfedge::kernels::MatvecParams p;
+    bfedge::kernels::DmaMatvecArgs p;
     p.rows = 300;
     p.cols = 16;
     p.w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 21184);
     p.x = reinterpret_cast<const bfedge::bf16*>(b.arena + 1280);
     p.y = reinterpret_cast<void*>(b.arena + 0);
-    p.y_type = bfedge::kernels::OutType::f32;
-    p.scratch = reinterpret_cast<void*>(b.scratch + 0);
-    bfedge::kernels::matvec__rv32_8row(p, team);
+    p.y_f32 = true;
+    p.slot_bytes = 2048;
+    p.l1 = b.l1;
+    p.dma = b.dma;
+    bfedge::kernels::matvec__rv32_dma(p, team);
   }
 }
 

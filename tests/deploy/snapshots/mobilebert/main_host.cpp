@@ -19,6 +19,18 @@ alignas(64) unsigned char arena[kArenaBytes];
 alignas(64) unsigned char state[kStateBytes];
 alignas(64) unsigned char scratch[kScratchBytes];
 alignas(64) unsigned char workspace[kWorkspaceBytes];
+alignas(64) unsigned char l1_tiles[kL1TileBytes > 0 ? kL1TileBytes : 1];
+
+// On the host the DMA engine is a copy that is done when it returns.
+std::uint32_t copy_now(void*, const void* src, void* dst, std::uint32_t row_bytes, std::uint32_t rows,
+                       std::uint32_t src_stride, std::uint32_t dst_stride) {
+  for (std::uint32_t r = 0; r < rows; ++r) {
+    std::memcpy(static_cast<unsigned char*>(dst) + r * dst_stride, static_cast<const unsigned char*>(src) + r * src_stride,
+                row_bytes);
+  }
+  return 0;
+}
+void no_wait(void*, std::uint32_t) {}
 
 std::uint64_t checksum = 1469598103934665603ull;  // FNV-1a over every output's bytes
 void add_to_checksum(const unsigned char* bytes, std::size_t n) {
@@ -41,7 +53,7 @@ float output_value(int o, std::size_t i) {
 
 int main() {
   bfedge::runtime::HostCluster cluster(kCores);
-  const Buffers b{arena, state, scratch, workspace, bfedge_model_weights};
+  const Buffers b{arena, state, scratch, workspace, bfedge_model_weights, l1_tiles, {&copy_now, &no_wait, nullptr}};
   for (int e = 0; e < kExamples; ++e) {
     for (int i = 0; i < kInputs; ++i) std::memcpy(arena + kInputOffset[i], kExampleInputs[e][i], kInputBytes[i]);
     cluster.fork([&](const bfedge::runtime::Team& team) { run(b, 0, team); });

@@ -17,7 +17,8 @@ namespace {
 using namespace bfedge_model;
 namespace rv = bfedge::rv32;
 
-alignas(64) unsigned char arena[kArenaBytes];
+alignas(64) unsigned char arena_l2[kArenaInL1 ? 1 : kArenaBytes];
+unsigned char* arena = arena_l2;
 alignas(64) unsigned char state[kStateBytes];
 alignas(64) unsigned char scratch[kScratchBytes];
 alignas(64) unsigned char workspace[kWorkspaceBytes];
@@ -66,7 +67,13 @@ int main() {
     std::memcpy(weights_l2, weights, kWeightBytes);
     weights = weights_l2;
   }
-  const Buffers b{arena, state, scratch, workspace, weights};
+  auto* l1 = static_cast<unsigned char*>(rv::l1_arena().take(kL1TileBytes > 0 ? kL1TileBytes : 1, 64));
+  if (kArenaInL1) arena = static_cast<unsigned char*>(rv::l1_arena().take(kArenaBytes, 64));
+  if (l1 == nullptr || arena == nullptr) {
+    rv::print("FAIL the tiles and activations do not fit the L1 arena\n");
+    return 2;
+  }
+  const Buffers b{arena, state, scratch, workspace, weights, l1, rv::dma_ops()};
   for (int e = 0; e < kExamples; ++e) {
     for (int i = 0; i < kInputs; ++i) std::memcpy(arena + kInputOffset[i], kExampleInputs[e][i], kInputBytes[i]);
     measured(b, 0);

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 
+#include "bfedge/kernels/rv32.hpp"
 #include "bfedge/runtime/team.hpp"
 
 namespace bfedge_model {
@@ -15,7 +16,9 @@ inline constexpr std::size_t kStateBytes = 64;
 inline constexpr std::size_t kScratchBytes = 8256;
 inline constexpr std::size_t kWorkspaceBytes = 64;
 inline constexpr std::size_t kWeightBytes = 29312;
+inline constexpr std::size_t kL1TileBytes = 0;  // the tiles' L1 region
 inline constexpr bool kWeightsInL2 = true;  // the MCU: copied from L3 at setup
+inline constexpr bool kArenaInL1 = false;  // the MCU: the arena in L1, else L2
 
 inline constexpr int kInputs = 1;
 inline constexpr const char* kInputName[] = {"images", };
@@ -29,13 +32,16 @@ inline constexpr std::size_t kOutputBytes[] = {12, };
 inline constexpr bool kOutputIsF32[] = {true, };  // else BF16 (or i32 for ids)
 
 // The buffers of the plan: the arena (inputs, activations, outputs), the state (KV cache), the
-// per-core scratch, the shared workspace; the constant weights (weights.bin).
+// per-core scratch, the shared workspace; the constant weights (weights.bin); the L1 region of
+// the tiles and the DMA engine that fills it.
 struct Buffers {
   unsigned char* arena;
   unsigned char* state;
   unsigned char* scratch;
   unsigned char* workspace;
   const unsigned char* weights;
+  unsigned char* l1;
+  bfedge::kernels::DmaOps dma;
 };
 
 // One inference (decoders: the step at `position`); every core of the team calls it.

@@ -1,0 +1,42 @@
+// The deploy compiler's tiling planner: per node, the L1 tiles its MCU kernel streams its far
+// operands through, chosen by minimising an estimate of the node's cycles on the target (every
+// candidate size is tried; deterministic). Today: the matvecs of a decoder stream their packed
+// weights through two L1 slots (kernels::matvec__rv32_dma) — the estimate per slot size is
+//   DMA of the first piece (not hidden) + Σ pieces max(compute, DMA of the next piece) + a barrier each,
+//   compute = ⌈⌈rows / 8⌉ / cores⌉ · 8 · column pairs · kCyclesPerRowPair (cores take 8-row halves of
+//   the 16-row blocks: a piece of 32 rows keeps only 4 cores busy), DMA = bytes / bytes per cycle +
+//   the fixed cost per transfer (the target's);
+// the other nodes read their operands where the memory plan put them (no tiles yet).
+// A node whose smallest tiles do not fit the L1 the firmware leaves fails with one line:
+// "L1 needs 9.0 KiB > 8 KiB; largest: tiles of layer0.w13 (matvec: x and two slots of one 16-row block)".
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bfedge/core/status.hpp"
+#include "bfedge/deploy/target.hpp"
+#include "bfedge/graph/graph.hpp"
+
+namespace bfedge::deploy {
+
+// Cycles per (row, column pair) of matvec_f32x on one core: a 32-bit L1 load, the two halves'
+// shift and mask, two FMAs, and the load-use stall, as the cycle model charges them.
+inline constexpr double kCyclesPerRowPair = 6.0;
+
+struct NodeTiles {
+  graph::NodeId node = 0;
+  std::size_t slot_bytes = 0;  // matvec: each of the two L1 slots; 0: the node has no tiles
+  std::int64_t l1_bytes = 0;   // the node's L1 working set
+  double estimated_cycles = 0;
+};
+
+struct TilePlan {
+  std::vector<NodeTiles> nodes;  // one per graph node, in order
+  std::int64_t l1_bytes = 0;     // the largest node's working set (the tiles share one L1 region)
+};
+
+Result<TilePlan> plan_tiles(const graph::Graph& graph, const McuTarget& target);
+
+}  // namespace bfedge::deploy

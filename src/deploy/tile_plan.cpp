@@ -1,0 +1,73 @@
+// The deploy compiler's tiling planner (deploy/tile_plan.hpp).
+#include "bfedge/deploy/tile_plan.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "bfedge/core/byte_size.hpp"
+#include "bfedge/kernels/matvec.hpp"
+#include "bfedge/kernels/rv32.hpp"
+
+namespace bfedge::deploy {
+namespace {
+
+double dma_cycles(const McuTarget& t, std::size_t bytes) {
+  return static_cast<double>(bytes) / t.dma_bytes_per_cycle + t.dma_cycles_per_transfer;
+}
+
+// The estimate of a matvec streamed in pieces of `blocks_per_piece` 16-row blocks.
+double matvec_cycles(const McuTarget& t, int rows, int cols, int blocks_per_piece) {
+  const std::size_t block = kernels::matvec_dma_block_bytes(cols);
+  const int blocks = (rows + kernels::kMatvecRowBlock - 1) / kernels::kMatvecRowBlock;
+  const int pieces = (blocks + blocks_per_piece - 1) / blocks_per_piece;
+  const double pairs = kernels::matvec_pairs(cols);
+  double cycles = dma_cycles(t, block * static_cast<std::size_t>(std::min(blocks, blocks_per_piece)));
+  for (int piece = 0; piece < pieces; ++piece) {
+    const int first = piece * blocks_per_piece, n = std::min(blocks_per_piece, blocks - first);
+    const int piece_rows = std::min(rows - first * kernels::kMatvecRowBlock, n * kernels::kMatvecRowBlock);
+    const int halves = (piece_rows + 7) / 8, per_core = (halves + t.cores - 1) / t.cores;
+    const double compute = per_core * 8 * pairs * kCyclesPerRowPair;
+    const int next = std::min(blocks_per_piece, blocks - first - n);
+    cycles += std::max(compute, next > 0 ? dma_cycles(t, block * static_cast<std::size_t>(next)) : 0.0) + t.barrier_cycles;
+  }
+  return cycles;
+}
+
+}  // namespace
+
+Result<TilePlan> plan_tiles(const graph::Graph& g, const McuTarget& target) {
+  TilePlan plan;
+  const std::int64_t usable = target.l1.usable_bytes();
+  for (graph::NodeId id = 0; id < static_cast<graph::NodeId>(g.nodes.size()); ++id) {
+    const graph::Node& node = g.node(id);
+    NodeTiles tiles;
+    tiles.node = id;
+    if (node.op == graph::Op::matvec) {
+      const graph::Tensor& w = g.tensor(node.inputs[1]);
+      const int rows = static_cast<int>(w.shape[0]), cols = static_cast<int>(w.shape[1]);
+      const std::size_t block = kernels::matvec_dma_block_bytes(cols);
+      const int blocks = (rows + kernels::kMatvecRowBlock - 1) / kernels::kMatvecRowBlock;
+      const auto smallest = static_cast<std::int64_t>(kernels::matvec_dma_l1_bytes(cols, block));
+      if (smallest > usable) {
+        return Status(ErrorCode::capacity, "L1 needs " + binary_size_text(smallest + target.l1.reserved_bytes) + " > " +
+                                               binary_size_text(target.l1.bytes) + "; largest: tiles of " + node.name +
+                                               " (matvec: x and two slots of one 16-row block)");
+      }
+      double best = INFINITY;
+      for (int k = 1; k <= blocks; ++k) {
+        const auto bytes = static_cast<std::int64_t>(kernels::matvec_dma_l1_bytes(cols, block * static_cast<std::size_t>(k)));
+        if (bytes > usable) break;
+        const double cycles = matvec_cycles(target, rows, cols, k);
+        if (cycles < best) {  // ties keep the smaller tiles
+          best = cycles;
+          tiles.slot_bytes = block * static_cast<std::size_t>(k), tiles.l1_bytes = bytes, tiles.estimated_cycles = cycles;
+        }
+      }
+      plan.l1_bytes = std::max(plan.l1_bytes, tiles.l1_bytes);
+    }
+    plan.nodes.push_back(tiles);
+  }
+  return plan;
+}
+
+}  // namespace bfedge::deploy
