@@ -167,15 +167,7 @@ TEST(EmitProject, AnEncodersLogitsEqualTheLibrarysBitForBit) {
 }
 
 TEST(EmitProject, AVisionModelsLogitsEqualTheLibrarysBitForBit) {
-  models::TinyVitConfig c;
-  c.architecture = "tiny_vit_5m_224";
-  c.embed_dims = {16, 24, 32, 40};
-  c.depths = {1, 2, 1, 1};
-  c.num_heads = {1, 2, 4, 5};
-  c.window_sizes = {3, 3, 3, 2};
-  c.image_height = c.image_width = 30;
-  c.stem_strides[0] = 1, c.stem_strides[1] = 2;
-  c.num_classes = 7;
+  const models::TinyVitConfig c = test::padded_windows_tinyvit_config();
   auto built = models::build_tinyvit_graph(c, models::tinyvit_random_weights(c, 3), 1);
   ASSERT_TRUE(built.is_ok()) << built.status().message();
   const graph::TensorId images = built.value().images, logits_id = built.value().logits;

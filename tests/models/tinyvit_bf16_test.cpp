@@ -30,6 +30,7 @@
 #include "bfedge/core/random_data.hpp"
 #include "bfedge/kernels/host_isa.hpp"
 #include "bfedge/models/tinyvit.hpp"
+#include "support/test_support.hpp"
 
 namespace bfedge::models {
 namespace {
@@ -44,20 +45,7 @@ double hidden_bound(const std::string& name, double deep_bound) {
   return shallow ? kHiddenNmse : deep_bound;
 }
 
-// Four stages at small widths; 30×30 images with stem strides (1, 2) give maps of 15, 8, 4, 2:
-// 3×3 windows pad stage 1 (8 -> 9) and stage 2 (4 -> 6), stage 3 is one 2×2 window.
-TinyVitConfig padded_windows_config() {
-  TinyVitConfig c;
-  c.architecture = "tiny_vit_5m_224";
-  c.embed_dims = {16, 24, 32, 40};
-  c.depths = {1, 2, 1, 1};
-  c.num_heads = {1, 2, 4, 5};
-  c.window_sizes = {3, 3, 3, 2};
-  c.image_height = c.image_width = 30;
-  c.stem_strides[0] = 1, c.stem_strides[1] = 2;
-  c.num_classes = 7;
-  return c;
-}
+TinyVitConfig padded_windows_config() { return bfedge::test::padded_windows_tinyvit_config(); }
 
 // docs/tinyvit.md's CIFAR-10 plan: tiny_vit_5m_224 on 32×32 images, maps 16, 8, 4, 2.
 TinyVitConfig cifar_config() {

@@ -86,6 +86,19 @@ Bytes legacy_llama2c_header(const models::LlamaConfig& c) {
   return b;
 }
 
+models::TinyVitConfig padded_windows_tinyvit_config() {
+  models::TinyVitConfig c;
+  c.architecture = "tiny_vit_5m_224";
+  c.embed_dims = {16, 24, 32, 40};
+  c.depths = {1, 2, 1, 1};
+  c.num_heads = {1, 2, 4, 5};
+  c.window_sizes = {3, 3, 3, 2};
+  c.image_height = c.image_width = 30;
+  c.stem_strides[0] = 1, c.stem_strides[1] = 2;
+  c.num_classes = 7;
+  return c;
+}
+
 models::LlamaConfig tiny_llama_config() {
   models::LlamaConfig c;
   c.dim = 16;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bfedge/models/llama_config.hpp"
+#include "bfedge/models/tinyvit_config.hpp"
 
 namespace bfedge::test {
 
@@ -68,6 +69,10 @@ Bytes legacy_llama2c_header(const models::LlamaConfig& config);
 models::LlamaWeights<float> random_llama_weights(const models::LlamaConfig& config,
                                                  std::uint32_t seed);
 models::LlamaConfig tiny_llama_config();  // dim 16, 2 layers, 4 heads, 2 KV heads, vocab 300
+// TinyViT's four stages at small widths (16, 24, 32, 40); 30×30 images with stem strides (1, 2)
+// give maps of 15, 8, 4, 2: 3×3 windows pad stage 1 (8 -> 9) and stage 2 (4 -> 6), stage 3 is one
+// 2×2 window; 7 classes.
+models::TinyVitConfig padded_windows_tinyvit_config();
 
 struct CommandResult {
   int exit_code;
