@@ -38,6 +38,8 @@ double matvec_cycles(const McuTarget& t, int rows, int cols, int blocks_per_piec
 Result<TilePlan> plan_tiles(const graph::Graph& g, const McuTarget& target) {
   TilePlan plan;
   const std::int64_t usable = target.l1.usable_bytes();
+  std::int64_t worst = 0;  // the largest smallest tiles that do not fit, and their node
+  const graph::Node* worst_node = nullptr;
   for (graph::NodeId id = 0; id < static_cast<graph::NodeId>(g.nodes.size()); ++id) {
     const graph::Node& node = g.node(id);
     NodeTiles tiles;
@@ -49,9 +51,9 @@ Result<TilePlan> plan_tiles(const graph::Graph& g, const McuTarget& target) {
       const int blocks = (rows + kernels::kMatvecRowBlock - 1) / kernels::kMatvecRowBlock;
       const auto smallest = static_cast<std::int64_t>(kernels::matvec_dma_l1_bytes(cols, block));
       if (smallest > usable) {
-        return Status(ErrorCode::capacity, "L1 needs " + binary_size_text(smallest + target.l1.reserved_bytes) + " > " +
-                                               binary_size_text(target.l1.bytes) + "; largest: tiles of " + node.name +
-                                               " (matvec: x and two slots of one 16-row block)");
+        if (smallest > worst) worst = smallest, worst_node = &node;
+        plan.nodes.push_back(tiles);
+        continue;
       }
       double best = INFINITY;
       for (int k = 1; k <= blocks; ++k) {
@@ -66,6 +68,11 @@ Result<TilePlan> plan_tiles(const graph::Graph& g, const McuTarget& target) {
       plan.l1_bytes = std::max(plan.l1_bytes, tiles.l1_bytes);
     }
     plan.nodes.push_back(tiles);
+  }
+  if (worst_node != nullptr) {
+    return Status(ErrorCode::capacity, "L1 needs " + binary_size_text(worst + target.l1.reserved_bytes) + " > " +
+                                           binary_size_text(target.l1.bytes) + "; largest: tiles of " + worst_node->name +
+                                           " (matvec: x and two slots of one 16-row block)");
   }
   return plan;
 }

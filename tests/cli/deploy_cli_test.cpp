@@ -70,6 +70,21 @@ TEST(CliDeploy, AModelThatDoesNotFitFailsWithOneLineAndWritesNothing) {
   EXPECT_FALSE(fs::exists(out));
 }
 
+// stories260K's w2 has 172 columns (86 pairs): one 16-row block is 5,504 B and x takes 688 B, so
+// its smallest tiles, the largest of any matvec, need 688 + 2 x 5,504 = 11,696 B beside the 16 KiB
+// of worker stacks: 27.4 KiB.
+TEST(CliDeploy, AnL1BelowTheSmallestTileFailsWithOneLine) {
+  BFEDGE_REQUIRE_SHARED(shared);
+  const std::string model = (shared / "models/stories260K.bin").string();
+  const CommandResult r = run_cli({"deploy", model, "--l1", "20KiB"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "bfedge: error: " + model + " on gap9-like: L1 needs 27.4 KiB > 20 KiB; largest: tiles of "
+                   "layer0.w2 (matvec: x and two slots of one 16-row block)\n");
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(run_cli({"deploy", model, "--l1", "27KiB"}).exit_code, 1);
+  EXPECT_EQ(run_cli({"deploy", model, "--l1", "28KiB"}).exit_code, 0);
+}
+
 TEST(CliDeploy, BadSizesAndTargetsAreOneLineErrors) {
   BFEDGE_REQUIRE_SHARED(shared);
   TempDir dir;

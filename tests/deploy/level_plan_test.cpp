@@ -184,7 +184,7 @@ TEST(TilePlan, MatvecsStreamThroughTheLargestSlotsThatFitAndTooLittleL1IsOneLine
   ASSERT_FALSE(plan.is_ok());
   EXPECT_EQ(plan.status().code(), ErrorCode::capacity);
   EXPECT_EQ(plan.status().message(),
-            "L1 needs 17.1 KiB > 17 KiB; largest: tiles of layer0.wqkv (matvec: x and two slots of one 16-row block)");
+            "L1 needs 18.7 KiB > 17 KiB; largest: tiles of layer0.w2 (matvec: x and two slots of one 16-row block)");
 }
 
 TEST(DeployModel, OptionsThatDoNotApplyAreRefusedNamingThePath) {

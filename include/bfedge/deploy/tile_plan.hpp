@@ -7,8 +7,9 @@
 //   the 16-row blocks: a piece of 32 rows keeps only 4 cores busy), DMA = bytes / bytes per cycle +
 //   the fixed cost per transfer (the target's);
 // the other nodes read their operands where the memory plan put them (no tiles yet).
-// A node whose smallest tiles do not fit the L1 the firmware leaves fails with one line:
-// "L1 needs 9.0 KiB > 8 KiB; largest: tiles of layer0.w13 (matvec: x and two slots of one 16-row block)".
+// When a node's smallest tiles do not fit the L1 the firmware leaves, planning fails with one line
+// naming the node whose smallest tiles are the largest:
+// "L1 needs 27.4 KiB > 20 KiB; largest: tiles of layer0.w2 (matvec: x and two slots of one 16-row block)".
 #pragma once
 
 #include <cstdint>
