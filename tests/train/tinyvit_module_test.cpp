@@ -12,24 +12,14 @@
 #include "bfedge/io/safetensors.hpp"
 #include "bfedge/models/tinyvit.hpp"
 #include "bfedge/train/tinyvit_export.hpp"
+#include "support/test_support.hpp"
 
 namespace bfedge::train {
 namespace {
 
 // Small widths; 30×30 images with stem strides (1, 2): maps 15, 8, 4, 2, windows 3, 3, 2 so that
 // stages 1 and 2 pad their windows (8 → 9, 4 → 6 with window 3).
-models::TinyVitConfig small_config() {
-  models::TinyVitConfig c;
-  c.architecture = "tiny_vit_5m_224";
-  c.embed_dims = {16, 24, 32, 40};
-  c.depths = {1, 2, 1, 1};
-  c.num_heads = {1, 2, 4, 5};
-  c.window_sizes = {3, 3, 3, 2};
-  c.num_classes = 7;
-  c.image_height = c.image_width = 30;
-  c.stem_strides[0] = 1;
-  return c;
-}
+models::TinyVitConfig small_config() { return test::padded_windows_tinyvit_config(); }
 
 // Random BatchNorm statistics and biases, so that folding and every bias matter.
 void perturb(TinyVitClassifier& model) {
