@@ -476,6 +476,12 @@ Status write_text(const std::string& path, const std::string& text) {
 
 }  // namespace
 
+std::int64_t emitted_constant_bytes(const exec::PreparedGraph& prepared) {
+  Layout layout(prepared);
+  (void)schedule(prepared, EmitRequest{}, layout);
+  return static_cast<std::int64_t>(round_up(layout.blob().size(), std::size_t{64}));
+}
+
 Status emit_project(const exec::PreparedGraph& prepared, const EmitRequest& request, const std::string& out_dir) {
   const graph::Graph& g = prepared.graph();
   if (g.max_positions > 0 && (request.prompt.empty() || request.steps < 1 || request.steps > g.max_positions)) {

@@ -59,7 +59,8 @@ std::string weight_component(const std::string& name) {
   return name.substr(0, dot);
 }
 
-Result<LevelPlan> plan_levels(const graph::Graph& g, const McuTarget& target, std::int64_t l1_tile_bytes) {
+Result<LevelPlan> plan_levels(const graph::Graph& g, const McuTarget& target, std::int64_t l1_tile_bytes,
+                              std::int64_t placed_weight_bytes) {
   LevelPlan plan;
   plan.arena = graph::plan_memory(g);
   plan.state_bytes = plan.arena.state_bytes;
@@ -88,7 +89,8 @@ Result<LevelPlan> plan_levels(const graph::Graph& g, const McuTarget& target, st
   }
   if (plan.state_bytes > 0) plan.l2.items.push_back({"kv_cache", plan.state_bytes});
   // Weights in L2 when everything fits there; otherwise streamed from L3.
-  const std::int64_t weights = aligned(plan.weight_bytes);
+  plan.placed_weight_bytes = placed_weight_bytes > 0 ? placed_weight_bytes : plan.weight_bytes;
+  const std::int64_t weights = aligned(plan.placed_weight_bytes);
   if (plan.l2.used() + weights <= plan.l2.capacity) {
     plan.weights_level = MemoryLevel::l2;
     if (weights > 0) plan.l2.items.push_back({"weights", weights});

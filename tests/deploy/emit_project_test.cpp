@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -125,6 +126,8 @@ TEST(EmitProject, ADecodersGreedyIdsEqualTheLibrarys) {
   test::TempDir dir;
   const std::string out = emit_build_run(prepared, r, dir);
   EXPECT_EQ(line_starting(out, "ids"), want) << out;
+  // What the level planner places is what the project holds.
+  EXPECT_EQ(emitted_constant_bytes(prepared), static_cast<std::int64_t>(std::filesystem::file_size(dir.path() / "weights.bin")));
   EXPECT_NE(line_starting(out, "checksum "), "") << out;
 }
 

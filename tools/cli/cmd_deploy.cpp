@@ -99,6 +99,7 @@ ordered_json plan_json(const deploy::DeployModel& m, const deploy::McuTarget& t,
   j["weights_level"] = deploy::memory_level_name(p.weights_level);
   j["activations_level"] = deploy::memory_level_name(p.activations_level);
   j["weight_bytes"] = p.weight_bytes;
+  j["placed_weight_bytes"] = p.placed_weight_bytes;  // in the layouts the MCU's kernels read
   j["activation_arena_bytes"] = p.arena.arena_bytes;
   j["activation_bytes_without_reuse"] = p.arena.activation_bytes;
   j["kv_cache_bytes"] = p.state_bytes;
@@ -138,7 +139,8 @@ std::string plan_text_table(const deploy::DeployModel& m, const deploy::McuTarge
                 binary_size_text(use->used()).c_str(), binary_size_text(use->capacity - use->used()).c_str(),
                 contents.empty() ? "-" : contents.c_str());
   }
-  appendf(text, "\nweights: %s in %s", with_commas(p.weight_bytes).c_str(), deploy::memory_level_name(p.weights_level));
+  appendf(text, "\nweights: %s as stored, %s as the MCU's kernels read them, in %s", with_commas(p.weight_bytes).c_str(),
+          with_commas(p.placed_weight_bytes).c_str(), deploy::memory_level_name(p.weights_level));
   std::string components;
   for (const deploy::NamedBytes& c : p.weight_components) {
     components += (components.empty() ? "" : ", ") + c.name + " " + binary_size_text(c.bytes);
@@ -155,14 +157,12 @@ std::string plan_text_table(const deploy::DeployModel& m, const deploy::McuTarge
 }
 
 // Prepares the graph for the MCU's kernels (consuming it) and writes the project, the plan and the target.
-Status write_outputs(const DeployOptions& o, deploy::DeployModel& m, const deploy::EmitRequest& request,
+Status write_outputs(const DeployOptions& o, const exec::PreparedGraph& prepared, const deploy::EmitRequest& request,
                      const std::string& plan_text, const deploy::McuTarget& t) {
-  Result<exec::PreparedGraph> prepared = exec::PreparedGraph::prepare(std::move(m.graph), kernels::kRv32Imafc, t.cores);
-  if (!prepared.is_ok()) return prepared.status();
   std::error_code ec;
   fs::create_directories(o.out, ec);
   if (ec) return io_error(o.out + ": cannot create the folder (" + ec.message() + ")");
-  BFEDGE_RETURN_IF_ERROR(deploy::emit_project(prepared.value(), request, o.out));
+  BFEDGE_RETURN_IF_ERROR(deploy::emit_project(prepared, request, o.out));
   const std::string target_text = deploy::target_json(t);
   BFEDGE_RETURN_IF_ERROR(io::write_file_atomically(o.out + "/target.json", target_text.data(), target_text.size()));
   return io::write_file_atomically(o.out + "/plan.json", plan_text.data(), plan_text.size());
@@ -177,7 +177,12 @@ int run_deploy(const DeployOptions& o) {
   deploy::DeployModel& m = model.value();
   Result<deploy::TilePlan> tiles = deploy::plan_tiles(m.graph, target.value());
   if (!tiles.is_ok()) return report_error(o.model + " on " + target.value().name + ": " + tiles.status().message());
-  Result<deploy::LevelPlan> plan = deploy::plan_levels(m.graph, target.value(), tiles.value().l1_bytes);
+  // The graph prepared for the MCU's kernels (a copy: the graph shares its weights): the layouts
+  // those kernels read are the constant bytes the levels hold.
+  Result<exec::PreparedGraph> prepared = exec::PreparedGraph::prepare(m.graph, kernels::kRv32Imafc, target.value().cores);
+  if (!prepared.is_ok()) return report_error(o.model + ": " + prepared.status().message());
+  Result<deploy::LevelPlan> plan = deploy::plan_levels(m.graph, target.value(), tiles.value().l1_bytes,
+                                                       deploy::emitted_constant_bytes(prepared.value()));
   if (!plan.is_ok()) return report_error(o.model + " on " + target.value().name + ": " + plan.status().message());
   const int position = m.family == deploy::ModelFamily::llama ? m.sequence - 1 : 0;
   const std::int64_t macs = graph::summarize(m.graph, position).macs;
@@ -197,7 +202,7 @@ int run_deploy(const DeployOptions& o) {
     if (!ids.is_ok()) return report_error(ids.status());
     inputs.prompt_ids = ids.value();
     if (Status s = fill_deploy_inputs(m, inputs, request); !s.is_ok()) return report_error(s);
-    if (Status s = write_outputs(o, m, request, plan_text, target.value()); !s.is_ok()) return report_error(s);
+    if (Status s = write_outputs(o, prepared.value(), request, plan_text, target.value()); !s.is_ok()) return report_error(s);
     if (!o.json) {
       appendf(shown, "\nwrote %s: the emitted project (build: cmake -S %s -B %s/build && cmake --build %s/build), "
               "plan.json, target.json\n", o.out.c_str(), o.out.c_str(), o.out.c_str(), o.out.c_str());

@@ -48,6 +48,11 @@ struct EmitRequest {
   std::string bfedge_library;  // optional: a built libbfedge.a to link instead of compiling the kernels
 };
 
+// The bytes of weights.bin for this prepared graph: every constant a node reads, in the layout its
+// kernel reads (packed matvec blocks, packed GEMM panels), each 64-byte aligned — what the plan
+// places in L2 or L3.
+std::int64_t emitted_constant_bytes(const exec::PreparedGraph& prepared);
+
 // Writes the project's files into `out_dir` (which exists), each atomically.
 Status emit_project(const exec::PreparedGraph& prepared, const EmitRequest& request, const std::string& out_dir);
 

@@ -44,6 +44,7 @@ struct NamedBytes {
 struct LevelPlan {
   graph::MemoryPlan arena;               // tensor offsets within the activation arena (in L2)
   std::int64_t weight_bytes = 0;         // every weight tensor once, as stored
+  std::int64_t placed_weight_bytes = 0;  // what the levels hold for them (placed_weight_bytes, else weight_bytes)
   std::int64_t state_bytes = 0;          // KV cache
   std::int64_t l1_tile_bytes = 0;        // the largest double-buffered tile set (tiling planner)
   MemoryLevel weights_level = MemoryLevel::l2;
@@ -59,7 +60,11 @@ struct LevelPlan {
 };
 
 // `l1_tile_bytes`: what the tiling planner needs in L1 beside the reserve (0: not planned yet).
-Result<LevelPlan> plan_levels(const graph::Graph& graph, const McuTarget& target, std::int64_t l1_tile_bytes = 0);
+// `placed_weight_bytes`: the constant bytes the firmware actually holds when known — the emitted
+// blob, with the layouts the chosen kernels read (deploy/emit_project.hpp) — else 0: the weight
+// tensors as stored.
+Result<LevelPlan> plan_levels(const graph::Graph& graph, const McuTarget& target, std::int64_t l1_tile_bytes = 0,
+                              std::int64_t placed_weight_bytes = 0);
 
 // The component a weight belongs to, from its name: "stages.N" for TinyViT's stages, else the
 // part before the first dot ("layer3", "embeddings", "classifier").
