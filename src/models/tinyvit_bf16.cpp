@@ -20,17 +20,9 @@ Result<TinyVitBf16> TinyVitBf16::create(const TinyVitConfig& config, const TinyV
 
 Status TinyVitBf16::forward(const float* images, runtime::HostCluster& cluster) {
   if (images == nullptr) return invalid_argument("tinyvit: no images");
-  // Per pixel the channels' BF16 high halves, then their low halves (tinyvit_graph.hpp).
   std::span<bf16> input = prepared_.input_bf16(graph_.images);
-  const std::size_t channels = static_cast<std::size_t>(config_.in_chans), pixels = input.size() / (2 * channels);
-  for (std::size_t q = 0; q < pixels; ++q) {
-    const float* x = images + q * channels;
-    bf16* hi = input.data() + q * 2 * channels;
-    for (std::size_t c = 0; c < channels; ++c) {
-      hi[c] = to_bf16(x[c]);
-      hi[channels + c] = to_bf16(x[c] - to_f32(hi[c]));
-    }
-  }
+  const auto channels = static_cast<std::size_t>(config_.in_chans);
+  split_image_halves(images, input.size() / (2 * channels), config_.in_chans, input.data());
   return prepared_.run(0, cluster);
 }
 

@@ -190,6 +190,18 @@ class Builder {
 
 }  // namespace
 
+void split_image_halves(const float* values, std::size_t pixels, int channels, bf16* out) {
+  const auto c = static_cast<std::size_t>(channels);
+  for (std::size_t q = 0; q < pixels; ++q) {
+    const float* x = values + q * c;
+    bf16* hi = out + q * 2 * c;
+    for (std::size_t k = 0; k < c; ++k) {
+      hi[k] = bfedge::to_bf16(x[k]);
+      hi[c + k] = bfedge::to_bf16(x[k] - bfedge::to_f32(hi[k]));
+    }
+  }
+}
+
 Result<TinyVitGraph> build_tinyvit_graph(const TinyVitConfig& c, const TinyVitWeights& w, int batch,
                                          bool keep_hidden_states) {
   BFEDGE_RETURN_IF_ERROR(validate_tinyvit_config(c, "tinyvit graph"));

@@ -8,6 +8,7 @@
 #include "bfedge/io/image_transform.hpp"
 #include "bfedge/io/wordpiece.hpp"
 #include "bfedge/models/tinyvit_config.hpp"
+#include "bfedge/models/tinyvit_graph.hpp"
 #include "tinyvit_classifier.hpp"
 #include "tinyvit_cli.hpp"
 
@@ -77,16 +78,8 @@ Status tinyvit_inputs(const deploy::DeployModel& m, const DeployInputOptions& o,
   std::vector<float> image(values);
   for (std::size_t i = 0; i < std::min<std::size_t>(static_cast<std::size_t>(o.examples), d.size()); ++i) {
     BFEDGE_RETURN_IF_ERROR(io::normalize_image(d.image(i), d.height, d.width, d.channels, stats, io::TensorLayout::hwc, image));
-    // Per pixel the channels' BF16 high halves, then their low halves (models/tinyvit_graph.hpp).
-    const auto channels = static_cast<std::size_t>(d.channels);
     std::vector<bf16> halves(2 * values);
-    for (std::size_t q = 0; q < values / channels; ++q) {
-      for (std::size_t ch = 0; ch < channels; ++ch) {
-        const float x = image[q * channels + ch];
-        halves[q * 2 * channels + ch] = to_bf16(x);
-        halves[q * 2 * channels + channels + ch] = to_bf16(x - to_f32(halves[q * 2 * channels + ch]));
-      }
-    }
+    models::split_image_halves(image.data(), values / static_cast<std::size_t>(d.channels), d.channels, halves.data());
     r.examples.push_back({bytes_of(halves)});
   }
   return Status::ok();

@@ -44,6 +44,11 @@ struct TinyVitGraph {
   std::vector<graph::TensorId> hidden_states;
 };
 
+// Normalized HWC values of `pixels` pixels into the graph's `images` layout: per pixel the
+// `channels` values' BF16 high halves, then their low halves x − hi; `out` holds 2 · pixels ·
+// channels values.
+void split_image_halves(const float* values, std::size_t pixels, int channels, bf16* out);
+
 // `config` valid (validate_tinyvit_config), `weights` shaped for it (tinyvit_weights_from_table,
 // tinyvit_random_weights), batch >= 1. The weights are converted here (BF16, RNE; conv weights
 // into the kernels' layouts) into storage the graph owns; `weights` may go away afterwards.
