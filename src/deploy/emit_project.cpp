@@ -1,8 +1,6 @@
 // The deploy compiler's code generator (deploy/emit_project.hpp).
 #include "bfedge/deploy/emit_project.hpp"
 
-#include <cstdio>
-#include <cstring>
 #include <filesystem>
 
 #include "bfedge/core/round_up.hpp"
@@ -12,14 +10,7 @@
 namespace bfedge::deploy {
 namespace {
 
-using graph::MemoryRegion;
 using graph::TensorId;
-
-std::string format(const char* f, auto... args) {
-  char text[256];
-  std::snprintf(text, sizeof text, f, args...);
-  return text;
-}
 
 // A buffer the schedule points into: one of the run-time buffers (b.arena, ...) or constant
 // bytes placed in the weight blob when first used.

@@ -4,13 +4,12 @@
 #include <algorithm>
 
 #include "bfedge/core/byte_size.hpp"
+#include "bfedge/core/round_up.hpp"
 
 namespace bfedge::deploy {
 namespace {
 
-std::int64_t aligned(std::int64_t bytes) {
-  return (bytes + graph::kPlanAlignment - 1) / graph::kPlanAlignment * graph::kPlanAlignment;
-}
+std::int64_t aligned(std::int64_t bytes) { return round_up(bytes, graph::kPlanAlignment); }
 
 // "L2 needs 1.91 MiB > 1.50 MiB; largest: kv_cache 640 KiB"
 Status does_not_fit(const LevelUse& use) {

@@ -1,8 +1,9 @@
 // bfedge deploy MODEL --target FILE [--l1 --l2 --l3 --cores] [--out DIR]: the deploy compiler.
-// It reads the model into its BF16 graph, plans its memory on the target's levels
-// (deploy/level_plan.hpp) and prints the footprint table; with --out it prepares the graph for
-// the MCU's kernels and writes the emitted project (deploy/emit_project.hpp) with embedded test
-// inputs (deploy_inputs.hpp), DIR/plan.json and DIR/target.json. A model that does not fit, or
+// It reads the model into its BF16 graph, plans its L1 tiles (deploy/tile_plan.hpp), prepares the
+// graph for the MCU's kernels, plans its memory on the target's levels with the constants in the
+// layouts those kernels read (deploy/level_plan.hpp) and prints the footprint table; with --out it
+// writes the emitted project (deploy/emit_project.hpp) with embedded test inputs
+// (deploy_inputs.hpp), DIR/plan.json and DIR/target.json. A model that does not fit, or
 // inputs that do not suit it, fail with one line before anything is written.
 #include <cstdio>
 #include <filesystem>

@@ -65,9 +65,15 @@ std::size_t matvec_dma_block_bytes(int cols) {
   return static_cast<std::size_t>(matvec_pairs(cols)) * kMatvecRowBlock * 2 * sizeof(bf16);
 }
 
+namespace {
+// x widened into L1 ahead of the two slots.
+std::size_t widened_x_bytes(int cols) {
+  return round_up(static_cast<std::size_t>(matvec_pairs(cols)) * 2 * sizeof(float), std::size_t{16});
+}
+}  // namespace
+
 std::size_t matvec_dma_l1_bytes(int cols, std::size_t slot_bytes) {
-  return round_up(static_cast<std::size_t>(matvec_pairs(cols)) * 2 * sizeof(float), std::size_t{16}) +
-         2 * round_up(slot_bytes, std::size_t{16});
+  return widened_x_bytes(cols) + 2 * round_up(slot_bytes, std::size_t{16});
 }
 
 void matvec__rv32_dma(const DmaMatvecArgs& p, const runtime::Team& team) {
@@ -77,8 +83,7 @@ void matvec__rv32_dma(const DmaMatvecArgs& p, const runtime::Team& team) {
   const int pieces = (p.rows + rows_per_piece - 1) / rows_per_piece;
   auto* x = static_cast<float*>(p.l1);
   unsigned char* slots[2];
-  slots[0] = static_cast<unsigned char*>(p.l1) +
-             round_up(static_cast<std::size_t>(matvec_pairs(p.cols)) * 2 * sizeof(float), std::size_t{16});
+  slots[0] = static_cast<unsigned char*>(p.l1) + widened_x_bytes(p.cols);
   slots[1] = slots[0] + round_up(p.slot_bytes, std::size_t{16});
   const auto piece_bytes = [&](int piece) {
     const int first_block = piece * rows_per_piece / kMatvecRowBlock;
