@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "bfedge/io/file.hpp"
+#include "bfedge/train/process_memory.hpp"
 
 namespace bfedge::train {
 namespace {
@@ -140,6 +141,7 @@ Status Loop::load_checkpoint(Position& p) {
 }
 
 Status Loop::run(JsonLinesLog& log) {
+  keep_freed_memory_in_process();
   torch::set_num_threads(s_.threads > 0 ? s_.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   const long steps_per_epoch = (task_.examples() + s_.batch_size - 1) / s_.batch_size;
   total_steps_ = steps_per_epoch * s_.epochs;

@@ -4,6 +4,7 @@
 
 #include "bfedge/train/mobilebert_export.hpp"
 #include "bfedge/train/mobilebert_module.hpp"
+#include "bfedge/train/process_memory.hpp"
 #include "torch_api.hpp"
 
 namespace bfedge::train {
@@ -41,6 +42,7 @@ extern "C" void bfedge_torch_mobilebert_open(const char* dir, const bfedge::mode
                                              unsigned seed, int threads, TorchMobileBert** model, Status* status) {
   *model = nullptr;
   try {
+    bfedge::train::keep_freed_memory_in_process();  // libtorch's forward frees and re-allocates per batch
     torch::set_num_threads(std::max(1, threads));
     auto m = std::make_unique<TorchMobileBert>();
     if (dir != nullptr) {

@@ -5,6 +5,7 @@
 
 #include "bfedge/train/tinyvit_export.hpp"
 #include "bfedge/train/tinyvit_module.hpp"
+#include "bfedge/train/process_memory.hpp"
 #include "torch_api.hpp"
 
 namespace bfedge::train {
@@ -52,6 +53,7 @@ extern "C" void bfedge_torch_tinyvit_open(const char* dir,
                                           Status* status) {
   *model = nullptr;
   try {
+    bfedge::train::keep_freed_memory_in_process();  // libtorch's forward frees and re-allocates per batch
     torch::set_num_threads(std::max(1, threads));
     auto m = std::make_unique<TorchTinyVit>();
     if (dir != nullptr) {
