@@ -73,8 +73,9 @@ std::string schedule(const exec::PreparedGraph& prepared, const EmitRequest& r, 
     const graph::Node& node = g.node(n.node);
     if (n.barrier_before) code += "  team.barrier();\n";
     code += "  {  // " + std::to_string(n.node) + ": " + node.name + " (" + graph::node_op_text(node) + ")\n";
-    const std::size_t slot = static_cast<std::size_t>(n.node) < r.matvec_slot_bytes.size()
-                                 ? r.matvec_slot_bytes[static_cast<std::size_t>(n.node)] : 0;
+    const NodeTiles tiles = static_cast<std::size_t>(n.node) < r.tiles.nodes.size()
+                                ? r.tiles.nodes[static_cast<std::size_t>(n.node)] : NodeTiles{};
+    const std::size_t slot = tiles.slot_bytes;
     if (slot > 0) {  // the weights stream through L1 by DMA
       code += "    bfedge::kernels::DmaMatvecArgs p;\n" +
               dma_matvec_statements(*std::get_if<kernels::MatvecParams>(n.params), slot, pointer, "    ") +
@@ -95,6 +96,13 @@ std::string schedule(const exec::PreparedGraph& prepared, const EmitRequest& r, 
               std::to_string(half) + ";\n";
     }
     if (node.op == graph::Op::attention_decode) code += "    p.n_positions = position + 1;\n";
+    if (tiles.kv_window_positions > 0) {  // the layer's keys and values come into L1 first
+      code += "    bfedge::kernels::DmaAttentionDecodeArgs window;\n    window.attention = p;\n"
+              "    window.window_positions = " + std::to_string(tiles.kv_window_positions) + ";\n"
+              "    window.l1 = b.l1;\n    window.dma = b.dma;\n"
+              "    bfedge::kernels::attention_decode__rv32_dma(window, team);\n  }\n";
+      continue;
+    }
     code += std::string("    bfedge::kernels::") + n.variant_name + "(p, team);\n  }\n";
   }
   return code;
@@ -138,7 +146,7 @@ std::string model_hpp(const exec::PreparedGraph& prepared, const EmitRequest& r,
     s += "inline constexpr std::size_t k" + capitalized + "Bytes = " + std::to_string(region_bytes(prepared, name)) + ";\n";
   }
   s += "inline constexpr std::size_t kWeightBytes = " + std::to_string(weight_bytes) + ";\n";
-  s += "inline constexpr std::size_t kL1TileBytes = " + std::to_string(r.l1_tile_bytes) + ";  // the tiles' L1 region\n";
+  s += "inline constexpr std::size_t kL1TileBytes = " + std::to_string(r.tiles.l1_bytes) + ";  // the tiles' L1 region\n";
   s += std::string("inline constexpr bool kWeightsInL2 = ") + (r.weights_in_l2 ? "true" : "false") +
        ";  // the MCU: copied from L3 at setup\n";
   s += std::string("inline constexpr bool kArenaInL1 = ") + (r.activations_in_l1 ? "true" : "false") +

@@ -5,6 +5,8 @@
 #include <cmath>
 
 #include "bfedge/core/byte_size.hpp"
+#include "bfedge/core/round_up.hpp"
+#include "bfedge/graph/memory_plan.hpp"
 #include "bfedge/kernels/matvec.hpp"
 #include "bfedge/kernels/rv32.hpp"
 
@@ -33,6 +35,20 @@ double matvec_cycles(const McuTarget& t, int rows, int cols, int blocks_per_piec
   return cycles;
 }
 
+// Decode attention with its KV window in L1 when the window and the scores fit beside the
+// activations (window_positions 0 otherwise).
+NodeTiles attention_window(const graph::Node& node, const McuTarget& t, std::int64_t l1_left) {
+  NodeTiles tiles;
+  const auto& a = std::get<kernels::AttentionDecodeParams>(node.params);
+  const auto bytes = static_cast<std::int64_t>(
+      kernels::attention_decode_dma_l1_bytes(a.n_heads, a.n_kv_heads, a.head_size, a.seq_cap, t.cores));
+  if (bytes > l1_left) return tiles;
+  const std::size_t window = static_cast<std::size_t>(a.n_kv_heads) * a.head_size * a.seq_cap * sizeof(bf16);
+  tiles.kv_window_positions = a.seq_cap, tiles.l1_bytes = bytes;
+  tiles.estimated_cycles = 2 * dma_cycles(t, window);  // the longest window, keys then values
+  return tiles;
+}
+
 }  // namespace
 
 Result<TilePlan> plan_tiles(const graph::Graph& g, const McuTarget& target) {
@@ -40,11 +56,16 @@ Result<TilePlan> plan_tiles(const graph::Graph& g, const McuTarget& target) {
   const std::int64_t usable = target.l1.usable_bytes();
   std::int64_t worst = 0;  // the largest smallest tiles that do not fit, and their node
   const graph::Node* worst_node = nullptr;
+  const std::int64_t activations = round_up(graph::plan_memory(g).arena_bytes, graph::kPlanAlignment);
   for (graph::NodeId id = 0; id < static_cast<graph::NodeId>(g.nodes.size()); ++id) {
     const graph::Node& node = g.node(id);
     NodeTiles tiles;
     tiles.node = id;
-    if (node.op == graph::Op::matvec) {
+    if (node.op == graph::Op::attention_decode) {
+      tiles = attention_window(node, target, usable - activations);
+      tiles.node = id;
+      plan.l1_bytes = std::max(plan.l1_bytes, tiles.l1_bytes);
+    } else if (node.op == graph::Op::matvec) {
       const graph::Tensor& w = g.tensor(node.inputs[1]);
       const int rows = static_cast<int>(w.shape[0]), cols = static_cast<int>(w.shape[1]);
       const std::size_t block = kernels::matvec_dma_block_bytes(cols);

@@ -17,6 +17,8 @@
 #include "bfedge/deploy/emit_project.hpp"
 #include "bfedge/deploy/tile_plan.hpp"
 #include "bfedge/exec/prepared_graph.hpp"
+#include "bfedge/kernels/matvec.hpp"
+#include "bfedge/kernels/rv32.hpp"
 #include "bfedge/models/llama_graph.hpp"
 #include "bfedge/models/mobilebert_graph.hpp"
 #include "bfedge/models/tinyvit.hpp"
@@ -115,14 +117,24 @@ TEST(EmitProject, ADecodersGreedyIdsEqualTheLibrarys) {
 
   EmitRequest r = request("tiny llama");
   r.prompt = prompt, r.steps = steps;
-  // The matvecs stream their weights through L1 in slots the tiling planner chose: still bit-exact.
+  // The matvecs stream their weights through L1 in slots the tiling planner chose, several pieces
+  // per matrix, and the attention reads its KV window in L1: still bit-exact.
   McuTarget small_l1 = gap9_like_target();
-  small_l1.l1.bytes = small_l1.l1.reserved_bytes + 2720;  // slots of a few blocks: several pieces per matrix
+  small_l1.l1.bytes = small_l1.l1.reserved_bytes + 2720 + 4096;  // slots of a few blocks; the window
   const Result<TilePlan> tiles = plan_tiles(prepared.graph(), small_l1);
   ASSERT_TRUE(tiles.is_ok()) << tiles.status().message();
-  for (const NodeTiles& t : tiles.value().nodes) r.matvec_slot_bytes.push_back(t.slot_bytes);
-  r.l1_tile_bytes = tiles.value().l1_bytes;
-  ASSERT_GT(r.l1_tile_bytes, 0);
+  r.tiles = tiles.value();
+  int windows = 0, streamed_in_pieces = 0;
+  for (const NodeTiles& t : r.tiles.nodes) {
+    const graph::Node& node = prepared.graph().node(t.node);
+    windows += t.kv_window_positions > 0 ? 1 : 0;
+    if (node.op != graph::Op::matvec || t.slot_bytes == 0) continue;
+    const graph::Tensor& w = prepared.graph().tensor(node.inputs[1]);
+    const auto blocks_per_piece = static_cast<std::int64_t>(t.slot_bytes / kernels::matvec_dma_block_bytes(static_cast<int>(w.shape[1])));
+    if (blocks_per_piece * kernels::kMatvecRowBlock < w.shape[0]) ++streamed_in_pieces;
+  }
+  EXPECT_EQ(windows, c.n_layers) << "an attention without its L1 window";
+  EXPECT_GT(streamed_in_pieces, 0) << "no matvec in several pieces";
   test::TempDir dir;
   const std::string out = emit_build_run(prepared, r, dir);
   EXPECT_EQ(line_starting(out, "ids"), want) << out;

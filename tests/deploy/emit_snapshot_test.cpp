@@ -56,8 +56,7 @@ TEST(EmitSnapshot, Llama) {
   r.prompt = {1, 17}, r.steps = 4, r.weights_in_l2 = true;
   const Result<TilePlan> tiles = plan_tiles(built.value().graph, gap9_like_target());
   ASSERT_TRUE(tiles.is_ok()) << tiles.status().message();
-  for (const NodeTiles& t : tiles.value().nodes) r.matvec_slot_bytes.push_back(t.slot_bytes);
-  r.l1_tile_bytes = tiles.value().l1_bytes;
+  r.tiles = tiles.value();
   expect_snapshot(std::move(built.value().graph), r, "llama");
 }
 

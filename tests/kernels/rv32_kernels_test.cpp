@@ -296,6 +296,48 @@ INSTANTIATE_TEST_SUITE_P(Shapes, McuAttentionDecode,
 namespace bfedge::kernels {
 namespace {
 
+// attention_decode__rv32_dma copies the far cache's first n_positions into an L1 window (a full
+// window and one with room to spare; one position; head sizes of the unrolled and the run-time
+// path) and must give attention_decode__rv32_heads' outputs on the far cache, bit for bit, and
+// stay inside its planned L1.
+class McuAttentionDecodeDma : public ::testing::TestWithParam<std::tuple<int, int, int, int>> {};
+
+TEST_P(McuAttentionDecodeDma, MatchesTheFarCacheKernelBitForBit) {
+  const auto [head_size, positions, spare, cores] = GetParam();
+  const int heads = 8, kv_heads = 4, cap = positions + spare + 5, window = positions + spare;
+  const auto q = test::random_bf16(static_cast<std::size_t>(heads) * head_size, 61);
+  const auto k = test::random_bf16(static_cast<std::size_t>(kv_heads) * head_size * cap, 62);
+  const auto v = test::random_bf16(static_cast<std::size_t>(kv_heads) * cap * head_size, 63);
+  AttentionDecodeParams p;
+  p.n_heads = heads, p.n_kv_heads = kv_heads, p.head_size = head_size, p.n_positions = positions, p.seq_cap = cap;
+  p.q = q.data(), p.k_cache = k.data(), p.v_cache = v.data();
+  test::CanaryMatrix<bf16> got(1, heads * head_size, heads * head_size), want(1, heads * head_size, heads * head_size);
+  DmaAttentionDecodeArgs args;
+  args.attention = p, args.attention.out = got.data(), args.window_positions = window, args.dma = kHostDma;
+  const std::size_t l1_bytes = attention_decode_dma_l1_bytes(heads, kv_heads, head_size, window, cores);
+  constexpr auto kCanary = std::byte{0xA5};
+  runtime::AlignedBuffer l1(l1_bytes + 64);
+  std::memset(l1.data(), static_cast<int>(kCanary), l1.size());
+  args.l1 = l1.data();
+  runtime::HostCluster cluster(cores);
+  cluster.fork([&](const runtime::Team& team) { attention_decode__rv32_dma(args, team); });
+  p.out = want.data();
+  test::run_variant(test::variant_named(attention_decode_variants(), "attention_decode__rv32_heads"), p, cores);
+  EXPECT_EQ(got.damaged_canaries(), 0);
+  for (std::size_t i = l1_bytes; i < l1.size(); ++i) ASSERT_EQ(l1.data()[i], kCanary) << "L1 written past the plan at " << i;
+  for (int i = 0; i < heads * head_size; ++i) ASSERT_EQ(got.at(0, i).bits, want.at(0, i).bits) << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(WindowEdges, McuAttentionDecodeDma,
+                         ::testing::Combine(::testing::Values(8, 4, 16), ::testing::Values(1, 2, 37, 64),
+                                            ::testing::Values(0, 3), ::testing::Values(1, 8)));
+
+}  // namespace
+}  // namespace bfedge::kernels
+
+namespace bfedge::kernels {
+namespace {
+
 TEST(DmaAttentionPlan, TakesTheGemmFormOnlyWhenAHeadsScoresFit) {
   EXPECT_TRUE(plan_attention_mcu(64, 128, 8, 112 * 1024).gemm);
   const DmaAttentionPlan rows = plan_attention_mcu(120, 16, 3, 112 * 1024);

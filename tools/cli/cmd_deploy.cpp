@@ -196,8 +196,7 @@ int run_deploy(const DeployOptions& o) {
     request.bfedge_root = BFEDGE_SOURCE_ROOT;
     request.weights_in_l2 = plan.value().weights_level == deploy::MemoryLevel::l2;
     request.activations_in_l1 = plan.value().activations_level == deploy::MemoryLevel::l1;
-    for (const deploy::NodeTiles& t : tiles.value().nodes) request.matvec_slot_bytes.push_back(t.slot_bytes);
-    request.l1_tile_bytes = tiles.value().l1_bytes;
+    request.tiles = tiles.value();
     DeployInputOptions inputs = o.inputs;
     Result<std::vector<int>> ids = parse_ids(o.prompt_ids);
     if (!ids.is_ok()) return report_error(ids.status());

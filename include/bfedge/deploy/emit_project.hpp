@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "bfedge/core/status.hpp"
+#include "bfedge/deploy/tile_plan.hpp"
 #include "bfedge/exec/prepared_graph.hpp"
 
 namespace bfedge::deploy {
@@ -41,9 +42,10 @@ struct EmitRequest {
   bool weights_in_l2 = false;  // the level plan's placement (deploy/level_plan.hpp)
   bool activations_in_l1 = false;
   // The tiling planner's choices (deploy/tile_plan.hpp), by node: a matvec with slots streams its
-  // weights through L1 (kernels::matvec__rv32_dma); empty or 0: the node's kernel as prepared.
-  std::vector<std::size_t> matvec_slot_bytes;
-  std::int64_t l1_tile_bytes = 0;  // the L1 region the tiles share
+  // weights through L1 (kernels::matvec__rv32_dma), an attention with a KV window reads it in L1
+  // (kernels::attention_decode__rv32_dma); no tiles: the node's kernel as prepared. tiles.l1_bytes
+  // is the L1 region the tiles share.
+  TilePlan tiles;
   std::string bfedge_root;     // bfedge's source tree: kernel headers and sources
   std::string bfedge_library;  // optional: a built libbfedge.a to link instead of compiling the kernels
 };

@@ -6,7 +6,11 @@
 //   compute = ⌈⌈rows / 8⌉ / cores⌉ · 8 · column pairs · kCyclesPerRowPair (cores take 8-row halves of
 //   the 16-row blocks: a piece of 32 rows keeps only 4 cores busy), DMA = bytes / bytes per cycle +
 //   the fixed cost per transfer (the target's);
-// the other nodes read their operands where the memory plan put them (no tiles yet).
+// a decoder's attention (kernels::attention_decode__rv32_dma) brings its layer's keys and values
+// into an L1 window of the plan's positions by DMA and keeps its scores there, when the window fits
+// L1 beside the activations (every node reads those; the estimate is the window's two transfers);
+// else it reads the KV cache in L2. The other nodes read their operands where the memory plan put
+// them (no tiles yet).
 // When a node's smallest tiles do not fit the L1 the firmware leaves, planning fails with one line
 // naming the node whose smallest tiles are the largest:
 // "L1 needs 27.4 KiB > 20 KiB; largest: tiles of layer0.w2 (matvec: x and two slots of one 16-row block)".
@@ -29,6 +33,7 @@ inline constexpr double kCyclesPerRowPair = 6.0;
 struct NodeTiles {
   graph::NodeId node = 0;
   std::size_t slot_bytes = 0;  // matvec: each of the two L1 slots; 0: the node has no tiles
+  int kv_window_positions = 0;  // attention_decode: the L1 window's positions; 0: reads the cache in L2
   std::int64_t l1_bytes = 0;   // the node's L1 working set
   double estimated_cycles = 0;
 };

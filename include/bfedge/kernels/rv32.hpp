@@ -13,6 +13,8 @@
 //                       computes) and cores take blocks of 4 query rows: scores, softmax
 //                       (fast exp) and ·V stay in registers and per-core L1.
 //   matvec__rv32_8row    the LLaMA decoder's matvec on weights streamed into L1 (see below).
+//   matvec__rv32_dma     the same, streaming whole 16-row blocks through two L1 slots itself.
+//   attention_decode__rv32_dma  decode attention on the layer's KV window, brought into L1.
 //   mhsa__rv32_fused     linear (QKV) → attention → linear (output), nn.MultiheadAttention's
 //                       forward with the MhsaArgs interface of mhsa.hpp.
 // Plans fail (ok = false, with a reason) when even the smallest tiles exceed the L1 budget.
@@ -27,6 +29,7 @@
 #include <cstdint>
 
 #include "bfedge/core/bf16.hpp"
+#include "bfedge/kernels/attention_decode.hpp"
 #include "bfedge/kernels/variant.hpp"
 #include "bfedge/runtime/team.hpp"
 
@@ -85,6 +88,20 @@ struct DmaMatvecArgs {
 std::size_t matvec_dma_block_bytes(int cols);
 std::size_t matvec_dma_l1_bytes(int cols, std::size_t slot_bytes);
 void matvec__rv32_dma(const DmaMatvecArgs& args, const runtime::Team& team);
+
+// Decode attention with the layer's KV cache far (L2): core 0 brings the keys and values of
+// positions 0..n_positions-1 into an L1 window by two strided DMA transfers, then the cores run
+// attention_decode__rv32_heads on the window with their scores in L1 too. Bit-identical to
+// attention_decode__rv32_heads on the far cache. The deploy compiler's schedule calls it for a
+// decoder's attention when the window of the plan's positions fits L1 (deploy/tile_plan.hpp).
+struct DmaAttentionDecodeArgs {
+  AttentionDecodeParams attention;  // k_cache, v_cache far; scratch unused (the scores are in l1)
+  int window_positions = 0;         // the window's capacity, >= attention.n_positions
+  void* l1 = nullptr;               // attention_decode_dma_l1_bytes(..., the team's cores), 16-byte aligned
+  DmaOps dma;
+};
+std::size_t attention_decode_dma_l1_bytes(int n_heads, int n_kv_heads, int head_size, int window_positions, int cores);
+void attention_decode__rv32_dma(const DmaAttentionDecodeArgs& args, const runtime::Team& team);
 
 struct DmaLinearPlan {
   bool ok = false;

@@ -87,7 +87,12 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.out = reinterpret_cast<bfedge::bf16*>(b.arena + 64);
     p.scratch = reinterpret_cast<void*>(b.scratch + 0);
     p.n_positions = position + 1;
-    bfedge::kernels::attention_decode__rv32_heads(p, team);
+    bfedge::kernels::DmaAttentionDecodeArgs window;
+    window.attention = p;
+    window.window_positions = 32;
+    window.l1 = b.l1;
+    window.dma = b.dma;
+    bfedge::kernels::attention_decode__rv32_dma(window, team);
   }
   team.barrier();
   {  // 6: layer0.wo (matvec)
@@ -245,7 +250,12 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.out = reinterpret_cast<bfedge::bf16*>(b.arena + 64);
     p.scratch = reinterpret_cast<void*>(b.scratch + 0);
     p.n_positions = position + 1;
-    bfedge::kernels::attention_decode__rv32_heads(p, team);
+    bfedge::kernels::DmaAttentionDecodeArgs window;
+    window.attention = p;
+    window.window_positions = 32;
+    window.l1 = b.l1;
+    window.dma = b.dma;
+    bfedge::kernels::attention_decode__rv32_dma(window, team);
   }
   team.barrier();
   {  // 18: layer1.wo (matvec)
