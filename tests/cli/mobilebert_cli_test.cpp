@@ -16,6 +16,7 @@
 #include "bfedge/io/safetensors.hpp"
 #include "bfedge/io/wordpiece.hpp"
 #include "bfedge/models/mobilebert.hpp"
+#include "cli/mcu_cli_support.hpp"
 #include "support/test_support.hpp"
 
 namespace bfedge::test {
@@ -498,6 +499,22 @@ TEST_F(MobileBertCliBadInput, EachIsOneLineNamingTheFileAndTheProblem) {
   }
   expect_clean_failure({"classify", dir_.file("config.json"), "x"}, {"{dir}/config.json: not a directory"});
   expect_clean_failure({"eval", dir(), "--data", ""}, {"--data: empty file name"});
+}
+
+// The deploy compiler's encoder path end to end: the tiny MobileBERT emitted with two embedded
+// texts, built for the host and as RV32 firmware, run on the emulated 8-core MCU under QEMU, and its
+// logits compared with the host library's.
+TEST_F(MobileBertCli, DeployedToTheMcuItsLogitsEqualTheHostLibrarysBitForBit) {
+  SKIP_WITHOUT_MCU();
+  TempDir out_dir;
+  const std::string out = (out_dir.path() / "mobilebert").string();
+  CommandResult r = run_cli({"deploy", dir(), "--seq-len", "12", "--text", "a good film", "--text",
+                             "The movie is NOT great!", "--out", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_cli({"mcu", "run", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("outputs: identical to the host library's (bit for bit)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("modeled cycles per inference: "), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include "bfedge/io/image_transform.hpp"
 #include "bfedge/io/safetensors.hpp"
 #include "bfedge/models/tinyvit.hpp"
+#include "cli/mcu_cli_support.hpp"
 #include "support/image_encode.hpp"
 #include "support/test_support.hpp"
 
@@ -396,6 +397,20 @@ TEST_F(TinyVitCli, BenchRunsOnTheFolderAndOnRandomWeights) {
             "bfedge: error: --image-size 64 has no plan: 32 (CIFAR-10), 28 (Fashion-MNIST) or 224 "
             "(timm's "
             "tiny_vit_5m_224)\n");
+}
+
+// The deploy compiler's vision path end to end: the narrow TinyViT emitted with the first three
+// test images of a CIFAR-shaped tree, built for the host and as RV32 firmware, run on the emulated
+// 8-core MCU under QEMU, and its logits compared with the host library's.
+TEST_F(TinyVitCli, DeployedToTheMcuItsLogitsEqualTheHostLibrarysBitForBit) {
+  SKIP_WITHOUT_MCU();
+  const std::string out = (data_.path() / "tinyvit").string();
+  CommandResult r = cli({"deploy", dir(), "--data", write_tree(), "--examples", "3", "--out", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = cli({"mcu", "run", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("outputs: identical to the host library's (bit for bit)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("modeled cycles per inference: "), std::string::npos) << r.out;
 }
 
 }  // namespace
