@@ -5,6 +5,7 @@
 
 #include "bfedge/core/round_up.hpp"
 #include "bfedge/io/file.hpp"
+#include "bfedge/kernels/rv32.hpp"
 #include "emit_params.hpp"
 
 namespace bfedge::deploy {
@@ -68,6 +69,17 @@ std::string header_comment(const EmitRequest& r, const char* what) {
 std::string schedule(const exec::PreparedGraph& prepared, const EmitRequest& r, Layout& layout) {
   const graph::Graph& g = prepared.graph();
   const auto pointer = [&layout](const void* p) { return layout.text(p); };
+  // The streamed matvecs in schedule order: with prefetch, each fetches the next one's first piece.
+  std::vector<const exec::BoundNode*> streamed;
+  for (const exec::BoundNode& n : prepared.bound_nodes()) {
+    if (static_cast<std::size_t>(n.node) < r.tiles.nodes.size() && r.tiles.nodes[static_cast<std::size_t>(n.node)].slot_bytes > 0) {
+      streamed.push_back(&n);
+    }
+  }
+  const auto prefetch_buffer = [&r](std::size_t index) {
+    return "b.l1 + " + std::to_string(static_cast<std::size_t>(r.tiles.prefetch_offset) + (index % 2) * r.tiles.prefetch_bytes);
+  };
+  std::size_t streamed_index = 0;
   std::string code;
   for (const exec::BoundNode& n : prepared.bound_nodes()) {
     const graph::Node& node = g.node(n.node);
@@ -79,7 +91,18 @@ std::string schedule(const exec::PreparedGraph& prepared, const EmitRequest& r, 
     if (slot > 0) {  // the weights stream through L1 by DMA
       code += "    bfedge::kernels::DmaMatvecArgs p;\n" +
               dma_matvec_statements(*std::get_if<kernels::MatvecParams>(n.params), slot, pointer, "    ") +
-              "    p.l1 = b.l1;\n    p.dma = b.dma;\n    bfedge::kernels::matvec__rv32_dma(p, team);\n  }\n";
+              "    p.l1 = b.l1;\n    p.dma = b.dma;\n";
+      const std::size_t i = streamed_index++;
+      if (r.tiles.prefetch_bytes > 0 && i > 0) code += "    p.first_piece = " + prefetch_buffer(i) + ";\n";
+      if (r.tiles.prefetch_bytes > 0 && i + 1 < streamed.size()) {
+        const auto& next = *std::get_if<kernels::MatvecParams>(streamed[i + 1]->params);
+        const std::size_t next_slot = r.tiles.nodes[static_cast<std::size_t>(streamed[i + 1]->node)].slot_bytes;
+        code += "    p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(" + layout.text(next.w_packed) + ");\n" +
+                "    p.next_first_piece_bytes = " +
+                std::to_string(kernels::matvec_dma_first_piece_bytes(next.rows, next.cols, next_slot)) + ";\n" +
+                "    p.next_first_piece = " + prefetch_buffer(i + 1) + ";\n";
+      }
+      code += "    bfedge::kernels::matvec__rv32_dma(p, team);\n  }\n";
       continue;
     }
     if (n.kv != nullptr) {

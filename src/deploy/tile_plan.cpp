@@ -90,6 +90,20 @@ Result<TilePlan> plan_tiles(const graph::Graph& g, const McuTarget& target) {
     }
     plan.nodes.push_back(tiles);
   }
+  // Two prefetch buffers of the largest first piece, when they fit beside the region and the activations.
+  std::size_t first_piece = 0;
+  for (const NodeTiles& t : plan.nodes) {
+    if (t.slot_bytes == 0) continue;
+    const graph::Tensor& w = g.tensor(g.node(t.node).inputs[1]);
+    first_piece = std::max(first_piece, kernels::matvec_dma_first_piece_bytes(static_cast<int>(w.shape[0]),
+                                                                             static_cast<int>(w.shape[1]), t.slot_bytes));
+  }
+  const auto buffer = static_cast<std::int64_t>(round_up(first_piece, std::size_t{16}));
+  const std::int64_t region = round_up(plan.l1_bytes, std::int64_t{16});
+  if (first_piece > 0 && region + 2 * buffer + activations <= usable) {
+    plan.prefetch_bytes = static_cast<std::size_t>(buffer), plan.prefetch_offset = region;
+    plan.l1_bytes = region + 2 * buffer;
+  }
   if (worst_node != nullptr) {
     return Status(ErrorCode::capacity, "L1 needs " + binary_size_text(worst + target.l1.reserved_bytes) + " > " +
                                            binary_size_text(target.l1.bytes) + "; largest: tiles of " + worst_node->name +

@@ -118,9 +118,10 @@ TEST(EmitProject, ADecodersGreedyIdsEqualTheLibrarys) {
   EmitRequest r = request("tiny llama");
   r.prompt = prompt, r.steps = steps;
   // The matvecs stream their weights through L1 in slots the tiling planner chose, several pieces
-  // per matrix, and the attention reads its KV window in L1: still bit-exact.
+  // per matrix, each fetching the next one's first piece, and the attention reads its KV window in
+  // L1: still bit-exact.
   McuTarget small_l1 = gap9_like_target();
-  small_l1.l1.bytes = small_l1.l1.reserved_bytes + 2720 + 4096;  // slots of a few blocks; the window
+  small_l1.l1.bytes = small_l1.l1.reserved_bytes + 2720 + 8192;  // slots of a few blocks; the window; prefetch
   const Result<TilePlan> tiles = plan_tiles(prepared.graph(), small_l1);
   ASSERT_TRUE(tiles.is_ok()) << tiles.status().message();
   r.tiles = tiles.value();
@@ -135,6 +136,7 @@ TEST(EmitProject, ADecodersGreedyIdsEqualTheLibrarys) {
   }
   EXPECT_EQ(windows, c.n_layers) << "an attention without its L1 window";
   EXPECT_GT(streamed_in_pieces, 0) << "no matvec in several pieces";
+  EXPECT_GT(r.tiles.prefetch_bytes, 0u) << "no prefetch across nodes";
   test::TempDir dir;
   const std::string out = emit_build_run(prepared, r, dir);
   EXPECT_EQ(line_starting(out, "ids"), want) << out;

@@ -390,6 +390,44 @@ TEST_P(McuMatvecDma, MatchesTheWholeMatrixKernelBitForBit) {
   }
 }
 
+// Two streamed matvecs with a prefetch between them: the first fetches the second's first piece
+// during its last piece, the second reads it from there. Both equal matvec__rv32_8row bit for bit
+// (one piece or several; a second matrix of one block, of a partial piece, of several).
+TEST_P(McuMatvecDma, APrefetchedFirstPieceGivesTheSameSums) {
+  const auto [rows, cols, slot_blocks, cores] = GetParam();
+  const int rows2 = rows + 21;
+  const auto w1 = test::random_bf16(static_cast<std::size_t>(rows) * cols, 53);
+  const auto w2 = test::random_bf16(static_cast<std::size_t>(rows2) * cols, 54);
+  const auto x = test::random_bf16(static_cast<std::size_t>(cols), 55);
+  std::vector<bf16> packed1(matvec_packed_elements(rows, cols)), packed2(matvec_packed_elements(rows2, cols));
+  matvec_pack(w1.data(), rows, cols, cols, packed1.data());
+  matvec_pack(w2.data(), rows2, cols, cols, packed2.data());
+  const std::size_t slot = static_cast<std::size_t>(slot_blocks) * matvec_dma_block_bytes(cols);
+  runtime::AlignedBuffer l1(matvec_dma_l1_bytes(cols, slot)), prefetched(slot);
+  std::vector<bf16> got1(static_cast<std::size_t>(rows)), got2(static_cast<std::size_t>(rows2));
+  DmaMatvecArgs first;
+  first.rows = rows, first.cols = cols, first.w_packed = packed1.data(), first.x = x.data(), first.y = got1.data();
+  first.slot_bytes = slot, first.l1 = l1.data(), first.dma = kHostDma;
+  DmaMatvecArgs second = first;
+  second.rows = rows2, second.w_packed = packed2.data(), second.y = got2.data();
+  first.next_w_packed = packed2.data(), first.next_first_piece = prefetched.data();
+  first.next_first_piece_bytes = matvec_dma_first_piece_bytes(rows2, cols, slot);
+  second.first_piece = prefetched.data();
+  runtime::HostCluster cluster(cores);
+  cluster.fork([&](const runtime::Team& team) {
+    matvec__rv32_dma(first, team);
+    team.barrier();
+    matvec__rv32_dma(second, team);
+  });
+  for (const auto& [packed, n, got] : {std::tuple{&packed1, rows, &got1}, std::tuple{&packed2, rows2, &got2}}) {
+    std::vector<bf16> want(static_cast<std::size_t>(n));
+    MatvecParams p;
+    p.rows = n, p.cols = cols, p.w_packed = packed->data(), p.x = x.data(), p.y = want.data(), p.y_type = OutType::bf16;
+    test::run_variant(test::variant_named(matvec_variants(), "matvec__rv32_8row"), p, 1);
+    for (int i = 0; i < n; ++i) ASSERT_EQ((*got)[static_cast<std::size_t>(i)].bits, want[static_cast<std::size_t>(i)].bits) << n << " rows, row " << i;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(PieceEdges, McuMatvecDma,
                          ::testing::Combine(::testing::Values(1, 15, 17, 64, 100), ::testing::Values(1, 3, 64, 172),
                                             ::testing::Values(1, 2, 5), ::testing::Values(1, 8)));

@@ -9,7 +9,8 @@
 // a decoder's attention (kernels::attention_decode__rv32_dma) brings its layer's keys and values
 // into an L1 window of the plan's positions by DMA and keeps its scores there, when the window fits
 // L1 beside the activations (every node reads those; the estimate is the window's two transfers);
-// else it reads the KV cache in L2. The other nodes read their operands where the memory plan put
+// else it reads the KV cache in L2. When two buffers of the largest first piece fit too, each
+// streamed matvec prefetches the next one's first piece (TilePlan::prefetch_bytes). The other nodes read their operands where the memory plan put
 // them (no tiles yet).
 // When a node's smallest tiles do not fit the L1 the firmware leaves, planning fails with one line
 // naming the node whose smallest tiles are the largest:
@@ -40,7 +41,12 @@ struct NodeTiles {
 
 struct TilePlan {
   std::vector<NodeTiles> nodes;  // one per graph node, in order
-  std::int64_t l1_bytes = 0;     // the largest node's working set (the tiles share one L1 region)
+  std::int64_t l1_bytes = 0;     // the tiles' L1 region: the largest node's working set, then the prefetch buffers
+  // Prefetch across nodes: each streamed matvec fetches the next one's first piece during its own
+  // last piece, into one of two buffers after the nodes' working sets (at prefetch_offset, each
+  // prefetch_bytes), alternating. 0: each matvec fetches its first piece itself.
+  std::size_t prefetch_bytes = 0;
+  std::int64_t prefetch_offset = 0;
 };
 
 Result<TilePlan> plan_tiles(const graph::Graph& graph, const McuTarget& target);

@@ -83,10 +83,20 @@ struct DmaMatvecArgs {
   std::size_t slot_bytes = 0;      // a multiple of matvec_dma_block_bytes(cols), at least one
   void* l1 = nullptr;              // matvec_dma_l1_bytes(cols, slot_bytes), 16-byte aligned
   DmaOps dma;
+  // Prefetch across nodes: first_piece, when set, is this matvec's first piece already in L1 (the
+  // previous streamed matvec fetched it) and no slot holds it; next_w_packed, when set, is the next
+  // streamed matvec's weights, whose first piece (next_first_piece_bytes) lands in next_first_piece
+  // during this matvec's last piece. Neither buffer may overlap l1.
+  const void* first_piece = nullptr;
+  const bf16* next_w_packed = nullptr;
+  std::size_t next_first_piece_bytes = 0;
+  void* next_first_piece = nullptr;
 };
-// One 16-row block of the packed layout (the smallest piece), and the L1 the kernel needs.
+// One 16-row block of the packed layout (the smallest piece), the L1 the kernel needs, and the
+// bytes of the first piece (what a prefetch fetches).
 std::size_t matvec_dma_block_bytes(int cols);
 std::size_t matvec_dma_l1_bytes(int cols, std::size_t slot_bytes);
+std::size_t matvec_dma_first_piece_bytes(int rows, int cols, std::size_t slot_bytes);
 void matvec__rv32_dma(const DmaMatvecArgs& args, const runtime::Team& team);
 
 // Decode attention with the layer's KV cache far (L2): core 0 brings the keys and values of

@@ -76,6 +76,12 @@ std::size_t matvec_dma_l1_bytes(int cols, std::size_t slot_bytes) {
   return widened_x_bytes(cols) + 2 * round_up(slot_bytes, std::size_t{16});
 }
 
+std::size_t matvec_dma_first_piece_bytes(int rows, int cols, std::size_t slot_bytes) {
+  const std::size_t block = matvec_dma_block_bytes(cols);
+  const auto blocks = static_cast<std::size_t>((rows + kMatvecRowBlock - 1) / kMatvecRowBlock);
+  return (slot_bytes / block < blocks ? slot_bytes / block : blocks) * block;
+}
+
 void matvec__rv32_dma(const DmaMatvecArgs& p, const runtime::Team& team) {
   const std::size_t block = matvec_dma_block_bytes(p.cols);
   const int rows_per_piece = static_cast<int>(p.slot_bytes / block) * kMatvecRowBlock;
@@ -96,24 +102,28 @@ void matvec__rv32_dma(const DmaMatvecArgs& p, const runtime::Team& team) {
   };
   const bool lead = team.core == 0;
   std::uint32_t ticket = 0;
-  if (lead) ticket = rv32::dma_start(p.dma, piece_source(0), slots[0], piece_bytes(0), 1, 0, 0);
+  if (lead && p.first_piece == nullptr) ticket = rv32::dma_start(p.dma, piece_source(0), slots[0], piece_bytes(0), 1, 0, 0);
   // x widened into L1, each core a slice of whole column pairs (the odd last column padded).
   const runtime::Range mine = runtime::split_range(matvec_pairs(p.cols), team.core, team.cores);
   for (int kp = mine.begin; kp < mine.end; ++kp) {
     x[2 * kp] = to_f32(p.x[2 * kp]);
     x[2 * kp + 1] = 2 * kp + 1 < p.cols ? to_f32(p.x[2 * kp + 1]) : 0.0f;
   }
-  if (lead) p.dma.wait(p.dma.ctx, ticket);
+  if (lead && p.first_piece == nullptr) p.dma.wait(p.dma.ctx, ticket);
   team.barrier();
   for (int piece = 0; piece < pieces; ++piece) {
+    const bool fetching = piece + 1 < pieces || p.next_w_packed != nullptr;
     if (lead && piece + 1 < pieces) {
       ticket = rv32::dma_start(p.dma, piece_source(piece + 1), slots[(piece + 1) % 2], piece_bytes(piece + 1), 1, 0, 0);
+    } else if (lead && fetching) {  // the last piece: the next matvec's first one
+      ticket = rv32::dma_start(p.dma, p.next_w_packed, p.next_first_piece, p.next_first_piece_bytes, 1, 0, 0);
     }
     const int row0 = piece * rows_per_piece;
     const int rows = p.rows - row0 < rows_per_piece ? p.rows - row0 : rows_per_piece;
     void* y = p.y_f32 ? static_cast<void*>(static_cast<float*>(p.y) + row0) : static_cast<void*>(static_cast<bf16*>(p.y) + row0);
-    matvec_f32x__rv32_8row({rows, p.cols, reinterpret_cast<const bf16*>(slots[piece % 2]), x, y, p.y_f32}, team);
-    if (lead && piece + 1 < pieces) p.dma.wait(p.dma.ctx, ticket);
+    const void* w = piece == 0 && p.first_piece != nullptr ? p.first_piece : slots[piece % 2];
+    matvec_f32x__rv32_8row({rows, p.cols, static_cast<const bf16*>(w), x, y, p.y_f32}, team);
+    if (lead && fetching) p.dma.wait(p.dma.ctx, ticket);
     team.barrier();
   }
 }

@@ -46,6 +46,9 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.slot_bytes = 1024;
     p.l1 = b.l1;
     p.dma = b.dma;
+    p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 10688);
+    p.next_first_piece_bytes = 512;
+    p.next_first_piece = b.l1 + 6208;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
@@ -57,8 +60,8 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.q = reinterpret_cast<bfedge::bf16*>(b.arena + 128);
     p.k = reinterpret_cast<bfedge::bf16*>(b.arena + 160);
     p.scratch = reinterpret_cast<void*>(b.scratch + 0);
-    p.cos = reinterpret_cast<const float*>(b.weights + 10688) + position * 2;
-    p.sin = reinterpret_cast<const float*>(b.weights + 10944) + position * 2;
+    p.cos = reinterpret_cast<const float*>(b.weights + 11200) + position * 2;
+    p.sin = reinterpret_cast<const float*>(b.weights + 11456) + position * 2;
     bfedge::kernels::rope__portable_pairs(p, team);
   }
   team.barrier();
@@ -99,13 +102,17 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     bfedge::kernels::DmaMatvecArgs p;
     p.rows = 16;
     p.cols = 16;
-    p.w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 11200);
+    p.w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 10688);
     p.x = reinterpret_cast<const bfedge::bf16*>(b.arena + 64);
     p.y = reinterpret_cast<void*>(b.arena + 128);
     p.y_f32 = false;
     p.slot_bytes = 512;
     p.l1 = b.l1;
     p.dma = b.dma;
+    p.first_piece = b.l1 + 6208;
+    p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 11712);
+    p.next_first_piece_bytes = 1536;
+    p.next_first_piece = b.l1 + 4160;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
@@ -125,7 +132,7 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.rows = 1;
     p.n = 16;
     p.x = reinterpret_cast<const bfedge::bf16*>(b.arena + 192);
-    p.gamma = reinterpret_cast<const bfedge::bf16*>(b.weights + 11712);
+    p.gamma = reinterpret_cast<const bfedge::bf16*>(b.weights + 14272);
     p.scale = nullptr;
     p.shift = nullptr;
     p.residual = nullptr;
@@ -139,13 +146,17 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     bfedge::kernels::DmaMatvecArgs p;
     p.rows = 80;
     p.cols = 16;
-    p.w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 11776);
+    p.w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 11712);
     p.x = reinterpret_cast<const bfedge::bf16*>(b.arena + 256);
     p.y = reinterpret_cast<void*>(b.arena + 0);
     p.y_f32 = false;
     p.slot_bytes = 1536;
     p.l1 = b.l1;
     p.dma = b.dma;
+    p.first_piece = b.l1 + 4160;
+    p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 14336);
+    p.next_first_piece_bytes = 1280;
+    p.next_first_piece = b.l1 + 6208;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
@@ -169,6 +180,10 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.slot_bytes = 1280;
     p.l1 = b.l1;
     p.dma = b.dma;
+    p.first_piece = b.l1 + 6208;
+    p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 15616);
+    p.next_first_piece_bytes = 1024;
+    p.next_first_piece = b.l1 + 4160;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
@@ -188,7 +203,7 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.rows = 1;
     p.n = 16;
     p.x = reinterpret_cast<const bfedge::bf16*>(b.arena + 0);
-    p.gamma = reinterpret_cast<const bfedge::bf16*>(b.weights + 15616);
+    p.gamma = reinterpret_cast<const bfedge::bf16*>(b.weights + 16640);
     p.scale = nullptr;
     p.shift = nullptr;
     p.residual = nullptr;
@@ -202,13 +217,17 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     bfedge::kernels::DmaMatvecArgs p;
     p.rows = 32;
     p.cols = 16;
-    p.w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 15680);
+    p.w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 15616);
     p.x = reinterpret_cast<const bfedge::bf16*>(b.arena + 64);
     p.y = reinterpret_cast<void*>(b.arena + 128);
     p.y_f32 = false;
     p.slot_bytes = 1024;
     p.l1 = b.l1;
     p.dma = b.dma;
+    p.first_piece = b.l1 + 4160;
+    p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 16704);
+    p.next_first_piece_bytes = 512;
+    p.next_first_piece = b.l1 + 6208;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
@@ -220,8 +239,8 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.q = reinterpret_cast<bfedge::bf16*>(b.arena + 128);
     p.k = reinterpret_cast<bfedge::bf16*>(b.arena + 160);
     p.scratch = reinterpret_cast<void*>(b.scratch + 0);
-    p.cos = reinterpret_cast<const float*>(b.weights + 10688) + position * 2;
-    p.sin = reinterpret_cast<const float*>(b.weights + 10944) + position * 2;
+    p.cos = reinterpret_cast<const float*>(b.weights + 11200) + position * 2;
+    p.sin = reinterpret_cast<const float*>(b.weights + 11456) + position * 2;
     bfedge::kernels::rope__portable_pairs(p, team);
   }
   team.barrier();
@@ -269,6 +288,10 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.slot_bytes = 512;
     p.l1 = b.l1;
     p.dma = b.dma;
+    p.first_piece = b.l1 + 6208;
+    p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 17216);
+    p.next_first_piece_bytes = 1536;
+    p.next_first_piece = b.l1 + 4160;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
@@ -288,7 +311,7 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.rows = 1;
     p.n = 16;
     p.x = reinterpret_cast<const bfedge::bf16*>(b.arena + 192);
-    p.gamma = reinterpret_cast<const bfedge::bf16*>(b.weights + 17216);
+    p.gamma = reinterpret_cast<const bfedge::bf16*>(b.weights + 19776);
     p.scale = nullptr;
     p.shift = nullptr;
     p.residual = nullptr;
@@ -302,13 +325,17 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     bfedge::kernels::DmaMatvecArgs p;
     p.rows = 80;
     p.cols = 16;
-    p.w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 17280);
+    p.w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 17216);
     p.x = reinterpret_cast<const bfedge::bf16*>(b.arena + 256);
     p.y = reinterpret_cast<void*>(b.arena + 0);
     p.y_f32 = false;
     p.slot_bytes = 1536;
     p.l1 = b.l1;
     p.dma = b.dma;
+    p.first_piece = b.l1 + 4160;
+    p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 19840);
+    p.next_first_piece_bytes = 1280;
+    p.next_first_piece = b.l1 + 6208;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
@@ -332,6 +359,10 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.slot_bytes = 1280;
     p.l1 = b.l1;
     p.dma = b.dma;
+    p.first_piece = b.l1 + 6208;
+    p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 21120);
+    p.next_first_piece_bytes = 2048;
+    p.next_first_piece = b.l1 + 4160;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
@@ -351,7 +382,7 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.rows = 1;
     p.n = 16;
     p.x = reinterpret_cast<const bfedge::bf16*>(b.arena + 0);
-    p.gamma = reinterpret_cast<const bfedge::bf16*>(b.weights + 21120);
+    p.gamma = reinterpret_cast<const bfedge::bf16*>(b.weights + 30848);
     p.scale = nullptr;
     p.shift = nullptr;
     p.residual = nullptr;
@@ -365,13 +396,14 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     bfedge::kernels::DmaMatvecArgs p;
     p.rows = 300;
     p.cols = 16;
-    p.w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 21184);
+    p.w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 21120);
     p.x = reinterpret_cast<const bfedge::bf16*>(b.arena + 1280);
     p.y = reinterpret_cast<void*>(b.arena + 0);
     p.y_f32 = true;
     p.slot_bytes = 2048;
     p.l1 = b.l1;
     p.dma = b.dma;
+    p.first_piece = b.l1 + 4160;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
 }
