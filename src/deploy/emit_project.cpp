@@ -69,9 +69,10 @@ std::string header_comment(const EmitRequest& r, const char* what) {
 std::string schedule(const exec::PreparedGraph& prepared, const EmitRequest& r, Layout& layout) {
   const graph::Graph& g = prepared.graph();
   const auto pointer = [&layout](const void* p) { return layout.text(p); };
+  const std::vector<exec::BoundNode> nodes = prepared.bound_nodes();  // built on each call: keep it
   // The streamed matvecs in schedule order: with prefetch, each fetches the next one's first piece.
   std::vector<const exec::BoundNode*> streamed;
-  for (const exec::BoundNode& n : prepared.bound_nodes()) {
+  for (const exec::BoundNode& n : nodes) {
     if (static_cast<std::size_t>(n.node) < r.tiles.nodes.size() && r.tiles.nodes[static_cast<std::size_t>(n.node)].slot_bytes > 0) {
       streamed.push_back(&n);
     }
@@ -81,7 +82,7 @@ std::string schedule(const exec::PreparedGraph& prepared, const EmitRequest& r, 
   };
   std::size_t streamed_index = 0;
   std::string code;
-  for (const exec::BoundNode& n : prepared.bound_nodes()) {
+  for (const exec::BoundNode& n : nodes) {
     const graph::Node& node = g.node(n.node);
     if (n.barrier_before) code += "  team.barrier();\n";
     code += "  {  // " + std::to_string(n.node) + ": " + node.name + " (" + graph::node_op_text(node) + ")\n";
