@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "bfedge/core/byte_size.hpp"
 #include "bfedge/core/round_up.hpp"
@@ -17,13 +18,14 @@ double dma_cycles(const McuTarget& t, std::size_t bytes) {
   return static_cast<double>(bytes) / t.dma_bytes_per_cycle + t.dma_cycles_per_transfer;
 }
 
-// The estimate of a matvec streamed in pieces of `blocks_per_piece` 16-row blocks.
-double matvec_cycles(const McuTarget& t, int rows, int cols, int blocks_per_piece) {
+// The estimate of a matvec streamed in pieces of `blocks_per_piece` 16-row blocks; with
+// `first_piece_hidden` (a prefetch during the previous matvec) the first piece's DMA is not waited for.
+double matvec_cycles(const McuTarget& t, int rows, int cols, int blocks_per_piece, bool first_piece_hidden) {
   const std::size_t block = kernels::matvec_dma_block_bytes(cols);
   const int blocks = (rows + kernels::kMatvecRowBlock - 1) / kernels::kMatvecRowBlock;
   const int pieces = (blocks + blocks_per_piece - 1) / blocks_per_piece;
   const double pairs = kernels::matvec_pairs(cols);
-  double cycles = dma_cycles(t, block * static_cast<std::size_t>(std::min(blocks, blocks_per_piece)));
+  double cycles = first_piece_hidden ? 0.0 : dma_cycles(t, block * static_cast<std::size_t>(std::min(blocks, blocks_per_piece)));
   for (int piece = 0; piece < pieces; ++piece) {
     const int first = piece * blocks_per_piece, n = std::min(blocks_per_piece, blocks - first);
     const int piece_rows = std::min(rows - first * kernels::kMatvecRowBlock, n * kernels::kMatvecRowBlock);
@@ -49,48 +51,51 @@ NodeTiles attention_window(const graph::Node& node, const McuTarget& t, std::int
   return tiles;
 }
 
-}  // namespace
-
-Result<TilePlan> plan_tiles(const graph::Graph& g, const McuTarget& target) {
+// One planning pass: every slot at most `slot_cap` bytes (one block at least), the estimate with
+// or without the first pieces hidden; the node whose smallest tiles do not fit `usable`, if any.
+struct Pass {
   TilePlan plan;
-  const std::int64_t usable = target.l1.usable_bytes();
-  std::int64_t worst = 0;  // the largest smallest tiles that do not fit, and their node
+  std::int64_t worst = 0;
   const graph::Node* worst_node = nullptr;
-  const std::int64_t activations = round_up(graph::plan_memory(g).arena_bytes, graph::kPlanAlignment);
+};
+Pass plan_pass(const graph::Graph& g, const McuTarget& target, std::int64_t usable, std::int64_t activations,
+               std::size_t slot_cap, bool first_piece_hidden) {
+  Pass pass;
+  TilePlan& plan = pass.plan;
   for (graph::NodeId id = 0; id < static_cast<graph::NodeId>(g.nodes.size()); ++id) {
     const graph::Node& node = g.node(id);
     NodeTiles tiles;
-    tiles.node = id;
     if (node.op == graph::Op::attention_decode) {
       tiles = attention_window(node, target, usable - activations);
-      tiles.node = id;
-      plan.l1_bytes = std::max(plan.l1_bytes, tiles.l1_bytes);
     } else if (node.op == graph::Op::matvec) {
       const graph::Tensor& w = g.tensor(node.inputs[1]);
       const int rows = static_cast<int>(w.shape[0]), cols = static_cast<int>(w.shape[1]);
       const std::size_t block = kernels::matvec_dma_block_bytes(cols);
       const int blocks = (rows + kernels::kMatvecRowBlock - 1) / kernels::kMatvecRowBlock;
       const auto smallest = static_cast<std::int64_t>(kernels::matvec_dma_l1_bytes(cols, block));
-      if (smallest > usable) {
-        if (smallest > worst) worst = smallest, worst_node = &node;
-        plan.nodes.push_back(tiles);
-        continue;
-      }
+      if (smallest > usable && smallest > pass.worst) pass.worst = smallest, pass.worst_node = &node;
       double best = INFINITY;
-      for (int k = 1; k <= blocks; ++k) {
-        const auto bytes = static_cast<std::int64_t>(kernels::matvec_dma_l1_bytes(cols, block * static_cast<std::size_t>(k)));
-        if (bytes > usable) break;
-        const double cycles = matvec_cycles(target, rows, cols, k);
+      for (int k = 1; k <= blocks && smallest <= usable; ++k) {
+        const std::size_t slot = block * static_cast<std::size_t>(k);
+        const auto bytes = static_cast<std::int64_t>(kernels::matvec_dma_l1_bytes(cols, slot));
+        if (bytes > usable || (k > 1 && slot > slot_cap)) break;
+        const double cycles = matvec_cycles(target, rows, cols, k, first_piece_hidden);
         if (cycles < best) {  // ties keep the smaller tiles
           best = cycles;
-          tiles.slot_bytes = block * static_cast<std::size_t>(k), tiles.l1_bytes = bytes, tiles.estimated_cycles = cycles;
+          tiles.slot_bytes = slot, tiles.l1_bytes = bytes, tiles.estimated_cycles = cycles;
         }
       }
-      plan.l1_bytes = std::max(plan.l1_bytes, tiles.l1_bytes);
     }
+    tiles.node = id;
+    plan.l1_bytes = std::max(plan.l1_bytes, tiles.l1_bytes);
     plan.nodes.push_back(tiles);
   }
-  // Two prefetch buffers of the largest first piece, when they fit beside the region and the activations.
+  return pass;
+}
+
+// Two buffers of the largest first piece after the region, when they fit beside it and the
+// activations: the plan's prefetch (false: the plan is left as it is).
+bool add_prefetch(const graph::Graph& g, std::int64_t usable, std::int64_t activations, TilePlan& plan) {
   std::size_t first_piece = 0;
   for (const NodeTiles& t : plan.nodes) {
     if (t.slot_bytes == 0) continue;
@@ -100,16 +105,31 @@ Result<TilePlan> plan_tiles(const graph::Graph& g, const McuTarget& target) {
   }
   const auto buffer = static_cast<std::int64_t>(round_up(first_piece, std::size_t{16}));
   const std::int64_t region = round_up(plan.l1_bytes, std::int64_t{16});
-  if (first_piece > 0 && region + 2 * buffer + activations <= usable) {
-    plan.prefetch_bytes = static_cast<std::size_t>(buffer), plan.prefetch_offset = region;
-    plan.l1_bytes = region + 2 * buffer;
+  if (first_piece == 0 || region + 2 * buffer + activations > usable) return false;
+  plan.prefetch_bytes = static_cast<std::size_t>(buffer), plan.prefetch_offset = region;
+  plan.l1_bytes = region + 2 * buffer;
+  return true;
+}
+
+}  // namespace
+
+Result<TilePlan> plan_tiles(const graph::Graph& g, const McuTarget& target) {
+  const std::int64_t usable = target.l1.usable_bytes();
+  const std::int64_t activations = round_up(graph::plan_memory(g).arena_bytes, graph::kPlanAlignment);
+  // With prefetch the first pieces are hidden and larger pieces (fewer DMA transfers and barriers)
+  // win; two slots and two buffers of that size must fit beside the activations. The largest cap
+  // that fits, halving; else the plan without prefetch, where the first piece's wait counts.
+  for (auto cap = static_cast<std::size_t>(std::max<std::int64_t>(usable - activations, 0) / 4); cap >= 64; cap /= 2) {
+    Pass pass = plan_pass(g, target, usable, activations, cap, true);
+    if (pass.worst_node == nullptr && add_prefetch(g, usable, activations, pass.plan)) return pass.plan;
   }
-  if (worst_node != nullptr) {
-    return Status(ErrorCode::capacity, "L1 needs " + binary_size_text(worst + target.l1.reserved_bytes) + " > " +
-                                           binary_size_text(target.l1.bytes) + "; largest: tiles of " + worst_node->name +
-                                           " (matvec: x and two slots of one 16-row block)");
+  Pass pass = plan_pass(g, target, usable, activations, SIZE_MAX, false);
+  if (pass.worst_node != nullptr) {
+    return Status(ErrorCode::capacity, "L1 needs " + binary_size_text(pass.worst + target.l1.reserved_bytes) + " > " +
+                                           binary_size_text(target.l1.bytes) + "; largest: tiles of " +
+                                           pass.worst_node->name + " (matvec: x and two slots of one 16-row block)");
   }
-  return plan;
+  return pass.plan;
 }
 
 }  // namespace bfedge::deploy

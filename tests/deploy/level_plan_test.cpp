@@ -3,6 +3,7 @@
 // 256 positions computed from its configuration by hand.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "bfedge/deploy/level_plan.hpp"
 #include "bfedge/deploy/tile_plan.hpp"
 #include "bfedge/graph/builder.hpp"
+#include "bfedge/graph/memory_plan.hpp"
 #include "bfedge/kernels/rv32.hpp"
 #include "bfedge/models/llama_graph.hpp"
 #include "support/test_support.hpp"
@@ -178,6 +180,7 @@ TEST(TilePlan, MatvecsStreamThroughTheLargestSlotsThatFitAndTooLittleL1IsOneLine
   }
   EXPECT_EQ(streamed, 2 * 4 + 1);  // per layer wqkv, wo, w13 and w2, and the classifier
   EXPECT_EQ(plan.value().l1_bytes, 2720);
+  EXPECT_EQ(plan.value().prefetch_bytes, 0u);  // no room for the buffers: each matvec waits for its first piece
 
   t.l1.bytes = t.l1.reserved_bytes + 1024;
   plan = plan_tiles(g, t);
@@ -185,6 +188,31 @@ TEST(TilePlan, MatvecsStreamThroughTheLargestSlotsThatFitAndTooLittleL1IsOneLine
   EXPECT_EQ(plan.status().code(), ErrorCode::capacity);
   EXPECT_EQ(plan.status().message(),
             "L1 needs 18.7 KiB > 17 KiB; largest: tiles of layer0.w2 (matvec: x and two slots of one 16-row block)");
+}
+
+// With room for them, two prefetch buffers of the largest first piece follow the nodes' region, and
+// the slots are sized with the first pieces hidden: the region, the buffers and the activations fit L1.
+TEST(TilePlan, WithRoomForThemTheFirstPiecesArePrefetched) {
+  const models::LlamaConfig c = test::tiny_llama_config();
+  auto built = models::build_llama_graph(c, models::convert_llama_weights<bf16>(test::random_llama_weights(c, 1)));
+  ASSERT_TRUE(built.is_ok()) << built.status().message();
+  const graph::Graph& g = built.value().graph;
+  const McuTarget t = gap9_like_target();
+  const Result<TilePlan> plan = plan_tiles(g, t);
+  ASSERT_TRUE(plan.is_ok()) << plan.status().message();
+  const TilePlan& p = plan.value();
+  ASSERT_GT(p.prefetch_bytes, 0u);
+  std::int64_t region = 0;
+  for (const NodeTiles& n : p.nodes) {
+    region = std::max(region, n.l1_bytes);
+    if (n.slot_bytes == 0) continue;
+    const graph::Tensor& w = g.tensor(g.node(n.node).inputs[1]);
+    EXPECT_LE(kernels::matvec_dma_first_piece_bytes(static_cast<int>(w.shape[0]), static_cast<int>(w.shape[1]), n.slot_bytes),
+              p.prefetch_bytes) << g.node(n.node).name;
+  }
+  EXPECT_GE(p.prefetch_offset, region);
+  EXPECT_EQ(p.l1_bytes, p.prefetch_offset + 2 * static_cast<std::int64_t>(p.prefetch_bytes));
+  EXPECT_LE(p.l1_bytes + graph::plan_memory(g).arena_bytes, t.l1.usable_bytes());
 }
 
 TEST(DeployModel, OptionsThatDoNotApplyAreRefusedNamingThePath) {

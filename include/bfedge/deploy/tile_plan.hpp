@@ -9,8 +9,11 @@
 // a decoder's attention (kernels::attention_decode__rv32_dma) brings its layer's keys and values
 // into an L1 window of the plan's positions by DMA and keeps its scores there, when the window fits
 // L1 beside the activations (every node reads those; the estimate is the window's two transfers);
-// else it reads the KV cache in L2. When two buffers of the largest first piece fit too, each
-// streamed matvec prefetches the next one's first piece (TilePlan::prefetch_bytes). The other nodes read their operands where the memory plan put
+// else it reads the KV cache in L2. Prefetch across nodes: each streamed matvec fetches the next
+// one's first piece into one of two buffers (TilePlan::prefetch_bytes); the slots are then sized
+// with the first pieces hidden (larger pieces: fewer transfers and barriers), capped so that two
+// slots and two buffers fit beside the activations — the largest cap that fits, halving; when none
+// does, the plan without prefetch, where each first piece's wait counts. The other nodes read their operands where the memory plan put
 // them (no tiles yet).
 // When a node's smallest tiles do not fit the L1 the firmware leaves, planning fails with one line
 // naming the node whose smallest tiles are the largest:

@@ -48,7 +48,7 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.dma = b.dma;
     p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 10688);
     p.next_first_piece_bytes = 512;
-    p.next_first_piece = b.l1 + 6208;
+    p.next_first_piece = b.l1 + 29248;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
@@ -109,10 +109,10 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.slot_bytes = 512;
     p.l1 = b.l1;
     p.dma = b.dma;
-    p.first_piece = b.l1 + 6208;
+    p.first_piece = b.l1 + 29248;
     p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 11712);
-    p.next_first_piece_bytes = 1536;
-    p.next_first_piece = b.l1 + 4160;
+    p.next_first_piece_bytes = 2560;
+    p.next_first_piece = b.l1 + 19520;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
@@ -150,13 +150,13 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.x = reinterpret_cast<const bfedge::bf16*>(b.arena + 256);
     p.y = reinterpret_cast<void*>(b.arena + 0);
     p.y_f32 = false;
-    p.slot_bytes = 1536;
+    p.slot_bytes = 2560;
     p.l1 = b.l1;
     p.dma = b.dma;
-    p.first_piece = b.l1 + 4160;
+    p.first_piece = b.l1 + 19520;
     p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 14336);
     p.next_first_piece_bytes = 1280;
-    p.next_first_piece = b.l1 + 6208;
+    p.next_first_piece = b.l1 + 29248;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
@@ -180,10 +180,10 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.slot_bytes = 1280;
     p.l1 = b.l1;
     p.dma = b.dma;
-    p.first_piece = b.l1 + 6208;
+    p.first_piece = b.l1 + 29248;
     p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 15616);
     p.next_first_piece_bytes = 1024;
-    p.next_first_piece = b.l1 + 4160;
+    p.next_first_piece = b.l1 + 19520;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
@@ -224,10 +224,10 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.slot_bytes = 1024;
     p.l1 = b.l1;
     p.dma = b.dma;
-    p.first_piece = b.l1 + 4160;
+    p.first_piece = b.l1 + 19520;
     p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 16704);
     p.next_first_piece_bytes = 512;
-    p.next_first_piece = b.l1 + 6208;
+    p.next_first_piece = b.l1 + 29248;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
@@ -288,10 +288,10 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.slot_bytes = 512;
     p.l1 = b.l1;
     p.dma = b.dma;
-    p.first_piece = b.l1 + 6208;
+    p.first_piece = b.l1 + 29248;
     p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 17216);
-    p.next_first_piece_bytes = 1536;
-    p.next_first_piece = b.l1 + 4160;
+    p.next_first_piece_bytes = 2560;
+    p.next_first_piece = b.l1 + 19520;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
@@ -329,13 +329,13 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.x = reinterpret_cast<const bfedge::bf16*>(b.arena + 256);
     p.y = reinterpret_cast<void*>(b.arena + 0);
     p.y_f32 = false;
-    p.slot_bytes = 1536;
+    p.slot_bytes = 2560;
     p.l1 = b.l1;
     p.dma = b.dma;
-    p.first_piece = b.l1 + 4160;
+    p.first_piece = b.l1 + 19520;
     p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 19840);
     p.next_first_piece_bytes = 1280;
-    p.next_first_piece = b.l1 + 6208;
+    p.next_first_piece = b.l1 + 29248;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
@@ -359,10 +359,10 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.slot_bytes = 1280;
     p.l1 = b.l1;
     p.dma = b.dma;
-    p.first_piece = b.l1 + 6208;
+    p.first_piece = b.l1 + 29248;
     p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 21120);
-    p.next_first_piece_bytes = 2048;
-    p.next_first_piece = b.l1 + 4160;
+    p.next_first_piece_bytes = 9728;
+    p.next_first_piece = b.l1 + 19520;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
@@ -400,10 +400,10 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.x = reinterpret_cast<const bfedge::bf16*>(b.arena + 1280);
     p.y = reinterpret_cast<void*>(b.arena + 0);
     p.y_f32 = true;
-    p.slot_bytes = 2048;
+    p.slot_bytes = 9728;
     p.l1 = b.l1;
     p.dma = b.dma;
-    p.first_piece = b.l1 + 4160;
+    p.first_piece = b.l1 + 19520;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
 }
