@@ -77,8 +77,14 @@ std::string schedule(const exec::PreparedGraph& prepared, const EmitRequest& r, 
       streamed.push_back(&n);
     }
   }
-  const auto prefetch_buffer = [&r](std::size_t index) {
-    return "b.l1 + " + std::to_string(static_cast<std::size_t>(r.tiles.prefetch_offset) + (index % 2) * r.tiles.prefetch_bytes);
+  // Buffer of streamed matvec `index`: alternating. A decoder's last matvec prefetches the next
+  // step's first one, so the count carries over from step to step (position · count).
+  const bool decoder = g.max_positions > 0;
+  const std::size_t count = streamed.size();
+  const auto prefetch_buffer = [&r, decoder, count](std::size_t index) {
+    const std::string offset = std::to_string(r.tiles.prefetch_offset), bytes = std::to_string(r.tiles.prefetch_bytes);
+    if (!decoder || count % 2 == 0) return "b.l1 + " + std::to_string(static_cast<std::size_t>(r.tiles.prefetch_offset) + (index % 2) * r.tiles.prefetch_bytes);
+    return "b.l1 + " + offset + " + ((" + std::to_string(index) + " + position * " + std::to_string(count) + ") % 2) * " + bytes;
   };
   std::size_t streamed_index = 0;
   std::string code;
@@ -95,9 +101,14 @@ std::string schedule(const exec::PreparedGraph& prepared, const EmitRequest& r, 
               "    p.l1 = b.l1;\n    p.dma = b.dma;\n";
       const std::size_t i = streamed_index++;
       if (r.tiles.prefetch_bytes > 0 && i > 0) code += "    p.first_piece = " + prefetch_buffer(i) + ";\n";
-      if (r.tiles.prefetch_bytes > 0 && i + 1 < streamed.size()) {
-        const auto& next = *std::get_if<kernels::MatvecParams>(streamed[i + 1]->params);
-        const std::size_t next_slot = r.tiles.nodes[static_cast<std::size_t>(streamed[i + 1]->node)].slot_bytes;
+      if (r.tiles.prefetch_bytes > 0 && i == 0 && decoder) {  // the previous step's last matvec fetched it
+        code += "    p.first_piece = position > 0 ? " + prefetch_buffer(0) + " : nullptr;\n";
+      }
+      const bool wraps = decoder && i + 1 == count;  // the next step's first matvec
+      if (r.tiles.prefetch_bytes > 0 && (i + 1 < count || wraps)) {
+        const exec::BoundNode& following = *streamed[wraps ? 0 : i + 1];
+        const auto& next = *std::get_if<kernels::MatvecParams>(following.params);
+        const std::size_t next_slot = r.tiles.nodes[static_cast<std::size_t>(following.node)].slot_bytes;
         code += "    p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(" + layout.text(next.w_packed) + ");\n" +
                 "    p.next_first_piece_bytes = " +
                 std::to_string(kernels::matvec_dma_first_piece_bytes(next.rows, next.cols, next_slot)) + ";\n" +
@@ -182,7 +193,8 @@ std::string model_hpp(const exec::PreparedGraph& prepared, const EmitRequest& r,
        "struct Buffers {\n  unsigned char* arena;\n  unsigned char* state;\n  unsigned char* scratch;\n"
        "  unsigned char* workspace;\n  const unsigned char* weights;\n  unsigned char* l1;\n"
        "  bfedge::kernels::DmaOps dma;\n};\n\n"
-       "// One inference (decoders: the step at `position`); every core of the team calls it.\n"
+       "// One inference (decoders: the step at `position`, after the steps before it: the KV cache and\n"
+       "// the first weights the previous step prefetched carry over); every core of the team calls it.\n"
        "void run(const Buffers& b, int position, const bfedge::runtime::Team& team);\n\n}  // namespace bfedge_model\n";
   return s;
 }

@@ -46,9 +46,10 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.slot_bytes = 1024;
     p.l1 = b.l1;
     p.dma = b.dma;
+    p.first_piece = position > 0 ? b.l1 + 19520 + ((0 + position * 9) % 2) * 9728 : nullptr;
     p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 10688);
     p.next_first_piece_bytes = 512;
-    p.next_first_piece = b.l1 + 29248;
+    p.next_first_piece = b.l1 + 19520 + ((1 + position * 9) % 2) * 9728;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
@@ -109,10 +110,10 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.slot_bytes = 512;
     p.l1 = b.l1;
     p.dma = b.dma;
-    p.first_piece = b.l1 + 29248;
+    p.first_piece = b.l1 + 19520 + ((1 + position * 9) % 2) * 9728;
     p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 11712);
     p.next_first_piece_bytes = 2560;
-    p.next_first_piece = b.l1 + 19520;
+    p.next_first_piece = b.l1 + 19520 + ((2 + position * 9) % 2) * 9728;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
@@ -153,10 +154,10 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.slot_bytes = 2560;
     p.l1 = b.l1;
     p.dma = b.dma;
-    p.first_piece = b.l1 + 19520;
+    p.first_piece = b.l1 + 19520 + ((2 + position * 9) % 2) * 9728;
     p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 14336);
     p.next_first_piece_bytes = 1280;
-    p.next_first_piece = b.l1 + 29248;
+    p.next_first_piece = b.l1 + 19520 + ((3 + position * 9) % 2) * 9728;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
@@ -180,10 +181,10 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.slot_bytes = 1280;
     p.l1 = b.l1;
     p.dma = b.dma;
-    p.first_piece = b.l1 + 29248;
+    p.first_piece = b.l1 + 19520 + ((3 + position * 9) % 2) * 9728;
     p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 15616);
     p.next_first_piece_bytes = 1024;
-    p.next_first_piece = b.l1 + 19520;
+    p.next_first_piece = b.l1 + 19520 + ((4 + position * 9) % 2) * 9728;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
@@ -224,10 +225,10 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.slot_bytes = 1024;
     p.l1 = b.l1;
     p.dma = b.dma;
-    p.first_piece = b.l1 + 19520;
+    p.first_piece = b.l1 + 19520 + ((4 + position * 9) % 2) * 9728;
     p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 16704);
     p.next_first_piece_bytes = 512;
-    p.next_first_piece = b.l1 + 29248;
+    p.next_first_piece = b.l1 + 19520 + ((5 + position * 9) % 2) * 9728;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
@@ -288,10 +289,10 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.slot_bytes = 512;
     p.l1 = b.l1;
     p.dma = b.dma;
-    p.first_piece = b.l1 + 29248;
+    p.first_piece = b.l1 + 19520 + ((5 + position * 9) % 2) * 9728;
     p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 17216);
     p.next_first_piece_bytes = 2560;
-    p.next_first_piece = b.l1 + 19520;
+    p.next_first_piece = b.l1 + 19520 + ((6 + position * 9) % 2) * 9728;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
@@ -332,10 +333,10 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.slot_bytes = 2560;
     p.l1 = b.l1;
     p.dma = b.dma;
-    p.first_piece = b.l1 + 19520;
+    p.first_piece = b.l1 + 19520 + ((6 + position * 9) % 2) * 9728;
     p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 19840);
     p.next_first_piece_bytes = 1280;
-    p.next_first_piece = b.l1 + 29248;
+    p.next_first_piece = b.l1 + 19520 + ((7 + position * 9) % 2) * 9728;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
@@ -359,10 +360,10 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.slot_bytes = 1280;
     p.l1 = b.l1;
     p.dma = b.dma;
-    p.first_piece = b.l1 + 29248;
+    p.first_piece = b.l1 + 19520 + ((7 + position * 9) % 2) * 9728;
     p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 21120);
     p.next_first_piece_bytes = 9728;
-    p.next_first_piece = b.l1 + 19520;
+    p.next_first_piece = b.l1 + 19520 + ((8 + position * 9) % 2) * 9728;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
   team.barrier();
@@ -403,7 +404,10 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.slot_bytes = 9728;
     p.l1 = b.l1;
     p.dma = b.dma;
-    p.first_piece = b.l1 + 19520;
+    p.first_piece = b.l1 + 19520 + ((8 + position * 9) % 2) * 9728;
+    p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 9664);
+    p.next_first_piece_bytes = 1024;
+    p.next_first_piece = b.l1 + 19520 + ((9 + position * 9) % 2) * 9728;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
 }

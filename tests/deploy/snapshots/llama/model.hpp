@@ -44,7 +44,8 @@ struct Buffers {
   bfedge::kernels::DmaOps dma;
 };
 
-// One inference (decoders: the step at `position`); every core of the team calls it.
+// One inference (decoders: the step at `position`, after the steps before it: the KV cache and
+// the first weights the previous step prefetched carry over); every core of the team calls it.
 void run(const Buffers& b, int position, const bfedge::runtime::Team& team);
 
 }  // namespace bfedge_model
