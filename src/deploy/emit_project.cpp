@@ -70,21 +70,24 @@ std::string schedule(const exec::PreparedGraph& prepared, const EmitRequest& r, 
   const graph::Graph& g = prepared.graph();
   const auto pointer = [&layout](const void* p) { return layout.text(p); };
   const std::vector<exec::BoundNode> nodes = prepared.bound_nodes();  // built on each call: keep it
+  const auto tiles_of = [&r](graph::NodeId node) {
+    const auto i = static_cast<std::size_t>(node);
+    return i < r.tiles.nodes.size() ? r.tiles.nodes[i] : NodeTiles{};
+  };
   // The streamed matvecs in schedule order: with prefetch, each fetches the next one's first piece.
   std::vector<const exec::BoundNode*> streamed;
   for (const exec::BoundNode& n : nodes) {
-    if (static_cast<std::size_t>(n.node) < r.tiles.nodes.size() && r.tiles.nodes[static_cast<std::size_t>(n.node)].slot_bytes > 0) {
-      streamed.push_back(&n);
-    }
+    if (tiles_of(n.node).slot_bytes > 0) streamed.push_back(&n);
   }
   // Buffer of streamed matvec `index`: alternating. A decoder's last matvec prefetches the next
   // step's first one, so the count carries over from step to step (position · count).
   const bool decoder = g.max_positions > 0;
   const std::size_t count = streamed.size();
   const auto prefetch_buffer = [&r, decoder, count](std::size_t index) {
-    const std::string offset = std::to_string(r.tiles.prefetch_offset), bytes = std::to_string(r.tiles.prefetch_bytes);
-    if (!decoder || count % 2 == 0) return "b.l1 + " + std::to_string(static_cast<std::size_t>(r.tiles.prefetch_offset) + (index % 2) * r.tiles.prefetch_bytes);
-    return "b.l1 + " + offset + " + ((" + std::to_string(index) + " + position * " + std::to_string(count) + ") % 2) * " + bytes;
+    const auto offset = static_cast<std::size_t>(r.tiles.prefetch_offset), bytes = r.tiles.prefetch_bytes;
+    if (!decoder || count % 2 == 0) return "b.l1 + " + std::to_string(offset + index % 2 * bytes);
+    return "b.l1 + " + std::to_string(offset) + " + ((" + std::to_string(index) + " + position * " +
+           std::to_string(count) + ") % 2) * " + std::to_string(bytes);
   };
   std::size_t streamed_index = 0;
   std::string code;
@@ -92,8 +95,7 @@ std::string schedule(const exec::PreparedGraph& prepared, const EmitRequest& r, 
     const graph::Node& node = g.node(n.node);
     if (n.barrier_before) code += "  team.barrier();\n";
     code += "  {  // " + std::to_string(n.node) + ": " + node.name + " (" + graph::node_op_text(node) + ")\n";
-    const NodeTiles tiles = static_cast<std::size_t>(n.node) < r.tiles.nodes.size()
-                                ? r.tiles.nodes[static_cast<std::size_t>(n.node)] : NodeTiles{};
+    const NodeTiles tiles = tiles_of(n.node);
     const std::size_t slot = tiles.slot_bytes;
     if (slot > 0) {  // the weights stream through L1 by DMA
       code += "    bfedge::kernels::DmaMatvecArgs p;\n" +
@@ -108,7 +110,7 @@ std::string schedule(const exec::PreparedGraph& prepared, const EmitRequest& r, 
       if (r.tiles.prefetch_bytes > 0 && (i + 1 < count || wraps)) {
         const exec::BoundNode& following = *streamed[wraps ? 0 : i + 1];
         const auto& next = *std::get_if<kernels::MatvecParams>(following.params);
-        const std::size_t next_slot = r.tiles.nodes[static_cast<std::size_t>(following.node)].slot_bytes;
+        const std::size_t next_slot = tiles_of(following.node).slot_bytes;
         code += "    p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(" + layout.text(next.w_packed) + ");\n" +
                 "    p.next_first_piece_bytes = " +
                 std::to_string(kernels::matvec_dma_first_piece_bytes(next.rows, next.cols, next_slot)) + ";\n" +

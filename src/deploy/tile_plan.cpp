@@ -121,7 +121,8 @@ Result<TilePlan> plan_tiles(const graph::Graph& g, const McuTarget& target) {
   // that fits, halving; else the plan without prefetch, where the first piece's wait counts.
   for (auto cap = static_cast<std::size_t>(std::max<std::int64_t>(usable - activations, 0) / 4); cap >= 64; cap /= 2) {
     Pass pass = plan_pass(g, target, usable, activations, cap, true);
-    if (pass.worst_node == nullptr && add_prefetch(g, usable, activations, pass.plan)) return pass.plan;
+    if (pass.worst_node != nullptr) break;  // some node's smallest tiles do not fit: no cap helps
+    if (add_prefetch(g, usable, activations, pass.plan)) return pass.plan;
   }
   Pass pass = plan_pass(g, target, usable, activations, SIZE_MAX, false);
   if (pass.worst_node != nullptr) {

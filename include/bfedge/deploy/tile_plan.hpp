@@ -13,8 +13,8 @@
 // one's first piece into one of two buffers (TilePlan::prefetch_bytes); the slots are then sized
 // with the first pieces hidden (larger pieces: fewer transfers and barriers), capped so that two
 // slots and two buffers fit beside the activations — the largest cap that fits, halving; when none
-// does, the plan without prefetch, where each first piece's wait counts. The other nodes read their operands where the memory plan put
-// them (no tiles yet).
+// does, the plan without prefetch, where each first piece's wait counts. The other nodes read their
+// operands where the memory plan put them (no tiles yet).
 // When a node's smallest tiles do not fit the L1 the firmware leaves, planning fails with one line
 // naming the node whose smallest tiles are the largest:
 // "L1 needs 27.4 KiB > 20 KiB; largest: tiles of layer0.w2 (matvec: x and two slots of one 16-row block)".

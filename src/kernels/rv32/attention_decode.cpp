@@ -69,11 +69,8 @@ namespace {
 
 // The L1 window: keys (n_kv_heads · head_size rows of window_positions), values (n_kv_heads blocks
 // of window_positions · head_size), then each core's scores and accumulator.
-std::size_t window_elements(int n_kv_heads, int head_size, int window_positions) {
-  return static_cast<std::size_t>(n_kv_heads) * head_size * window_positions;
-}
 std::size_t window_bytes(int n_kv_heads, int head_size, int window_positions) {
-  return round_up(window_elements(n_kv_heads, head_size, window_positions) * sizeof(bf16), std::size_t{16});
+  return round_up(static_cast<std::size_t>(n_kv_heads) * head_size * window_positions * sizeof(bf16), std::size_t{16});
 }
 std::size_t scores_bytes_per_core(int n_heads, int n_kv_heads, int head_size, int window_positions) {
   AttentionDecodeParams p;
