@@ -266,17 +266,28 @@ INSTANTIATE_TEST_SUITE_P(Widths, McuRmsnorm,
 namespace bfedge::kernels {
 namespace {
 
+// Random q (8 heads) and a KV cache of `cap` positions (4 KV heads), drawn with seeds seed..seed+2,
+// and the params that read n_positions of them.
+struct DecodeOperands {
+  static constexpr int kHeads = 8, kKvHeads = 4;
+  std::vector<bf16> q, k, v;
+  AttentionDecodeParams p;
+  DecodeOperands(int head_size, int positions, int cap, unsigned seed)
+      : q(test::random_bf16(static_cast<std::size_t>(kHeads) * head_size, seed)),
+        k(test::random_bf16(static_cast<std::size_t>(kKvHeads) * head_size * cap, seed + 1)),
+        v(test::random_bf16(static_cast<std::size_t>(kKvHeads) * cap * head_size, seed + 2)) {
+    p.n_heads = kHeads, p.n_kv_heads = kKvHeads, p.head_size = head_size, p.n_positions = positions, p.seq_cap = cap;
+    p.q = q.data(), p.k_cache = k.data(), p.v_cache = v.data();
+  }
+};
+
 class McuAttentionDecode : public ::testing::TestWithParam<std::tuple<int, int, int>> {};
 
 TEST_P(McuAttentionDecode, MatchesPortableBitForBit) {
   const auto [head_size, positions, cores] = GetParam();
-  const int heads = 8, kv_heads = 4, cap = positions + 3;
-  const auto q = test::random_bf16(static_cast<std::size_t>(heads) * head_size, 41);
-  const auto k = test::random_bf16(static_cast<std::size_t>(kv_heads) * head_size * cap, 42);
-  const auto v = test::random_bf16(static_cast<std::size_t>(kv_heads) * cap * head_size, 43);
-  AttentionDecodeParams p;
-  p.n_heads = heads, p.n_kv_heads = kv_heads, p.head_size = head_size, p.n_positions = positions, p.seq_cap = cap;
-  p.q = q.data(), p.k_cache = k.data(), p.v_cache = v.data();
+  const int heads = DecodeOperands::kHeads;
+  DecodeOperands operands(head_size, positions, positions + 3, 41);
+  AttentionDecodeParams& p = operands.p;
   test::CanaryMatrix<bf16> got(1, heads * head_size, heads * head_size), want(1, heads * head_size, heads * head_size);
   p.out = got.data();
   test::run_variant(test::variant_named(attention_decode_variants(), "attention_decode__rv32_heads"), p, cores);
@@ -304,13 +315,9 @@ class McuAttentionDecodeDma : public ::testing::TestWithParam<std::tuple<int, in
 
 TEST_P(McuAttentionDecodeDma, MatchesTheFarCacheKernelBitForBit) {
   const auto [head_size, positions, spare, cores] = GetParam();
-  const int heads = 8, kv_heads = 4, cap = positions + spare + 5, window = positions + spare;
-  const auto q = test::random_bf16(static_cast<std::size_t>(heads) * head_size, 61);
-  const auto k = test::random_bf16(static_cast<std::size_t>(kv_heads) * head_size * cap, 62);
-  const auto v = test::random_bf16(static_cast<std::size_t>(kv_heads) * cap * head_size, 63);
-  AttentionDecodeParams p;
-  p.n_heads = heads, p.n_kv_heads = kv_heads, p.head_size = head_size, p.n_positions = positions, p.seq_cap = cap;
-  p.q = q.data(), p.k_cache = k.data(), p.v_cache = v.data();
+  const int heads = DecodeOperands::kHeads, kv_heads = DecodeOperands::kKvHeads, window = positions + spare;
+  DecodeOperands operands(head_size, positions, window + 5, 61);
+  AttentionDecodeParams& p = operands.p;
   test::CanaryMatrix<bf16> got(1, heads * head_size, heads * head_size), want(1, heads * head_size, heads * head_size);
   DmaAttentionDecodeArgs args;
   args.attention = p, args.attention.out = got.data(), args.window_positions = window, args.dma = kHostDma;
