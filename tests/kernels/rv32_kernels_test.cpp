@@ -335,6 +335,65 @@ TEST_P(McuAttentionDecodeDma, MatchesTheFarCacheKernelBitForBit) {
   for (int i = 0; i < heads * head_size; ++i) ASSERT_EQ(got.at(0, i).bits, want.at(0, i).bits) << i;
 }
 
+// The window fetched ahead (the deploy compiler's schedule): a streamed matvec carries the
+// transfers of positions 0..n-2 into an L1 window, kv_write puts position n-1 into the far cache
+// and the window, and attention_decode__rv32_heads on the window (its scores in L1) gives what it
+// gives on the far cache, bit for bit; the matvec's sums are unchanged and nothing is written past
+// the window.
+TEST_P(McuAttentionDecodeDma, AWindowAMatvecFetchesAheadGivesTheSameOutputs) {
+  const auto [head_size, positions, spare, cores] = GetParam();
+  const int heads = DecodeOperands::kHeads, kv_heads = DecodeOperands::kKvHeads, window = positions + spare;
+  DecodeOperands operands(head_size, positions, window + 5, 63);
+  AttentionDecodeParams& far = operands.p;
+  const auto k_new = test::random_bf16(static_cast<std::size_t>(kv_heads) * head_size, 64);
+  const auto v_new = test::random_bf16(static_cast<std::size_t>(kv_heads) * head_size, 65);
+  constexpr int kRows = 17, kCols = 16;
+  const auto w = test::random_bf16(static_cast<std::size_t>(kRows) * kCols, 66);
+  const auto x = test::random_bf16(static_cast<std::size_t>(kCols), 67);
+  std::vector<bf16> packed(matvec_packed_elements(kRows, kCols)), got_y(kRows), want_y(kRows);
+  matvec_pack(w.data(), kRows, kCols, kCols, packed.data());
+
+  const std::size_t window_bytes = kv_window_bytes(kv_heads, head_size, window);
+  const std::size_t scores_bytes = attention_decode_scores_l1_bytes(heads, kv_heads, head_size, window, cores);
+  constexpr auto kCanary = std::byte{0xA5};
+  runtime::AlignedBuffer window_l1(window_bytes + 64), scores_l1(scores_bytes), matvec_l1(matvec_dma_l1_bytes(kCols, 1024));
+  std::memset(window_l1.data(), static_cast<int>(kCanary), window_l1.size());
+  DmaMatvecArgs matvec;
+  matvec.rows = kRows, matvec.cols = kCols, matvec.w_packed = packed.data(), matvec.x = x.data(), matvec.y = got_y.data();
+  matvec.slot_bytes = 1024, matvec.l1 = matvec_l1.data(), matvec.dma = kHostDma;
+  DmaTransfer transfers[2];
+  matvec.carried_count = kv_window_transfers(far, positions - 1, window_l1.data(), window, transfers);
+  matvec.carried = transfers;
+  ASSERT_EQ(matvec.carried_count, positions > 1 ? 2 : 0);
+  KvWriteArgs write;
+  write.n_kv_heads = kv_heads, write.head_size = head_size, write.seq_cap = far.seq_cap, write.position = positions - 1;
+  write.k = k_new.data(), write.v = v_new.data(), write.k_cache = operands.k.data(), write.v_cache = operands.v.data();
+  KvWriteArgs write_window = write;
+  write_window.seq_cap = window, write_window.k_cache = reinterpret_cast<bf16*>(window_l1.data());
+  write_window.v_cache = reinterpret_cast<bf16*>(window_l1.data() + kv_window_values_offset(kv_heads, head_size, window));
+  test::CanaryMatrix<bf16> got(1, heads * head_size, heads * head_size), want(1, heads * head_size, heads * head_size);
+  AttentionDecodeParams near = far;
+  near.k_cache = write_window.k_cache, near.v_cache = write_window.v_cache, near.seq_cap = window;
+  near.scratch = scores_l1.data(), near.out = got.data();
+  runtime::HostCluster cluster(cores);
+  cluster.fork([&](const runtime::Team& team) {
+    matvec__rv32_dma(matvec, team);
+    kv_write__portable(write, team);
+    kv_write__portable(write_window, team);
+    team.barrier();
+    attention_decode__rv32_heads(near, team);
+  });
+  far.out = want.data();
+  test::run_variant(test::variant_named(attention_decode_variants(), "attention_decode__rv32_heads"), far, cores);
+  MatvecParams p;
+  p.rows = kRows, p.cols = kCols, p.w_packed = packed.data(), p.x = x.data(), p.y = want_y.data(), p.y_type = OutType::bf16;
+  test::run_variant(test::variant_named(matvec_variants(), "matvec__rv32_8row"), p, 1);
+  for (int i = 0; i < kRows; ++i) ASSERT_EQ(got_y[static_cast<std::size_t>(i)].bits, want_y[static_cast<std::size_t>(i)].bits) << i;
+  EXPECT_EQ(got.damaged_canaries(), 0);
+  for (std::size_t i = window_bytes; i < window_l1.size(); ++i) ASSERT_EQ(window_l1.data()[i], kCanary) << "past the window at " << i;
+  for (int i = 0; i < heads * head_size; ++i) ASSERT_EQ(got.at(0, i).bits, want.at(0, i).bits) << i;
+}
+
 INSTANTIATE_TEST_SUITE_P(WindowEdges, McuAttentionDecodeDma,
                          ::testing::Combine(::testing::Values(8, 4, 16), ::testing::Values(1, 2, 37, 64),
                                             ::testing::Values(0, 3), ::testing::Values(1, 8)));

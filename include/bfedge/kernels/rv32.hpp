@@ -35,6 +35,15 @@
 
 namespace bfedge::kernels {
 
+// One strided transfer: rows of row_bytes from src (rows src_stride apart) to dst (dst_stride apart).
+struct DmaTransfer {
+  const void* src = nullptr;
+  void* dst = nullptr;
+  std::size_t row_bytes = 0;
+  int rows = 0;
+  std::size_t src_stride = 0, dst_stride = 0;
+};
+
 // The DMA engine as kernels see it: asynchronous 2D copies (rows of row_bytes, strided).
 struct DmaOps {
   std::uint32_t (*start)(void* ctx, const void* src, void* dst, std::uint32_t row_bytes, std::uint32_t rows,
@@ -73,7 +82,8 @@ void rmsnorm__rv32_columns(const NormParams& p, const runtime::Team& team);
 // Matvec on matvec_pack weights far from the cores (L2 or L3): whole 16-row blocks stream through
 // two L1 slots by DMA, the next piece landing while the cores run this one (matvec_f32x on it);
 // x is widened once into L1, each core a slice. The deploy compiler's schedule calls it for every
-// matvec of a decoder; the tiling planner sizes the slots.
+// matvec of a decoder; the tiling planner sizes the slots. It returns after a barrier of the team:
+// its outputs, and every write before it, are visible to all cores.
 struct DmaMatvecArgs {
   int rows = 0, cols = 0;
   const bf16* w_packed = nullptr;  // matvec_pack layout, far
@@ -91,6 +101,13 @@ struct DmaMatvecArgs {
   const bf16* next_w_packed = nullptr;
   std::size_t next_first_piece_bytes = 0;
   void* next_first_piece = nullptr;
+  // Transfers carried for a later node (a decoder's KV window, fetched ahead of its attention):
+  // core 0 starts them once every core is past the nodes before (after the second piece's
+  // transfer) and waits for them before the matvec returns; they share the DMA engine with the pieces. Their destinations may not overlap l1 or either buffer.
+  // At most two; an array the caller keeps (a pointer: the struct stays small enough to be filled
+  // field by field on the MCU, not by picolibc's memset).
+  const DmaTransfer* carried = nullptr;
+  int carried_count = 0;
 };
 // One 16-row block of the packed layout (the smallest piece), the L1 the kernel needs, and the
 // bytes of the first piece (what a prefetch fetches).
@@ -98,6 +115,19 @@ std::size_t matvec_dma_block_bytes(int cols);
 std::size_t matvec_dma_l1_bytes(int cols, std::size_t slot_bytes);
 std::size_t matvec_dma_first_piece_bytes(int rows, int cols, std::size_t slot_bytes);
 void matvec__rv32_dma(const DmaMatvecArgs& args, const runtime::Team& team);
+
+// A layer's KV window in L1 (attention_decode__rv32_dma's, or one a streamed matvec fills ahead of
+// the attention): the keys (n_kv_heads · head_size rows of window_positions), then the values
+// (n_kv_heads blocks of window_positions · head_size), each 16-byte aligned. The scores of decode
+// attention over at most window_positions, each core's slice, in L1.
+std::size_t kv_window_bytes(int n_kv_heads, int head_size, int window_positions);
+std::size_t kv_window_values_offset(int n_kv_heads, int head_size, int window_positions);
+std::size_t attention_decode_scores_l1_bytes(int n_heads, int n_kv_heads, int head_size, int window_positions, int cores);
+// The two transfers (keys, values) that bring positions 0..positions-1 of a layer's far cache
+// (far.k_cache, far.v_cache, far.seq_cap) into a window at `window`; returns how many it wrote to
+// `out`: 2, or 0 when positions is 0.
+int kv_window_transfers(const AttentionDecodeParams& far, int positions, void* window, int window_positions,
+                        DmaTransfer out[2]);
 
 // Decode attention with the layer's KV cache far (L2): core 0 brings the keys and values of
 // positions 0..n_positions-1 into an L1 window by two strided DMA transfers, then the cores run

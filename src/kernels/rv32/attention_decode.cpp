@@ -65,50 +65,58 @@ void attention_decode__rv32_heads(const AttentionDecodeParams& p, const runtime:
 }  // namespace bfedge::kernels
 
 namespace bfedge::kernels {
-namespace {
 
-// The L1 window: keys (n_kv_heads · head_size rows of window_positions), values (n_kv_heads blocks
-// of window_positions · head_size), then each core's scores and accumulator.
-std::size_t window_bytes(int n_kv_heads, int head_size, int window_positions) {
+std::size_t kv_window_values_offset(int n_kv_heads, int head_size, int window_positions) {
   return round_up(static_cast<std::size_t>(n_kv_heads) * head_size * window_positions * sizeof(bf16), std::size_t{16});
 }
-std::size_t scores_bytes_per_core(int n_heads, int n_kv_heads, int head_size, int window_positions) {
+
+std::size_t kv_window_bytes(int n_kv_heads, int head_size, int window_positions) {
+  return 2 * kv_window_values_offset(n_kv_heads, head_size, window_positions);
+}
+
+std::size_t attention_decode_scores_l1_bytes(int n_heads, int n_kv_heads, int head_size, int window_positions, int cores) {
   AttentionDecodeParams p;
   p.n_heads = n_heads, p.n_kv_heads = n_kv_heads, p.head_size = head_size, p.n_positions = window_positions;
   p.seq_cap = window_positions;
-  return attention_decode_scratch(p);
+  return aligned_scratch_bytes(attention_decode_scratch(p)) * static_cast<std::size_t>(cores);
 }
 
-}  // namespace
-
 std::size_t attention_decode_dma_l1_bytes(int n_heads, int n_kv_heads, int head_size, int window_positions, int cores) {
-  return 2 * window_bytes(n_kv_heads, head_size, window_positions) +
-         aligned_scratch_bytes(scores_bytes_per_core(n_heads, n_kv_heads, head_size, window_positions)) *
-             static_cast<std::size_t>(cores);
+  return kv_window_bytes(n_kv_heads, head_size, window_positions) +
+         attention_decode_scores_l1_bytes(n_heads, n_kv_heads, head_size, window_positions, cores);
+}
+
+int kv_window_transfers(const AttentionDecodeParams& far, int positions, void* window, int window_positions,
+                        DmaTransfer out[2]) {
+  if (positions <= 0) return 0;
+  const int hs = far.head_size;
+  auto* keys = static_cast<unsigned char*>(window);
+  out[0] = {far.k_cache, keys, static_cast<std::size_t>(positions) * sizeof(bf16), far.n_kv_heads * hs,
+            static_cast<std::size_t>(far.seq_cap) * sizeof(bf16), static_cast<std::size_t>(window_positions) * sizeof(bf16)};
+  out[1] = {far.v_cache, keys + kv_window_values_offset(far.n_kv_heads, hs, window_positions),
+            static_cast<std::size_t>(positions) * hs * sizeof(bf16), far.n_kv_heads,
+            static_cast<std::size_t>(far.seq_cap) * hs * sizeof(bf16),
+            static_cast<std::size_t>(window_positions) * hs * sizeof(bf16)};
+  return 2;
 }
 
 void attention_decode__rv32_dma(const DmaAttentionDecodeArgs& args, const runtime::Team& team) {
   const AttentionDecodeParams& far = args.attention;
-  const int hs = far.head_size, n = far.n_positions, window = args.window_positions;
+  const int window = args.window_positions;
   auto* l1 = static_cast<unsigned char*>(args.l1);
-  auto* keys = reinterpret_cast<bf16*>(l1);
-  auto* values = reinterpret_cast<bf16*>(l1 + window_bytes(far.n_kv_heads, hs, window));
   if (team.core == 0) {
-    const std::uint32_t key_ticket =
-        rv32::dma_start(args.dma, far.k_cache, keys, static_cast<std::size_t>(n) * sizeof(bf16),
-                        far.n_kv_heads * hs, static_cast<std::size_t>(far.seq_cap) * sizeof(bf16),
-                        static_cast<std::size_t>(window) * sizeof(bf16));
-    const std::uint32_t value_ticket =
-        rv32::dma_start(args.dma, far.v_cache, values, static_cast<std::size_t>(n) * hs * sizeof(bf16),
-                        far.n_kv_heads, static_cast<std::size_t>(far.seq_cap) * hs * sizeof(bf16),
-                        static_cast<std::size_t>(window) * hs * sizeof(bf16));
-    args.dma.wait(args.dma.ctx, value_ticket);
-    args.dma.wait(args.dma.ctx, key_ticket);
+    DmaTransfer copies[2];
+    const int count = kv_window_transfers(far, far.n_positions, l1, window, copies);
+    std::uint32_t tickets[2] = {};
+    for (int i = 0; i < count; ++i) tickets[i] = rv32::dma_start(args.dma, copies[i]);
+    for (int i = count - 1; i >= 0; --i) args.dma.wait(args.dma.ctx, tickets[i]);
   }
   team.barrier();
   AttentionDecodeParams near = far;
-  near.k_cache = keys, near.v_cache = values, near.seq_cap = window;
-  near.scratch = l1 + 2 * window_bytes(far.n_kv_heads, hs, window);
+  near.k_cache = reinterpret_cast<bf16*>(l1);
+  near.v_cache = reinterpret_cast<bf16*>(l1 + kv_window_values_offset(far.n_kv_heads, far.head_size, window));
+  near.seq_cap = window;
+  near.scratch = l1 + kv_window_bytes(far.n_kv_heads, far.head_size, window);
   // attention_decode__rv32_heads slices the scratch per core by n_positions <= window_positions:
   // within the cores' slices planned for the window.
   attention_decode__rv32_heads(near, team);

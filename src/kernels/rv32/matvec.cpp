@@ -82,6 +82,18 @@ std::size_t matvec_dma_first_piece_bytes(int rows, int cols, std::size_t slot_by
   return (slot_bytes / block < blocks ? slot_bytes / block : blocks) * block;
 }
 
+namespace {
+
+// Out of line: the piece loop keeps its registers (the common case carries nothing).
+[[gnu::noinline]] void start_carried(const DmaMatvecArgs& p, std::uint32_t tickets[2]) {
+  for (int i = 0; i < p.carried_count && i < 2; ++i) tickets[i] = rv32::dma_start(p.dma, p.carried[i]);
+}
+[[gnu::noinline]] void wait_carried(const DmaMatvecArgs& p, const std::uint32_t tickets[2]) {
+  for (int i = (p.carried_count < 2 ? p.carried_count : 2) - 1; i >= 0; --i) p.dma.wait(p.dma.ctx, tickets[i]);
+}
+
+}  // namespace
+
 void matvec__rv32_dma(const DmaMatvecArgs& p, const runtime::Team& team) {
   const std::size_t block = matvec_dma_block_bytes(p.cols);
   const int rows_per_piece = static_cast<int>(p.slot_bytes / block) * kMatvecRowBlock;
@@ -111,6 +123,10 @@ void matvec__rv32_dma(const DmaMatvecArgs& p, const runtime::Team& team) {
   }
   if (lead && p.first_piece == nullptr) p.dma.wait(p.dma.ctx, ticket);
   team.barrier();
+  // The carried transfers start once every core is past the nodes before (their destination may
+  // be in use until then); core 0 waits for them at the end.
+  std::uint32_t carried[2] = {0, 0};
+  if (lead && p.carried_count > 0) start_carried(p, carried);
   for (int piece = 0; piece < pieces; ++piece) {
     const bool fetching = piece + 1 < pieces || p.next_w_packed != nullptr;
     if (lead && piece + 1 < pieces) {
@@ -126,6 +142,7 @@ void matvec__rv32_dma(const DmaMatvecArgs& p, const runtime::Team& team) {
     if (lead && fetching) p.dma.wait(p.dma.ctx, ticket);
     team.barrier();
   }
+  if (lead && p.carried_count > 0) wait_carried(p, carried);
 }
 
 }  // namespace bfedge::kernels

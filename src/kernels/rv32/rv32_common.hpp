@@ -45,6 +45,10 @@ inline std::uint32_t dma_start(const DmaOps& dma, const void* src, void* dst, st
                    static_cast<std::uint32_t>(src_stride), static_cast<std::uint32_t>(dst_stride));
 }
 
+inline std::uint32_t dma_start(const DmaOps& dma, const DmaTransfer& t) {
+  return dma_start(dma, t.src, t.dst, t.row_bytes, t.rows, t.src_stride, t.dst_stride);
+}
+
 }  // namespace bfedge::kernels::rv32
 
 namespace bfedge::kernels {
