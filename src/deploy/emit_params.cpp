@@ -23,7 +23,8 @@ constexpr const char* pointer_type() {
 
 class Writer {
  public:
-  Writer(const PointerText& pointer, const std::string& indent) : pointer_(pointer), indent_(indent) {}
+  Writer(const PointerText& pointer, const std::string& indent, const std::string& variable = "p")
+      : pointer_(pointer), indent_(indent), variable_(variable) {}
 
   void integer(const char* name, long long value) { line(name, std::to_string(value)); }
   void boolean(const char* name, bool value) { line(name, value ? "true" : "false"); }
@@ -46,9 +47,10 @@ class Writer {
   std::string text() const { return text_; }
 
  private:
-  void line(const char* name, const std::string& value) { text_ += indent_ + "p." + name + " = " + value + ";\n"; }
+  void line(const char* name, const std::string& value) { text_ += indent_ + variable_ + "." + name + " = " + value + ";\n"; }
   const PointerText& pointer_;
   const std::string& indent_;
+  const std::string variable_;
   std::string text_;
 };
 
@@ -171,8 +173,9 @@ constexpr const char* type_name() {
 
 }  // namespace
 
-std::string params_statements(const graph::NodeParams& params, const PointerText& pointer, const std::string& indent) {
-  Writer w(pointer, indent);
+std::string params_statements(const graph::NodeParams& params, const PointerText& pointer, const std::string& indent,
+                              const std::string& variable) {
+  Writer w(pointer, indent, variable);
   std::visit([&w](const auto& p) { fields(p, w); }, params);
   return w.text();
 }

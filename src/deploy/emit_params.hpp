@@ -15,10 +15,11 @@ namespace bfedge::deploy {
 // "b.arena + 4096", "b.weights + 0", "nullptr": where `pointer` points, as a byte pointer expression.
 using PointerText = std::function<std::string(const void* pointer)>;
 
-// The statements that fill `p` (a local of the params type) from `params`, indented by `indent`.
+// The statements that fill `variable` (a local of the params type) from `params`, indented by `indent`.
 // Fields that depend on the run's position are the caller's (attention_decode's n_positions,
 // rope's cos and sin; kv_write: kv_write_statements).
-std::string params_statements(const graph::NodeParams& params, const PointerText& pointer, const std::string& indent);
+std::string params_statements(const graph::NodeParams& params, const PointerText& pointer, const std::string& indent,
+                              const std::string& variable = "p");
 // A matvec streamed through L1 (kernels::matvec__rv32_dma): its DmaMatvecArgs but l1 and dma.
 std::string dma_matvec_statements(const kernels::MatvecParams& params, std::size_t slot_bytes, const PointerText& pointer,
                                   const std::string& indent);

@@ -1,6 +1,7 @@
 // The deploy compiler's code generator (deploy/emit_project.hpp).
 #include "bfedge/deploy/emit_project.hpp"
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "bfedge/core/round_up.hpp"
@@ -89,11 +90,31 @@ std::string schedule(const exec::PreparedGraph& prepared, const EmitRequest& r, 
     return "b.l1 + " + std::to_string(offset) + " + ((" + std::to_string(index) + " + position * " +
            std::to_string(count) + ") % 2) * " + std::to_string(bytes);
   };
+  // The KV window fetched ahead (TilePlan::kv_window_*): the KV write that feeds such an attention
+  // also writes the new position into the window.
+  const std::string window_keys = "b.l1 + " + std::to_string(r.tiles.kv_window_offset);
+  std::vector<graph::NodeId> writes_window_of(g.nodes.size(), -1);
+  for (const exec::BoundNode& n : nodes) {
+    if (tiles_of(n.node).kv_window_ahead) {
+      writes_window_of[static_cast<std::size_t>(g.tensor(g.node(n.node).inputs[1]).producer)] = n.node;
+    }
+  }
+  const auto window_values = [&](const kernels::AttentionDecodeParams& a) {
+    return window_keys + " + " + std::to_string(kernels::kv_window_values_offset(a.n_kv_heads, a.head_size, a.seq_cap));
+  };
+  const auto attention_of = [&nodes](graph::NodeId id) -> const kernels::AttentionDecodeParams& {
+    for (const exec::BoundNode& n : nodes) {
+      if (n.node == id) return *std::get_if<kernels::AttentionDecodeParams>(n.params);
+    }
+    std::abort();  // the tiling planner names attention nodes of this graph only
+  };
   std::size_t streamed_index = 0;
+  bool synchronized = false;  // the previous node returned after a barrier of the team
   std::string code;
   for (const exec::BoundNode& n : nodes) {
     const graph::Node& node = g.node(n.node);
-    if (n.barrier_before) code += "  team.barrier();\n";
+    if (n.barrier_before && !synchronized) code += "  team.barrier();\n";
+    synchronized = false;
     code += "  {  // " + std::to_string(n.node) + ": " + node.name + " (" + graph::node_op_text(node) + ")\n";
     const NodeTiles tiles = tiles_of(n.node);
     const std::size_t slot = tiles.slot_bytes;
@@ -116,12 +137,29 @@ std::string schedule(const exec::PreparedGraph& prepared, const EmitRequest& r, 
                 std::to_string(kernels::matvec_dma_first_piece_bytes(next.rows, next.cols, next_slot)) + ";\n" +
                 "    p.next_first_piece = " + prefetch_buffer(i + 1) + ";\n";
       }
+      if (tiles.carries_kv_window_of >= 0) {  // the past positions of the attention's keys and values
+        const kernels::AttentionDecodeParams& a = attention_of(tiles.carries_kv_window_of);
+        code += "    bfedge::kernels::AttentionDecodeParams far;  // the KV cache of " +
+                g.node(tiles.carries_kv_window_of).name + ", into the window\n" +
+                params_statements(kernels::AttentionDecodeParams(a), pointer, "    ", "far") +
+                "    bfedge::kernels::DmaTransfer window[2];\n"
+                "    p.carried_count = bfedge::kernels::kv_window_transfers(far, position, " + window_keys + ", " +
+                std::to_string(a.seq_cap) + ", window);\n    p.carried = window;\n";
+      }
       code += "    bfedge::kernels::matvec__rv32_dma(p, team);\n  }\n";
+      synchronized = true;  // matvec__rv32_dma ends with a barrier
       continue;
     }
     if (n.kv != nullptr) {
       code += "    bfedge::kernels::KvWriteArgs p;\n" + kv_write_statements(*n.kv, pointer, "    ") +
               "    p.position = position;\n";
+      if (const graph::NodeId a = writes_window_of[static_cast<std::size_t>(n.node)]; a >= 0) {
+        const kernels::AttentionDecodeParams& attention = attention_of(a);
+        code += "    bfedge::kernels::" + std::string(n.variant_name) + "(p, team);\n" +
+                "    p.k_cache = reinterpret_cast<bfedge::bf16*>(" + window_keys + ");  // the new position, in the window too\n" +
+                "    p.v_cache = reinterpret_cast<bfedge::bf16*>(" + window_values(attention) + ");\n" +
+                "    p.seq_cap = " + std::to_string(attention.seq_cap) + ";\n";
+      }
     } else {
       code += "    " + params_type_name(*n.params) + " p;\n" + params_statements(*n.params, pointer, "    ");
     }
@@ -133,6 +171,14 @@ std::string schedule(const exec::PreparedGraph& prepared, const EmitRequest& r, 
               std::to_string(half) + ";\n";
     }
     if (node.op == graph::Op::attention_decode) code += "    p.n_positions = position + 1;\n";
+    if (tiles.kv_window_ahead) {  // the window in L1 is complete: fetched ahead, the new position written
+      const auto& a = *std::get_if<kernels::AttentionDecodeParams>(n.params);
+      code += "    p.k_cache = reinterpret_cast<const bfedge::bf16*>(" + window_keys + ");\n" +
+              "    p.v_cache = reinterpret_cast<const bfedge::bf16*>(" + window_values(a) + ");\n" +
+              "    p.seq_cap = " + std::to_string(a.seq_cap) + ";\n    p.scratch = b.l1;  // the scores\n" +
+              "    bfedge::kernels::attention_decode__rv32_heads(p, team);\n  }\n";
+      continue;
+    }
     if (tiles.kv_window_positions > 0) {  // the layer's keys and values come into L1 first
       code += "    bfedge::kernels::DmaAttentionDecodeArgs window;\n    window.attention = p;\n"
               "    window.window_positions = " + std::to_string(tiles.kv_window_positions) + ";\n"

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 
 #include "bfedge/core/byte_size.hpp"
 #include "bfedge/core/round_up.hpp"
@@ -37,18 +38,52 @@ double matvec_cycles(const McuTarget& t, int rows, int cols, int blocks_per_piec
   return cycles;
 }
 
-// Decode attention with its KV window in L1 when the window and the scores fit beside the
-// activations (window_positions 0 otherwise).
-NodeTiles attention_window(const graph::Node& node, const McuTarget& t, std::int64_t l1_left) {
+// Decode attention with its KV window in L1: fetched ahead into the window region (only its scores
+// in the nodes' region; the transfers hidden behind the matvec that carries them), or fetched by
+// the attention itself when the window and the scores fit beside the activations (else
+// window_positions 0: it reads the cache in L2).
+NodeTiles attention_window(const graph::Node& node, const McuTarget& t, std::int64_t l1_left, bool ahead) {
   NodeTiles tiles;
   const auto& a = std::get<kernels::AttentionDecodeParams>(node.params);
+  if (ahead) {
+    tiles.kv_window_positions = a.seq_cap, tiles.kv_window_ahead = true;
+    tiles.l1_bytes = static_cast<std::int64_t>(
+        kernels::attention_decode_scores_l1_bytes(a.n_heads, a.n_kv_heads, a.head_size, a.seq_cap, t.cores));
+    return tiles;
+  }
   const auto bytes = static_cast<std::int64_t>(
       kernels::attention_decode_dma_l1_bytes(a.n_heads, a.n_kv_heads, a.head_size, a.seq_cap, t.cores));
   if (bytes > l1_left) return tiles;
-  const std::size_t window = static_cast<std::size_t>(a.n_kv_heads) * a.head_size * a.seq_cap * sizeof(bf16);
   tiles.kv_window_positions = a.seq_cap, tiles.l1_bytes = bytes;
-  tiles.estimated_cycles = 2 * dma_cycles(t, window);  // the longest window, keys then values
+  // Keys then values, of the mean window over the plan's positions (a step at position p copies p + 1).
+  const auto mean_positions = (a.seq_cap + 1) / 2;
+  tiles.estimated_cycles = 2 * dma_cycles(t, kernels::kv_window_values_offset(a.n_kv_heads, a.head_size, mean_positions));
   return tiles;
+}
+
+// The window region the attentions share when their windows are fetched ahead: the largest window.
+std::int64_t ahead_window_bytes(const graph::Graph& g) {
+  std::size_t bytes = 0;
+  for (const graph::Node& node : g.nodes) {
+    if (node.op != graph::Op::attention_decode) continue;
+    const auto& a = std::get<kernels::AttentionDecodeParams>(node.params);
+    bytes = std::max(bytes, kernels::kv_window_bytes(a.n_kv_heads, a.head_size, a.seq_cap));
+  }
+  return static_cast<std::int64_t>(round_up(bytes, std::size_t{16}));
+}
+
+// Each attention's window is carried by the last streamed matvec after the attention before it
+// (false when some attention has none).
+bool assign_window_carriers(const graph::Graph& g, TilePlan& plan) {
+  graph::NodeId carrier = -1;
+  for (const NodeTiles& t : plan.nodes) {
+    if (t.slot_bytes > 0) carrier = t.node;
+    if (g.node(t.node).op != graph::Op::attention_decode) continue;
+    if (carrier < 0) return false;
+    plan.nodes[static_cast<std::size_t>(carrier)].carries_kv_window_of = t.node;
+    carrier = -1;
+  }
+  return true;
 }
 
 // One planning pass: every slot at most `slot_cap` bytes (one block at least), the estimate with
@@ -59,14 +94,14 @@ struct Pass {
   const graph::Node* worst_node = nullptr;
 };
 Pass plan_pass(const graph::Graph& g, const McuTarget& target, std::int64_t usable, std::int64_t activations,
-               std::size_t slot_cap, bool first_piece_hidden) {
+               std::size_t slot_cap, bool first_piece_hidden, bool window_ahead) {
   Pass pass;
   TilePlan& plan = pass.plan;
   for (graph::NodeId id = 0; id < static_cast<graph::NodeId>(g.nodes.size()); ++id) {
     const graph::Node& node = g.node(id);
     NodeTiles tiles;
     if (node.op == graph::Op::attention_decode) {
-      tiles = attention_window(node, target, usable - activations);
+      tiles = attention_window(node, target, usable - activations, window_ahead);
     } else if (node.op == graph::Op::matvec) {
       const graph::Tensor& w = g.tensor(node.inputs[1]);
       const int rows = static_cast<int>(w.shape[0]), cols = static_cast<int>(w.shape[1]);
@@ -111,20 +146,47 @@ bool add_prefetch(const graph::Graph& g, std::int64_t usable, std::int64_t activ
   return true;
 }
 
+// The plan with prefetch: the largest slot cap whose region, buffers and activations fit `usable`,
+// halving (none: some node's smallest tiles do not fit, or no cap leaves room for the buffers).
+std::optional<TilePlan> plan_prefetched(const graph::Graph& g, const McuTarget& target, std::int64_t usable,
+                                        std::int64_t activations, bool window_ahead) {
+  for (auto cap = static_cast<std::size_t>(std::max<std::int64_t>(usable - activations, 0) / 4); cap >= 64; cap /= 2) {
+    Pass pass = plan_pass(g, target, usable, activations, cap, true, window_ahead);
+    if (pass.worst_node != nullptr) return std::nullopt;  // no cap helps
+    if (add_prefetch(g, usable, activations, pass.plan)) return pass.plan;
+  }
+  return std::nullopt;
+}
+
+double estimated_cycles(const TilePlan& plan) {
+  double cycles = 0;
+  for (const NodeTiles& t : plan.nodes) cycles += t.estimated_cycles;
+  return cycles;
+}
+
 }  // namespace
 
 Result<TilePlan> plan_tiles(const graph::Graph& g, const McuTarget& target) {
   const std::int64_t usable = target.l1.usable_bytes();
   const std::int64_t activations = round_up(graph::plan_memory(g).arena_bytes, graph::kPlanAlignment);
   // With prefetch the first pieces are hidden and larger pieces (fewer DMA transfers and barriers)
-  // win; two slots and two buffers of that size must fit beside the activations. The largest cap
-  // that fits, halving; else the plan without prefetch, where the first piece's wait counts.
-  for (auto cap = static_cast<std::size_t>(std::max<std::int64_t>(usable - activations, 0) / 4); cap >= 64; cap /= 2) {
-    Pass pass = plan_pass(g, target, usable, activations, cap, true);
-    if (pass.worst_node != nullptr) break;  // some node's smallest tiles do not fit: no cap helps
-    if (add_prefetch(g, usable, activations, pass.plan)) return pass.plan;
+  // win. With the KV windows fetched ahead, their region comes out of the L1 the slots share; the
+  // lower estimate of the two wins (ties: ahead). Neither fits: the plan without prefetch, where the
+  // first piece's wait counts.
+  std::optional<TilePlan> best;
+  if (const std::int64_t window = ahead_window_bytes(g); window > 0 && window < usable) {
+    best = plan_prefetched(g, target, usable - window, activations, true);
+    if (best && assign_window_carriers(g, *best)) {
+      best->kv_window_offset = best->l1_bytes, best->kv_window_bytes = static_cast<std::size_t>(window);
+      best->l1_bytes += window;
+    } else {
+      best.reset();
+    }
   }
-  Pass pass = plan_pass(g, target, usable, activations, SIZE_MAX, false);
+  std::optional<TilePlan> own = plan_prefetched(g, target, usable, activations, false);
+  if (own && (!best || estimated_cycles(*own) < estimated_cycles(*best))) best = std::move(own);
+  if (best) return *std::move(best);
+  Pass pass = plan_pass(g, target, usable, activations, SIZE_MAX, false, false);
   if (pass.worst_node != nullptr) {
     return Status(ErrorCode::capacity, "L1 needs " + binary_size_text(pass.worst + target.l1.reserved_bytes) + " > " +
                                            binary_size_text(target.l1.bytes) + "; largest: tiles of " +

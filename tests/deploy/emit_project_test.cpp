@@ -118,31 +118,43 @@ TEST(EmitProject, ADecodersGreedyIdsEqualTheLibrarys) {
   EmitRequest r = request("tiny llama");
   r.prompt = prompt, r.steps = steps;
   // The matvecs stream their weights through L1 in slots the tiling planner chose, several pieces
-  // per matrix, each fetching the next one's first piece, and the attention reads its KV window in
-  // L1: still bit-exact.
+  // per matrix, each fetching the next one's first piece; the attention reads its KV window in L1,
+  // fetched ahead by the QKV matvec (L1 to spare) or by the attention itself (L1 for the smallest
+  // tiles and the window): still bit-exact.
   McuTarget small_l1 = gap9_like_target();
   small_l1.l1.bytes = small_l1.l1.reserved_bytes + 2720 + 8192;  // slots of a few blocks; the window; prefetch
-  const Result<TilePlan> tiles = plan_tiles(prepared.graph(), small_l1);
-  ASSERT_TRUE(tiles.is_ok()) << tiles.status().message();
-  r.tiles = tiles.value();
-  int windows = 0, streamed_in_pieces = 0;
-  for (const NodeTiles& t : r.tiles.nodes) {
-    const graph::Node& node = prepared.graph().node(t.node);
-    windows += t.kv_window_positions > 0 ? 1 : 0;
-    if (node.op != graph::Op::matvec || t.slot_bytes == 0) continue;
-    const graph::Tensor& w = prepared.graph().tensor(node.inputs[1]);
-    const auto blocks_per_piece = static_cast<std::int64_t>(t.slot_bytes / kernels::matvec_dma_block_bytes(static_cast<int>(w.shape[1])));
-    if (blocks_per_piece * kernels::kMatvecRowBlock < w.shape[0]) ++streamed_in_pieces;
+  const auto& a = std::get<kernels::AttentionDecodeParams>(prepared.graph().node(5).params);
+  ASSERT_EQ(prepared.graph().node(5).op, graph::Op::attention_decode);
+  McuTarget tight_l1 = gap9_like_target();
+  tight_l1.l1.bytes = tight_l1.l1.reserved_bytes + 2720 +
+                      static_cast<std::int64_t>(kernels::attention_decode_dma_l1_bytes(a.n_heads, a.n_kv_heads, a.head_size,
+                                                                                       a.seq_cap, kCores));
+  for (const auto& [target, ahead] : {std::pair{small_l1, true}, std::pair{tight_l1, false}}) {
+    SCOPED_TRACE(ahead ? "the window fetched ahead" : "the attention fetches its window");
+    const Result<TilePlan> tiles = plan_tiles(prepared.graph(), target);
+    ASSERT_TRUE(tiles.is_ok()) << tiles.status().message();
+    r.tiles = tiles.value();
+    int windows = 0, streamed_in_pieces = 0;
+    for (const NodeTiles& t : r.tiles.nodes) {
+      const graph::Node& node = prepared.graph().node(t.node);
+      windows += t.kv_window_positions > 0 && t.kv_window_ahead == ahead ? 1 : 0;
+      if (node.op != graph::Op::matvec || t.slot_bytes == 0) continue;
+      const graph::Tensor& w = prepared.graph().tensor(node.inputs[1]);
+      const auto blocks_per_piece = static_cast<std::int64_t>(t.slot_bytes / kernels::matvec_dma_block_bytes(static_cast<int>(w.shape[1])));
+      if (blocks_per_piece * kernels::kMatvecRowBlock < w.shape[0]) ++streamed_in_pieces;
+    }
+    EXPECT_EQ(windows, c.n_layers) << "an attention without its L1 window";
+    EXPECT_GT(streamed_in_pieces, 0) << "no matvec in several pieces";
+    if (ahead) {
+      EXPECT_GT(r.tiles.prefetch_bytes, 0u) << "no prefetch across nodes";
+    }
+    test::TempDir dir;
+    const std::string out = emit_build_run(prepared, r, dir);
+    EXPECT_EQ(line_starting(out, "ids"), want) << out;
+    // What the level planner places is what the project holds.
+    EXPECT_EQ(emitted_constant_bytes(prepared), static_cast<std::int64_t>(std::filesystem::file_size(dir.path() / "weights.bin")));
+    EXPECT_NE(line_starting(out, "checksum "), "") << out;
   }
-  EXPECT_EQ(windows, c.n_layers) << "an attention without its L1 window";
-  EXPECT_GT(streamed_in_pieces, 0) << "no matvec in several pieces";
-  EXPECT_GT(r.tiles.prefetch_bytes, 0u) << "no prefetch across nodes";
-  test::TempDir dir;
-  const std::string out = emit_build_run(prepared, r, dir);
-  EXPECT_EQ(line_starting(out, "ids"), want) << out;
-  // What the level planner places is what the project holds.
-  EXPECT_EQ(emitted_constant_bytes(prepared), static_cast<std::int64_t>(std::filesystem::file_size(dir.path() / "weights.bin")));
-  EXPECT_NE(line_starting(out, "checksum "), "") << out;
 }
 
 TEST(EmitProject, AnEncodersLogitsEqualTheLibrarysBitForBit) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bfedge/core/round_up.hpp"
 #include "bfedge/deploy/deploy_model.hpp"
 #include "bfedge/deploy/level_plan.hpp"
 #include "bfedge/deploy/tile_plan.hpp"
@@ -211,8 +212,56 @@ TEST(TilePlan, WithRoomForThemTheFirstPiecesArePrefetched) {
               p.prefetch_bytes) << g.node(n.node).name;
   }
   EXPECT_GE(p.prefetch_offset, region);
-  EXPECT_EQ(p.l1_bytes, p.prefetch_offset + 2 * static_cast<std::int64_t>(p.prefetch_bytes));
+  EXPECT_EQ(p.kv_window_offset, p.prefetch_offset + 2 * static_cast<std::int64_t>(p.prefetch_bytes));
+  EXPECT_EQ(p.l1_bytes, p.kv_window_offset + static_cast<std::int64_t>(p.kv_window_bytes));
   EXPECT_LE(p.l1_bytes + graph::plan_memory(g).arena_bytes, t.l1.usable_bytes());
+}
+
+// A decoder's KV windows: with room for their region, each layer's window is fetched ahead by the
+// streamed matvec before its attention (the QKV projection), one carrier per attention; with only
+// room for the attention to fetch its own, it does; with neither, it reads the cache in L2.
+TEST(TilePlan, TheKvWindowIsFetchedAheadWhenItsRegionFitsElseByTheAttention) {
+  const models::LlamaConfig c = test::tiny_llama_config();
+  auto built = models::build_llama_graph(c, models::convert_llama_weights<bf16>(test::random_llama_weights(c, 1)));
+  ASSERT_TRUE(built.is_ok()) << built.status().message();
+  const graph::Graph& g = built.value().graph;
+  const auto windows = [&g](const TilePlan& p, bool ahead) {
+    int n = 0;
+    for (const NodeTiles& t : p.nodes) n += t.kv_window_positions > 0 && t.kv_window_ahead == ahead ? 1 : 0;
+    return n;
+  };
+  McuTarget t = gap9_like_target();
+  Result<TilePlan> plan = plan_tiles(g, t);
+  ASSERT_TRUE(plan.is_ok()) << plan.status().message();
+  EXPECT_EQ(windows(plan.value(), true), c.n_layers);
+  std::vector<graph::NodeId> carried;
+  for (const NodeTiles& n : plan.value().nodes) {
+    if (n.carries_kv_window_of < 0) continue;
+    EXPECT_GT(n.slot_bytes, 0u) << g.node(n.node).name;
+    EXPECT_NE(g.node(n.node).name.find("wqkv"), std::string::npos) << g.node(n.node).name;
+    EXPECT_EQ(g.node(n.carries_kv_window_of).op, graph::Op::attention_decode);
+    EXPECT_GT(n.carries_kv_window_of, n.node);
+    carried.push_back(n.carries_kv_window_of);
+  }
+  EXPECT_EQ(carried.size(), static_cast<std::size_t>(c.n_layers));
+  const auto& a = std::get<kernels::AttentionDecodeParams>(g.node(carried.front()).params);
+  EXPECT_EQ(plan.value().kv_window_bytes, kernels::kv_window_bytes(a.n_kv_heads, a.head_size, a.seq_cap));
+
+  // Room for the smallest tiles and the attention's own window and scores, not for a region apart.
+  const auto own = static_cast<std::int64_t>(kernels::attention_decode_dma_l1_bytes(a.n_heads, a.n_kv_heads, a.head_size,
+                                                                                    a.seq_cap, t.cores));
+  t.l1.bytes = t.l1.reserved_bytes + round_up(graph::plan_memory(g).arena_bytes, graph::kPlanAlignment) + std::max<std::int64_t>(own, 2720);
+  plan = plan_tiles(g, t);
+  ASSERT_TRUE(plan.is_ok()) << plan.status().message();
+  EXPECT_EQ(windows(plan.value(), true), 0);
+  EXPECT_EQ(windows(plan.value(), false), c.n_layers);
+  EXPECT_EQ(plan.value().kv_window_bytes, 0u);
+  for (const NodeTiles& n : plan.value().nodes) EXPECT_LT(n.carries_kv_window_of, 0) << g.node(n.node).name;
+
+  t.l1.bytes = t.l1.reserved_bytes + 2720;  // the smallest tiles only
+  plan = plan_tiles(g, t);
+  ASSERT_TRUE(plan.is_ok()) << plan.status().message();
+  EXPECT_EQ(windows(plan.value(), true) + windows(plan.value(), false), 0);
 }
 
 TEST(DeployModel, OptionsThatDoNotApplyAreRefusedNamingThePath) {

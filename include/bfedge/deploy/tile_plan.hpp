@@ -6,10 +6,13 @@
 //   compute = ⌈⌈rows / 8⌉ / cores⌉ · 8 · column pairs · kCyclesPerRowPair (cores take 8-row halves of
 //   the 16-row blocks: a piece of 32 rows keeps only 4 cores busy), DMA = bytes / bytes per cycle +
 //   the fixed cost per transfer (the target's);
-// a decoder's attention (kernels::attention_decode__rv32_dma) brings its layer's keys and values
-// into an L1 window of the plan's positions by DMA and keeps its scores there, when the window fits
-// L1 beside the activations (every node reads those; the estimate is the window's two transfers);
-// else it reads the KV cache in L2. Prefetch across nodes: each streamed matvec fetches the next
+// a decoder's attention reads its layer's keys and values in an L1 window of the plan's positions,
+// its scores in L1 too. Best, the window is fetched ahead: the streamed matvec before the attention
+// (the QKV projection) carries the DMA of the past positions into a window region of its own, the
+// KV write puts the new position there too, and the attention (attention_decode__rv32_heads) waits
+// for nothing; else the attention fetches the window itself (kernels::attention_decode__rv32_dma,
+// the estimate is its two transfers), when the window fits beside the activations (every node
+// reads those); else it reads the KV cache in L2. Of the plans that fit, the lower estimate wins. Prefetch across nodes: each streamed matvec fetches the next
 // one's first piece into one of two buffers (TilePlan::prefetch_bytes); the slots are then sized
 // with the first pieces hidden (larger pieces: fewer transfers and barriers), capped so that two
 // slots and two buffers fit beside the activations — the largest cap that fits, halving; when none
@@ -38,6 +41,8 @@ struct NodeTiles {
   graph::NodeId node = 0;
   std::size_t slot_bytes = 0;  // matvec: each of the two L1 slots; 0: the node has no tiles
   int kv_window_positions = 0;  // attention_decode: the L1 window's positions; 0: reads the cache in L2
+  bool kv_window_ahead = false;   // attention_decode: the window is in TilePlan's window region, filled ahead
+  graph::NodeId carries_kv_window_of = -1;  // matvec: the attention whose window it fetches ahead; -1: none
   std::int64_t l1_bytes = 0;   // the node's L1 working set
   double estimated_cycles = 0;
 };
@@ -50,6 +55,10 @@ struct TilePlan {
   // prefetch_bytes), alternating. 0: each matvec fetches its first piece itself.
   std::size_t prefetch_bytes = 0;
   std::int64_t prefetch_offset = 0;
+  // The KV window fetched ahead: one region after the buffers, each layer's attention in turn
+  // (kernels::kv_window_bytes of the plan's positions). 0: the attentions fetch their own, if any.
+  std::size_t kv_window_bytes = 0;
+  std::int64_t kv_window_offset = 0;
 };
 
 Result<TilePlan> plan_tiles(const graph::Graph& graph, const McuTarget& target);

@@ -50,9 +50,21 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 10688);
     p.next_first_piece_bytes = 512;
     p.next_first_piece = b.l1 + 19520 + ((1 + position * 9) % 2) * 9728;
+    bfedge::kernels::AttentionDecodeParams far;  // the KV cache of layer0.attention, into the window
+    far.n_heads = 4;
+    far.n_kv_heads = 2;
+    far.head_size = 4;
+    far.seq_cap = 32;
+    far.q = reinterpret_cast<const bfedge::bf16*>(b.arena + 128);
+    far.k_cache = reinterpret_cast<const bfedge::bf16*>(b.state + 0);
+    far.v_cache = reinterpret_cast<const bfedge::bf16*>(b.state + 512);
+    far.out = reinterpret_cast<bfedge::bf16*>(b.arena + 64);
+    far.scratch = reinterpret_cast<void*>(b.scratch + 0);
+    bfedge::kernels::DmaTransfer window[2];
+    p.carried_count = bfedge::kernels::kv_window_transfers(far, position, b.l1 + 38976, 32, window);
+    p.carried = window;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
-  team.barrier();
   {  // 3: layer0.rope (rope)
     bfedge::kernels::RopeParams p;
     p.dim = 16;
@@ -77,6 +89,10 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.v_cache = reinterpret_cast<bfedge::bf16*>(b.state + 512);
     p.position = position;
     bfedge::kernels::kv_write__portable(p, team);
+    p.k_cache = reinterpret_cast<bfedge::bf16*>(b.l1 + 38976);  // the new position, in the window too
+    p.v_cache = reinterpret_cast<bfedge::bf16*>(b.l1 + 38976 + 512);
+    p.seq_cap = 32;
+    bfedge::kernels::kv_write__portable(p, team);
   }
   team.barrier();
   {  // 5: layer0.attention (attention_decode)
@@ -91,12 +107,11 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.out = reinterpret_cast<bfedge::bf16*>(b.arena + 64);
     p.scratch = reinterpret_cast<void*>(b.scratch + 0);
     p.n_positions = position + 1;
-    bfedge::kernels::DmaAttentionDecodeArgs window;
-    window.attention = p;
-    window.window_positions = 32;
-    window.l1 = b.l1;
-    window.dma = b.dma;
-    bfedge::kernels::attention_decode__rv32_dma(window, team);
+    p.k_cache = reinterpret_cast<const bfedge::bf16*>(b.l1 + 38976);
+    p.v_cache = reinterpret_cast<const bfedge::bf16*>(b.l1 + 38976 + 512);
+    p.seq_cap = 32;
+    p.scratch = b.l1;  // the scores
+    bfedge::kernels::attention_decode__rv32_heads(p, team);
   }
   team.barrier();
   {  // 6: layer0.wo (matvec)
@@ -116,7 +131,6 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.next_first_piece = b.l1 + 19520 + ((2 + position * 9) % 2) * 9728;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
-  team.barrier();
   {  // 7: layer0.residual_att (add)
     bfedge::kernels::AddParams p;
     p.n = 16;
@@ -160,7 +174,6 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.next_first_piece = b.l1 + 19520 + ((3 + position * 9) % 2) * 9728;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
-  team.barrier();
   {  // 10: layer0.swiglu (swiglu)
     bfedge::kernels::SwigluParams p;
     p.n = 40;
@@ -187,7 +200,6 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.next_first_piece = b.l1 + 19520 + ((4 + position * 9) % 2) * 9728;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
-  team.barrier();
   {  // 12: layer0.residual_ffn (add)
     bfedge::kernels::AddParams p;
     p.n = 16;
@@ -229,9 +241,21 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.next_w_packed = reinterpret_cast<const bfedge::bf16*>(b.weights + 16704);
     p.next_first_piece_bytes = 512;
     p.next_first_piece = b.l1 + 19520 + ((5 + position * 9) % 2) * 9728;
+    bfedge::kernels::AttentionDecodeParams far;  // the KV cache of layer1.attention, into the window
+    far.n_heads = 4;
+    far.n_kv_heads = 2;
+    far.head_size = 4;
+    far.seq_cap = 32;
+    far.q = reinterpret_cast<const bfedge::bf16*>(b.arena + 128);
+    far.k_cache = reinterpret_cast<const bfedge::bf16*>(b.state + 1024);
+    far.v_cache = reinterpret_cast<const bfedge::bf16*>(b.state + 1536);
+    far.out = reinterpret_cast<bfedge::bf16*>(b.arena + 64);
+    far.scratch = reinterpret_cast<void*>(b.scratch + 0);
+    bfedge::kernels::DmaTransfer window[2];
+    p.carried_count = bfedge::kernels::kv_window_transfers(far, position, b.l1 + 38976, 32, window);
+    p.carried = window;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
-  team.barrier();
   {  // 15: layer1.rope (rope)
     bfedge::kernels::RopeParams p;
     p.dim = 16;
@@ -256,6 +280,10 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.v_cache = reinterpret_cast<bfedge::bf16*>(b.state + 1536);
     p.position = position;
     bfedge::kernels::kv_write__portable(p, team);
+    p.k_cache = reinterpret_cast<bfedge::bf16*>(b.l1 + 38976);  // the new position, in the window too
+    p.v_cache = reinterpret_cast<bfedge::bf16*>(b.l1 + 38976 + 512);
+    p.seq_cap = 32;
+    bfedge::kernels::kv_write__portable(p, team);
   }
   team.barrier();
   {  // 17: layer1.attention (attention_decode)
@@ -270,12 +298,11 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.out = reinterpret_cast<bfedge::bf16*>(b.arena + 64);
     p.scratch = reinterpret_cast<void*>(b.scratch + 0);
     p.n_positions = position + 1;
-    bfedge::kernels::DmaAttentionDecodeArgs window;
-    window.attention = p;
-    window.window_positions = 32;
-    window.l1 = b.l1;
-    window.dma = b.dma;
-    bfedge::kernels::attention_decode__rv32_dma(window, team);
+    p.k_cache = reinterpret_cast<const bfedge::bf16*>(b.l1 + 38976);
+    p.v_cache = reinterpret_cast<const bfedge::bf16*>(b.l1 + 38976 + 512);
+    p.seq_cap = 32;
+    p.scratch = b.l1;  // the scores
+    bfedge::kernels::attention_decode__rv32_heads(p, team);
   }
   team.barrier();
   {  // 18: layer1.wo (matvec)
@@ -295,7 +322,6 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.next_first_piece = b.l1 + 19520 + ((6 + position * 9) % 2) * 9728;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
-  team.barrier();
   {  // 19: layer1.residual_att (add)
     bfedge::kernels::AddParams p;
     p.n = 16;
@@ -339,7 +365,6 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.next_first_piece = b.l1 + 19520 + ((7 + position * 9) % 2) * 9728;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
-  team.barrier();
   {  // 22: layer1.swiglu (swiglu)
     bfedge::kernels::SwigluParams p;
     p.n = 40;
@@ -366,7 +391,6 @@ void run(const Buffers& b, int position, const bfedge::runtime::Team& team) {
     p.next_first_piece = b.l1 + 19520 + ((8 + position * 9) % 2) * 9728;
     bfedge::kernels::matvec__rv32_dma(p, team);
   }
-  team.barrier();
   {  // 24: layer1.residual_ffn (add)
     bfedge::kernels::AddParams p;
     p.n = 16;

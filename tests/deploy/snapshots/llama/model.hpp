@@ -16,7 +16,7 @@ inline constexpr std::size_t kStateBytes = 2112;
 inline constexpr std::size_t kScratchBytes = 2624;
 inline constexpr std::size_t kWorkspaceBytes = 64;
 inline constexpr std::size_t kWeightBytes = 30912;
-inline constexpr std::size_t kL1TileBytes = 38976;  // the tiles' L1 region
+inline constexpr std::size_t kL1TileBytes = 40000;  // the tiles' L1 region
 inline constexpr bool kWeightsInL2 = true;  // the MCU: copied from L3 at setup
 inline constexpr bool kArenaInL1 = false;  // the MCU: the arena in L1, else L2
 
