@@ -16,7 +16,8 @@ Result<ImageDatasetName> parse_image_dataset_name(const std::string& name) {
 }
 
 Result<TinyVitConfig> tinyvit_config_for_dataset(const std::string& architecture, ImageDatasetName dataset) {
-  Result<TinyVitConfig> variant = tinyvit_variant(architecture);
+  const bool file = architecture.size() > 5 && architecture.ends_with(".json");
+  Result<TinyVitConfig> variant = file ? load_tinyvit_config(architecture) : tinyvit_variant(architecture);
   if (!variant.is_ok()) return variant.status();
   TinyVitConfig c = std::move(variant).value();
   const bool cifar = dataset == ImageDatasetName::cifar10;

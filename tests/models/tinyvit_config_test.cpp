@@ -6,7 +6,10 @@
 
 #include <cstring>
 
+#include "bfedge/io/file.hpp"
 #include "bfedge/io/safetensors.hpp"
+#include "bfedge/models/tinyvit_datasets.hpp"
+#include "support/test_support.hpp"
 
 namespace bfedge::models {
 namespace {
@@ -88,6 +91,30 @@ TEST(TinyVitConfig, ReadsTimmsHubConfig) {
   ASSERT_TRUE(two.is_ok()) << two.status().message();
   EXPECT_EQ(two.value().embed_dims, (std::vector<int>{96, 192, 384, 576}));
   EXPECT_EQ(two.value().label_names, (std::vector<std::string>{"a", "b"}));
+}
+
+// bfedge train tinyvit --architecture FILE.json: a narrower model than timm's variants (the demo's
+// teacher), adapted to the images like a variant: its dims, depths and heads kept; the image
+// size, channels, classes, stem and windows the dataset's. A missing file is named.
+TEST(TinyVitConfig, AConfigFileIsAnArchitectureAdaptedToTheImages) {
+  test::TempDir dir;
+  const std::string path = dir.file("micro.json");
+  const std::string text = R"({"architecture": "tiny_vit_5m_224", "num_classes": 1000,
+    "model_args": {"embed_dims": [16, 32, 48, 64], "depths": [1, 1, 2, 1], "num_heads": [1, 2, 3, 4], "mlp_ratio": 2.0}})";
+  ASSERT_TRUE(io::write_file_atomically(path, text.data(), text.size()).is_ok());
+  const Result<TinyVitConfig> c = tinyvit_config_for_dataset(path, ImageDatasetName::fashion_mnist);
+  ASSERT_TRUE(c.is_ok()) << c.status().message();
+  EXPECT_EQ(c.value().embed_dims, (std::vector<int>{16, 32, 48, 64}));
+  EXPECT_EQ(c.value().depths, (std::vector<int>{1, 1, 2, 1}));
+  EXPECT_EQ(c.value().num_heads, (std::vector<int>{1, 2, 3, 4}));
+  EXPECT_EQ(c.value().mlp_ratio, 2.0);
+  EXPECT_EQ(c.value().image_height, 28);
+  EXPECT_EQ(c.value().in_chans, 1);
+  EXPECT_EQ(c.value().num_classes, 10);
+  EXPECT_EQ(c.value().window_sizes, (std::vector<int>{14, 7, 4, 2}));
+  const Result<TinyVitConfig> missing = tinyvit_config_for_dataset(dir.file("none.json"), ImageDatasetName::cifar10);
+  ASSERT_FALSE(missing.is_ok());
+  EXPECT_NE(missing.status().message().find(dir.file("none.json")), std::string::npos) << missing.status().message();
 }
 
 TEST(TinyVitConfig, NamesEachBadFieldInOneLine) {

@@ -55,7 +55,9 @@ std::function<int()> add_train_tinyvit_command(CLI::App& train) {
   train::TinyVitTrainOptions& r = o->run;
   app->add_option("--dataset", o->dataset, "cifar10 (../shared/data/cifar10-jpg) or fashion-mnist (Debian's "
                                            "dataset-fashion-mnist)")->capture_default_str();
-  app->add_option("--architecture", o->architecture, "timm's variant, adapted to the images (docs/tinyvit.md)")
+  app->add_option("--architecture", o->architecture,
+                  "timm's variant, or a config.json (FILE.json: a variant and its model_args), adapted to the "
+                  "images (docs/tinyvit.md)")
       ->capture_default_str();
   app->add_option("--data", o->data, "the dataset's folder (default: ../shared/data/cifar10-jpg or "
                                      "/usr/share/datasets/fashion-mnist)");
