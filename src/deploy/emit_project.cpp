@@ -580,6 +580,10 @@ Status emit_project(const exec::PreparedGraph& prepared, const EmitRequest& requ
       }
     }
   }
+  if (!request.labels.empty() && request.labels.size() != request.examples.size()) {
+    return invalid_argument("emit: " + std::to_string(request.labels.size()) + " labels for " +
+                            std::to_string(request.examples.size()) + " examples");
+  }
   Layout layout(prepared);
   const std::string body = schedule(prepared, request, layout);
   if (layout.unknown()) return Status(ErrorCode::unsupported, "emit: a bound pointer is outside every buffer of the plan");
@@ -591,6 +595,11 @@ Status emit_project(const exec::PreparedGraph& prepared, const EmitRequest& requ
   BFEDGE_RETURN_IF_ERROR(write_text(dir + "model.hpp", model_hpp(prepared, request, blob.size())));
   BFEDGE_RETURN_IF_ERROR(write_text(dir + "model.cpp", model_cpp(request, body)));
   BFEDGE_RETURN_IF_ERROR(write_text(dir + "inputs.hpp", inputs_hpp(request)));
+  if (!request.labels.empty()) {
+    std::string labels;
+    for (int label : request.labels) labels += (labels.empty() ? "" : ", ") + std::to_string(label);
+    BFEDGE_RETURN_IF_ERROR(write_text(dir + "labels.json", "{\"labels\": [" + labels + "]}\n"));
+  }
   BFEDGE_RETURN_IF_ERROR(write_text(dir + "main_host.cpp", main_host_cpp(request)));
   BFEDGE_RETURN_IF_ERROR(write_text(dir + "main_mcu.cpp", main_mcu_cpp(request)));
   std::error_code ec;

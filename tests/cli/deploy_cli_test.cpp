@@ -130,5 +130,22 @@ TEST(CliMcuRun, AFolderWithoutAPlanIsOneLineError) {
   EXPECT_EQ(r.err, "bfedge: error: " + dir.path().string() + "/plan.json: cannot open (No such file or directory)\n");
 }
 
+// Labels that are not the ones bfedge deploy writes: one line naming the file, before any build.
+TEST(CliMcuRun, BadLabelsAreOneLineErrorBeforeAnyBuild) {
+  TempDir dir;
+  std::ofstream(dir.file("plan.json")) << R"({"family": "tinyvit", "model": "m", "macs": 1})";
+  for (const auto& [labels, problem] : std::vector<std::pair<std::string, std::string>>{
+           {"[1, 2]", "not the labels bfedge deploy wrote ({\"labels\": [class, ...]})"},
+           {R"({"labels": []})", "not the labels bfedge deploy wrote ({\"labels\": [class, ...]})"},
+           {R"({"labels": [3, -1]})", "label 1 is not a class number"},
+           {R"({"labels": [3, "x"]})", "label 1 is not a class number"}}) {
+    std::ofstream(dir.file("labels.json"), std::ios::trunc) << labels;
+    const CommandResult r = run_cli({"mcu", "run", dir.path().string()});
+    EXPECT_EQ(r.exit_code, 1) << labels;
+    EXPECT_EQ(r.err, "bfedge: error: " + dir.file("labels.json") + ": " + problem + "\n") << labels;
+    EXPECT_FALSE(std::filesystem::exists(dir.path() / "build")) << labels;
+  }
+}
+
 }  // namespace
 }  // namespace bfedge::test

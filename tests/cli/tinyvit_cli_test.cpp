@@ -411,6 +411,10 @@ TEST_F(TinyVitCli, DeployedToTheMcuItsLogitsEqualTheHostLibrarysBitForBit) {
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
   EXPECT_NE(r.out.find("outputs: identical to the host library's (bit for bit)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("modeled cycles per inference: "), std::string::npos) << r.out;
+  // The images' labels travel with the project: the MCU's and the host's accuracy on them.
+  EXPECT_EQ(test::read_text(out + "/labels.json").rfind("{\"labels\": [", 0), 0u);
+  EXPECT_NE(r.out.find("accuracy on the 3 labelled inputs: MCU "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("3 of 3 get the same class on both"), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -79,6 +79,60 @@ Result<std::vector<std::uint32_t>> host_words(const std::string& text, bool deco
   return words;
 }
 
+struct Accuracy {
+  std::size_t examples = 0, mcu_correct = 0, host_correct = 0, same_class = 0;
+};
+
+std::size_t argmax(const std::vector<std::uint32_t>& words, std::size_t first, std::size_t n) {
+  std::size_t best = 0;
+  for (std::size_t i = 1; i < n; ++i) {
+    if (std::bit_cast<float>(words[first + i]) > std::bit_cast<float>(words[first + best])) best = i;
+  }
+  return best;
+}
+
+// DIR/labels.json, which bfedge deploy writes for labelled inputs (none: no labels).
+Result<std::vector<int>> read_labels(const std::string& dir) {
+  const std::string path = dir + "/labels.json";
+  if (!fs::exists(path)) return std::vector<int>{};
+  Result<std::string> text = read_text_file(path, 1 << 20);
+  if (!text.is_ok()) return text.status();
+  const auto j = nlohmann::json::parse(text.value(), nullptr, false);
+  if (!j.is_object() || !j.contains("labels") || !j["labels"].is_array() || j["labels"].empty()) {
+    return format_error(path + ": not the labels bfedge deploy wrote ({\"labels\": [class, ...]})");
+  }
+  std::vector<int> labels;
+  for (const auto& label : j["labels"]) {
+    if (!label.is_number_integer() || label.get<long long>() < 0 || label.get<long long>() > 1 << 20) {
+      return format_error(path + ": label " + std::to_string(labels.size()) + " is not a class number");
+    }
+    labels.push_back(label.get<int>());
+  }
+  return labels;
+}
+
+// Each example's outputs are its class scores: the MCU's and the host's argmax against the labels.
+Result<Accuracy> labelled_accuracy(const std::vector<int>& labels, const std::vector<std::uint32_t>& mcu,
+                                   const std::vector<std::uint32_t>& host) {
+  Accuracy a;
+  if (labels.empty()) return a;
+  const std::size_t n = labels.size();
+  if (mcu.size() % n != 0 || mcu.size() < n) {
+    return format_error("labels.json: " + std::to_string(n) + " labels for " + std::to_string(mcu.size()) + " output values");
+  }
+  const std::size_t classes = mcu.size() / n;
+  for (std::size_t e = 0; e < n; ++e) {
+    const auto want = static_cast<std::size_t>(labels[e]);
+    if (want >= classes) {
+      return format_error("labels.json: label " + std::to_string(e) + " is not a class 0.." + std::to_string(classes - 1));
+    }
+    const std::size_t on_mcu = argmax(mcu, e * classes, classes), on_host = argmax(host, e * classes, classes);
+    a.mcu_correct += on_mcu == want, a.host_correct += on_host == want, a.same_class += on_mcu == on_host;
+  }
+  a.examples = n;
+  return a;
+}
+
 emulator::CycleModelParams params_of(const deploy::McuTarget& t) {
   emulator::CycleModelParams p;
   p.clock_hz = t.clock_hz, p.l1_load_stall = t.l1.access_cycles, p.l2_access_extra = t.l2.access_cycles;
@@ -97,6 +151,8 @@ int run_mcu_run(const McuRunOptions& o) {
   if (!plan.is_object() || !plan.contains("family") || !plan.contains("macs") || !plan["macs"].is_number()) {
     return report_error(o.dir + "/plan.json: not a plan bfedge deploy wrote");
   }
+  const Result<std::vector<int>> labels = read_labels(o.dir);  // checked before anything is built
+  if (!labels.is_ok()) return report_error(labels.status());
   Result<deploy::McuTarget> target = deploy::load_target(o.dir + "/target.json");
   if (!target.is_ok()) return report_error(target.status());
   auto tools = emulator::find_firmware_tools();
@@ -147,6 +203,8 @@ int run_mcu_run(const McuRunOptions& o) {
     }
   }
   const double nmse = energy > 0 ? error / energy : (error > 0 ? INFINITY : 0);
+  Result<Accuracy> accuracy = labelled_accuracy(labels.value(), mcu, host.value());
+  if (!accuracy.is_ok()) return report_error(accuracy.status());
   const bool equal = exact == mcu.size() || (!decoder && nmse <= 1e-6);
 
   const emulator::CycleModelParams params = params_of(target.value());
@@ -169,6 +227,13 @@ int run_mcu_run(const McuRunOptions& o) {
   std::printf("modeled cycles per %s: %.0f (%.1f us at %.0f MHz); %.3f MAC/cycle%s\n", decoder ? "token" : "inference",
               cycles / inferences, cycles / inferences / params.clock_hz * 1e6, params.clock_hz / 1e6,
               macs / (cycles / inferences), decoder ? " (MACs at the last position)" : "");
+  const Accuracy& a = accuracy.value();
+  if (a.examples > 0) {
+    std::printf("accuracy on the %zu labelled inputs: MCU %zu of %zu (%.2f %%), host library %zu of %zu (%.2f %%); "
+                "%zu of %zu get the same class on both\n", a.examples, a.mcu_correct, a.examples,
+                100.0 * static_cast<double>(a.mcu_correct) / static_cast<double>(a.examples), a.host_correct, a.examples,
+                100.0 * static_cast<double>(a.host_correct) / static_cast<double>(a.examples), a.same_class, a.examples);
+  }
   print_mcu_cores("all runs", total, params);
   if (o.json) {
     nlohmann::ordered_json j;
@@ -178,6 +243,12 @@ int run_mcu_run(const McuRunOptions& o) {
     j["outputs"] = mcu.size();
     j["nmse"] = nmse;
     j["equal"] = equal;
+    if (a.examples > 0) {
+      j["labelled_inputs"] = a.examples;
+      j["mcu_correct"] = a.mcu_correct;
+      j["host_correct"] = a.host_correct;
+      j["same_class"] = a.same_class;
+    }
     j["modeled_cycles_per_inference"] = cycles / inferences;
     j["mac_per_cycle"] = macs / (cycles / inferences);
     j["total"] = mcu_report_json(total, params);

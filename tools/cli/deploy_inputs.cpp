@@ -81,6 +81,7 @@ Status tinyvit_inputs(const deploy::DeployModel& m, const DeployInputOptions& o,
     std::vector<bf16> halves(2 * values);
     models::split_image_halves(image.data(), values / static_cast<std::size_t>(d.channels), d.channels, halves.data());
     r.examples.push_back({bytes_of(halves)});
+    r.labels.push_back(d.labels[i]);
   }
   return Status::ok();
 }

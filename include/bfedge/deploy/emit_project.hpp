@@ -37,6 +37,9 @@ struct EmitRequest {
   // input's bytes. Decoders (graph().max_positions > 0): a greedy generation from `prompt`
   // over `steps` positions (prompt included), printing the ids.
   std::vector<std::vector<std::vector<std::byte>>> examples;
+  // Encoders: each example's class when the inputs came with labels (else empty), written to
+  // labels.json: `bfedge mcu run` reports the MCU's and the host's accuracy on them.
+  std::vector<int> labels;
   std::vector<int> prompt;
   int steps = 0;
   bool weights_in_l2 = false;  // the level plan's placement (deploy/level_plan.hpp)
