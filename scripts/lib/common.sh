@@ -81,10 +81,12 @@ bfedge_fetch_qemu_plugin_header() {
 
 # Configures (first time) and builds one CMake preset; prints the build log only on failure.
 bfedge_build() {
-  local preset=$1 log
+  local preset=$1 log targets=()
+  shift
+  [ $# -gt 0 ] && targets=(--target "$@")  # only these targets (default: all of the preset)
   log=$(mktemp)
   if ! { cmake -S "$BFEDGE_ROOT" --preset "$preset" >"$log" 2>&1 &&
-         cmake --build --preset "$preset" -j "$(nproc)" >>"$log" 2>&1; }; then
+         cmake --build --preset "$preset" -j "$(nproc)" "${targets[@]}" >>"$log" 2>&1; }; then
     cat "$log" >&2
     rm -f "$log"
     bfedge_log "build of preset '$preset' failed"
