@@ -218,9 +218,11 @@ int run_mcu_run(const McuRunOptions& o) {
   const double inferences = static_cast<double>(std::max<std::size_t>(r.windows.size(), 1));
   const double macs = plan["macs"].get<double>();  // the plan's (a decoder: at its last position)
   const emulator::ModelReport total = emulator::model_phases(all, params);
+  char nmse_text[32];
+  std::snprintf(nmse_text, sizeof nmse_text, "%.2e", nmse);
   const std::string outputs = exact == mcu.size() ? "identical to the host library's (bit for bit)"
                                                   : std::to_string(exact) + " of " + std::to_string(mcu.size()) +
-                                                        " values bit-exact, NMSE " + std::to_string(nmse);
+                                                        " values bit-exact, NMSE " + nmse_text;
   std::printf("%s: %s on %s, %d cores: %zu %s on the MCU\n", o.dir.c_str(), plan["model"].get<std::string>().c_str(),
               target.value().name.c_str(), target.value().cores, r.windows.size(), decoder ? "decoder steps" : "inferences");
   std::printf("outputs: %s%s\n", outputs.c_str(), equal ? "" : " — DIFFERENT");
