@@ -247,6 +247,16 @@ class Runner {
         if (!id.is_ok()) return id.status();
         proxy_ids_[spec] = id.value();
       }
+      // Candidates a resumed search finished before: counted, and the smallest feasible one so far
+      // (else the progress after a resume starts its count and its best from scratch).
+      Result<std::map<std::string, CandidateRecord>> before = stage_rows(store_, "proxy");
+      if (!before.is_ok()) return before.status();
+      for (const Point& p : round) {
+        const CandidateRecord& r = before.value().at(point_json(model_.space(), p));
+        if (r.status != CandidateStatus::done) continue;
+        remember_best(outcome_of(r, TrainStage::proxy, p), out.dense_proxy_accuracy);
+        ++finished_in_round_;
+      }
       BFEDGE_RETURN_IF_ERROR(run_pending(store_, lock_, ids, trainer_, o_,
                                          [&](const CandidateRecord& r, int slot) -> Result<std::string> {
         Result<std::string> result = train_proxy(r, slot, out.dense_proxy_accuracy);

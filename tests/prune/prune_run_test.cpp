@@ -189,6 +189,37 @@ TEST(RunPrune, AResumedSearchEndsWithTheSameResultsAndTrainsNothingTwice) {
   }
 }
 
+// What the progress shows for each candidate a resumed search trains — the count of the stage and
+// the smallest feasible candidate so far — is what the whole search showed for it, wherever the
+// interruption fell (within a round or between rounds).
+TEST(RunPrune, AfterAResumeTheProgressCountsAndRanksWhatWasDoneBefore) {
+  using Shown = std::map<std::string, std::string>;
+  const auto recorder = [](Shown& into) {
+    PruneProgress p;
+    p.candidate = [&into](const CandidateOutcome& done, int count, int, const CandidateOutcome* best) {
+      into[done.spec_json] = std::to_string(count) + ", best " + (best ? best->spec_json : "none");
+    };
+    return p;
+  };
+  for (Strategy strategy : {Strategy::greedy, Strategy::evolve}) {
+    test::TempDir whole_dir;
+    StandInModel model;
+    StandInTrainer whole_trainer;
+    Shown whole;
+    ASSERT_TRUE(run_prune(model, whole_trainer, options(whole_dir.path(), strategy), recorder(whole)).is_ok());
+    for (int interrupt_at = 2; interrupt_at <= 8; ++interrupt_at) {
+      SCOPED_TRACE(std::to_string(interrupt_at) + (strategy == Strategy::greedy ? " greedy" : " evolve"));
+      test::TempDir dir;
+      StandInTrainer interrupted, rest;
+      interrupted.interrupt_at = interrupt_at;
+      if (run_prune(model, interrupted, options(dir.path(), strategy)).is_ok()) continue;  // ended before
+      Shown resumed;
+      ASSERT_TRUE(run_prune(model, rest, options(dir.path(), strategy), recorder(resumed)).is_ok());
+      for (const auto& [spec, line] : resumed) EXPECT_EQ(line, whole[spec]) << spec;
+    }
+  }
+}
+
 // Slots (MPI workers) run a round's candidates at once; the results are those of one slot, and a
 // search interrupted with several candidates running resumes to the same end.
 TEST(RunPrune, SeveralSlotsRunARoundAtOnceWithTheSameResults) {
