@@ -102,10 +102,12 @@ struct DmaMatvecArgs {
   std::size_t next_first_piece_bytes = 0;
   void* next_first_piece = nullptr;
   // Transfers carried for a later node (a decoder's KV window, fetched ahead of its attention):
-  // core 0 starts them once every core is past the nodes before (after the second piece's
-  // transfer) and waits for them before the matvec returns; they share the DMA engine with the pieces. Their destinations may not overlap l1 or either buffer.
-  // At most two; an array the caller keeps (a pointer: the struct stays small enough to be filled
-  // field by field on the MCU, not by picolibc's memset).
+  // core 0 starts them once every core is past the nodes before (after the widening barrier,
+  // ahead of the second piece's transfer) and waits for them before the last barrier, so they are
+  // complete for every core when the matvec returns; they share the DMA engine with the pieces.
+  // Their destinations may not overlap l1 or either buffer. At most two (more are not started);
+  // an array the caller keeps (a pointer: the struct stays small enough to be filled field by
+  // field on the MCU, not by picolibc's memset).
   const DmaTransfer* carried = nullptr;
   int carried_count = 0;
 };

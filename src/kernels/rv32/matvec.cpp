@@ -124,7 +124,8 @@ void matvec__rv32_dma(const DmaMatvecArgs& p, const runtime::Team& team) {
   if (lead && p.first_piece == nullptr) p.dma.wait(p.dma.ctx, ticket);
   team.barrier();
   // The carried transfers start once every core is past the nodes before (their destination may
-  // be in use until then); core 0 waits for them at the end.
+  // be in use until then); core 0 waits for them before the last barrier, so that they are
+  // complete for every core when the matvec returns.
   std::uint32_t carried[2] = {0, 0};
   if (lead && p.carried_count > 0) start_carried(p, carried);
   for (int piece = 0; piece < pieces; ++piece) {
@@ -140,9 +141,9 @@ void matvec__rv32_dma(const DmaMatvecArgs& p, const runtime::Team& team) {
     const void* w = piece == 0 && p.first_piece != nullptr ? p.first_piece : slots[piece % 2];
     matvec_f32x__rv32_8row({rows, p.cols, static_cast<const bf16*>(w), x, y, p.y_f32}, team);
     if (lead && fetching) p.dma.wait(p.dma.ctx, ticket);
+    if (lead && piece + 1 == pieces && p.carried_count > 0) wait_carried(p, carried);
     team.barrier();
   }
-  if (lead && p.carried_count > 0) wait_carried(p, carried);
 }
 
 }  // namespace bfedge::kernels
