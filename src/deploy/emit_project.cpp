@@ -599,6 +599,10 @@ Status emit_project(const exec::PreparedGraph& prepared, const EmitRequest& requ
     std::string labels;
     for (int label : request.labels) labels += (labels.empty() ? "" : ", ") + std::to_string(label);
     BFEDGE_RETURN_IF_ERROR(write_text(dir + "labels.json", "{\"labels\": [" + labels + "]}\n"));
+  } else {  // an earlier project's labels in the same folder would not be this one's
+    std::error_code ec;
+    std::filesystem::remove(dir + "labels.json", ec);
+    if (ec) return io_error(dir + "labels.json: cannot remove an earlier project's labels (" + ec.message() + ")");
   }
   BFEDGE_RETURN_IF_ERROR(write_text(dir + "main_host.cpp", main_host_cpp(request)));
   BFEDGE_RETURN_IF_ERROR(write_text(dir + "main_mcu.cpp", main_mcu_cpp(request)));

@@ -15,8 +15,18 @@
 namespace bfedge::deploy {
 namespace {
 
-double dma_cycles(const McuTarget& t, std::size_t bytes) {
-  return static_cast<double>(bytes) / t.dma_bytes_per_cycle + t.dma_cycles_per_transfer;
+// The target's DMA cost: bytes over the bandwidth and the fixed cost per row (a 2D transfer pays it
+// for each of its rows, as the cycle model charges it).
+double dma_cycles(const McuTarget& t, std::size_t bytes, int rows = 1) {
+  return static_cast<double>(bytes) / t.dma_bytes_per_cycle + t.dma_cycles_per_transfer * rows;
+}
+
+// The two transfers of a KV window at the mean position of the plan (a step at position p copies
+// p or p + 1 positions): the keys, a row per head dimension; the values, a block per KV head.
+double mean_window_cycles(const McuTarget& t, const kernels::AttentionDecodeParams& a) {
+  const int mean_positions = (a.seq_cap + 1) / 2;
+  const std::size_t half = static_cast<std::size_t>(a.n_kv_heads) * a.head_size * mean_positions * sizeof(bf16);
+  return dma_cycles(t, half, a.n_kv_heads * a.head_size) + dma_cycles(t, half, a.n_kv_heads);
 }
 
 // The estimate of a matvec streamed in pieces of `blocks_per_piece` 16-row blocks; with
@@ -55,9 +65,7 @@ NodeTiles attention_window(const graph::Node& node, const McuTarget& t, std::int
       kernels::attention_decode_dma_l1_bytes(a.n_heads, a.n_kv_heads, a.head_size, a.seq_cap, t.cores));
   if (bytes > l1_left) return tiles;
   tiles.kv_window_positions = a.seq_cap, tiles.l1_bytes = bytes;
-  // Keys then values, of the mean window over the plan's positions (a step at position p copies p + 1).
-  const auto mean_positions = (a.seq_cap + 1) / 2;
-  tiles.estimated_cycles = 2 * dma_cycles(t, kernels::kv_window_values_offset(a.n_kv_heads, a.head_size, mean_positions));
+  tiles.estimated_cycles = mean_window_cycles(t, a);
   return tiles;
 }
 
@@ -72,15 +80,25 @@ std::int64_t ahead_window_bytes(const graph::Graph& g) {
   return static_cast<std::int64_t>(round_up(bytes, std::size_t{16}));
 }
 
-// Each attention's window is carried by the last streamed matvec after the attention before it
-// (false when some attention has none).
-bool assign_window_carriers(const graph::Graph& g, TilePlan& plan) {
+// Each attention's window is carried by the last streamed matvec after the attention before it,
+// and the KV write that feeds the attention comes after that matvec (the write puts the new
+// position into the window; the barrier before the attention, which reads the write's output, is
+// where the carried transfers are complete for every core). False when some attention has no such
+// carrier.
+bool assign_window_carriers(const graph::Graph& g, const McuTarget& target, TilePlan& plan) {
   graph::NodeId carrier = -1;
   for (const NodeTiles& t : plan.nodes) {
     if (t.slot_bytes > 0) carrier = t.node;
-    if (g.node(t.node).op != graph::Op::attention_decode) continue;
-    if (carrier < 0) return false;
-    plan.nodes[static_cast<std::size_t>(carrier)].carries_kv_window_of = t.node;
+    const graph::Node& node = g.node(t.node);
+    if (node.op != graph::Op::attention_decode) continue;
+    const graph::NodeId writer = g.tensor(node.inputs[1]).producer;
+    if (carrier < 0 || writer == graph::kNone || writer < carrier || g.node(writer).op != graph::Op::kv_write) return false;
+    NodeTiles& carrying = plan.nodes[static_cast<std::size_t>(carrier)];
+    carrying.carries_kv_window_of = t.node;
+    // The window's transfers share the DMA engine with the carrier's pieces: what its compute
+    // does not hide counts.
+    const double window = mean_window_cycles(target, std::get<kernels::AttentionDecodeParams>(node.params));
+    plan.nodes[static_cast<std::size_t>(t.node)].estimated_cycles = std::max(0.0, window - carrying.estimated_cycles);
     carrier = -1;
   }
   return true;
@@ -176,7 +194,7 @@ Result<TilePlan> plan_tiles(const graph::Graph& g, const McuTarget& target) {
   std::optional<TilePlan> best;
   if (const std::int64_t window = ahead_window_bytes(g); window > 0 && window < usable) {
     best = plan_prefetched(g, target, usable - window, activations, true);
-    if (best && assign_window_carriers(g, *best)) {
+    if (best && assign_window_carriers(g, target, *best)) {
       best->kv_window_offset = best->l1_bytes, best->kv_window_bytes = static_cast<std::size_t>(window);
       best->l1_bytes += window;
     } else {

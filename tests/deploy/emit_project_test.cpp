@@ -193,6 +193,17 @@ TEST(EmitProject, AnEncodersLogitsEqualTheLibrarysBitForBit) {
     const std::string line = line_starting(out, "example " + std::to_string(e) + " ");
     EXPECT_EQ(numbers_after(line, 3), want[static_cast<std::size_t>(e)]) << out;
   }
+  // Labels travel in labels.json; a project emitted again without them leaves none behind, and
+  // a label count that is not the examples' is refused.
+  r.labels = {2, 0};
+  ASSERT_TRUE(emit_project(prepared, r, dir.path().string()).is_ok());
+  EXPECT_EQ(test::read_text(dir.file("labels.json")), "{\"labels\": [2, 0]}\n");
+  r.labels.clear();
+  ASSERT_TRUE(emit_project(prepared, r, dir.path().string()).is_ok());
+  EXPECT_FALSE(std::filesystem::exists(dir.file("labels.json")));
+  r.labels = {1};
+  const Status wrong = emit_project(prepared, r, dir.path().string());
+  EXPECT_EQ(wrong.message(), "emit: 1 labels for 2 examples");
 }
 
 TEST(EmitProject, AVisionModelsLogitsEqualTheLibrarysBitForBit) {

@@ -151,13 +151,14 @@ int run_mcu_run(const McuRunOptions& o) {
   if (!plan.is_object() || !plan.contains("family") || !plan.contains("macs") || !plan["macs"].is_number()) {
     return report_error(o.dir + "/plan.json: not a plan bfedge deploy wrote");
   }
-  const Result<std::vector<int>> labels = read_labels(o.dir);  // checked before anything is built
+  const bool decoder = plan["family"] == "llama";
+  const Result<std::vector<int>> labels =  // an encoder's; checked before anything is built
+      decoder ? Result<std::vector<int>>(std::vector<int>{}) : read_labels(o.dir);
   if (!labels.is_ok()) return report_error(labels.status());
   Result<deploy::McuTarget> target = deploy::load_target(o.dir + "/target.json");
   if (!target.is_ok()) return report_error(target.status());
   auto tools = emulator::find_firmware_tools();
   if (!tools.is_ok()) return report_error(tools.status());
-  const bool decoder = plan["family"] == "llama";
 
   // Build both (the emitted CMake projects; nothing here goes through a shell).
   const std::string root = BFEDGE_SOURCE_ROOT;

@@ -10,9 +10,11 @@
 // its scores in L1 too. Best, the window is fetched ahead: the streamed matvec before the attention
 // (the QKV projection) carries the DMA of the past positions into a window region of its own, the
 // KV write puts the new position there too, and the attention (attention_decode__rv32_heads) waits
-// for nothing; else the attention fetches the window itself (kernels::attention_decode__rv32_dma,
-// the estimate is its two transfers), when the window fits beside the activations (every node
-// reads those); else it reads the KV cache in L2. Of the plans that fit, the lower estimate wins. Prefetch across nodes: each streamed matvec fetches the next
+// for nothing (the estimate: what of the window's transfers the carrier's compute does not hide);
+// else the attention fetches the window itself (kernels::attention_decode__rv32_dma, the estimate
+// is its two transfers at the mean window, the DMA's fixed cost per row), when the window fits
+// beside the activations (every node reads those); else it reads the KV cache in L2. Of the plans
+// that fit, the lower estimate wins. Prefetch across nodes: each streamed matvec fetches the next
 // one's first piece into one of two buffers (TilePlan::prefetch_bytes); the slots are then sized
 // with the first pieces hidden (larger pieces: fewer transfers and barriers), capped so that two
 // slots and two buffers fit beside the activations — the largest cap that fits, halving; when none
