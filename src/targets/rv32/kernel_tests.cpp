@@ -740,6 +740,64 @@ void mhsa_dma_case(const tc::MhsaMcuCase& c) {
 
 }  // namespace
 
+// A decoder's KV window fetched ahead (the deploy compiler's schedule) under the real DMA hart: a
+// streamed matvec carries the transfers of positions 0..n-2 of a far cache into a window, and as
+// soon as it returns (no barrier after it, as the emitted schedule runs) every core reads its share
+// of the window: all of it must have landed, bit for bit. Its sums must equal matvec__rv32_8row's.
+// (It does not reliably catch a wait placed after the matvec's last barrier: the DMA hart usually
+// finishes during the last piece. Checked: it passed with the wait there.)
+void carried_window_case(int head_size, int positions) {
+  reset_buffers();
+  constexpr int kKvHeads = 4, kRows = 17, kCols = 16;
+  const int window = positions + 3, cap = window + 5;
+  AttentionDecodeParams far;
+  far.n_heads = 8, far.n_kv_heads = kKvHeads, far.head_size = head_size, far.seq_cap = cap;
+  far.n_positions = positions;
+  const std::size_t cache = std::size_t(kKvHeads) * head_size * cap;
+  far.k_cache = random_bf16(cache), far.v_cache = random_bf16(cache);
+  bf16* packed = take<bf16>(matvec_packed_elements(kRows, kCols));
+  matvec_pack(random_bf16(std::size_t(kRows) * kCols), kRows, kCols, kCols, packed);
+  DmaMatvecArgs mv;
+  mv.rows = kRows, mv.cols = kCols, mv.w_packed = packed, mv.x = random_bf16(kCols), mv.y = take<bf16>(kRows);
+  mv.slot_bytes = matvec_dma_block_bytes(kCols), mv.dma = rv32::dma_ops();
+  mv.l1 = take<unsigned char>(matvec_dma_l1_bytes(kCols, mv.slot_bytes));
+  auto* win = take<unsigned char>(kv_window_bytes(kKvHeads, head_size, window));
+  std::memset(win, 0xA5, kv_window_bytes(kKvHeads, head_size, window));
+  DmaTransfer transfers[2];
+  mv.carried_count = kv_window_transfers(far, positions - 1, win, window, transfers), mv.carried = transfers;
+  const auto* keys = reinterpret_cast<const bf16*>(win);
+  const auto* values = reinterpret_cast<const bf16*>(win + kv_window_values_offset(kKvHeads, head_size, window));
+  int bad[rv32::kWorkers] = {};
+  rv32::fork([&](const runtime::Team& team) {
+    matvec__rv32_dma(mv, team);
+    const int rows = kKvHeads * head_size;  // key rows, then each KV head's values
+    const runtime::Range mine = runtime::split_range(rows + kKvHeads, team.core, team.cores);
+    for (int r = mine.begin; r < mine.end; ++r) {
+      for (int t = 0; t < positions - 1; ++t) {
+        if (r < rows) {
+          bad[team.core] += keys[std::size_t(r) * window + t].bits != far.k_cache[std::size_t(r) * cap + t].bits;
+        } else {
+          const std::size_t g = std::size_t(r - rows);
+          for (int i = 0; i < head_size; ++i) {
+            bad[team.core] += values[(g * window + t) * head_size + i].bits != far.v_cache[(g * cap + t) * head_size + i].bits;
+          }
+        }
+      }
+    }
+  });
+  MatvecParams p;
+  p.rows = kRows, p.cols = kCols, p.w_packed = packed, p.x = mv.x, p.y_type = OutType::bf16;
+  bf16* want = take<bf16>(kRows);
+  p.y = want;
+  for (const MatvecVariant& v : matvec_variants()) {
+    if (std::strcmp(v.name, "matvec__rv32_8row") == 0) run(v, p);
+  }
+  int wrong = 0;
+  for (int c = 0; c < rv32::kWorkers; ++c) wrong += bad[c];
+  report("matvec__rv32_dma carrying a KV window", "the far cache", head_size, positions, window,
+         wrong == 0 && same_bits(static_cast<const bf16*>(mv.y), want, kRows));
+}
+
 int main() {
   rv32::print("bfedge rv32 kernel tests on ");
   rv32::print_int(rv32::hart_count());
@@ -782,6 +840,9 @@ int main() {
   for (const tc::LinearMcuCase& c : tc::kLinearMcuCases) linear_dma_case(c);
   for (const tc::AttentionMcuCase& c : tc::kAttentionMcuCases) attention_dma_case(c);
   for (const tc::MhsaMcuCase& c : tc::kMhsaMcuCases) mhsa_dma_case(c);
+  for (int head_size : {8, 4}) {
+    for (int positions : {1, 2, 37, 64}) carried_window_case(head_size, positions);
+  }
 
   // A worker stack that overflowed (hart 0 runs this harness and the kernels in 2 KiB) fails here.
   if (!rv32::stacks_intact()) {
