@@ -69,7 +69,8 @@ NodeTiles attention_window(const graph::Node& node, const McuTarget& t, std::int
   return tiles;
 }
 
-// The window region the attentions share when their windows are fetched ahead: the largest window.
+// The window region the attentions share when their windows are fetched ahead: the largest window
+// (kv_window_bytes is a multiple of 16 bytes).
 std::int64_t ahead_window_bytes(const graph::Graph& g) {
   std::size_t bytes = 0;
   for (const graph::Node& node : g.nodes) {
@@ -77,7 +78,7 @@ std::int64_t ahead_window_bytes(const graph::Graph& g) {
     const auto& a = std::get<kernels::AttentionDecodeParams>(node.params);
     bytes = std::max(bytes, kernels::kv_window_bytes(a.n_kv_heads, a.head_size, a.seq_cap));
   }
-  return static_cast<std::int64_t>(round_up(bytes, std::size_t{16}));
+  return static_cast<std::int64_t>(bytes);
 }
 
 // Each attention's window is carried by the last streamed matvec after the attention before it,

@@ -84,12 +84,15 @@ std::size_t matvec_dma_first_piece_bytes(int rows, int cols, std::size_t slot_by
 
 namespace {
 
+// The carried transfers started: at most two (DmaMatvecArgs::carried).
+int carried_started(const DmaMatvecArgs& p) { return p.carried_count < 2 ? p.carried_count : 2; }
+
 // Out of line: the piece loop keeps its registers (the common case carries nothing).
 [[gnu::noinline]] void start_carried(const DmaMatvecArgs& p, std::uint32_t tickets[2]) {
-  for (int i = 0; i < p.carried_count && i < 2; ++i) tickets[i] = rv32::dma_start(p.dma, p.carried[i]);
+  for (int i = 0; i < carried_started(p); ++i) tickets[i] = rv32::dma_start(p.dma, p.carried[i]);
 }
 [[gnu::noinline]] void wait_carried(const DmaMatvecArgs& p, const std::uint32_t tickets[2]) {
-  for (int i = (p.carried_count < 2 ? p.carried_count : 2) - 1; i >= 0; --i) p.dma.wait(p.dma.ctx, tickets[i]);
+  for (int i = carried_started(p) - 1; i >= 0; --i) p.dma.wait(p.dma.ctx, tickets[i]);
 }
 
 }  // namespace
